@@ -1,0 +1,78 @@
+"""flowgraph: TensorFlow 1.x-style graphs and sessions on numpy (and CuPy).
+
+    import flowgraph as tf
+    x = tf.placeholder(tf.float32, [None, 3])
+    y = tf.reduce_sum(x * 2.0, axis=1)
+    with tf.Session() as sess:
+        print(sess.run(y, {x: [[1, 2, 3]]}))
+"""
+import types as _types
+
+from flowgraph.framework import dtypes, errors, tensor_shape
+from flowgraph.framework.dtypes import (DType, as_dtype, float16, half, float32, float64,
+                                        double, bfloat16, int8, int16, int32, int64, uint8,
+                                        uint16, uint32, uint64, bool, string, complex64,
+                                        complex128, resource, variant)
+from flowgraph.framework.tensor_shape import TensorShape, Dimension
+from flowgraph.framework.device import DeviceSpec
+from flowgraph.framework.graph import (Graph, Operation, Tensor, GraphKeys, get_default_graph,
+                                       reset_default_graph, name_scope, control_dependencies,
+                                       device, colocate_with, add_to_collection,
+                                       add_to_collections, get_collection, get_collection_ref,
+                                       get_name_scope)
+from flowgraph.framework.op_builder import register_tensor_conversion_function
+from flowgraph.framework.registry import RegisterGradient, NotDifferentiable, NoGradient
+from flowgraph.runtime.session import (Session, InteractiveSession, get_default_session)
+from flowgraph.runtime.config import (ConfigProto, GPUOptions, GraphOptions, RunOptions,
+                                      RunMetadata)
+from flowgraph.ops import core as _core, state_ops as _state_ops, variables as _variables
+from flowgraph.ops import math_ops as _math_ops, array_ops as _array_ops
+from flowgraph.ops import random_ops as _random_ops
+from flowgraph.ops.core import *  # noqa: F401,F403
+from flowgraph.ops.state_ops import *  # noqa: F401,F403
+from flowgraph.ops.variables import *  # noqa: F401,F403
+from flowgraph.ops.math_ops import *  # noqa: F401,F403
+from flowgraph.ops.array_ops import *  # noqa: F401,F403
+from flowgraph.ops.random_ops import *  # noqa: F401,F403
+
+_variables.overload_variable_operators()
+
+__version__ = "0.1.0"
+newaxis = None
+AUTO_REUSE = "AUTO_REUSE"
+
+
+def _namespace(name, modules):
+    """A `tf.<name>` module gathering what each module lists in `__namespaces__[name]`."""
+    ns = _types.ModuleType(f"flowgraph.{name}")
+    for m in modules:
+        for attr in getattr(m, "__namespaces__", {}).get(name, ()):
+            public, _, private = attr.partition("=")
+            setattr(ns, public, getattr(m, private or public))
+    return ns
+
+
+_OP_MODULES = [_core, _state_ops, _variables, _math_ops, _array_ops, _random_ops]
+math = _namespace("math", _OP_MODULES)
+linalg = _namespace("linalg", _OP_MODULES)
+random = _namespace("random", _OP_MODULES)
+dtypes.as_dtype = as_dtype
+
+
+def disable_v2_behavior():
+    """Accepted for compatibility: flowgraph always behaves as TF1."""
+
+
+def disable_eager_execution():
+    """Accepted for compatibility: flowgraph is always in graph mode."""
+
+
+def enable_v2_behavior():
+    raise NotImplementedError("flowgraph implements TF1 graph mode only")
+
+
+def executing_eagerly():
+    return False
+
+
+from flowgraph import compat  # noqa: E402

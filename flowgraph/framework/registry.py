@@ -1,0 +1,152 @@
+"""The op registry: one `@defop` block declares an op's signature, shape rule, kernel
+and gradient together.
+
+Signature strings follow TF's OpDef notation: ``"x: T"`` (type from attr T),
+``"y: int32"`` (fixed type), ``"values: N * T"`` (a list of N tensors of type T),
+``"ref: Ref(T)"`` (a variable reference). Kernels are pure functions of
+``(xp, *inputs, **attrs)``; stateful kernels take a run context ``ctx`` instead of
+``xp``. A kernel may also ask for ``op_name`` (the op's name, bound at compile time).
+"""
+import inspect
+import os
+import re
+import sys
+
+NOT_DIFFERENTIABLE = "NOT_DIFFERENTIABLE"
+
+_ARG_RE = re.compile(r"^\s*(\w+)\s*:\s*(?:(\w+)\s*\*\s*)?(Ref\(\s*(\w+)\s*\)|\w+)\s*$")
+
+
+class ArgDef:
+    """One input or output of an op."""
+
+    __slots__ = ("name", "type_attr", "dtype", "number_attr", "is_ref", "type_list_attr")
+
+    def __init__(self, spec, attrs):
+        from flowgraph.framework import dtypes
+        m = _ARG_RE.match(spec)
+        if not m:
+            raise ValueError(f"Bad arg spec {spec!r}")
+        self.name, self.number_attr = m.group(1), m.group(2)
+        self.is_ref = m.group(4) is not None
+        t = m.group(4) or m.group(3)
+        self.type_attr = self.dtype = self.type_list_attr = None
+        if isinstance(attrs.get(t), (list, tuple)):
+            self.type_list_attr = t  # a list of differently typed tensors, e.g. "Tout"
+        elif t in dtypes._BY_NAME and t[0].islower():
+            self.dtype = dtypes.as_dtype(t)
+        else:
+            self.type_attr = t
+
+    def __repr__(self):
+        return f"ArgDef({self.name})"
+
+
+class OpDef:
+    """Everything flowgraph knows about one op type."""
+
+    def __init__(self, name, inputs, outputs, attrs, cls, stateful, where):
+        self.name = name
+        attrs = dict(attrs)
+        self.inputs = [ArgDef(s, attrs) for s in inputs]
+        self.outputs = [ArgDef(s, attrs) for s in outputs]
+        self.attrs = dict(attrs)
+        for a in self.inputs + self.outputs:  # type and length attrs are inferred
+            for k in (a.type_attr, a.number_attr):
+                if k:
+                    self.attrs.setdefault(k, None)
+        self.stateful = stateful
+        self.where = where
+        self.doc = (cls.__doc__ or "").strip()
+        self.shape_fn = getattr(cls, "shape", None)
+        self.kernel = getattr(cls, "kernel", None)
+        self.grad = getattr(cls, "grad", None)
+        self.forwards_ref = getattr(cls, "forwards_ref", False)
+        self.device_kernels = getattr(cls, "devices", ("CPU", "GPU"))
+        self.kernel_params = ()
+        if self.kernel is not None:
+            params = list(inspect.signature(self.kernel).parameters)
+            n_in = len(self.inputs)
+            self.kernel_params = tuple(params[1 + n_in:])
+            if params[:1] not in (["xp"], ["ctx"]):
+                raise ValueError(f"{name}: kernel's first parameter must be xp or ctx")
+            self.wants_ctx = params[0] == "ctx"
+        for p in self.kernel_params:
+            if p not in self.attrs and p not in ("op_name",):
+                raise ValueError(f"{name}: kernel parameter {p!r} is not an attr")
+
+    @property
+    def is_differentiable(self):
+        return self.grad is not None and self.grad != NOT_DIFFERENTIABLE
+
+    def __repr__(self):
+        return f"OpDef({self.name})"
+
+
+_REGISTRY = {}
+
+
+def defop(name, inputs=(), outputs=(), attrs=None, stateful=False):
+    """Class decorator registering an op. The class body holds `shape`, `kernel`, `grad`."""
+    frame = sys._getframe(1)
+    where = f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+    def wrap(cls):
+        if name in _REGISTRY:
+            raise KeyError(f"Op {name!r} registered twice: at {_REGISTRY[name].where} "
+                           f"and at {where}")
+        for key in ("shape", "kernel", "grad"):
+            v = cls.__dict__.get(key)
+            if isinstance(v, staticmethod):
+                setattr(cls, key, v.__func__)
+        _REGISTRY[name] = OpDef(name, inputs, outputs, attrs or {}, cls, stateful, where)
+        cls.op_def = _REGISTRY[name]
+        return cls
+    return wrap
+
+
+def get(name):
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        from flowgraph.framework import errors
+        raise errors.NotFoundError(None, None, f"Op type not registered '{name}' in flowgraph.")
+
+
+def registered():
+    return dict(_REGISTRY)
+
+
+# Gradient overrides registered by users (tf.RegisterGradient) live beside the op grads.
+_GRADIENTS = {}
+
+
+class RegisterGradient:
+    """Decorator: `@tf.RegisterGradient("MyGrad")` registers a gradient function by name."""
+
+    def __init__(self, op_type):
+        if not isinstance(op_type, str):
+            raise TypeError("op_type must be a string")
+        self._op_type = op_type
+
+    def __call__(self, f):
+        if self._op_type in _GRADIENTS:
+            raise KeyError(f"Registering two gradient with name '{self._op_type}'!")
+        _GRADIENTS[self._op_type] = f
+        return f
+
+
+def NotDifferentiable(op_type):  # noqa: N802 (TF's name)
+    """Declares that ops of `op_type` have no gradient."""
+    _GRADIENTS[op_type] = NOT_DIFFERENTIABLE
+
+
+NoGradient = NotDifferentiable
+
+
+def gradient_function(op_type):
+    """The gradient for an op type: a user registration first, then the op's own."""
+    if op_type in _GRADIENTS:
+        return _GRADIENTS[op_type]
+    d = _REGISTRY.get(op_type)
+    return None if d is None else d.grad

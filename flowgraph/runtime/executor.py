@@ -1,0 +1,47 @@
+"""The run loop: a flat pass over a Plan's steps. No lookups, parsing or shape work here."""
+import numpy as np
+
+from flowgraph.framework import errors
+
+
+def execute(plan, feed_slots, feed_values, ctx):
+    """Runs `plan` with `feed_values` in `feed_slots`; returns the fetched values."""
+    vals = [None] * plan.nslots
+    for s, v in zip(feed_slots, feed_values):
+        vals[s] = v
+    ctx.begin()
+    i = 0
+    try:
+        with np.errstate(all="ignore"):
+            for i, (fn, ins, out, frees) in enumerate(plan.steps):
+                r = fn(*[vals[j] for j in ins])
+                if out.__class__ is int:
+                    vals[out] = r
+                elif out is not None:
+                    for o, v in zip(out, r):
+                        vals[o] = v
+                for f in frees:
+                    vals[f] = None
+    except Exception as e:
+        ctx.rollback()
+        raise op_error(e, plan.ops[i]) from e
+    ctx.commit()
+    return [vals[s] for s in plan.fetch_slots]
+
+
+def op_error(e, op):
+    """Re-raises a kernel failure as TF's error class, naming the op and the user's line."""
+    f, line, _ = op._traceback
+    where = f"\n\t [[node {op.name} (defined at {f}:{line}) ]]"
+    if isinstance(e, errors.OpError):
+        cls, msg = type(e), e.message
+    elif isinstance(e, MemoryError):
+        cls, msg = errors.ResourceExhaustedError, f"OOM when running {op.type}: {e}"
+    elif isinstance(e, (ValueError, IndexError, TypeError, KeyError, ZeroDivisionError,
+                        np.linalg.LinAlgError)):
+        cls, msg = errors.InvalidArgumentError, f"{type(e).__name__}: {e}"
+    else:
+        cls, msg = errors.InternalError, f"{type(e).__name__}: {e}"
+    if "[[node" not in msg:
+        msg += where
+    return cls(None, op, msg)

@@ -1,0 +1,239 @@
+"""`tf.Session`: runs fetches of a graph given feeds, through cached compiled plans."""
+import contextlib
+import sys
+import threading
+
+import numpy as np
+
+from flowgraph.framework import dtypes, errors
+from flowgraph.framework.graph import Tensor, Operation, get_default_graph
+from flowgraph.runtime import fetch as fetch_lib
+from flowgraph.runtime.config import ConfigProto
+from flowgraph.runtime.executor import execute
+from flowgraph.runtime.plan import compile_plan
+from flowgraph.runtime.resources import RunContext
+
+_CPU0 = "/job:localhost/replica:0/task:0/device:CPU:0"
+_state = threading.local()
+
+
+def _session_stack():
+    s = getattr(_state, "stack", None)
+    if s is None:
+        s = _state.stack = []
+    return s
+
+
+def get_default_session():
+    """The innermost session entered with `as_default()` (or an InteractiveSession)."""
+    s = _session_stack()
+    return s[-1] if s else None
+
+
+def _session_for(session, graph):
+    session = session or get_default_session()
+    if session is None:
+        raise ValueError("Cannot evaluate tensor using `eval()`: No default session is "
+                         "registered. Use `with sess.as_default()` or pass an explicit "
+                         "session to `eval(session=sess)`")
+    if session.graph is not graph:
+        raise ValueError("Cannot use the given session to evaluate tensor: the tensor's "
+                         "graph is different from the session's graph.")
+    return session
+
+
+class BaseSession:
+    """Shared implementation of Session and InteractiveSession."""
+
+    def __init__(self, target="", graph=None, config=None):
+        self._graph = graph if graph is not None else get_default_graph()
+        self._config = config if config is not None else ConfigProto()
+        self._target = target
+        self._closed = False
+        self._ctx = RunContext(self)
+        self._plans = {}
+        self._default_ctx = None
+
+    graph = property(lambda self: self._graph)
+    sess_str = property(lambda self: self._target)
+
+    @property
+    def graph_def(self):
+        return self._graph.as_graph_def()
+
+    def list_devices(self):
+        from flowgraph.runtime.devices import list_local_devices
+        return list_local_devices(self._config)
+
+    def close(self):
+        self._closed = True
+        self._plans.clear()
+
+    def __enter__(self):
+        self._default_ctx = self.as_default()
+        self._default_ctx.__enter__()
+        self._graph_ctx = self._graph.as_default()
+        self._graph_ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._graph_ctx.__exit__(*exc)
+        self._default_ctx.__exit__(*exc)
+        self.close()
+        return False
+
+    def __del__(self):
+        pass
+
+    @contextlib.contextmanager
+    def as_default(self):
+        """Makes this the default session for `Tensor.eval()` and `Operation.run()`."""
+        stack = _session_stack()
+        stack.append(self)
+        try:
+            yield self
+        finally:
+            stack.remove(self)
+
+    # -- running -----------------------------------------------------------------------
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        """Runs the ops needed for `fetches` (any nesting) and returns their values."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        if fetches.__class__ is Tensor and fetches.graph is self._graph:
+            elements, rebuild = [fetches], None
+        else:
+            elements, rebuild = fetch_lib.flatten(fetches, self._graph)
+        feeds, values = self._convert_feeds(feed_dict)
+        tensors, targets, seen = [], [], set()
+        for e in elements:
+            if e.__class__ is Operation:
+                targets.append(e)
+            elif e not in seen:
+                seen.add(e)
+                tensors.append(e)
+        plan = self._plan(feeds, tuple(tensors), tuple(targets))
+        out = execute(plan, [plan.feed_slots[t] for t in feeds], values, self._ctx)
+        results = dict(zip(tensors, out))
+        flat = [None if e.__class__ is Operation else _owned(results[e]) for e in elements]
+        return flat[0] if rebuild is None else rebuild(flat)
+
+    def _plan(self, feeds, tensors, targets):
+        key = (frozenset(feeds), tensors, targets)
+        plan = self._plans.get(key)
+        if plan is None:
+            for t in tensors:
+                if not self._graph.is_fetchable(t):
+                    raise errors.InvalidArgumentError(None, t.op, f"Tensor {t.name} may not "
+                                                                  "be fetched.")
+            log = _log_placement if self._config.log_device_placement else None
+            plan = compile_plan(self._graph, list(feeds), list(tensors), list(targets),
+                                self._ctx, log=log)
+            self._plans[key] = plan
+        return plan
+
+    def _convert_feeds(self, feed_dict):
+        if not feed_dict:
+            return (), ()
+        feeds, values = [], []
+        for key, value in feed_dict.items():
+            if isinstance(key, tuple) and not isinstance(key, Tensor):
+                raise TypeError(f"Cannot interpret feed_dict key {key!r} as Tensor")
+            try:
+                t = self._graph.as_graph_element(key, allow_tensor=True,
+                                                 allow_operation=False)
+            except (KeyError, ValueError, TypeError) as e:
+                raise TypeError(f"Cannot interpret feed_dict key as Tensor: {e}") from None
+            feeds.append(t)
+            values.append(_feed_value(t, value, self._graph))
+        return feeds, values
+
+    def make_callable(self, fetches, feed_list=None, accept_options=False):
+        """A function of the `feed_list` values that runs `fetches`, compiled once."""
+        elements, rebuild = fetch_lib.flatten(fetches, self._graph)
+        feeds = [self._graph.as_graph_element(f, allow_tensor=True, allow_operation=False)
+                 for f in (feed_list or ())]
+        tensors = tuple(dict.fromkeys(e for e in elements if e.__class__ is not Operation))
+        targets = tuple(e for e in elements if e.__class__ is Operation)
+        plan = self._plan(feeds, tensors, targets)
+        slots = [plan.feed_slots[t] for t in feeds]
+        graph = self._graph
+        single = not isinstance(fetches, (list, tuple, dict))
+        index = {t: i for i, t in enumerate(tensors)}
+
+        def call(*args, **kwargs):
+            if self._closed:
+                raise RuntimeError("Attempted to use a closed Session.")
+            vals = [_feed_value(t, v, graph) for t, v in zip(feeds, args)]
+            out = execute(plan, slots, vals, self._ctx)
+            flat = [None if e.__class__ is Operation else _owned(out[index[e]])
+                    for e in elements]
+            return flat[0] if single and len(flat) == 1 else rebuild(flat)
+        return call
+
+    def partial_run_setup(self, fetches, feeds=None):
+        raise errors.UnimplementedError(None, None, "partial_run is not supported")
+
+    def partial_run(self, handle, fetches, feed_dict=None):
+        raise errors.UnimplementedError(None, None, "partial_run is not supported")
+
+
+def _owned(v):
+    """Fetched values as TF returns them: numpy scalars for rank 0, and copies of arrays
+    that the variable store or a constant owns."""
+    if v.__class__ is np.ndarray:
+        if v.ndim == 0:
+            return v[()]
+        if not v.flags.writeable:
+            return v.copy()
+    return v
+
+
+def _feed_value(t, value, graph):
+    if isinstance(value, (Tensor, Operation)):
+        raise TypeError("The value of a feed cannot be a tf.Tensor object. Acceptable feed "
+                        "values include Python scalars, strings, lists, numpy ndarrays, or "
+                        "TensorHandles.")
+    if not graph.is_feedable(t):
+        raise ValueError(f"Tensor {t.name} may not be fed.")
+    dt = t.dtype.base_dtype
+    if dt == dtypes.string:
+        from flowgraph.framework.op_builder import _string_array
+        arr = _string_array(value)
+    else:
+        np_dt = dt.as_numpy_dtype
+        arr = value if value.__class__ is np.ndarray and value.dtype == np_dt else \
+            np.asarray(value, dtype=np_dt)
+    shape = t._shape
+    if shape._dims is not None and not shape.is_compatible_with(arr.shape):
+        raise ValueError(f"Cannot feed value of shape {arr.shape} for Tensor '{t.name}', "
+                         f"which has shape '{shape}'")
+    return arr
+
+
+def _log_placement(op):
+    print(f"{op.name}: ({op.type}): {op.device or _CPU0}", file=sys.stderr)
+
+
+class Session(BaseSession):
+    """A class for running TensorFlow operations."""
+
+
+class InteractiveSession(BaseSession):
+    """A Session that installs itself as the default on construction (for shells)."""
+
+    def __init__(self, target="", graph=None, config=None):
+        super().__init__(target, graph, config)
+        self._default_ctx = self.as_default()
+        self._default_ctx.__enter__()
+        self._graph_ctx = self._graph.as_default()
+        self._graph_ctx.__enter__()
+
+    def close(self):
+        if not self._closed:
+            try:
+                self._graph_ctx.__exit__(None, None, None)
+                self._default_ctx.__exit__(None, None, None)
+            except (IndexError, ValueError):
+                pass
+        super().close()
