@@ -35,6 +35,10 @@ from flowgraph.ops.math_ops import *  # noqa: F401,F403
 from flowgraph.ops.array_ops import *  # noqa: F401,F403
 from flowgraph.ops.random_ops import *  # noqa: F401,F403
 
+from flowgraph.framework.indexed_slices import IndexedSlices, IndexedSlicesValue
+from flowgraph.gradients import gradients, hessians, AggregationMethod
+from flowgraph import test
+
 _variables.overload_variable_operators()
 
 __version__ = "0.1.0"

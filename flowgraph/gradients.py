@@ -1,0 +1,222 @@
+"""The symbolic backward pass: `tf.gradients` adds gradient ops to the graph.
+
+TF's algorithm: find the ops between xs and ys, count each op's pending consumers, seed
+the ys, pop ops whose count reaches zero, sum fan-in with one AddN, call the op's gradient
+under `gradients/<op>_grad`, set the static shape of each result, and propagate."""
+import collections
+
+from flowgraph.framework import dtypes, registry
+from flowgraph.framework.graph import Tensor, Operation, name_scope, colocate_with
+from flowgraph.framework.indexed_slices import IndexedSlices
+from flowgraph.framework.op_builder import convert_to_tensor
+
+__all__ = ["gradients", "hessians", "AggregationMethod"]
+
+
+class AggregationMethod:
+    """How fan-in gradients are summed; flowgraph always uses one AddN."""
+    ADD_N = 0
+    DEFAULT = ADD_N
+    EXPERIMENTAL_TREE = 1
+    EXPERIMENTAL_ACCUMULATE_N = 2
+
+
+def _differentiable(t):
+    d = t.dtype.base_dtype
+    return d.is_floating or d.is_complex or d == dtypes.resource or d == dtypes.variant
+
+
+def _as_tensors(xs, as_ref=False):
+    if xs is None:
+        return []
+    if not isinstance(xs, (list, tuple)):
+        xs = [xs]
+    out = []
+    for x in xs:
+        if isinstance(x, (Tensor, IndexedSlices)):
+            out.append(x)
+        elif as_ref and hasattr(x, "_ref"):
+            out.append(x._ref())
+        else:
+            out.append(convert_to_tensor(x))
+    return out
+
+
+def _between(from_ops, to_ops):
+    """Ops on a path from `from_ops` to `to_ops` (both ends included)."""
+    reached = set()
+    stack = list(from_ops)
+    while stack:
+        op = stack.pop()
+        if op in reached:
+            continue
+        reached.add(op)
+        for t in op._outputs:
+            stack.extend(t._consumers)
+    between = set()
+    stack = [op for op in to_ops if op in reached]
+    while stack:
+        op = stack.pop()
+        if op in between:
+            continue
+        between.add(op)
+        stack.extend(t.op for t in op._inputs if t.op in reached)
+    return between
+
+
+def _aggregate(grads):
+    """Sums the gradients reaching one tensor: AddN for dense, concatenation for sparse."""
+    grads = [g for g in grads if g is not None]
+    if not grads:
+        return None
+    if len(grads) == 1:
+        return grads[0]
+    from flowgraph.ops import math_ops, array_ops
+    if all(isinstance(g, IndexedSlices) for g in grads):
+        return IndexedSlices(array_ops.concat([g.values for g in grads], 0),
+                             array_ops.concat([g.indices for g in grads], 0),
+                             grads[0].dense_shape)
+    return math_ops.add_n([convert_to_tensor(g) for g in grads])
+
+
+def _grad_fn(op):
+    override = op._attrs.get("_gradient_op_type")
+    fn = registry.gradient_function(override or op.type)
+    return fn
+
+
+def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
+              gate_gradients=False, aggregation_method=None, stop_gradients=None,
+              unconnected_gradients="none"):
+    """Symbolic derivatives of the sum of `ys` with respect to each of `xs`.
+
+    Returns a list with one entry per x: a Tensor, an IndexedSlices (for sparse
+    gradients such as those of `gather`), or None when x does not affect ys."""
+    ys = _as_tensors(ys)
+    xs = _as_tensors(xs, as_ref=True)
+    stop = {t.op if isinstance(t, Tensor) else t for t in _as_tensors(stop_gradients)}
+    if grad_ys is None:
+        grad_ys = [None] * len(ys)
+    elif not isinstance(grad_ys, (list, tuple)):
+        grad_ys = [grad_ys]
+    if len(grad_ys) != len(ys):
+        raise ValueError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys")
+    graph = (ys or xs)[0].graph
+    with graph.as_default(), name_scope(name, "gradients", ys + xs) as grad_scope:
+        from flowgraph.ops import array_ops
+        seeds = []
+        for i, (y, gy) in enumerate(zip(ys, grad_ys)):
+            if gy is None:
+                if not _differentiable(y):
+                    raise TypeError(f"Gradients of complex/integer tensors are not "
+                                    f"supported: {y}")
+                with colocate_with(y.op) if colocate_gradients_with_ops else _null():
+                    gy = array_ops.fill(array_ops.shape(y),
+                                        _const_one(y.dtype.base_dtype, f"grad_ys_{i}"))
+            else:
+                gy = convert_to_tensor(gy, dtype=y.dtype.base_dtype)
+            seeds.append(gy)
+
+        between = _between([x.op for x in xs], [y.op for y in ys])
+        pending = collections.Counter()
+        for op in between:
+            for t in op._inputs:
+                if t.op in between:
+                    pending[t.op] += 1
+        grads = {}  # op -> [list of grads per output]
+
+        def add_grad(t, g):
+            grads.setdefault(t.op, [[] for _ in t.op._outputs])[t.value_index].append(g)
+
+        for y, gy in zip(ys, seeds):
+            add_grad(y, gy)
+        queue = collections.deque(sorted({y.op for y in ys if pending[y.op] == 0},
+                                         key=lambda o: o._id))
+        seen = set(queue)
+        x_set = set(xs)
+        while queue:
+            op = queue.popleft()
+            out = [_aggregate(gs) for gs in grads.get(op, [[] for _ in op._outputs])]
+            for i, g in enumerate(out):  # keep aggregated values for xs that are outputs
+                if op in grads:
+                    grads[op][i] = [g] if g is not None else []
+            in_grads = [None] * len(op._inputs)
+            # Like TF's stop ops: nothing flows past an op none of whose inputs lie
+            # between xs and ys (e.g. the op producing an intermediate x).
+            if op not in stop and any(g is not None for g in out) and \
+                    any(t.op in between for t in op._inputs):
+                fn = _grad_fn(op)
+                if fn is None:
+                    raise LookupError(f"No gradient defined for operation '{op.name}' "
+                                      f"(op type: {op.type})")
+                if fn != registry.NOT_DIFFERENTIABLE:
+                    for i, g in enumerate(out):
+                        if g is None and _differentiable(op._outputs[i]):
+                            out[i] = array_ops.zeros_like(op._outputs[i])
+                    with name_scope(op.name + "_grad"), \
+                            (colocate_with(op) if colocate_gradients_with_ops else _null()):
+                        in_grads = fn(op, *out)
+                    in_grads = list(in_grads) if isinstance(in_grads, (list, tuple)) \
+                        else [in_grads]
+                    if len(in_grads) != len(op._inputs):
+                        raise ValueError(f"Num gradients {len(in_grads)} generated for op "
+                                         f"{op.name} do not match num inputs "
+                                         f"{len(op._inputs)}")
+            for t, g in zip(op._inputs, in_grads):
+                if g is None or not _differentiable(t):
+                    continue
+                if isinstance(g, Tensor) and t.shape.ndims is not None:
+                    g.set_shape(t.shape)
+                add_grad(t, g)
+            for t in op._inputs:
+                if t.op in between:
+                    pending[t.op] -= 1
+                    if pending[t.op] == 0 and t.op not in seen:
+                        seen.add(t.op)
+                        queue.append(t.op)
+        result = []
+        for x in xs:
+            gs = grads.get(x.op)
+            g = _aggregate(gs[x.value_index]) if gs else None
+            if g is None and unconnected_gradients == "zero":
+                g = array_ops.zeros_like(x)
+            result.append(g)
+        return result
+
+
+def _const_one(dtype, name):
+    from flowgraph.framework.op_builder import constant
+    return constant(1, dtype=dtype, name=name)
+
+
+class _null:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False,
+             gate_gradients=False, aggregation_method=None):
+    """The Hessian of sum(ys) with respect to each x, shaped `x.shape + x.shape`."""
+    from flowgraph.ops import array_ops
+    xs = _as_tensors(xs, as_ref=True)
+    out = []
+    with name_scope(name, "hessians", xs):
+        for x, g in zip(xs, gradients(ys, xs)):
+            if g is None:
+                out.append(None)
+                continue
+            g = convert_to_tensor(g)
+            n = x.shape.num_elements()
+            if n is None:
+                raise ValueError("hessians needs x with a fully defined shape")
+            flat = array_ops.reshape(g, [-1])
+            rows = []
+            for j in range(n):
+                r = gradients(flat[j], x)[0]
+                rows.append(array_ops.zeros_like(x) if r is None else convert_to_tensor(r))
+            out.append(array_ops.reshape(array_ops.stack(rows),
+                                         x.shape.as_list() + x.shape.as_list()))
+    return out
