@@ -28,12 +28,17 @@ from flowgraph.runtime.config import (ConfigProto, GPUOptions, GraphOptions, Run
 from flowgraph.ops import core as _core, state_ops as _state_ops, variables as _variables
 from flowgraph.ops import math_ops as _math_ops, array_ops as _array_ops
 from flowgraph.ops import random_ops as _random_ops
+from flowgraph.ops import variable_scope as _variable_scope, clip_ops as _clip_ops
 from flowgraph.ops.core import *  # noqa: F401,F403
 from flowgraph.ops.state_ops import *  # noqa: F401,F403
 from flowgraph.ops.variables import *  # noqa: F401,F403
 from flowgraph.ops.math_ops import *  # noqa: F401,F403
 from flowgraph.ops.array_ops import *  # noqa: F401,F403
 from flowgraph.ops.random_ops import *  # noqa: F401,F403
+from flowgraph.ops.variable_scope import *  # noqa: F401,F403
+from flowgraph.ops.clip_ops import *  # noqa: F401,F403
+from flowgraph.initializers import *  # noqa: F401,F403
+from flowgraph import initializers, train, nn, layers, losses, metrics  # noqa: E402
 
 from flowgraph.framework.indexed_slices import IndexedSlices, IndexedSlicesValue
 from flowgraph.gradients import gradients, hessians, AggregationMethod
@@ -56,7 +61,8 @@ def _namespace(name, modules):
     return ns
 
 
-_OP_MODULES = [_core, _state_ops, _variables, _math_ops, _array_ops, _random_ops]
+_OP_MODULES = [_core, _state_ops, _variables, _math_ops, _array_ops, _random_ops,
+               _variable_scope, _clip_ops]
 math = _namespace("math", _OP_MODULES)
 linalg = _namespace("linalg", _OP_MODULES)
 random = _namespace("random", _OP_MODULES)
