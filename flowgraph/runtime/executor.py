@@ -1,7 +1,13 @@
 """The run loop: a flat pass over a Plan's steps. No lookups, parsing or shape work here."""
+import warnings
+
 import numpy as np
 
 from flowgraph.framework import errors
+
+# Kernels produce inf/nan silently, as TF does: numpy's floating-point warnings raised
+# from flowgraph's own modules are ignored (set once, not per run: errstate costs ~5 us).
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"flowgraph(\.|$)")
 
 
 def execute(plan, feed_slots, feed_values, ctx):
@@ -9,23 +15,25 @@ def execute(plan, feed_slots, feed_values, ctx):
     vals = [None] * plan.nslots
     for s, v in zip(feed_slots, feed_values):
         vals[s] = v
-    ctx.begin()
+    if plan.has_state:
+        ctx.begin()
     i = 0
     try:
-        with np.errstate(all="ignore"):
-            for i, (fn, ins, out, frees) in enumerate(plan.steps):
-                r = fn(*[vals[j] for j in ins])
-                if out.__class__ is int:
-                    vals[out] = r
-                elif out is not None:
-                    for o, v in zip(out, r):
-                        vals[o] = v
-                for f in frees:
-                    vals[f] = None
+        for i, (fn, ins, out, frees) in enumerate(plan.steps):
+            r = fn(*[vals[j] for j in ins])
+            if out.__class__ is int:
+                vals[out] = r
+            elif out is not None:
+                for o, v in zip(out, r):
+                    vals[o] = v
+            for f in frees:
+                vals[f] = None
     except Exception as e:
-        ctx.rollback()
+        if plan.has_state:
+            ctx.rollback()
         raise op_error(e, plan.ops[i]) from e
-    ctx.commit()
+    if plan.has_state:
+        ctx.commit()
     return [vals[s] for s in plan.fetch_slots]
 
 

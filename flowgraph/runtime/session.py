@@ -190,24 +190,27 @@ def _owned(v):
 
 
 def _feed_value(t, value, graph):
+    """The fed value as an array of t's dtype; ValueError if its shape does not fit."""
     if isinstance(value, (Tensor, Operation)):
         raise TypeError("The value of a feed cannot be a tf.Tensor object. Acceptable feed "
                         "values include Python scalars, strings, lists, numpy ndarrays, or "
                         "TensorHandles.")
-    if not graph.is_feedable(t):
+    if t in graph._unfeedable:
         raise ValueError(f"Tensor {t.name} may not be fed.")
-    dt = t.dtype.base_dtype
-    if dt == dtypes.string:
+    dt = t._dtype.base_dtype
+    if dt is dtypes.string:
         from flowgraph.framework.op_builder import _string_array
         arr = _string_array(value)
     else:
-        np_dt = dt.as_numpy_dtype
+        np_dt = dt._np
         arr = value if value.__class__ is np.ndarray and value.dtype == np_dt else \
             np.asarray(value, dtype=np_dt)
-    shape = t._shape
-    if shape._dims is not None and not shape.is_compatible_with(arr.shape):
+    dims = t._shape._dims
+    if dims is not None and dims != arr.shape and (
+            len(dims) != arr.ndim or any(d is not None and d != a
+                                         for d, a in zip(dims, arr.shape))):
         raise ValueError(f"Cannot feed value of shape {arr.shape} for Tensor '{t.name}', "
-                         f"which has shape '{shape}'")
+                         f"which has shape '{t._shape}'")
     return arr
 
 
