@@ -49,8 +49,31 @@ class RunOptions(_Message):
                "output_partition_graphs": False, "report_tensor_allocations_upon_oom": False}
 
 
+class _Repeated(list):
+    """A repeated message field: `add(**fields)` appends and returns a new element."""
+
+    def __init__(self, cls):
+        super().__init__()
+        self._cls = cls
+
+    def add(self, **kwargs):
+        m = self._cls(**kwargs)
+        self.append(m)
+        return m
+
+
+class NodeExecStats(_Message):
+    _fields = {"node_name": "", "all_start_micros": 0, "op_start_rel_micros": 0,
+               "op_end_rel_micros": 0, "all_end_rel_micros": 0, "timeline_label": "",
+               "scheduled_micros": 0, "thread_id": 0}
+
+
+class DeviceStepStats(_Message):
+    _fields = {"device": "", "node_stats": lambda: _Repeated(NodeExecStats)}
+
+
 class StepStats(_Message):
-    _fields = {"dev_stats": list}
+    _fields = {"dev_stats": lambda: _Repeated(DeviceStepStats)}
 
 
 class RunMetadata(_Message):

@@ -37,6 +37,45 @@ def execute(plan, feed_slots, feed_values, ctx):
     return [vals[s] for s in plan.fetch_slots]
 
 
+def execute_traced(plan, feed_slots, feed_values, ctx, step_stats, device):
+    """`execute` that also records each op's start and end time into `step_stats`."""
+    import time
+    now = time.time
+    dev = step_stats.dev_stats.add(device=device)
+    vals = [None] * plan.nslots
+    for s, v in zip(feed_slots, feed_values):
+        vals[s] = v
+    if plan.has_state:
+        ctx.begin()
+    i = 0
+    try:
+        for i, (fn, ins, out, frees) in enumerate(plan.steps):
+            op = plan.ops[i]
+            t0 = now()
+            r = fn(*[vals[j] for j in ins])
+            t1 = now()
+            if out.__class__ is int:
+                vals[out] = r
+            elif out is not None:
+                for o, v in zip(out, r):
+                    vals[o] = v
+            for f in frees:
+                vals[f] = None
+            rel = int((t1 - t0) * 1e6)
+            dev.node_stats.add(node_name=op.name, all_start_micros=int(t0 * 1e6),
+                               op_start_rel_micros=0, op_end_rel_micros=rel,
+                               all_end_rel_micros=rel,
+                               timeline_label=f"{op.name} = {op.type}("
+                                              f"{', '.join(t.op.name for t in op._inputs)})")
+    except Exception as e:
+        if plan.has_state:
+            ctx.rollback()
+        raise op_error(e, plan.ops[i]) from e
+    if plan.has_state:
+        ctx.commit()
+    return [vals[s] for s in plan.fetch_slots]
+
+
 def op_error(e, op):
     """Re-raises a kernel failure as TF's error class, naming the op and the user's line."""
     f, line, _ = op._traceback

@@ -9,7 +9,7 @@ from flowgraph.framework import dtypes, errors
 from flowgraph.framework.graph import Tensor, Operation, get_default_graph
 from flowgraph.runtime import fetch as fetch_lib
 from flowgraph.runtime.config import ConfigProto
-from flowgraph.runtime.executor import execute
+from flowgraph.runtime.executor import execute, execute_traced
 from flowgraph.runtime.plan import compile_plan
 from flowgraph.runtime.resources import RunContext
 
@@ -113,7 +113,12 @@ class BaseSession:
                 seen.add(e)
                 tensors.append(e)
         plan = self._plan(feeds, tuple(tensors), tuple(targets))
-        out = execute(plan, [plan.feed_slots[t] for t in feeds], values, self._ctx)
+        slots = [plan.feed_slots[t] for t in feeds]
+        if options is not None and options.trace_level and run_metadata is not None:
+            out = execute_traced(plan, slots, values, self._ctx, run_metadata.step_stats,
+                                 _CPU0)
+        else:
+            out = execute(plan, slots, values, self._ctx)
         results = dict(zip(tensors, out))
         flat = [None if e.__class__ is Operation else _owned(results[e]) for e in elements]
         return flat[0] if rebuild is None else rebuild(flat)

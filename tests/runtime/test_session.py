@@ -173,3 +173,17 @@ def test_kernel_failure_names_op_and_line():
     with tf.Session() as s:
         np.testing.assert_array_equal(s.run(z, {x: [1.0, 2.0]}), [1.0, 2.0])
     assert y.op.traceback[1] == line
+
+
+def test_full_trace_fills_step_stats():
+    x = tf.placeholder(tf.float32, [], name="x")
+    y = tf.identity(x, name="y")
+    md = tf.RunMetadata()
+    with tf.Session() as s:
+        assert s.run(y, {x: 2.0}, options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE),
+                     run_metadata=md) == 2.0
+        s.run(y, {x: 2.0}, run_metadata=tf.RunMetadata())  # no options: no trace
+    (dev,) = md.step_stats.dev_stats
+    assert dev.device.endswith("CPU:0")
+    assert [n.node_name for n in dev.node_stats] == ["y"]
+    assert dev.node_stats[0].all_start_micros > 0
