@@ -37,11 +37,12 @@ def execute(plan, feed_slots, feed_values, ctx):
     return [vals[s] for s in plan.fetch_slots]
 
 
-def execute_traced(plan, feed_slots, feed_values, ctx, step_stats, device):
-    """`execute` that also records each op's start and end time into `step_stats`."""
+def execute_traced(plan, feed_slots, feed_values, ctx, step_stats):
+    """`execute` that also records each op's start and end time into `step_stats`, one
+    DeviceStepStats per device."""
     import time
     now = time.time
-    dev = step_stats.dev_stats.add(device=device)
+    per_device = {}
     vals = [None] * plan.nslots
     for s, v in zip(feed_slots, feed_values):
         vals[s] = v
@@ -62,6 +63,10 @@ def execute_traced(plan, feed_slots, feed_values, ctx, step_stats, device):
             for f in frees:
                 vals[f] = None
             rel = int((t1 - t0) * 1e6)
+            dname = plan.step_devices[i]
+            dev = per_device.get(dname)
+            if dev is None:
+                dev = per_device[dname] = step_stats.dev_stats.add(device=dname)
             dev.node_stats.add(node_name=op.name, all_start_micros=int(t0 * 1e6),
                                op_start_rel_micros=0, op_end_rel_micros=rel,
                                all_end_rel_micros=rel,
@@ -70,6 +75,73 @@ def execute_traced(plan, feed_slots, feed_values, ctx, step_stats, device):
     except Exception as e:
         if plan.has_state:
             ctx.rollback()
+        raise op_error(e, plan.ops[i]) from e
+    if plan.has_state:
+        ctx.commit()
+    return [vals[s] for s in plan.fetch_slots]
+
+
+def execute_parallel(plan, feed_slots, feed_values, ctx, pool):
+    """`execute` with independent steps run concurrently on `pool` (a thread pool): each
+    step starts once the steps it depends on are done; a slot is freed when its last reader
+    finishes."""
+    import threading
+    users, indeg, readers = plan.dependency_graph()
+    pending, readers = list(indeg), list(readers)
+    keep = set(feed_slots) | set(plan.fetch_slots)
+    vals = [None] * plan.nslots
+    for s, v in zip(feed_slots, feed_values):
+        vals[s] = v
+    lock, done = threading.Lock(), threading.Event()
+    left, failure = [len(plan.steps)], []
+    if plan.has_state:
+        ctx.begin()
+
+    def run(i):
+        fn, ins, out, _ = plan.steps[i]
+        try:
+            r = fn(*[vals[j] for j in ins])
+            outs = () if out is None else (out,) if out.__class__ is int else out
+            if out.__class__ is int:
+                vals[out] = r
+            elif out is not None:
+                for o, v in zip(out, r):
+                    vals[o] = v
+        except Exception as e:
+            with lock:
+                failure.append((i, e))
+            done.set()
+            return
+        ready = []
+        with lock:
+            for j in ins:
+                readers[j] -= 1
+                if readers[j] == 0 and j not in keep:
+                    vals[j] = None
+            for o in outs:
+                if readers[o] == 0 and o not in keep:
+                    vals[o] = None
+            for k in users[i]:
+                pending[k] -= 1
+                if pending[k] == 0:
+                    ready.append(k)
+            left[0] -= 1
+            if left[0] == 0:
+                done.set()
+        for k in ready:
+            if not failure:
+                pool.submit(run, k)
+
+    roots = [i for i, n in enumerate(pending) if n == 0]
+    if not roots:
+        done.set()
+    for i in roots:
+        pool.submit(run, i)
+    done.wait()
+    if failure:
+        if plan.has_state:
+            ctx.rollback()
+        i, e = failure[0]
         raise op_error(e, plan.ops[i]) from e
     if plan.has_state:
         ctx.commit()

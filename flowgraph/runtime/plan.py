@@ -14,11 +14,37 @@ class Plan:
     """A compiled run: `steps` of (fn, input slots, output slot(s), slots to free);
     `feed_slots` maps each fed tensor to its slot."""
 
-    __slots__ = ("steps", "ops", "nslots", "feed_slots", "fetch_slots", "has_state")
+    __slots__ = ("steps", "ops", "step_devices", "nslots", "feed_slots", "fetch_slots",
+                 "has_state", "_graph")
 
-    def __init__(self, steps, ops, nslots, feed_slots, fetch_slots, has_state):
-        self.steps, self.ops, self.nslots = steps, ops, nslots
+    def __init__(self, steps, ops, step_devices, nslots, feed_slots, fetch_slots, has_state):
+        self.steps, self.ops, self.step_devices, self.nslots = steps, ops, step_devices, nslots
         self.feed_slots, self.fetch_slots, self.has_state = feed_slots, fetch_slots, has_state
+        self._graph = None
+
+    def dependency_graph(self):
+        """(users, in-degrees, readers per slot) of the steps, for the parallel executor:
+        data edges through slots plus the ops' control edges."""
+        if self._graph is None:
+            producer = {}
+            for i, (_, _, out, _) in enumerate(self.steps):
+                for s in () if out is None else (out,) if out.__class__ is int else out:
+                    producer[s] = i
+            step_of = {op: i for i, op in enumerate(self.ops)}
+            users = [set() for _ in self.steps]
+            indeg = [0] * len(self.steps)
+            readers = [0] * self.nslots
+            for i, (op, (_, ins, _, _)) in enumerate(zip(self.ops, self.steps)):
+                deps = {producer[s] for s in ins if s in producer}
+                deps.update(step_of[c] for c in getattr(op, "_control_inputs", ())
+                            if c in step_of)
+                for d in deps:
+                    users[d].add(i)
+                indeg[i] = len(deps)
+                for s in ins:
+                    readers[s] += 1
+            self._graph = ([tuple(sorted(u)) for u in users], indeg, readers)
+        return self._graph
 
 
 def input_args(op):
@@ -135,8 +161,14 @@ def bind_kernel(op, first_arg, in_slots):
     return fn, tuple(ins)
 
 
-def compile_plan(graph, feeds, fetches, targets, ctx, xp=np, log=None):
-    """Builds the Plan for fetching `fetches` and running `targets` given `feeds`."""
+def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placement=False,
+                 log=None):
+    """Builds the Plan for fetching `fetches` and running `targets` given `feeds`.
+
+    `devices` are the session's devices (the first is the host, where feeds arrive and
+    fetches return) and `contexts` their RunContexts. Each op is placed; each (tensor,
+    destination device) pair that crosses devices gets one transfer step."""
+    from flowgraph.runtime.placer import place
     feed_set = set(feeds)
     needed = _prune(feed_set, fetches, targets)
     for op in needed:
@@ -150,36 +182,81 @@ def compile_plan(graph, feeds, fetches, targets, ctx, xp=np, log=None):
                           f"dtype {op._outputs[0].dtype.name} and shape {shape_s}\n\t "
                           f"[[node {op.name} (defined at {f}:{line}) ]]")
     order = _order(needed, feed_set)
-    slot = {}
+    host = devices[0]
+    placement = place(order, devices, graph, soft_placement)
+    slot, where = {}, {}  # tensor -> slot; slot -> device holding it
     for t in feeds:
         slot[t] = len(slot)
+        where[slot[t]] = host
     for op in order:
         for t in op._outputs:
             if t not in slot:
                 slot[t] = len(slot)
-    steps, last_use = [], {}
-    for i, op in enumerate(order):
-        in_slots = [slot[t] if not a.is_ref else None
+                where[slot[t]] = placement[op]
+    steps, step_ops, step_devices, transfers = [], [], [], {}
+
+    def on(t, dev):
+        """The slot holding tensor t on device dev, adding one transfer step if needed."""
+        s0 = slot[t]
+        if where[s0] is dev:
+            return s0
+        key = (s0, dev)
+        if key not in transfers:
+            s1 = len(slot) + len(transfers)
+            transfers[key] = s1
+            where[s1] = dev
+            steps.append([functools.partial(_transfer, dev, where[s0]), (s0,), s1, ()])
+            step_ops.append(_TransferOp(t, where[s0], dev))
+            step_devices.append(dev.name)
+        return transfers[key]
+
+    for op in order:
+        dev = placement[op]
+        in_slots = [on(t, dev) if not a.is_ref else None
                     for a, t in zip(input_args(op), op._inputs)]
-        first = ctx if op._op_def.wants_ctx else xp
+        first = contexts[dev] if op._op_def.wants_ctx else dev.xp
         fn, ins = bind_kernel(op, first, in_slots)
-        for s in ins:
-            last_use[s] = i
         outs = [slot[t] for t in op._outputs]
         out = outs[0] if len(outs) == 1 else (tuple(outs) if outs else None)
         steps.append([fn, ins, out, ()])
+        step_ops.append(op)
+        step_devices.append(dev.name)
         if log is not None:
-            log(op)
-    keep = {slot[t] for t in feeds} | {slot[t] for t in fetches}
+            log(op, dev)
+    fetch_slots = [on(t, host) if where[slot[t]].device_type != "CPU" else slot[t]
+                   for t in fetches]
+    nslots = len(slot) + len(transfers)
+    keep = {slot[t] for t in feeds} | set(fetch_slots)
+    last_use = {}
+    for i, (fn, ins, out, _) in enumerate(steps):
+        for s in ins:
+            last_use[s] = i
     frees = [[] for _ in steps]
-    for i, op in enumerate(order):
-        for t in op._outputs:
-            s = slot[t]
+    for i, (fn, ins, out, _) in enumerate(steps):
+        outs = () if out is None else (out,) if out.__class__ is int else out
+        for s in outs:
             if s not in keep:
                 frees[last_use.get(s, i)].append(s)
     for step, fr in zip(steps, frees):
         step[3] = tuple(sorted(set(fr)))
     steps = [tuple(s) for s in steps]
     has_state = any(op._op_def.stateful for op in order)
-    return Plan(steps, order, len(slot), {t: slot[t] for t in feeds},
-                [slot[t] for t in fetches], has_state)
+    return Plan(steps, step_ops, step_devices, nslots, {t: slot[t] for t in feeds},
+                fetch_slots, has_state)
+
+
+def _transfer(dst, src, value):
+    return dst.copy_from(value, src)
+
+
+class _TransferOp:
+    """Stands in for an Operation in a plan's `ops` list for a transfer step."""
+
+    def __init__(self, tensor, src, dst):
+        self.name = f"{tensor.op.name}/_send_{src.device_type}{src.index}" \
+                    f"_to_{dst.device_type}{dst.index}"
+        self.type = "_Transfer"
+        self._inputs = (tensor,)
+        self._traceback = tensor.op._traceback
+        self._op_def = None
+        self.device = dst.name

@@ -12,14 +12,21 @@ class RunContext:
     Variable values are arrays that are never mutated in place: a write swaps in a new
     array and records the old one, so a failed run can be rolled back exactly."""
 
-    __slots__ = ("xp", "vars", "rngs", "journal", "session")
+    __slots__ = ("xp", "device", "vars", "rngs", "_run", "session")
 
-    def __init__(self, session, xp=np):
-        self.session = session
-        self.xp = xp
-        self.vars = {}
-        self.rngs = {}
-        self.journal = None
+    def __init__(self, session, xp=np, device=None, share=None):
+        self.session, self.xp, self.device = session, xp, device
+        if share is None:
+            self.vars, self.rngs, self._run = {}, {}, [None]
+        else:  # a sibling for another device: the same store and the same run journal
+            self.vars, self.rngs, self._run = share.vars, share.rngs, share._run
+
+    def for_device(self, device):
+        return RunContext(self.session, device.xp, device, share=self)
+
+    @property
+    def journal(self):
+        return self._run[0]
 
     def read(self, key):
         try:
@@ -33,7 +40,7 @@ class RunContext:
 
     def write(self, key, value):
         """Stores `value` (owned by the store from now on) as the variable's new value."""
-        j = self.journal
+        j = self._run[0]
         if j is not None and key not in j:
             j[key] = self.vars.get(key, _MISSING)
         if type(value) is np.ndarray:
@@ -42,18 +49,18 @@ class RunContext:
         return value
 
     def begin(self):
-        self.journal = {}
+        self._run[0] = {}
 
     def commit(self):
-        self.journal = None
+        self._run[0] = None
 
     def rollback(self):
-        for key, old in (self.journal or {}).items():
+        for key, old in (self._run[0] or {}).items():
             if old is _MISSING:
                 self.vars.pop(key, None)
             else:
                 self.vars[key] = old
-        self.journal = None
+        self._run[0] = None
 
     def rng(self, op_name, seed, seed2):
         """The op's generator: seeded from (seed, seed2), or from entropy if both are 0."""

@@ -9,7 +9,7 @@ from flowgraph.framework import dtypes, errors
 from flowgraph.framework.graph import Tensor, Operation, get_default_graph
 from flowgraph.runtime import fetch as fetch_lib
 from flowgraph.runtime.config import ConfigProto
-from flowgraph.runtime.executor import execute, execute_traced
+from flowgraph.runtime.executor import execute, execute_parallel, execute_traced
 from flowgraph.runtime.plan import compile_plan
 from flowgraph.runtime.resources import RunContext
 
@@ -50,9 +50,18 @@ class BaseSession:
         self._config = config if config is not None else ConfigProto()
         self._target = target
         self._closed = False
-        self._ctx = RunContext(self)
+        from flowgraph.runtime.devices import local_devices
+        self._devices = local_devices(self._config)
+        self._ctx = RunContext(self, self._devices[0].xp, self._devices[0])
+        self._contexts = {d: (self._ctx if i == 0 else self._ctx.for_device(d))
+                          for i, d in enumerate(self._devices)}
         self._plans = {}
         self._default_ctx = None
+        threads = self._config.inter_op_parallelism_threads
+        self._pool = None
+        if threads and threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+            self._pool = ThreadPoolExecutor(threads, thread_name_prefix="flowgraph-inter-op")
 
     graph = property(lambda self: self._graph)
     sess_str = property(lambda self: self._target)
@@ -62,12 +71,15 @@ class BaseSession:
         return self._graph.as_graph_def()
 
     def list_devices(self):
-        from flowgraph.runtime.devices import list_local_devices
-        return list_local_devices(self._config)
+        from flowgraph.runtime.devices import DeviceAttributes
+        return [DeviceAttributes(d) for d in self._devices]
 
     def close(self):
         self._closed = True
         self._plans.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
     def __enter__(self):
         self._default_ctx = self.as_default()
@@ -115,8 +127,9 @@ class BaseSession:
         plan = self._plan(feeds, tuple(tensors), tuple(targets))
         slots = [plan.feed_slots[t] for t in feeds]
         if options is not None and options.trace_level and run_metadata is not None:
-            out = execute_traced(plan, slots, values, self._ctx, run_metadata.step_stats,
-                                 _CPU0)
+            out = execute_traced(plan, slots, values, self._ctx, run_metadata.step_stats)
+        elif self._pool is not None and len(plan.steps) > 1:
+            out = execute_parallel(plan, slots, values, self._ctx, self._pool)
         else:
             out = execute(plan, slots, values, self._ctx)
         results = dict(zip(tensors, out))
@@ -133,7 +146,8 @@ class BaseSession:
                                                                   "be fetched.")
             log = _log_placement if self._config.log_device_placement else None
             plan = compile_plan(self._graph, list(feeds), list(tensors), list(targets),
-                                self._ctx, log=log)
+                                self._contexts, self._devices,
+                                self._config.allow_soft_placement, log=log)
             self._plans[key] = plan
         return plan
 
@@ -191,6 +205,8 @@ def _owned(v):
             return v[()]
         if not v.flags.writeable:
             return v.copy()
+    elif hasattr(v, "__cuda_array_interface__"):  # a CuPy array: fetches come back as numpy
+        return _owned(v.get())
     return v
 
 
@@ -219,8 +235,8 @@ def _feed_value(t, value, graph):
     return arr
 
 
-def _log_placement(op):
-    print(f"{op.name}: ({op.type}): {op.device or _CPU0}", file=sys.stderr)
+def _log_placement(op, device):
+    print(f"{op.name}: ({op.type}): {device.name}", file=sys.stderr)
 
 
 class Session(BaseSession):
