@@ -38,7 +38,6 @@ class _Groups:
 
 def place(ops, devices, graph, soft=False):
     """{op: Device} for the ops of a plan."""
-    from flowgraph.runtime.plan import input_args
     groups = _Groups()
     for op in ops:
         groups.find(op.name)
@@ -46,8 +45,8 @@ def place(ops, devices, graph, soft=False):
             loc = loc.decode() if isinstance(loc, bytes) else loc
             if loc.startswith("loc:@"):
                 groups.union(op.name, loc[5:])
-        for a, t in zip(input_args(op), op._inputs):
-            if a.is_ref:
+        for t in op._inputs:
+            if t.dtype.is_ref_dtype:  # ref edges keep a variable and its users together
                 groups.union(op.name, t.op.name)
     members = {}
     for name in list(groups.parent):

@@ -36,6 +36,7 @@ class Plan:
             readers = [0] * self.nslots
             for i, (op, (_, ins, _, _)) in enumerate(zip(self.ops, self.steps)):
                 deps = {producer[s] for s in ins if s in producer}
+                deps.update(step_of[t.op] for t in op._inputs if t.op in step_of)
                 deps.update(step_of[c] for c in getattr(op, "_control_inputs", ())
                             if c in step_of)
                 for d in deps:
@@ -71,6 +72,12 @@ def ref_key(tensor):
     return op._attrs.get("shared_name") or op._name
 
 
+def by_reference(t):
+    """Tensors read straight from a variable: the consumer reads the store when it runs
+    (a ref in TF), so it needs no step of the variable op and sees earlier assigns."""
+    return t._op._op_def.name in VARIABLE_OPS
+
+
 def _prune(feeds, fetches, targets):
     """The ops that must run, given that `feeds` are supplied."""
     needed = set()
@@ -80,8 +87,8 @@ def _prune(feeds, fetches, targets):
         if op in needed:
             continue
         needed.add(op)
-        for arg, t in zip(input_args(op), op._inputs):
-            if not arg.is_ref and t not in feeds:
+        for t in op._inputs:
+            if t not in feeds and not by_reference(t):
                 stack.append(t.op)
         stack.extend(op._control_inputs)
     return needed
@@ -92,8 +99,8 @@ def _order(needed, feeds):
     deps = {}
     users = {op: [] for op in needed}
     for op in needed:
-        ds = {t.op for a, t in zip(input_args(op), op._inputs)
-              if not a.is_ref and t not in feeds and t.op in needed}
+        ds = {t.op for t in op._inputs
+              if t not in feeds and not by_reference(t) and t.op in needed}
         ds.update(c for c in op._control_inputs if c in needed)
         deps[op] = len(ds)
         for d in ds:
@@ -124,8 +131,12 @@ def _kernel_attr(v):
     return v
 
 
-def bind_kernel(op, first_arg, in_slots):
-    """(fn, ins): a callable over the values of `ins` that runs op's kernel."""
+def bind_kernel(op, first_arg, in_slots, ctx=None):
+    """(fn, ins): a callable over the values of slots `ins` that runs op's kernel.
+
+    `in_slots` has a slot per flat input, or None for an input read from a variable:
+    a ref argument then receives the variable's store key, a value argument the
+    variable's value read (through `ctx`) when the step runs."""
     d = op._op_def
     if d.kernel is None:
         raise errors.UnimplementedError(None, op, f"No kernel registered for op {op.type} "
@@ -133,30 +144,39 @@ def bind_kernel(op, first_arg, in_slots):
     bound = {p: (op._name if p == "op_name" else _kernel_attr(op._attrs[p]))
              for p in d.kernel_params}
     args = input_args(op)
-    simple = all(not (a.number_attr or a.type_list_attr or a.is_ref) for a in d.inputs)
+    simple = None not in in_slots and \
+        all(not (a.number_attr or a.type_list_attr or a.is_ref) for a in d.inputs)
     if simple:
-        fn = functools.partial(d.kernel, first_arg, **bound)
-        return fn, tuple(in_slots)
-    # Regroup flat input values into the kernel's list and ref arguments.
+        return functools.partial(d.kernel, first_arg, **bound), tuple(in_slots)
+    # Regroup flat input values into the kernel's list, ref and variable-read arguments.
     layout, ins, pos = [], [], 0
+
+    def one(k):
+        t, s = op._inputs[k], in_slots[k]
+        if args[k].is_ref:
+            return ("const", ref_key(t))
+        if s is None:
+            return ("read", ref_key(t))
+        ins.append(s)
+        return ("one", len(ins) - 1)
+
     for arg in d.inputs:
         if arg.number_attr or arg.type_list_attr:
             n = sum(1 for a in args if a is arg)
-            layout.append(("list", len(ins), len(ins) + n))
-            ins.extend(in_slots[pos:pos + n])
+            layout.append(("list", [one(k) for k in range(pos, pos + n)]))
             pos += n
-        elif arg.is_ref:
-            layout.append(("const", ref_key(op._inputs[pos])))
-            pos += 1
         else:
-            layout.append(("one", len(ins)))
-            ins.append(in_slots[pos])
+            layout.append(one(pos))
             pos += 1
     kernel = d.kernel
 
+    def get(e, vals):
+        kind, v = e
+        return vals[v] if kind == "one" else v if kind == "const" else ctx.read(v)
+
     def fn(*vals):
-        a = [vals[e[1]] if e[0] == "one" else e[1] if e[0] == "const"
-             else list(vals[e[1]:e[2]]) for e in layout]
+        a = [[get(e, vals) for e in x[1]] if x[0] == "list" else get(x, vals)
+             for x in layout]
         return kernel(first_arg, *a, **bound)
     return fn, tuple(ins)
 
@@ -212,10 +232,10 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
 
     for op in order:
         dev = placement[op]
-        in_slots = [on(t, dev) if not a.is_ref else None
+        in_slots = [None if a.is_ref or by_reference(t) else on(t, dev)
                     for a, t in zip(input_args(op), op._inputs)]
         first = contexts[dev] if op._op_def.wants_ctx else dev.xp
-        fn, ins = bind_kernel(op, first, in_slots)
+        fn, ins = bind_kernel(op, first, in_slots, contexts[dev])
         outs = [slot[t] for t in op._outputs]
         out = outs[0] if len(outs) == 1 else (tuple(outs) if outs else None)
         steps.append([fn, ins, out, ()])

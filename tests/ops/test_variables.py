@@ -149,3 +149,15 @@ def test_local_variables_initializer_and_empty():
     assert init.type == "NoOp" and empty.type == "NoOp"
     with tf.Session() as s:
         s.run([init, empty])
+    with tf.Session() as s:
+        s.run([init, empty])
+
+
+def test_read_under_control_dependency_sees_the_assign():
+    v = tf.Variable(1.0)
+    assign = tf.assign(v, 5.0)
+    with tf.control_dependencies([assign]):
+        after = v.read_value()
+    with tf.Session() as s:
+        s.run(v.initializer)
+        assert s.run(after) == 5.0

@@ -57,7 +57,7 @@ def test_variable_colocation_group_follows_the_variable(capsys):
         s.run(inc)
         np.testing.assert_array_equal(s.run(v.value()), [2.0, 3.0])
     err = capsys.readouterr().err
-    for name in ("v", "v/Assign", "v/read", "inc"):
+    for name in ("v/initial_value", "v/Assign", "v/read", "inc"):
         line = next(ln for ln in err.splitlines() if ln.startswith(name + ": ("))
         assert line.endswith(CPU + "1"), line
 
