@@ -1,0 +1,399 @@
+"""Elementwise unary math ops (`Neg`, `Sqrt`, `Tanh`, ...), their `*Grad` helper ops as TF
+has them (so `tf.gradients` builds TF's graphs and second derivatives work), and `Cast`."""
+import math
+
+import numpy as np
+
+from flowgraph.framework import dtypes
+from flowgraph.framework.graph import Tensor, name_scope
+from flowgraph.framework.op_builder import apply_op, convert_to_tensor
+from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.ops.math_common import (unary_op, grad_pair_shape, FLOAT, REAL_FLOAT,
+                                       NUMERIC, REAL_NUMERIC)
+
+_PUBLIC = ["negative", "abs", "sign", "square", "sqrt", "rsqrt", "exp", "expm1", "log",
+           "log1p", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh",
+           "acosh", "atanh", "tanh", "sigmoid", "floor", "ceil", "round", "rint",
+           "reciprocal", "erf", "erfc", "is_nan", "is_inf", "is_finite", "conj"]
+__all__ = _PUBLIC + ["cast", "to_float", "to_double", "to_int32", "to_int64", "saturate_cast"]
+__namespaces__ = {"math": list(_PUBLIC)}
+
+
+def _m():
+    from flowgraph.ops import math_ops
+    return math_ops
+
+
+def _const(value, like):
+    return convert_to_tensor(value, dtype=like.dtype.base_dtype)
+
+
+# -- special functions without a numpy ufunc -----------------------------------------------
+_vec_erf = np.frompyfunc(math.erf, 1, 1)
+_vec_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
+def _special(name, fallback):
+    def fn(xp, x):
+        if xp is np:
+            try:
+                import scipy.special as sp
+            except ImportError:  # pragma: no cover - scipy is optional
+                return fallback(x).astype(x.dtype)
+            return getattr(sp, name)(x).astype(x.dtype, copy=False)
+        import cupyx.scipy.special as csp  # GPU
+        return getattr(csp, name)(x).astype(x.dtype, copy=False)
+    return fn
+
+
+def _sigmoid(xp, x):
+    return 1 / (1 + xp.exp(-x))
+
+
+# -- gradients ---------------------------------------------------------------------------------
+def _neg_grad(op, grad):
+    return [negative(grad)]
+
+
+def _abs_grad(op, grad):
+    return [_m().multiply(grad, sign(op.inputs[0]))]
+
+
+def _sign_grad(op, grad):
+    from flowgraph.ops import array_ops
+    return [array_ops.zeros_like(op.inputs[0])]
+
+
+def _square_grad(op, grad):
+    x = op.inputs[0]
+    return [_m().multiply(grad, _m().multiply(x, _const(2, x)))]
+
+
+def _y_grad(op_type):
+    """Gradients that are a `*Grad(y, dy)` op of the output, as TF registers them."""
+    def fn(op, grad):
+        return [apply_op(op_type, [op.outputs[0], grad])]
+    return fn
+
+
+def _times(factor):
+    """grad * factor(x)."""
+    def fn(op, grad):
+        return [_m().multiply(grad, factor(op.inputs[0]))]
+    return fn
+
+
+def _exp_grad(op, grad):
+    return [_m().multiply(grad, op.outputs[0])]
+
+
+def _tan_grad(op, grad):
+    return [_m().multiply(grad, square(reciprocal(cos(op.inputs[0]))))]
+
+
+def _erf_grad(op, grad):
+    x = op.inputs[0]
+    k = _const(2 / math.sqrt(math.pi), x)
+    return [_m().multiply(_m().multiply(grad, k), exp(negative(square(x))))]
+
+
+def _erfc_grad(op, grad):
+    x = op.inputs[0]
+    k = _const(-2 / math.sqrt(math.pi), x)
+    return [_m().multiply(_m().multiply(grad, k), exp(negative(square(x))))]
+
+
+def _none_grad(op, grad):
+    return [None]
+
+
+def _inv_sqrt_one_minus_sq(x):
+    return reciprocal(sqrt(_m().subtract(_const(1, x), square(x))))
+
+
+_UNARY_TABLE = [
+    # op type, kernel, allowed types, gradient, doc
+    ("Neg", lambda xp, x: xp.negative(x), NUMERIC, _neg_grad, "Computes -x elementwise."),
+    ("Abs", lambda xp, x: xp.abs(x), REAL_NUMERIC, _abs_grad,
+     "Computes the absolute value elementwise."),
+    ("Sign", lambda xp, x: xp.sign(x), NUMERIC, _sign_grad,
+     "Returns -1, 0 or 1 by the sign of each element (NaN stays NaN)."),
+    ("Square", lambda xp, x: xp.square(x), NUMERIC, _square_grad,
+     "Computes x * x elementwise."),
+    ("Sqrt", lambda xp, x: xp.sqrt(x), FLOAT, _y_grad("SqrtGrad"),
+     "Computes the square root elementwise."),
+    ("Rsqrt", lambda xp, x: 1 / xp.sqrt(x), FLOAT, _y_grad("RsqrtGrad"),
+     "Computes 1 / sqrt(x) elementwise."),
+    ("Exp", lambda xp, x: xp.exp(x), FLOAT, _exp_grad, "Computes e ** x elementwise."),
+    ("Expm1", lambda xp, x: xp.expm1(x), FLOAT, _times(lambda x: exp(x)),
+     "Computes e ** x - 1 elementwise."),
+    ("Log", lambda xp, x: xp.log(x), FLOAT, _times(lambda x: reciprocal(x)),
+     "Computes the natural logarithm elementwise."),
+    ("Log1p", lambda xp, x: xp.log1p(x), FLOAT,
+     _times(lambda x: reciprocal(_m().add(_const(1, x), x))),
+     "Computes log(1 + x) elementwise."),
+    ("Sin", lambda xp, x: xp.sin(x), FLOAT, _times(lambda x: cos(x)), "Computes sine."),
+    ("Cos", lambda xp, x: xp.cos(x), FLOAT, _times(lambda x: negative(sin(x))),
+     "Computes cosine."),
+    ("Tan", lambda xp, x: xp.tan(x), FLOAT, _tan_grad, "Computes tangent."),
+    ("Asin", lambda xp, x: xp.arcsin(x), FLOAT, _times(_inv_sqrt_one_minus_sq),
+     "Computes the inverse sine."),
+    ("Acos", lambda xp, x: xp.arccos(x), FLOAT,
+     _times(lambda x: negative(_inv_sqrt_one_minus_sq(x))), "Computes the inverse cosine."),
+    ("Atan", lambda xp, x: xp.arctan(x), FLOAT,
+     _times(lambda x: reciprocal(_m().add(_const(1, x), square(x)))),
+     "Computes the inverse tangent."),
+    ("Sinh", lambda xp, x: xp.sinh(x), FLOAT, _times(lambda x: cosh(x)),
+     "Computes the hyperbolic sine."),
+    ("Cosh", lambda xp, x: xp.cosh(x), FLOAT, _times(lambda x: sinh(x)),
+     "Computes the hyperbolic cosine."),
+    ("Asinh", lambda xp, x: xp.arcsinh(x), FLOAT,
+     _times(lambda x: rsqrt(_m().add(square(x), _const(1, x)))),
+     "Computes the inverse hyperbolic sine."),
+    ("Acosh", lambda xp, x: xp.arccosh(x), FLOAT,
+     _times(lambda x: rsqrt(_m().subtract(square(x), _const(1, x)))),
+     "Computes the inverse hyperbolic cosine."),
+    ("Atanh", lambda xp, x: xp.arctanh(x), FLOAT,
+     _times(lambda x: reciprocal(_m().subtract(_const(1, x), square(x)))),
+     "Computes the inverse hyperbolic tangent."),
+    ("Tanh", lambda xp, x: xp.tanh(x), FLOAT, _y_grad("TanhGrad"),
+     "Computes the hyperbolic tangent."),
+    ("Sigmoid", _sigmoid, FLOAT, _y_grad("SigmoidGrad"), "Computes 1 / (1 + exp(-x))."),
+    ("Floor", lambda xp, x: xp.floor(x), REAL_FLOAT, _none_grad,
+     "Returns the largest integer not greater than x, elementwise."),
+    ("Ceil", lambda xp, x: xp.ceil(x), REAL_FLOAT, _none_grad,
+     "Returns the smallest integer not less than x, elementwise."),
+    ("Round", lambda xp, x: xp.round(x), NUMERIC, _none_grad,
+     "Rounds to the nearest integer, half to even (banker's rounding)."),
+    ("Rint", lambda xp, x: xp.rint(x), REAL_FLOAT, _none_grad,
+     "Returns the closest integer, half to even."),
+    ("Reciprocal", lambda xp, x: xp.reciprocal(x), NUMERIC, _y_grad("ReciprocalGrad"),
+     "Computes 1 / x elementwise."),
+    ("Erf", _special("erf", _vec_erf), REAL_FLOAT, _erf_grad,
+     "Computes the Gauss error function."),
+    ("Erfc", _special("erfc", _vec_erfc), REAL_FLOAT, _erfc_grad,
+     "Computes the complementary error function 1 - erf(x)."),
+]
+for _t, _k, _allowed, _g, _doc in _UNARY_TABLE:
+    unary_op(_t, _k, _doc, _allowed, _g)
+for _t, _k, _doc in [("IsNan", lambda xp, x: xp.isnan(x), "Which elements are NaN."),
+                     ("IsInf", lambda xp, x: xp.isinf(x), "Which elements are +/-Inf."),
+                     ("IsFinite", lambda xp, x: xp.isfinite(x),
+                      "Which elements are finite (not NaN or Inf).")]:
+    unary_op(_t, _k, _doc, REAL_FLOAT, NOT_DIFFERENTIABLE, out="bool")
+
+
+# -- the *Grad ops: z = f(y, dy) with y the forward output -----------------------------------------
+def _grad_op(op_type, kernel, doc, grad):
+    cls = type(op_type, (), {"__doc__": doc, "shape": staticmethod(grad_pair_shape),
+                             "kernel": staticmethod(kernel), "grad": staticmethod(grad)})
+    defop(op_type, inputs=("y: T", "dy: T"), outputs=("z: T",))(cls)
+
+
+def _sqrt_grad_grad(op, grad):
+    a, y = op.inputs[0], op.outputs[0]
+    ga = _m().realdiv(grad, a)
+    return [negative(_m().multiply(ga, y)), _m().multiply(_const(0.5, a), ga)]
+
+
+def _rsqrt_grad_grad(op, grad):
+    a, b = op.inputs
+    ga = _m().multiply(_m().multiply(_const(-1.5, a), grad), _m().multiply(b, square(a)))
+    return [ga, apply_op("RsqrtGrad", [a, grad])]
+
+
+def _tanh_grad_grad(op, grad):
+    a, b = op.inputs
+    return [_m().multiply(_m().multiply(grad, _const(-2, a)), _m().multiply(b, a)),
+            apply_op("TanhGrad", [a, grad])]
+
+
+def _sigmoid_grad_grad(op, grad):
+    a, b = op.inputs
+    gb = _m().multiply(grad, b)
+    return [_m().subtract(gb, _m().multiply(_m().multiply(_const(2, a), gb), a)),
+            apply_op("SigmoidGrad", [a, grad])]
+
+
+def _reciprocal_grad_grad(op, grad):
+    a, b = op.inputs
+    return [_m().multiply(_m().multiply(grad, _const(-2, a)), _m().multiply(b, a)),
+            apply_op("ReciprocalGrad", [a, grad])]
+
+
+_grad_op("SqrtGrad", lambda xp, y, dy: dy * 0.5 / y,
+         "The gradient of sqrt: dy * 0.5 / y, where y = sqrt(x).", _sqrt_grad_grad)
+_grad_op("RsqrtGrad", lambda xp, y, dy: dy * -0.5 * (y * y * y),
+         "The gradient of rsqrt: dy * -0.5 * y^3, where y = rsqrt(x).", _rsqrt_grad_grad)
+_grad_op("TanhGrad", lambda xp, y, dy: dy * (1 - y * y),
+         "The gradient of tanh: dy * (1 - y^2), where y = tanh(x).", _tanh_grad_grad)
+_grad_op("SigmoidGrad", lambda xp, y, dy: dy * (y * (1 - y)),
+         "The gradient of sigmoid: dy * y * (1 - y), where y = sigmoid(x).",
+         _sigmoid_grad_grad)
+_grad_op("ReciprocalGrad", lambda xp, y, dy: -dy * (y * y),
+         "The gradient of reciprocal: -dy * y^2, where y = 1 / x.", _reciprocal_grad_grad)
+
+
+# -- Cast ------------------------------------------------------------------------------------------
+_GRAD_TYPES = FLOAT
+
+
+@defop("Cast", inputs=("x: SrcT",), outputs=("y: DstT",),
+       attrs={"SrcT": None, "DstT": None, "Truncate": False})
+class Cast:
+    """Casts x to the type DstT (float to int truncates toward zero; complex keeps the real
+    part)."""
+    def shape(op):
+        return op.inputs[0].shape
+
+    def kernel(xp, x, DstT):
+        if x.dtype == DstT:
+            return x
+        if x.dtype.kind == "c" and DstT.kind != "c":
+            x = xp.real(x)
+        return x.astype(DstT)
+
+    def grad(op, grad):
+        src = op.inputs[0].dtype.base_dtype
+        if src in _GRAD_TYPES and op.outputs[0].dtype.base_dtype in _GRAD_TYPES:
+            return [cast(grad, src)]
+        return [None]
+
+
+@defop("Conj", inputs=("input: T",), outputs=("output: T",))
+class Conj:
+    """The complex conjugate of each element."""
+    def shape(op):
+        return op.inputs[0].shape
+
+    def kernel(xp, input):
+        return xp.conj(input)
+
+    def grad(op, grad):
+        return [conj(grad)]
+
+
+# -- builders ----------------------------------------------------------------------------------------
+def _unary_builder(op_type, doc):
+    def builder(x, name=None):
+        return apply_op(op_type, [x], name=name)
+    builder.__doc__ = doc
+    return builder
+
+
+negative = _unary_builder("Neg", "Computes numerical negative value elementwise.")
+sign = _unary_builder("Sign", "Returns -1, 0 or 1 by the sign of each element.")
+square = _unary_builder("Square", "Computes x * x elementwise.")
+sqrt = _unary_builder("Sqrt", "Computes the square root elementwise.")
+rsqrt = _unary_builder("Rsqrt", "Computes 1 / sqrt(x) elementwise.")
+exp = _unary_builder("Exp", "Computes e ** x elementwise.")
+expm1 = _unary_builder("Expm1", "Computes e ** x - 1 elementwise.")
+log = _unary_builder("Log", "Computes the natural logarithm elementwise.")
+log1p = _unary_builder("Log1p", "Computes log(1 + x) elementwise.")
+sin = _unary_builder("Sin", "Computes sine elementwise.")
+cos = _unary_builder("Cos", "Computes cosine elementwise.")
+tan = _unary_builder("Tan", "Computes tangent elementwise.")
+asin = _unary_builder("Asin", "Computes the inverse sine elementwise.")
+acos = _unary_builder("Acos", "Computes the inverse cosine elementwise.")
+atan = _unary_builder("Atan", "Computes the inverse tangent elementwise.")
+sinh = _unary_builder("Sinh", "Computes the hyperbolic sine elementwise.")
+cosh = _unary_builder("Cosh", "Computes the hyperbolic cosine elementwise.")
+asinh = _unary_builder("Asinh", "Computes the inverse hyperbolic sine elementwise.")
+acosh = _unary_builder("Acosh", "Computes the inverse hyperbolic cosine elementwise.")
+atanh = _unary_builder("Atanh", "Computes the inverse hyperbolic tangent elementwise.")
+tanh = _unary_builder("Tanh", "Computes the hyperbolic tangent elementwise.")
+floor = _unary_builder("Floor", "Returns the largest integer not greater than x.")
+ceil = _unary_builder("Ceil", "Returns the smallest integer not less than x.")
+rint = _unary_builder("Rint", "Returns the closest integer to x, half to even.")
+reciprocal = _unary_builder("Reciprocal", "Computes 1 / x elementwise.")
+erf = _unary_builder("Erf", "Computes the Gauss error function elementwise.")
+erfc = _unary_builder("Erfc", "Computes the complementary error function elementwise.")
+is_nan = _unary_builder("IsNan", "Returns which elements of x are NaN.")
+is_inf = _unary_builder("IsInf", "Returns which elements of x are Inf.")
+is_finite = _unary_builder("IsFinite", "Returns which elements of x are finite.")
+
+
+def abs(x, name=None):  # noqa: A001 (TF's name)
+    """Computes the absolute value of a tensor."""
+    return apply_op("Abs", [x], name=name)
+
+
+def sigmoid(x, name=None):
+    """Computes sigmoid of x elementwise: 1 / (1 + exp(-x))."""
+    with name_scope(name, "Sigmoid", [x]) as name:
+        return apply_op("Sigmoid", [convert_to_tensor(x, name="x")], name=name)
+
+
+def round(x, name=None):  # noqa: A001 (TF's name)
+    """Rounds the values of a tensor to the nearest integer, half to even."""
+    x = convert_to_tensor(x, name="x")
+    if x.dtype.base_dtype.is_integer:
+        return x
+    return apply_op("Round", [x], name=name)
+
+
+def cast(x, dtype, name=None):
+    """Casts a tensor to a new type (returns x itself when it already has that type)."""
+    base = dtypes.as_dtype(dtype).base_dtype
+    if isinstance(x, Tensor) and x.dtype.base_dtype == base:
+        return x
+    with name_scope(name, "Cast", [x]) as name:
+        x = convert_to_tensor(x, name="x")
+        if x.dtype.base_dtype != base:
+            x = apply_op("Cast", [x], {"DstT": base, "Truncate": False}, name=name)
+        return x
+
+
+def to_float(x, name="ToFloat"):
+    """Casts a tensor to float32."""
+    return cast(x, dtypes.float32, name=name)
+
+
+def to_double(x, name="ToDouble"):
+    """Casts a tensor to float64."""
+    return cast(x, dtypes.float64, name=name)
+
+
+def to_int32(x, name="ToInt32"):
+    """Casts a tensor to int32."""
+    return cast(x, dtypes.int32, name=name)
+
+
+def to_int64(x, name="ToInt64"):
+    """Casts a tensor to int64."""
+    return cast(x, dtypes.int64, name=name)
+
+
+def _bound(value, src, lower):
+    """`value` (a limit of the destination type) as the nearest source-type number on the
+    safe side, so clamping then casting cannot overflow."""
+    v = np.array(value).astype(src.as_numpy_dtype)
+    if src.is_floating:
+        if lower and v < value:
+            v = np.nextafter(v, np.array(np.inf, v.dtype))
+        elif not lower and v > value:
+            v = np.nextafter(v, np.array(-np.inf, v.dtype))
+    return v
+
+
+def saturate_cast(value, dtype, name=None):
+    """Casts `value` to `dtype`, clamping it first to the range of `dtype`."""
+    from flowgraph.ops.reduction_ops import clip_by_value
+    with name_scope(name, "saturate_cast", [value]) as name:
+        value = convert_to_tensor(value, name="value")
+        dtype = dtypes.as_dtype(dtype).base_dtype
+        src = value.dtype.base_dtype
+        if not (src.is_bool or dtype.is_bool or src.is_complex or dtype.is_complex) and \
+                (src.min < dtype.min or src.max > dtype.max):
+            lo = _bound(max(src.min, dtype.min), src, True)
+            hi = _bound(min(src.max, dtype.max), src, False)
+            value = clip_by_value(value, lo, hi, name="clamp")
+        return cast(value, dtype, name=name)
+
+
+def conj(x, name=None):
+    """The complex conjugate of x (x itself for real types)."""
+    x = convert_to_tensor(x, name="x")
+    if x.dtype.base_dtype.is_complex:
+        return apply_op("Conj", [x], name=name)
+    return x
