@@ -28,12 +28,21 @@ from flowgraph.runtime.config import (ConfigProto, GPUOptions, GraphOptions, Run
 from flowgraph.ops import core as _core, state_ops as _state_ops, variables as _variables
 from flowgraph.ops import math_ops as _math_ops, array_ops as _array_ops
 from flowgraph.ops import random_ops as _random_ops
+from flowgraph.ops import (join_ops as _join_ops, manip_ops as _manip_ops,
+                           slicing_ops as _slicing_ops, gather_ops as _gather_ops,
+                           creation_ops as _creation_ops, diag_ops as _diag_ops)
 from flowgraph.ops import variable_scope as _variable_scope, clip_ops as _clip_ops
 from flowgraph.ops.core import *  # noqa: F401,F403
 from flowgraph.ops.state_ops import *  # noqa: F401,F403
 from flowgraph.ops.variables import *  # noqa: F401,F403
 from flowgraph.ops.math_ops import *  # noqa: F401,F403
 from flowgraph.ops.array_ops import *  # noqa: F401,F403
+from flowgraph.ops.join_ops import *  # noqa: F401,F403
+from flowgraph.ops.manip_ops import *  # noqa: F401,F403
+from flowgraph.ops.slicing_ops import *  # noqa: F401,F403
+from flowgraph.ops.gather_ops import *  # noqa: F401,F403
+from flowgraph.ops.creation_ops import *  # noqa: F401,F403
+from flowgraph.ops.diag_ops import *  # noqa: F401,F403
 from flowgraph.ops.random_ops import *  # noqa: F401,F403
 from flowgraph.ops.variable_scope import *  # noqa: F401,F403
 from flowgraph.ops.clip_ops import *  # noqa: F401,F403
@@ -62,6 +71,7 @@ def _namespace(name, modules):
 
 
 _OP_MODULES = [_core, _state_ops, _variables, _math_ops, _array_ops, _random_ops,
+               _join_ops, _manip_ops, _slicing_ops, _gather_ops, _creation_ops, _diag_ops,
                _variable_scope, _clip_ops]
 math = _namespace("math", _OP_MODULES)
 linalg = _namespace("linalg", _OP_MODULES)
