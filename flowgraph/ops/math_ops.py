@@ -144,10 +144,6 @@ def _squared_difference_grad(op, grad):
     return [gx, negative(gy)]
 
 
-def _no_grad(op, grad):
-    return [None, None]
-
-
 _CMP = REAL_NUMERIC
 _BINARY_TABLE = [
     # op type, kernel, allowed types, gradient, doc
@@ -157,10 +153,10 @@ _BINARY_TABLE = [
     ("Mul", lambda xp, x, y: xp.multiply(x, y), NUMERIC, _mul_grad,
      "Returns x * y elementwise."),
     ("RealDiv", _real_div, NUMERIC, _real_div_grad, "Returns x / y elementwise for real types."),
-    ("FloorDiv", _floor_div, REAL_NUMERIC, _no_grad, "Returns floor(x / y) elementwise."),
+    ("FloorDiv", _floor_div, REAL_NUMERIC, NOT_DIFFERENTIABLE, "Returns floor(x / y) elementwise."),
     ("FloorMod", _floor_mod, REAL_NUMERIC, _floor_mod_grad,
      "Returns the remainder of floor division: x - floor(x / y) * y."),
-    ("TruncateDiv", _truncate_div, REAL_NUMERIC, _no_grad,
+    ("TruncateDiv", _truncate_div, REAL_NUMERIC, NOT_DIFFERENTIABLE,
      "Returns x / y rounded toward zero."),
     ("TruncateMod", _truncate_mod, REAL_NUMERIC, NOT_DIFFERENTIABLE,
      "Returns the remainder of truncated division (C's fmod)."),

@@ -103,10 +103,6 @@ def _erfc_grad(op, grad):
     return [_m().multiply(_m().multiply(grad, k), exp(negative(square(x))))]
 
 
-def _none_grad(op, grad):
-    return [None]
-
-
 def _inv_sqrt_one_minus_sq(x):
     return reciprocal(sqrt(_m().subtract(_const(1, x), square(x))))
 
@@ -159,13 +155,13 @@ _UNARY_TABLE = [
     ("Tanh", lambda xp, x: xp.tanh(x), FLOAT, _y_grad("TanhGrad"),
      "Computes the hyperbolic tangent."),
     ("Sigmoid", _sigmoid, FLOAT, _y_grad("SigmoidGrad"), "Computes 1 / (1 + exp(-x))."),
-    ("Floor", lambda xp, x: xp.floor(x), REAL_FLOAT, _none_grad,
+    ("Floor", lambda xp, x: xp.floor(x), REAL_FLOAT, NOT_DIFFERENTIABLE,
      "Returns the largest integer not greater than x, elementwise."),
-    ("Ceil", lambda xp, x: xp.ceil(x), REAL_FLOAT, _none_grad,
+    ("Ceil", lambda xp, x: xp.ceil(x), REAL_FLOAT, NOT_DIFFERENTIABLE,
      "Returns the smallest integer not less than x, elementwise."),
-    ("Round", lambda xp, x: xp.round(x), NUMERIC, _none_grad,
+    ("Round", lambda xp, x: xp.round(x), NUMERIC, NOT_DIFFERENTIABLE,
      "Rounds to the nearest integer, half to even (banker's rounding)."),
-    ("Rint", lambda xp, x: xp.rint(x), REAL_FLOAT, _none_grad,
+    ("Rint", lambda xp, x: xp.rint(x), REAL_FLOAT, NOT_DIFFERENTIABLE,
      "Returns the closest integer, half to even."),
     ("Reciprocal", lambda xp, x: xp.reciprocal(x), NUMERIC, _y_grad("ReciprocalGrad"),
      "Computes 1 / x elementwise."),
