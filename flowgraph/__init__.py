@@ -46,6 +46,9 @@ from flowgraph.ops.diag_ops import *  # noqa: F401,F403
 from flowgraph.ops.random_ops import *  # noqa: F401,F403
 from flowgraph.ops.variable_scope import *  # noqa: F401,F403
 from flowgraph.ops.clip_ops import *  # noqa: F401,F403
+from flowgraph.ops import training_ops as _training_ops  # noqa: E402
+from flowgraph.ops import sparse_training_ops as _sparse_training_ops  # noqa: E402
+from flowgraph.ops.sparse_training_ops import *  # noqa: F401,F403
 from flowgraph.initializers import *  # noqa: F401,F403
 from flowgraph import initializers, train, nn, layers, losses, metrics  # noqa: E402
 
@@ -73,6 +76,7 @@ def _namespace(name, modules):
 _OP_MODULES = [_core, _state_ops, _variables, _math_ops, _array_ops, _random_ops,
                _join_ops, _manip_ops, _slicing_ops, _gather_ops, _creation_ops, _diag_ops,
                _variable_scope, _clip_ops]
+_OP_MODULES += [_training_ops, _sparse_training_ops]
 math = _namespace("math", _OP_MODULES)
 linalg = _namespace("linalg", _OP_MODULES)
 random = _namespace("random", _OP_MODULES)
