@@ -365,9 +365,9 @@ def _bound(value, src, lower):
     safe side, so clamping then casting cannot overflow."""
     v = np.array(value).astype(src.as_numpy_dtype)
     if src.is_floating:
-        if lower and v < value:
+        if lower and float(v) < value:
             v = np.nextafter(v, np.array(np.inf, v.dtype))
-        elif not lower and v > value:
+        elif not lower and float(v) > value:
             v = np.nextafter(v, np.array(-np.inf, v.dtype))
     return v
 
