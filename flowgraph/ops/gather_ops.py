@@ -18,6 +18,11 @@ __all__ = ["gather", "gather_nd", "scatter_nd", "unsorted_segment_sum", "boolean
 __namespaces__ = {"math": ["unsorted_segment_sum"]}
 
 
+# TF returns the gradient of gather along axis 0 as an IndexedSlices. Sessions cannot fetch
+# IndexedSlices yet, so for now it is densified (with UnsortedSegmentSum) right away.
+SPARSE_GATHER_GRAD = False
+
+
 def _bad_index(indices, hi):
     """The first out-of-range entry of `indices` (as TF reports it), or None."""
     idx = np.asarray(indices)
@@ -87,7 +92,8 @@ class GatherV2:
             dense_shape = _shape_of(params)
             n = size(indices)
             values = reshape(g, join_ops.concat([[n], dense_shape[1:]], 0))
-            return [IndexedSlices(values, reshape(indices, [n]), dense_shape), None, None]
+            dx = IndexedSlices(values, reshape(indices, [n]), dense_shape)
+            return [dx if SPARSE_GATHER_GRAD else convert_to_tensor(dx), None, None]
         return [_gather_dense_grad(params, indices, a, b, g), None, None]
 
 
@@ -421,6 +427,9 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
 
 def _unique(xp, x):
     """(values in order of first appearance, index of each x in them, counts)."""
+    if np.ndim(x) != 1:
+        raise errors.InvalidArgumentError(None, None, f"unique expects a 1D vector, got shape "
+                                                      f"{list(np.shape(x))}")
     vals, first, inv, counts = np.unique(np.asarray(x), return_index=True,
                                          return_inverse=True, return_counts=True)
     order = np.argsort(first, kind="stable")
