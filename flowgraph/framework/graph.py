@@ -561,8 +561,11 @@ class name_scope:  # noqa: N801 (TF's name)
         if self._name is None and self._values is not None:
             raise ValueError(f"At least one of name ({self._name}) and default_name "
                              f"({self._default_name}) must be provided.")
-        g = _graph_from_values(self._values) or get_default_graph()
-        self._g_ctx = g.as_default() if g is not get_default_graph() else None
+        default = get_default_graph()
+        g = _graph_from_values(self._values) or default
+        if default.building_function and default.encloses(g):
+            g = default  # inside a function body, outer tensors get captured
+        self._g_ctx = g.as_default() if g is not default else None
         if self._g_ctx:
             self._g_ctx.__enter__()
         self._ctx = g.name_scope(self._name)

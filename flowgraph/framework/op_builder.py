@@ -26,9 +26,10 @@ def _python_to_numpy(value, dtype):
             raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
                             f"'{type(value).__name__}' instead.")
         target = np.dtype(dtype.as_numpy_dtype)
-        lossy = (arr.dtype.kind == "c" and target.kind != "c") or \
-            (arr.dtype.kind in "fc" and target.kind in "iub") or \
-            (arr.dtype.kind in "iu" and target.kind == "b")
+        lossy = arr.size > 0 and (
+            (arr.dtype.kind == "c" and target.kind != "c") or
+            (arr.dtype.kind in "fc" and target.kind in "iub") or
+            (arr.dtype.kind in "iu" and target.kind == "b"))
         if lossy:
             raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
                             f"'{type(value).__name__}' instead.")
@@ -158,7 +159,7 @@ def create_op(op_type, inputs=(), attrs=None, name=None):
     attrs = dict(attrs) if attrs else {}
     g = _graph_of(inputs)
     default = get_default_graph()
-    if g is None or g is default:
+    if g is None or g is default or (default.building_function and default.encloses(g)):
         return _build(default, op_def, list(inputs), attrs, name)
     stack = _graph_stack()
     stack.append(g)
@@ -198,6 +199,12 @@ def _build(g, op_def, inputs, attrs, name):
                 flat.extend(ts)
             else:
                 flat.append(_convert_arg(op_def, arg, v, attrs, arg.name))
+        for i, t in enumerate(flat):
+            if t.graph is not g:
+                if not g.building_function:
+                    raise ValueError(f"Tensor {t.name} must be from the same graph as the "
+                                     f"other inputs of '{scope[:-1]}' ({op_def.name}).")
+                flat[i] = g.capture(t)  # an outer tensor used inside a function body
         for k, default in op_def.attrs.items():
             if attrs.get(k) is None:
                 if default is None:

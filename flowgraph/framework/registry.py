@@ -62,8 +62,10 @@ class OpDef:
         self.kernel = getattr(cls, "kernel", None)
         self.grad = getattr(cls, "grad", None)
         self.forwards_ref = getattr(cls, "forwards_ref", False)
+        self.binder = getattr(cls, "bind", None)  # ops running sub-plans (If, While)
         self.device_kernels = getattr(cls, "devices", ("CPU", "GPU"))
         self.kernel_params = ()
+        self.wants_ctx = self.binder is not None
         if self.kernel is not None:
             params = list(inspect.signature(self.kernel).parameters)
             n_in = len(self.inputs)
@@ -95,7 +97,7 @@ def defop(name, inputs=(), outputs=(), attrs=None, stateful=False):
         if name in _REGISTRY:
             raise KeyError(f"Op {name!r} registered twice: at {_REGISTRY[name].where} "
                            f"and at {where}")
-        for key in ("shape", "kernel", "grad"):
+        for key in ("shape", "kernel", "grad", "bind"):
             v = cls.__dict__.get(key)
             if isinstance(v, staticmethod):
                 setattr(cls, key, v.__func__)

@@ -15,7 +15,8 @@ def execute(plan, feed_slots, feed_values, ctx):
     vals = [None] * plan.nslots
     for s, v in zip(feed_slots, feed_values):
         vals[s] = v
-    if plan.has_state:
+    own = plan.has_state and ctx._run[0] is None  # outermost run: owns the journal
+    if own:
         ctx.begin()
     i = 0
     try:
@@ -29,10 +30,10 @@ def execute(plan, feed_slots, feed_values, ctx):
             for f in frees:
                 vals[f] = None
     except Exception as e:
-        if plan.has_state:
+        if own:
             ctx.rollback()
         raise op_error(e, plan.ops[i]) from e
-    if plan.has_state:
+    if own:
         ctx.commit()
     return [vals[s] for s in plan.fetch_slots]
 

@@ -131,13 +131,19 @@ def _kernel_attr(v):
     return v
 
 
-def bind_kernel(op, first_arg, in_slots, ctx=None):
+def bind_kernel(op, first_arg, in_slots, ctx=None, compile_fn=None):
     """(fn, ins): a callable over the values of slots `ins` that runs op's kernel.
 
     `in_slots` has a slot per flat input, or None for an input read from a variable:
     a ref argument then receives the variable's store key, a value argument the
     variable's value read (through `ctx`) when the step runs."""
     d = op._op_def
+    if d.binder is not None:  # control flow: the op runs compiled sub-plans
+        fn = d.binder(op, first_arg, compile_fn)
+        if len(op._outputs) == 1 and d.outputs[0].type_list_attr:
+            run_all = fn
+            fn = lambda *a: run_all(*a)[0]  # noqa: E731  (one output of an output list)
+        return fn, tuple(in_slots)
     if d.kernel is None:
         raise errors.UnimplementedError(None, op, f"No kernel registered for op {op.type} "
                                                   f"('{op.name}')")
@@ -215,6 +221,20 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
                 where[slot[t]] = placement[op]
     steps, step_ops, step_devices, transfers = [], [], [], {}
 
+    def compile_function(fg):
+        """A runner `run(ctx, values) -> outputs` for a FuncGraph's compiled sub-plan."""
+        from flowgraph.runtime.executor import execute
+        outs = list(dict.fromkeys(fg.outputs))
+        sub = compile_plan(fg, list(fg.inputs), outs, fg.stateful_ops(), contexts, devices,
+                           soft_placement)
+        slots = [sub.feed_slots[t] for t in fg.inputs]
+        index = [outs.index(t) for t in fg.outputs]
+
+        def run(ctx, values):
+            got = execute(sub, slots, values, ctx)
+            return [got[i] for i in index]
+        return run
+
     def on(t, dev):
         """The slot holding tensor t on device dev, adding one transfer step if needed."""
         s0 = slot[t]
@@ -235,7 +255,7 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
         in_slots = [None if a.is_ref or by_reference(t) else on(t, dev)
                     for a, t in zip(input_args(op), op._inputs)]
         first = contexts[dev] if op._op_def.wants_ctx else dev.xp
-        fn, ins = bind_kernel(op, first, in_slots, contexts[dev])
+        fn, ins = bind_kernel(op, first, in_slots, contexts[dev], compile_function)
         outs = [slot[t] for t in op._outputs]
         out = outs[0] if len(outs) == 1 else (tuple(outs) if outs else None)
         steps.append([fn, ins, out, ()])

@@ -12,14 +12,15 @@ class RunContext:
     Variable values are arrays that are never mutated in place: a write swaps in a new
     array and records the old one, so a failed run can be rolled back exactly."""
 
-    __slots__ = ("xp", "device", "vars", "rngs", "_run", "session")
+    __slots__ = ("xp", "device", "vars", "rngs", "_run", "session", "tapes")
 
     def __init__(self, session, xp=np, device=None, share=None):
         self.session, self.xp, self.device = session, xp, device
         if share is None:
-            self.vars, self.rngs, self._run = {}, {}, [None]
+            self.vars, self.rngs, self._run, self.tapes = {}, {}, [None], {}
         else:  # a sibling for another device: the same store and the same run journal
             self.vars, self.rngs, self._run = share.vars, share.rngs, share._run
+            self.tapes = share.tapes
 
     def for_device(self, device):
         return RunContext(self.session, device.xp, device, share=self)
@@ -50,6 +51,7 @@ class RunContext:
 
     def begin(self):
         self._run[0] = {}
+        self.tapes.clear()  # While loops' per-iteration records live for one run
 
     def commit(self):
         self._run[0] = None

@@ -1,0 +1,89 @@
+"""FuncGraph: a sub-graph holding the body of a cond branch or a while loop.
+
+Tensors of enclosing graphs used inside are captured: each becomes a placeholder input of
+the function, and the op holding the function passes the outer tensor in."""
+import contextlib
+
+from flowgraph.framework.graph import Graph, Tensor
+
+
+class FuncGraph(Graph):
+    """A function body: `inputs` (explicit placeholders, then one per capture), `outputs`."""
+
+    def __init__(self, name, outer_graph):
+        super().__init__()
+        self.name = name
+        self.outer_graph = outer_graph
+        self.inputs = []
+        self.outputs = []
+        self.captures = {}  # outer tensor -> placeholder in this graph, in capture order
+        self._seed = outer_graph.seed
+        self._last_id = 0
+
+    @property
+    def building_function(self):
+        return True
+
+    def encloses(self, graph):
+        """Whether `graph` is this graph or one of the graphs it is nested in."""
+        g = self
+        while g is not None:
+            if g is graph:
+                return True
+            g = getattr(g, "outer_graph", None)
+        return False
+
+    def capture(self, tensor):
+        """The placeholder standing for outer `tensor` inside this function. Captures are
+        keyed by the tensor of the immediately enclosing graph (captured there first when
+        it comes from further out), so an op holding this function takes exactly those."""
+        if tensor.graph is self:
+            return tensor
+        if not self.encloses(tensor.graph):
+            raise ValueError(f"Tensor {tensor.name} is from a graph that does not enclose "
+                             f"function {self.name}.")
+        if tensor.dtype.is_ref_dtype:
+            raise NotImplementedError(
+                f"Using variable {tensor.op.name} by reference (assigning to it) inside a "
+                "cond branch or while loop body is not supported; read it outside or use "
+                "its value.")
+        outer = tensor if tensor.graph is self.outer_graph else self.outer_graph.capture(tensor)
+        if outer in self.captures:
+            return self.captures[outer]
+        from flowgraph.ops.core import placeholder
+        with self.as_default(), self.name_scope(None):
+            ph = placeholder(outer.dtype, outer.shape, name="capture")
+        self.captures[outer] = ph
+        self.inputs.append(ph)
+        return ph
+
+    @property
+    def captured_outer(self):
+        """The outer tensors this function captured, in input order."""
+        return list(self.captures)
+
+    def stateful_ops(self):
+        return [op for op in self._ops if op._op_def.stateful]
+
+
+@contextlib.contextmanager
+def building(fg):
+    with fg.as_default():
+        yield fg
+
+
+def trace(name, fn, input_specs, outer_graph):
+    """Builds a FuncGraph by calling `fn` on placeholders made from `input_specs`
+    ((dtype, shape) pairs); returns (func_graph, fn's raw result)."""
+    from flowgraph.ops.core import placeholder
+    fg = FuncGraph(name, outer_graph)
+    with fg.as_default():
+        args = [placeholder(dt, shape, name=f"arg{i}") for i, (dt, shape) in
+                enumerate(input_specs)]
+        fg.inputs.extend(args)
+        result = fn(*args)
+    return fg, result
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)

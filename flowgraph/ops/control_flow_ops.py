@@ -1,0 +1,373 @@
+"""Functional control flow: `If` and `While` ops hold their branches and bodies as
+FuncGraphs, each compiled once into a sub-plan; `tf.cond`, `tf.case`, `tf.while_loop`.
+
+Gradients are graph ops too. An If's gradient is another If whose branches replay the
+forward branch and differentiate it. A While records its loop variables at the start of
+every iteration (only when a gradient reads them), and its gradient is a While running
+backwards over that record, replaying and differentiating the body at each step."""
+import numpy as np
+
+from flowgraph.framework import dtypes, nest, tensor_shape
+from flowgraph.framework.func_graph import FuncGraph
+from flowgraph.framework.graph import Operation, Tensor, get_default_graph, name_scope
+from flowgraph.framework.op_builder import apply_op, convert_to_tensor, create_op
+from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+
+__all__ = ["cond", "case", "while_loop"]
+
+
+# -- building function graphs --------------------------------------------------------------
+def _trace(name, fn, specs):
+    """FuncGraph of `fn` applied to placeholders for `specs` [(dtype, shape)]; returns
+    (graph, structured result with tensors converted, flat output tensors)."""
+    from flowgraph.ops.core import placeholder
+    outer = get_default_graph()
+    fg = FuncGraph(name, outer)
+    with fg.as_default():
+        args = [placeholder(dt, shape, name=f"arg{i}") for i, (dt, shape) in enumerate(specs)]
+        fg.inputs.extend(args)
+        result = fn(*args)
+        result = nest.map_structure(
+            lambda x: x if x is None or isinstance(x, Operation) else
+            fg.capture(convert_to_tensor(x)), result)  # an outer tensor returned as is
+    fg.outputs = [t for t in nest.flatten(result) if isinstance(t, Tensor)]
+    return fg, result
+
+
+def _input_index(outer_inputs, fg):
+    """Positions in `outer_inputs` of the tensors `fg` captured. Computed when the op is
+    built and kept in an attr: a replayed copy of the op has other input tensors at the
+    same positions."""
+    pos = {t: i for i, t in enumerate(outer_inputs)}
+    return [pos[t] for t in fg.captured_outer]
+
+
+def _union_captures(*fgs):
+    seen = {}
+    for fg in fgs:
+        for t in fg.captured_outer:
+            seen.setdefault(t, None)
+    return list(seen)
+
+
+# -- If ----------------------------------------------------------------------------------
+@defop("If", inputs=("cond: Tcond", "input: Tin"), outputs=("output: Tout",),
+       attrs={"Tin": [], "Tout": [], "then_branch": None, "else_branch": None,
+              "output_shapes": []}, stateful=True)
+class If:
+    """Runs `then_branch` or `else_branch` on `input`, as `cond` says; only that one runs."""
+
+    def shape(op):
+        return op.get_attr("output_shapes")
+
+    def bind(op, ctx, compile_fn):
+        branches = []
+        for attr in ("then_branch", "else_branch"):
+            branches.append((compile_fn(op.get_attr(attr)), op.get_attr(f"_{attr}_inputs")))
+        (run_t, idx_t), (run_f, idx_f) = branches
+
+        def run(cond, *inputs):
+            if cond:
+                return run_t(ctx, [inputs[i] for i in idx_t])
+            return run_f(ctx, [inputs[i] for i in idx_f])
+        return run
+
+    def grad(op, *dys):
+        pred, ext = op.inputs[0], list(op.inputs[1:])
+        dys = [None if d is None else convert_to_tensor(d) for d in dys]
+
+        def branch_grad(attr):
+            fg, idx = op.get_attr(attr), op.get_attr(f"_{attr}_inputs")
+
+            def fn():
+                return _replay_gradients(fg, [ext[i] for i in idx], list(fg.inputs), dys, ext)
+            return fn
+        if not any(_differentiable(t) for t in ext):
+            return [None] * len(op.inputs)
+        grads = cond(pred, branch_grad("then_branch"), branch_grad("else_branch"),
+                     name="If_grad")
+        grads = grads if isinstance(grads, (list, tuple)) else [grads]
+        it = iter(grads)
+        return [None] + [next(it) if _differentiable(t) else None for t in ext]
+
+
+def _differentiable(t):
+    return t.dtype.base_dtype.is_floating or t.dtype.base_dtype.is_complex
+
+
+def _replay(fg, mapping):
+    """Re-creates the ops of `fg` in the default graph, its inputs replaced by `mapping`
+    (placeholder -> tensor); returns the mapping extended to every tensor of fg."""
+    from flowgraph.runtime.plan import input_args
+    m = dict(mapping)
+    for op in fg._ops:
+        if all(t in m for t in op._outputs):
+            continue
+        flat = [m[t] for t in op._inputs]
+        grouped, pos, args = [], 0, input_args(op)
+        for arg in op._op_def.inputs:
+            n = sum(1 for a in args if a is arg)
+            if arg.number_attr or arg.type_list_attr:
+                grouped.append(flat[pos:pos + n])
+            else:
+                grouped.append(flat[pos])
+            pos += n
+        attrs = {k: v for k, v in op._attrs.items()}
+        new = create_op(op.type, grouped, attrs, name=op.name.split("/")[-1])
+        for t, u in zip(op._outputs, new._outputs):
+            m[t] = u
+    return m
+
+
+def _replay_gradients(fg, outer_inputs, fg_inputs, dys, wrt_outer):
+    """Inside a new function graph: replays `fg` on captures of `outer_inputs`, and returns
+    the gradients of its outputs (seeded with captured `dys`) for each of `wrt_outer`
+    (zeros where `fg` does not depend on it); non-float entries are skipped."""
+    from flowgraph.gradients import gradients
+    from flowgraph.ops import array_ops
+    g = get_default_graph()
+    caps = [g.capture(t) for t in outer_inputs]
+    m = _replay(fg, dict(zip(fg_inputs, caps)))
+    outs = [m[t] for t in fg.outputs]
+    seeds = [None if d is None else g.capture(d) for d in dys]
+    pairs = [(o, s) for o, s in zip(outs, seeds) if s is not None and _differentiable(o)]
+    xs = [g.capture(t) for t in wrt_outer if _differentiable(t)]
+    if pairs:
+        gs = gradients([o for o, _ in pairs], xs, grad_ys=[s for _, s in pairs])
+    else:
+        gs = [None] * len(xs)
+    return [array_ops.zeros_like(x) if gr is None else convert_to_tensor(gr)
+            for x, gr in zip(xs, gs)]
+
+
+def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, fn2=None):
+    """`true_fn()` if `pred` else `false_fn()`; only the taken branch runs. Both must
+    return the same structure of tensors with the same dtypes."""
+    true_fn, false_fn = true_fn or fn1, false_fn or fn2
+    if not callable(true_fn) or not callable(false_fn):
+        raise TypeError("true_fn and false_fn must be callable.")
+    with name_scope(name, "cond", [pred]) as scope:
+        pred = convert_to_tensor(pred)
+        if pred.dtype.base_dtype != dtypes.bool:
+            raise TypeError(f"pred must be a bool tensor, got {pred.dtype.name}")
+        if pred.shape.ndims not in (None, 0):
+            raise ValueError(f"pred must be a scalar, got shape {pred.shape}")
+        then_fg, then_res = _trace(scope + "true", lambda: true_fn(), [])
+        else_fg, else_res = _trace(scope + "false", lambda: false_fn(), [])
+        try:
+            nest.assert_same_structure(then_res, else_res)
+        except ValueError as e:
+            raise ValueError(f"true_fn and false_fn must return the same structure: {e}")
+        for a, b in zip(then_fg.outputs, else_fg.outputs):
+            if a.dtype.base_dtype != b.dtype.base_dtype:
+                raise TypeError(f"Outputs of true_fn and false_fn must have the same type: "
+                                f"{a.dtype.name}, {b.dtype.name}")
+        ext = _union_captures(then_fg, else_fg)
+        shapes = [a.shape.most_specific_compatible_shape(b.shape)
+                  for a, b in zip(then_fg.outputs, else_fg.outputs)]
+        op = create_op("If", [pred, ext], {
+            "Tcond": dtypes.bool, "Tout": [t.dtype.base_dtype for t in then_fg.outputs],
+            "then_branch": then_fg, "else_branch": else_fg, "output_shapes": shapes,
+            "_then_branch_inputs": _input_index(ext, then_fg),
+            "_else_branch_inputs": _input_index(ext, else_fg)}, name=scope)
+    outs = iter(op._outputs)
+    flat = [next(outs) if isinstance(x, Tensor) else (op if isinstance(x, Operation) else x)
+            for x in nest.flatten(then_res)]
+    return nest.pack_sequence_as(then_res, flat)
+
+
+def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"):
+    """The function of the first true predicate in `pred_fn_pairs` (else `default`)."""
+    if isinstance(pred_fn_pairs, dict):
+        pred_fn_pairs = list(pred_fn_pairs.items())
+    pairs = list(pred_fn_pairs)
+    if default is None:
+        if not pairs:
+            raise ValueError("case needs at least one predicate or a default")
+        pairs, default = pairs[:-1], pairs[-1][1]
+    with name_scope(name, "case"):
+        fn = default
+        for p, f in reversed(pairs):
+            fn = (lambda p, f, rest: lambda: cond(p, f, rest))(p, f, fn)
+        return fn()
+
+
+# -- While -------------------------------------------------------------------------------
+@defop("While", inputs=("input: T",), outputs=("output: T",),
+       attrs={"T": [], "cond": None, "body": None, "output_shapes": [],
+              "parallel_iterations": 10}, stateful=True)
+class While:
+    """Runs `body` on the loop variables while `cond` holds; captured inputs pass through."""
+
+    def shape(op):
+        return op.get_attr("output_shapes")
+
+    def bind(op, ctx, compile_fn):
+        cond_fg, body_fg = op.get_attr("cond"), op.get_attr("body")
+        nv = len(body_fg.outputs)
+        run_c, idx_c = compile_fn(cond_fg), op.get_attr("_cond_inputs")
+        run_b, idx_b = compile_fn(body_fg), op.get_attr("_body_inputs")
+        record = getattr(op, "_record", False)
+
+        def run(*inputs):
+            vs, ex = list(inputs[:nv]), inputs[nv:]
+            ce, be = [ex[i] for i in idx_c], [ex[i] for i in idx_b]
+            tape = []
+            while run_c(ctx, vs + ce)[0]:
+                if record:
+                    tape.append(vs)
+                vs = run_b(ctx, vs + be)
+            if record:
+                ctx.tapes[op] = tape
+            return vs + list(ex)
+        return run
+
+    def grad(op, *dys):
+        return _while_grad(op, dys)
+
+
+@defop("WhileTapeSize", inputs=("handle: T",), outputs=("size: int32",),
+       attrs={"forward": None}, stateful=True)
+class WhileTapeSize:
+    """How many iterations the `forward` While ran in this run (`handle`: its output)."""
+    shape = staticmethod(lambda op: tensor_shape.TensorShape([]))
+
+    def bind(op, ctx, compile_fn):
+        fwd = op.get_attr("forward")
+        return lambda handle: np.int32(len(ctx.tapes[fwd]))
+    grad = NOT_DIFFERENTIABLE
+
+
+@defop("WhileTapeRead", inputs=("index: int32",), outputs=("value: dtype",),
+       attrs={"forward": None, "var": 0, "dtype": None, "shape": None}, stateful=True)
+class WhileTapeRead:
+    """Loop variable `var` of the `forward` While at the start of iteration `index`."""
+    shape = staticmethod(lambda op: op.get_attr("shape"))
+
+    def bind(op, ctx, compile_fn):
+        fwd, k = op.get_attr("forward"), op.get_attr("var")
+        return lambda index: ctx.tapes[fwd][int(index)][k]
+    grad = NOT_DIFFERENTIABLE
+
+
+def _while_grad(op, dys):
+    """Backward loop: i from n-1 down to 0 replays the body on the recorded iteration-i
+    loop variables and pulls the running gradients back through it."""
+    from flowgraph.ops import array_ops, math_ops
+    body_fg = op.get_attr("body")
+    nv = len(body_fg.outputs)
+    ext = list(op.inputs[nv:])
+    op._record = True
+    diff_v = [k for k in range(nv) if _differentiable(op.inputs[k])]
+    diff_e = [j for j, t in enumerate(ext) if _differentiable(t)]
+    if not diff_v and not diff_e:
+        return [None] * len(op.inputs)
+    body_ext = op.get_attr("_body_inputs")
+    n = apply_op("WhileTapeSize", [op.outputs[0]], {"forward": op})
+    init = [math_ops.subtract(n, 1)]
+    init += [array_ops.zeros_like(op.outputs[k]) if dys[k] is None
+             else convert_to_tensor(dys[k]) for k in diff_v]
+    init += [array_ops.zeros_like(ext[j]) for j in diff_e]
+
+    def body(i, *acc):
+        dv, de = list(acc[:len(diff_v)]), list(acc[len(diff_v):])
+        g = get_default_graph()
+        state = [apply_op("WhileTapeRead", [i], {
+            "forward": op, "var": k, "dtype": op.inputs[k].dtype.base_dtype,
+            "shape": body_fg.inputs[k].shape}) for k in range(nv)]
+        caps = [g.capture(ext[j]) for j in body_ext]
+        m = _replay(body_fg, dict(zip(body_fg.inputs, state + caps)))
+        outs = [m[t] for t in body_fg.outputs]
+        from flowgraph.gradients import gradients
+        xs = [state[k] for k in diff_v] + [g.capture(ext[j]) for j in diff_e]
+        pairs = [(outs[k], d) for k, d in zip(diff_v, dv)]
+        gs = gradients([o for o, _ in pairs], xs, grad_ys=[d for _, d in pairs]) \
+            if pairs else [None] * len(xs)
+        gs = [array_ops.zeros_like(x) if gr is None else convert_to_tensor(gr)
+              for x, gr in zip(xs, gs)]
+        new_dv = gs[:len(diff_v)]
+        new_de = [a + b for a, b in zip(de, gs[len(diff_v):])]
+        return [i - 1] + new_dv + new_de
+
+    res = while_loop(lambda i, *acc: math_ops.greater_equal(i, 0), body, init,
+                     name="While_grad", return_same_structure=True)
+    res = list(res)
+    out = [None] * len(op.inputs)
+    for k, r in zip(diff_v, res[1:1 + len(diff_v)]):
+        out[k] = r
+    for j, r in zip(diff_e, res[1 + len(diff_v):]):
+        out[nv + j] = r
+    return out
+
+
+def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
+               back_prop=True, swap_memory=False, name=None, maximum_iterations=None,
+               return_same_structure=False):
+    """Repeats `body` on `loop_vars` while `cond` is true; returns the final loop vars."""
+    with name_scope(name, "while", nest.flatten(loop_vars)) as scope:
+        structure = loop_vars
+        flat = [convert_to_tensor(v) for v in nest.flatten(loop_vars)]
+        invariants = nest.flatten(shape_invariants) if shape_invariants is not None else \
+            [t.shape for t in flat]
+        invariants = [tensor_shape.as_shape(s) for s in invariants]
+        user_cond, user_body = cond, body
+        if maximum_iterations is not None:
+            from flowgraph.ops import math_ops
+            limit = convert_to_tensor(maximum_iterations, dtype=dtypes.int32)
+            flat = [convert_to_tensor(0, dtype=dtypes.int32), limit] + flat
+            invariants = [tensor_shape.TensorShape([])] * 2 + invariants
+
+            def cond_fn(c, lim, *vs):
+                return math_ops.logical_and(math_ops.less(c, lim), _call(user_cond, vs))
+
+            def body_fn(c, lim, *vs):
+                return [c + 1, lim] + nest.flatten(_call(user_body, vs))
+        else:
+            def cond_fn(*vs):
+                return _call(user_cond, vs)
+
+            def body_fn(*vs):
+                return nest.flatten(_call(user_body, vs))
+
+        def _call(fn, vs):
+            return fn(*_as_args(nest.pack_sequence_as(structure, list(vs))))
+
+        def _as_args(s):
+            return s if isinstance(s, (list, tuple)) and not hasattr(s, "_fields") else [s]
+
+        specs = [(t.dtype.base_dtype, s) for t, s in zip(flat, invariants)]
+        cond_fg, c_out = _trace(scope + "cond", cond_fn, specs)
+        if len(cond_fg.outputs) != 1 or cond_fg.outputs[0].dtype.base_dtype != dtypes.bool:
+            raise TypeError("while_loop's cond must return one boolean tensor")
+        body_fg, b_out = _trace(scope + "body", body_fn, specs)
+        if len(body_fg.outputs) != len(flat):
+            raise ValueError(f"body returned {len(body_fg.outputs)} tensors for "
+                             f"{len(flat)} loop variables")
+        for t, o, s in zip(flat, body_fg.outputs, invariants):
+            if o.dtype.base_dtype != t.dtype.base_dtype:
+                raise TypeError(f"Loop variable {t.name} enters the loop with type "
+                                f"{t.dtype.name}, but has type {o.dtype.name} after one "
+                                "iteration.")
+            if not s.is_compatible_with(o.shape) or (s.ndims is not None and o.shape.ndims
+                                                     is not None and not
+                                                     o.shape.is_subtype_of(s)):
+                raise ValueError(
+                    f"Input tensor '{t.name}' enters the loop with shape {s}, but has shape "
+                    f"{o.shape} after one iteration. To allow the shape to vary across "
+                    "iterations, use the `shape_invariants` argument of tf.while_loop to "
+                    "specify a less-specific shape.")
+        ext = _union_captures(cond_fg, body_fg)
+        op = create_op("While", [flat + ext], {
+            "T": [t.dtype.base_dtype for t in flat + ext], "cond": cond_fg, "body": body_fg,
+            "output_shapes": invariants + [t.shape for t in ext],
+            "parallel_iterations": parallel_iterations,
+            "_cond_inputs": _input_index(ext, cond_fg),
+            "_body_inputs": _input_index(ext, body_fg)}, name=scope)
+    outs = list(op._outputs[:len(flat)])
+    if maximum_iterations is not None:
+        outs = outs[2:]
+    packed = nest.pack_sequence_as(structure, outs)
+    if not return_same_structure and isinstance(packed, (list, tuple)) and \
+            not hasattr(packed, "_fields") and len(packed) == 1:
+        return packed[0]
+    return packed
