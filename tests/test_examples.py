@@ -1,0 +1,44 @@
+"""The examples run as a user would run them, and print the right values."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BASICS = os.path.join(ROOT, "examples", "basics.py")
+
+
+def _run(path, source=None):
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               TF_CPP_MIN_LOG_LEVEL="3")
+    args = [sys.executable, path] if source is None else [sys.executable, "-c", source]
+    p = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, f"{path} failed:\n{p.stdout}\n{p.stderr}"
+    return p.stdout
+
+
+def test_basics_prints_the_right_values():
+    out = _run(BASICS)
+    assert "graph tensors: Const:0 Const_1:0 add:0" in out
+    assert 'c before running: Tensor("add:0", shape=(), dtype=float32)' in out
+    assert re.search(r"^c = 13\.0$", out, re.M)
+    assert re.search(r"^row_sums = \[6\. 2\.\]$", out, re.M)
+    assert re.search(r"^counter after 3 increments = 3$", out, re.M)
+    assert "nested fetch: c = 13.0 | pair = (3.0, 4.0) | total = 8.0" in out
+    assert re.search(r"^c\.eval\(\) = 13\.0$", out, re.M)
+    assert re.search(r"^total\.eval\(feed\) = 8\.0$", out, re.M)
+
+
+def test_basics_prints_what_real_tensorflow_prints():
+    """The same program under `tensorflow.compat.v1` prints the same lines."""
+    pytest.importorskip("tensorflow")
+    with open(BASICS) as f:
+        src = f.read()
+    assert "import flowgraph as tf\n" in src
+    tf_src = src.replace("import flowgraph as tf\n", "import tensorflow.compat.v1 as tf\n"
+                         "tf.disable_v2_behavior()\n")
+    ours = _run(BASICS)
+    theirs = _run(BASICS, tf_src)
+    assert ours.splitlines() == theirs.splitlines()
