@@ -104,4 +104,14 @@ def executing_eagerly():
     return False
 
 
+# Graphs and checkpoints on disk (GraphDef, MetaGraphDef, V2 checkpoints), app and flags.
+from flowgraph.ops import io_ops as _io_ops  # noqa: E402
+from flowgraph.ops.io_ops import *  # noqa: F401,F403,E402
+from flowgraph.framework.importer import import_graph_def  # noqa: E402
+from flowgraph.framework import graph_util  # noqa: E402
+from flowgraph.framework.tensor_util import make_tensor_proto, make_ndarray  # noqa: E402
+from flowgraph import app  # noqa: E402
+from flowgraph.app import flags  # noqa: E402
+
+
 from flowgraph import compat  # noqa: E402

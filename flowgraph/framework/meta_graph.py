@@ -1,0 +1,258 @@
+"""MetaGraphDef: a GraphDef plus collections, the SaverDef and meta info.
+`tf.train.export_meta_graph` / `tf.train.import_meta_graph` (the latter returns a Saver
+for the imported graph)."""
+import logging
+import os
+
+from google.protobuf import text_format
+from google.protobuf.message import DecodeError
+
+from flowgraph.framework import graph_io
+from flowgraph.framework.graph import GraphKeys, Operation, Tensor, get_default_graph
+from flowgraph.framework.importer import import_graph_def
+from flowgraph.proto import meta_graph_pb2, saver_pb2, variable_pb2
+
+__all__ = ["export_meta_graph", "import_meta_graph", "read_meta_graph_file",
+           "export_scoped_meta_graph", "import_scoped_meta_graph", "MetaGraphDef"]
+
+MetaGraphDef = meta_graph_pb2.MetaGraphDef
+_log = logging.getLogger("flowgraph")
+
+# Collections whose items are variables, stored as serialized VariableDefs.
+_VARIABLE_COLLECTIONS = (GraphKeys.GLOBAL_VARIABLES, GraphKeys.TRAINABLE_VARIABLES,
+                         GraphKeys.LOCAL_VARIABLES, GraphKeys.MODEL_VARIABLES,
+                         GraphKeys.MOVING_AVERAGE_VARIABLES, GraphKeys.METRIC_VARIABLES,
+                         GraphKeys.GLOBAL_STEP, GraphKeys.CONCATENATED_VARIABLES)
+
+
+def _is_variable(v):
+    return hasattr(v, "to_proto") and hasattr(v, "initializer") and hasattr(v, "_ref")
+
+
+def _is_saver(v):
+    return hasattr(v, "saver_def") and hasattr(v, "to_proto")
+
+
+def _add_collection(meta, key, values, export_scope):
+    """Stores one collection in `meta`; returns False (and logs) if it cannot."""
+    cd = meta_graph_pb2.CollectionDef()
+    values = list(values)
+    if not values:
+        return False
+    if all(_is_variable(v) or _is_saver(v) for v in values):
+        for v in values:
+            p = v.to_proto(export_scope=export_scope)
+            if p is not None:
+                cd.bytes_list.value.append(p.SerializeToString())
+    elif all(isinstance(v, (Tensor, Operation)) for v in values):
+        for v in values:
+            name = graph_io.strip_name_scope(v.name, export_scope)
+            if export_scope and name == v.name:
+                continue
+            cd.node_list.value.append(name)
+    elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        cd.int64_list.value.extend(values)
+    elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        cd.float_list.value.extend(float(v) for v in values)
+    elif all(isinstance(v, (bytes, str)) for v in values):
+        cd.bytes_list.value.extend(v.encode() if isinstance(v, str) else v for v in values)
+    else:
+        _log.warning("Cannot export collection %r: its items are not all variables, "
+                     "tensors, operations, numbers or strings", key)
+        return False
+    if cd.WhichOneof("kind") is None:
+        return False
+    meta.collection_def[key].CopyFrom(cd)
+    return True
+
+
+def _scope_graph_def(gd, export_scope):
+    """The nodes under `export_scope`, with the scope stripped from all names."""
+    from flowgraph.proto import graph_pb2
+    out = graph_pb2.GraphDef()
+    out.versions.CopyFrom(gd.versions)
+    prefix = export_scope.rstrip("/") + "/"
+    for n in gd.node:
+        if not n.name.startswith(prefix):
+            continue
+        m = out.node.add()
+        m.CopyFrom(n)
+        m.name = n.name[len(prefix):]
+        del m.input[:]
+        for s in n.input:
+            stripped = graph_io.strip_name_scope(s, export_scope)
+            if stripped == s:
+                raise ValueError(f"Node '{n.name}' has input '{s}' from outside the "
+                                 f"export scope '{export_scope}'")
+            m.input.append(stripped)
+        if "_class" in m.attr:
+            locs = [graph_io.strip_name_scope(c.decode(), export_scope).encode()
+                    for c in m.attr["_class"].list.s]
+            del m.attr["_class"].list.s[:]
+            m.attr["_class"].list.s.extend(locs)
+    return out
+
+
+def export_scoped_meta_graph(filename=None, graph_def=None, graph=None, export_scope=None,
+                             as_text=False, unbound_inputs_col_name="unbound_inputs",
+                             clear_devices=False, saver_def=None, clear_extraneous_savers=False,
+                             strip_default_attrs=False, save_debug_info=False,
+                             meta_info_def=None, collection_list=None, **kwargs):
+    """Builds a MetaGraphDef of `graph` (default graph) restricted to `export_scope`,
+    writes it to `filename` if given; returns (meta_graph_def, {name: variable})."""
+    graph = graph or get_default_graph()
+    if graph_def is None:
+        graph_def = graph_io.as_graph_def(graph, add_shapes=True)
+    else:
+        graph_def = graph_io.as_our_graph_def(graph_def)
+    if export_scope:
+        graph_def = _scope_graph_def(graph_def, export_scope)
+    if clear_devices:
+        for n in graph_def.node:
+            n.device = ""
+    meta = meta_graph_pb2.MetaGraphDef()
+    if meta_info_def is not None:
+        meta.meta_info_def.CopyFrom(meta_info_def)
+    meta.meta_info_def.stripped_default_attrs = True
+    from flowgraph import __version__
+    meta.meta_info_def.tensorflow_git_version = f"flowgraph {__version__}"
+    meta.graph_def.CopyFrom(graph_def)
+    if saver_def is not None:
+        sd = saver_pb2.SaverDef.FromString(saver_def.SerializeToString())
+        for f in ("filename_tensor_name", "save_tensor_name", "restore_op_name"):
+            setattr(sd, f, graph_io.strip_name_scope(getattr(sd, f), export_scope))
+        meta.saver_def.CopyFrom(sd)
+    keys = collection_list if collection_list is not None else graph.get_all_collection_keys()
+    for key in keys:
+        if not isinstance(key, str):
+            continue
+        values = graph.get_collection(key)
+        if clear_extraneous_savers and key == GraphKeys.SAVERS:
+            continue
+        _add_collection(meta, key, values, export_scope)
+    if filename:
+        filename = os.fspath(filename)
+        if as_text:
+            graph_io.atomic_write(filename, text_format.MessageToString(meta))
+        else:
+            graph_io.atomic_write(filename, meta.SerializeToString(deterministic=True))
+    variables = {}
+    for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES):
+        name = graph_io.strip_name_scope(v.op.name, export_scope)
+        if not export_scope or name != v.op.name:
+            variables[name] = v
+    return meta, variables
+
+
+def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_def=None,
+                      collection_list=None, as_text=False, graph=None, export_scope=None,
+                      clear_devices=False, clear_extraneous_savers=False,
+                      strip_default_attrs=False, save_debug_info=False, **kwargs):
+    """Returns the MetaGraphDef of the graph (writing it to `filename` if given): the
+    GraphDef with `_output_shapes`, the collections, and `saver_def`."""
+    meta, _ = export_scoped_meta_graph(
+        filename=filename, graph_def=graph_def, graph=graph, export_scope=export_scope,
+        as_text=as_text, clear_devices=clear_devices, saver_def=saver_def,
+        clear_extraneous_savers=clear_extraneous_savers, meta_info_def=meta_info_def,
+        collection_list=collection_list)
+    return meta
+
+
+def read_meta_graph_file(filename):
+    """A MetaGraphDef from a binary or text file."""
+    filename = os.fspath(filename)
+    if not os.path.isfile(filename):
+        raise IOError(f"File {filename} does not exist.")
+    with open(filename, "rb") as f:
+        data = f.read()
+    meta = meta_graph_pb2.MetaGraphDef()
+    try:
+        meta.ParseFromString(data)
+        return meta
+    except (DecodeError, RuntimeError, ValueError):
+        pass
+    try:
+        return text_format.Parse(data.decode(), meta_graph_pb2.MetaGraphDef())
+    except (UnicodeDecodeError, text_format.ParseError) as e:
+        raise IOError(f"Cannot parse file {filename}: {e}") from None
+
+
+def _as_meta(meta_graph_or_file):
+    if isinstance(meta_graph_or_file, meta_graph_pb2.MetaGraphDef):
+        return meta_graph_or_file
+    if hasattr(meta_graph_or_file, "SerializeToString") and \
+            hasattr(meta_graph_or_file, "graph_def"):
+        return meta_graph_pb2.MetaGraphDef.FromString(meta_graph_or_file.SerializeToString())
+    return read_meta_graph_file(meta_graph_or_file)
+
+
+def import_scoped_meta_graph(meta_graph_or_file, clear_devices=False, graph=None,
+                             import_scope=None, input_map=None,
+                             unbound_inputs_col_name="unbound_inputs",
+                             restore_collections_predicate=lambda key: True):
+    """Imports a MetaGraphDef's graph and collections into `graph` (default graph) under
+    `import_scope`; returns {name: variable} of the imported global variables."""
+    from flowgraph.ops.variables import Variable
+    meta = _as_meta(meta_graph_or_file)
+    graph = graph or get_default_graph()
+    gd = graph_io.as_our_graph_def(meta.graph_def)
+    if clear_devices:
+        gd = type(gd).FromString(gd.SerializeToString())
+        for n in gd.node:
+            n.device = ""
+    with graph.as_default():
+        import_graph_def(gd, input_map=input_map, name=import_scope or "")
+        by_name = {}
+        for key in sorted(meta.collection_def):
+            if not restore_collections_predicate(key):
+                continue
+            cd = meta.collection_def[key]
+            kind = cd.WhichOneof("kind")
+            if kind == "node_list":
+                for name in cd.node_list.value:
+                    graph.add_to_collection(key, graph.as_graph_element(
+                        graph_io.prepend_name_scope(name, import_scope)))
+            elif kind == "bytes_list" and key in _VARIABLE_COLLECTIONS:
+                for data in cd.bytes_list.value:
+                    vd = variable_pb2.VariableDef.FromString(data)
+                    v = by_name.get(vd.variable_name)
+                    if v is None:
+                        v = by_name[vd.variable_name] = Variable.from_proto(
+                            vd, import_scope=import_scope)
+                        if key == GraphKeys.TRAINABLE_VARIABLES:
+                            v._trainable = True
+                    graph.add_to_collection(key, v)
+            elif kind == "bytes_list" and key == GraphKeys.SAVERS:
+                from flowgraph.train.saver import Saver
+                for data in cd.bytes_list.value:
+                    graph.add_to_collection(key, Saver.from_proto(
+                        saver_pb2.SaverDef.FromString(data), import_scope))
+            elif kind == "bytes_list":
+                for data in cd.bytes_list.value:
+                    graph.add_to_collection(key, data)
+            elif kind in ("int64_list", "float_list"):
+                for x in getattr(cd, kind).value:
+                    graph.add_to_collection(key, x)
+            else:
+                _log.warning("Cannot import collection %r of kind %s", key, kind)
+    scope = (import_scope.rstrip("/") + "/") if import_scope else ""
+    return {v.op.name[len(scope):]: v
+            for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES)
+            if v.op.name.startswith(scope)}
+
+
+def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None, **kwargs):
+    """Recreates the graph, collections and Saver of a MetaGraphDef (or `.meta` file) in
+    the default graph; returns the Saver (None if the graph has nothing to save)."""
+    from flowgraph.train.saver import Saver
+    meta = _as_meta(meta_graph_or_file)
+    import_scoped_meta_graph(meta, clear_devices=clear_devices, import_scope=import_scope,
+                             input_map=kwargs.get("input_map"))
+    if meta.HasField("saver_def"):
+        return Saver.from_proto(meta.saver_def, import_scope)
+    g = get_default_graph()
+    if g.get_collection(GraphKeys.GLOBAL_VARIABLES, scope=import_scope) or \
+            g.get_collection(GraphKeys.SAVEABLE_OBJECTS, scope=import_scope):
+        return Saver()
+    _log.info("Saver not created because there are no variables in the graph to restore")
+    return None

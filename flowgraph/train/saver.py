@@ -1,0 +1,393 @@
+"""`tf.train.Saver`: saves and restores variables through `SaveV2`/`RestoreV2` ops that it
+adds to the graph under `save/`, exactly as TF1 lays them out, so its SaverDef and meta
+graph work in TensorFlow too. Keeps the `checkpoint` state file and the last
+`max_to_keep` checkpoints."""
+import numbers
+import os
+import time
+
+import numpy as np
+
+from flowgraph.framework import dtypes, errors, tensor_shape
+from flowgraph.framework.graph import (GraphKeys, Operation, Tensor, colocate_with,
+                                       control_dependencies, device, get_default_graph)
+from flowgraph.framework.op_builder import apply_op, constant
+from flowgraph.ops import core, io_ops, state_ops
+from flowgraph.proto import saver_pb2
+from flowgraph.train import checkpoint_management as cm
+
+__all__ = ["Saver", "latest_checkpoint", "get_checkpoint_state", "checkpoint_exists",
+           "update_checkpoint_state", "get_checkpoint_mtimes", "remove_checkpoint",
+           "SaverDef"]
+
+SaverDef = saver_pb2.SaverDef
+latest_checkpoint = cm.latest_checkpoint
+get_checkpoint_state = cm.get_checkpoint_state
+checkpoint_exists = cm.checkpoint_exists
+update_checkpoint_state = cm.update_checkpoint_state
+get_checkpoint_mtimes = cm.get_checkpoint_mtimes
+remove_checkpoint = cm.remove_checkpoint
+
+
+def _as_text(s):
+    if isinstance(s, np.ndarray):
+        s = s.item()
+    return s.decode() if isinstance(s, bytes) else str(s)
+
+
+def _var_items(var_list):
+    """Sorted (checkpoint key, variable tensor) pairs for a list or dict of variables."""
+    if isinstance(var_list, dict):
+        pairs = list(var_list.items())
+    else:
+        pairs = []
+        for v in var_list:
+            t = _ref_tensor(v)
+            pairs.append((t.op.name, v))
+    out, seen = [], set()
+    for key, v in pairs:
+        if not isinstance(key, str):
+            raise TypeError(f"Checkpoint keys must be strings, got {key!r}")
+        if key in seen:
+            raise ValueError(f"At least two variables have the same name: {key}")
+        seen.add(key)
+        out.append((key, _ref_tensor(v)))
+    out.sort(key=lambda kv: kv[0])
+    return out
+
+
+def _ref_tensor(v):
+    """The VariableV2 output behind a Variable or a variable tensor."""
+    if isinstance(v, Tensor):
+        t = v
+    elif hasattr(v, "_ref"):
+        t = v._ref()
+    else:
+        raise TypeError(f"Variable to save is not a Variable: {v!r}")
+    if t.op.type not in ("VariableV2", "Variable"):
+        raise TypeError(f"Variable to save is not a Variable: {t.name} (op {t.op.type})")
+    return t
+
+
+def _exact(scope):
+    """A name_scope string that reuses `scope` as is (a trailing '/')."""
+    return scope if scope.endswith("/") else scope + "/"
+
+
+class Saver:
+    """Saves and restores variables.
+
+    `var_list`: the variables (a list, keys = op names) or a dict {checkpoint key:
+    variable}; default all global variables (and saveable objects)."""
+
+    def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
+                 keep_checkpoint_every_n_hours=10000.0, name=None,
+                 restore_sequentially=False, saver_def=None, builder=None, defer_build=False,
+                 allow_empty=False, write_version=saver_pb2.SaverDef.V2,
+                 pad_step_number=False, save_relative_paths=False, filename=None):
+        if defer_build and var_list:
+            raise ValueError("If `var_list` is provided then build cannot be deferred. "
+                             "Either set defer_build=False or var_list=None.")
+        if write_version not in (saver_pb2.SaverDef.V2,):
+            raise ValueError("flowgraph writes V2 checkpoints only (write_version=V2)")
+        self._var_list = var_list
+        self._reshape = reshape
+        self._sharded = sharded
+        self._max_to_keep = max_to_keep
+        self._keep_checkpoint_every_n_hours = keep_checkpoint_every_n_hours
+        self._name = name
+        self._restore_sequentially = restore_sequentially
+        self.saver_def = saver_def
+        self._allow_empty = allow_empty
+        self._pad_step_number = pad_step_number
+        self._save_relative_paths = save_relative_paths
+        self._filename = filename
+        self._is_empty = False
+        self._is_built = False
+        self._last_checkpoints = []
+        self._checkpoints_to_be_deleted = []
+        self._assign_to_key = {}
+        self._graph = get_default_graph()
+        if saver_def is not None:
+            self._check_saver_def()
+            self._is_built = True
+            self._max_to_keep = saver_def.max_to_keep
+            self._keep_checkpoint_every_n_hours = saver_def.keep_checkpoint_every_n_hours
+        elif not defer_build:
+            self.build()
+        self._next_checkpoint_time = time.time() + \
+            self._keep_checkpoint_every_n_hours * 3600
+
+    # -- building ------------------------------------------------------------------------
+    def build(self):
+        """Adds the save and restore ops (called by the constructor unless deferred)."""
+        if self._is_built:
+            return
+        self._is_built = True
+        var_list = self._var_list
+        if var_list is None:
+            var_list = self._graph.get_collection(GraphKeys.GLOBAL_VARIABLES) + \
+                self._graph.get_collection(GraphKeys.SAVEABLE_OBJECTS)
+        items = _var_items(var_list)
+        if not items:
+            if self._allow_empty:
+                self._is_empty = True
+                return
+            raise ValueError("No variables to save")
+        with self._graph.as_default(), control_dependencies(None), \
+                self._graph.name_scope(self._name or "save") as scope:
+            filename_tensor = self._filename_tensor(scope)
+            if self._sharded:
+                save_tensor, restore_op = self._build_sharded(scope, filename_tensor, items)
+            else:
+                save_tensor = self._add_save(scope, filename_tensor, items)
+                restore_op = self._add_restore(scope, filename_tensor, items, "restore_all")
+        self.saver_def = saver_pb2.SaverDef(
+            filename_tensor_name=filename_tensor.name, save_tensor_name=save_tensor.name,
+            restore_op_name=restore_op.name, max_to_keep=self._max_to_keep or 0,
+            sharded=self._sharded,
+            keep_checkpoint_every_n_hours=self._keep_checkpoint_every_n_hours,
+            version=saver_pb2.SaverDef.V2)
+
+    def _filename_tensor(self, scope):
+        g = self._graph
+        with g.name_scope("filename") as fs:
+            default = constant(self._filename or "model", dtype=dtypes.string, name="input")
+            ph = apply_op("PlaceholderWithDefault", [default],
+                          {"dtype": dtypes.string, "shape": tensor_shape.TensorShape([])},
+                          name=_exact(fs))
+        return apply_op("PlaceholderWithDefault", [ph],
+                        {"dtype": dtypes.string, "shape": tensor_shape.TensorShape([])},
+                        name="Const")
+
+    def _add_save(self, scope, prefix, items, op_name="SaveV2", dep_name="control_dependency"):
+        g = self._graph
+        with g.name_scope(op_name) as ss:
+            names = constant([k for k, _ in items], dtype=dtypes.string, name="tensor_names")
+            slices = constant([""] * len(items), dtype=dtypes.string, name="shape_and_slices")
+            save = io_ops.save_v2(prefix, names, slices, [t for _, t in items], name=_exact(ss))
+        with colocate_with(prefix), control_dependencies([save]):
+            return core.identity(prefix, name=dep_name)
+
+    def _restore_ops(self, prefix, items):
+        """RestoreV2 op(s) on the CPU; one per variable with `restore_sequentially`."""
+        g = self._graph
+        groups = [[kv] for kv in items] if self._restore_sequentially else [items]
+        tensors, previous = [], []
+        for group in groups:
+            with device("/device:CPU:0"), control_dependencies(previous), \
+                    g.name_scope("RestoreV2") as rs:
+                names = constant([k for k, _ in group], dtype=dtypes.string,
+                                 name="tensor_names")
+                slices = constant([""] * len(group), dtype=dtypes.string,
+                                  name="shape_and_slices")
+                out = io_ops.restore_v2(prefix, names, slices,
+                                        [t.dtype.base_dtype for _, t in group],
+                                        name=_exact(rs))
+            tensors.extend(out)
+            if self._restore_sequentially:
+                previous = [out[0].op]
+        return tensors
+
+    def _add_restore(self, scope, prefix, items, name):
+        assigns = []
+        for (key, var), value in zip(items, self._restore_ops(prefix, items)):
+            with colocate_with(var.op):
+                a = state_ops.assign(var, value, validate_shape=not self._reshape,
+                                     use_locking=True, name="Assign")
+            self._assign_to_key[a.op.name] = (key, var.op.name)
+            assigns.append(a.op)
+        return core.group(*assigns, name=name)
+
+    def _build_sharded(self, scope, prefix, items):
+        by_device = {}
+        for kv in items:
+            by_device.setdefault(kv[1].device, []).append(kv)
+        shards = sorted(by_device.items())
+        g = self._graph
+        tmp = io_ops.string_join([prefix, constant("_temp/part", dtype=dtypes.string,
+                                                   name="Const_1")])
+        num = constant(len(shards), dtype=dtypes.int32, name="num_shards")
+        names, deps = [], []
+        for i, (dev, group) in enumerate(shards):
+            with device(dev or None):
+                with g.name_scope("ShardedFilename") as fs:
+                    shard = constant(i, dtype=dtypes.int32, name="shard")
+                    fname = io_ops.sharded_filename(tmp, shard, num, name=_exact(fs))
+                names.append(fname)
+                deps.append(self._add_save(scope, fname, group))
+        from flowgraph.ops import join_ops
+        with control_dependencies(deps), g.name_scope("MergeV2Checkpoints") as ms:
+            prefixes = join_ops.stack(names, name="checkpoint_prefixes")
+            merge = io_ops.merge_v2_checkpoints(prefixes, prefix, name=_exact(ms))
+        with control_dependencies(deps + [merge]):
+            save_tensor = core.identity(prefix, name="Identity")
+        shard_ops = []
+        for dev, group in shards:
+            with device(dev or None):
+                shard_ops.append(self._add_restore(scope, prefix, group, "restore_shard"))
+        with g.name_scope("restore_all") as ra:
+            noops = []
+            for dev, op in zip([d for d, _ in shards], shard_ops):
+                with device(dev or None), control_dependencies([op]):
+                    noops.append(core.no_op())
+            restore = core.group(*noops, name=_exact(ra))
+        return save_tensor, restore
+
+    def _check_saver_def(self):
+        sd = self.saver_def
+        if not isinstance(sd, saver_pb2.SaverDef):
+            self.saver_def = sd = saver_pb2.SaverDef.FromString(sd.SerializeToString())
+        if sd.version not in (saver_pb2.SaverDef.V2,):
+            raise ValueError(f"Only V2 checkpoints are supported (SaverDef version "
+                             f"{sd.version})")
+        for n in (sd.filename_tensor_name, sd.save_tensor_name, sd.restore_op_name):
+            self._graph.as_graph_element(n)
+
+    # -- checkpoint bookkeeping -----------------------------------------------------------
+    @property
+    def last_checkpoints(self):
+        """The checkpoint prefixes kept, oldest first."""
+        return [p for p, _ in self._last_checkpoints]
+
+    def set_last_checkpoints(self, last_checkpoints):
+        if not isinstance(last_checkpoints, list):
+            raise TypeError("last_checkpoints must be a list")
+        self._last_checkpoints = [(p, np.inf) for p in last_checkpoints]
+
+    def set_last_checkpoints_with_time(self, last_checkpoints_with_time):
+        if not isinstance(last_checkpoints_with_time, list):
+            raise TypeError("last_checkpoints_with_time must be a list")
+        self._last_checkpoints = list(last_checkpoints_with_time)
+
+    def recover_last_checkpoints(self, checkpoint_paths):
+        """Takes over the checkpoints in `checkpoint_paths` that still exist (e.g. after a
+        restart), so that they are deleted in turn as new ones are saved."""
+        paths = [p for p in checkpoint_paths if cm.checkpoint_exists(p)]
+        self.set_last_checkpoints_with_time(list(zip(paths, cm.get_checkpoint_mtimes(paths))))
+
+    def _record_last_checkpoint(self, path):
+        if not self.saver_def.max_to_keep:
+            return
+        self._last_checkpoints = [(p, t) for p, t in self._last_checkpoints if p != path]
+        self._last_checkpoints.append((path, time.time()))
+        if len(self._last_checkpoints) > self.saver_def.max_to_keep:
+            self._checkpoints_to_be_deleted.append(self._last_checkpoints.pop(0))
+
+    def _maybe_delete_old_checkpoints(self, meta_graph_suffix):
+        while self._checkpoints_to_be_deleted:
+            path, stamp = self._checkpoints_to_be_deleted.pop(0)
+            if stamp > self._next_checkpoint_time:  # kept: one per n hours
+                self._next_checkpoint_time += self.saver_def.keep_checkpoint_every_n_hours * 3600
+                continue
+            cm.remove_checkpoint(path, saver_pb2.SaverDef.V2, meta_graph_suffix)
+
+    # -- save and restore -----------------------------------------------------------------
+    def save(self, sess, save_path, global_step=None, latest_filename=None,
+             meta_graph_suffix="meta", write_meta_graph=True, write_state=True,
+             strip_default_attrs=False, save_debug_info=False):
+        """Saves the variables to `save_path` (with `-<global_step>` appended if given);
+        returns the checkpoint prefix written (None for an empty saver)."""
+        if not self._is_built:
+            raise RuntimeError("`build()` should be called before save if defer_build==True")
+        latest_filename = latest_filename or "checkpoint"
+        if os.path.split(latest_filename)[0]:
+            raise ValueError("'latest_filename' must not contain path components")
+        save_path = _as_text(os.fspath(save_path) if not isinstance(save_path, bytes)
+                             else save_path)
+        if global_step is not None:
+            if not isinstance(global_step, numbers.Number):
+                global_step = sess.run(global_step)
+            step = int(global_step)
+            checkpoint_file = f"{save_path}-{step:08d}" if self._pad_step_number else \
+                f"{save_path}-{step}"
+        else:
+            checkpoint_file = save_path
+            if os.path.basename(save_path) == latest_filename and not self._sharded:
+                raise ValueError(f"'latest_filename' collides with 'save_path': "
+                                 f"'{latest_filename}' and '{save_path}'")
+        save_dir = os.path.dirname(save_path)
+        model_checkpoint_path = None
+        if not self._is_empty:
+            model_checkpoint_path = _as_text(sess.run(
+                self.saver_def.save_tensor_name,
+                {self.saver_def.filename_tensor_name: checkpoint_file}))
+            if write_state:
+                self._record_last_checkpoint(model_checkpoint_path)
+                cm.update_checkpoint_state(save_dir, model_checkpoint_path,
+                                           self.last_checkpoints, latest_filename,
+                                           save_relative_paths=self._save_relative_paths)
+                self._maybe_delete_old_checkpoints(meta_graph_suffix)
+        if write_meta_graph:
+            self.export_meta_graph(f"{checkpoint_file}.{meta_graph_suffix}",
+                                   strip_default_attrs=strip_default_attrs)
+        return model_checkpoint_path
+
+    def restore(self, sess, save_path):
+        """Restores the variables from the checkpoint at prefix `save_path`."""
+        if self._is_empty:
+            return
+        if save_path is None:
+            raise ValueError("Can't load save_path when it is None.")
+        prefix = _as_text(save_path if isinstance(save_path, bytes) else os.fspath(save_path))
+        if not cm.checkpoint_exists(prefix):
+            raise ValueError(f"The passed save_path is not a valid checkpoint: {prefix}")
+        try:
+            sess.run(self.saver_def.restore_op_name,
+                     {self.saver_def.filename_tensor_name: prefix})
+        except errors.NotFoundError as e:
+            raise errors.NotFoundError(
+                None, e.op, "Restoring from checkpoint failed. This is most likely due to a "
+                            "Variable name or other graph key that is missing from the "
+                            "checkpoint. Please ensure that you have not altered the graph "
+                            "expected based on the checkpoint. Original error:\n\n"
+                            f"{e.message}") from e
+        except errors.InvalidArgumentError as e:
+            raise errors.InvalidArgumentError(
+                None, e.op, "Restoring from checkpoint failed. This is most likely due to a "
+                            "mismatch between the current graph and the graph from the "
+                            "checkpoint. Please ensure that you have not altered the graph "
+                            f"expected based on the checkpoint.{self._which(e)} Original "
+                            f"error:\n\n{e.message}") from e
+
+    def _which(self, e):
+        op = getattr(e, "op", None)
+        if isinstance(op, Operation) and op.type == "Assign":
+            key, var = self._assign_to_key.get(op.name, (None, op.inputs[0].op.name))
+            key = f" (checkpoint key '{key}')" if key and key != var else ""
+            return f" Variable '{var}'{key} does not match the checkpoint."
+        return ""
+
+    # -- protos ---------------------------------------------------------------------------
+    def as_saver_def(self):
+        return self.saver_def
+
+    def to_proto(self, export_scope=None):
+        """The SaverDef, tensor names relative to `export_scope`."""
+        from flowgraph.framework.graph_io import strip_name_scope
+        sd = saver_pb2.SaverDef()
+        sd.CopyFrom(self.saver_def)
+        for f in ("filename_tensor_name", "save_tensor_name", "restore_op_name"):
+            setattr(sd, f, strip_name_scope(getattr(sd, f), export_scope))
+        return sd
+
+    @staticmethod
+    def from_proto(saver_def, import_scope=None):
+        """A Saver over the ops a SaverDef names (under `import_scope`)."""
+        from flowgraph.framework.graph_io import prepend_name_scope
+        sd = saver_pb2.SaverDef.FromString(saver_def.SerializeToString())
+        for f in ("filename_tensor_name", "save_tensor_name", "restore_op_name"):
+            setattr(sd, f, prepend_name_scope(getattr(sd, f), import_scope))
+        return Saver(saver_def=sd, name=import_scope)
+
+    def export_meta_graph(self, filename=None, collection_list=None, as_text=False,
+                          export_scope=None, clear_devices=False,
+                          clear_extraneous_savers=False, strip_default_attrs=False,
+                          save_debug_info=False):
+        """Writes (and returns) a MetaGraphDef of the graph with this saver's SaverDef."""
+        from flowgraph.framework import meta_graph
+        return meta_graph.export_meta_graph(
+            filename=filename, graph=self._graph, saver_def=self.saver_def,
+            collection_list=collection_list, as_text=as_text, export_scope=export_scope,
+            clear_devices=clear_devices, clear_extraneous_savers=clear_extraneous_savers,
+            strip_default_attrs=strip_default_attrs)
