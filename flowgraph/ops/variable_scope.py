@@ -15,7 +15,8 @@ import threading
 
 from flowgraph.framework import dtypes, tensor_shape
 from flowgraph.framework.graph import (GraphKeys, Operation, Tensor, colocate_with,
-                                       get_default_graph, name_scope)
+                                       control_dependencies, get_default_graph,
+                                       name_scope)
 from flowgraph.framework.op_builder import convert_to_tensor
 from flowgraph.ops import init_ops
 from flowgraph.ops.variables import Variable
@@ -310,10 +311,12 @@ class _VariableStore:
                                  "callable with no arguments and the shape should not be "
                                  "provided or an instance of `tf.keras.initializers.*' and "
                                  "`shape` should be fully defined.")
-        v = Variable(initial_value=init_val, name=name, trainable=trainable,
-                     collections=collections, caching_device=caching_device,
-                     dtype=var_dtype, validate_shape=validate_shape, constraint=constraint,
-                     shape=shape)
+        # TF makes variables in an init scope: no enclosing control dependencies.
+        with control_dependencies(None):
+            v = Variable(initial_value=init_val, name=name, trainable=trainable,
+                         collections=collections, caching_device=caching_device,
+                         dtype=var_dtype, validate_shape=validate_shape,
+                         constraint=constraint, shape=shape)
         self._vars[name] = v
 
         if regularizer:

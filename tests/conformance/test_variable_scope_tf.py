@@ -170,6 +170,59 @@ def test_scopes_and_names_match_tensorflow():
     _assert_same(theirs, ours)
 
 
+def _quirks_program(tf):
+    """Corner cases where TF's behaviour is surprising; flowgraph follows it."""
+    seen = []
+    cm = tf.variable_scope("foo")
+    for _ in range(2):  # re-entering one context manager: a new name scope each time
+        with cm as s:
+            tf.constant(1.0, name="a")
+            tf.get_variable("v", [1], initializer=tf.zeros_initializer()) if not seen else None
+            seen.append((s.name, s.original_name_scope))
+    cm = tf.variable_scope(None, default_name="d")
+    for _ in range(2):
+        with cm as s:
+            tf.constant(1.0, name="a")
+            seen.append((s.name, s.original_name_scope))
+    with tf.variable_scope("foo"):
+        with tf.variable_scope("bar") as bar:
+            pass
+    with tf.variable_scope(bar) as b2:  # name scope: the last component only
+        tf.constant(1.0, name="c")
+        tf.get_variable("w", [1])
+        seen.append((b2.name, b2.original_name_scope))
+    with tf.variable_scope("x/y") as xy:
+        tf.constant(1.0, name="c")
+        tf.get_variable("w", [1])
+        seen.append((xy.name, xy.original_name_scope))
+    with tf.variable_scope(xy):
+        tf.constant(1.0, name="c")
+    with tf.variable_scope("") as e:
+        tf.constant(1.0, name="c")
+        tf.get_variable("w2", [1])
+        seen.append((e.name, e.original_name_scope))
+    with tf.variable_scope("foo"):
+        with tf.variable_scope("") as e:  # TF names the variable foo//w2
+            tf.constant(1.0, name="c")
+            tf.get_variable("w2", [1])
+            seen.append((e.name, e.original_name_scope))
+    with tf.name_scope("n"):
+        with tf.variable_scope(tf.get_variable_scope()) as r:
+            tf.constant(1.0, name="c")
+            seen.append((r.name, r.original_name_scope))
+    c = tf.no_op(name="dep")
+    with tf.control_dependencies([c]):  # variables are made outside control dependencies
+        tf.get_variable("free", [2])
+    seen.append([op.name for op in tf.get_default_graph().get_operations()
+                 if op.control_inputs])
+    return seen
+
+
+def test_scope_quirks_match_tensorflow():
+    theirs, ours = _both(_quirks_program)
+    _assert_same(theirs, ours)
+
+
 def _custom_getter_program(tf):
     names = []
 

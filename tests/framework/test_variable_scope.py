@@ -447,3 +447,11 @@ def test_current_scope_is_per_thread():
         t.join()
         assert tf.get_variable_scope().name == "main"
     assert seen == [""]
+
+
+def test_variables_ignore_enclosing_control_dependencies():
+    c = tf.no_op(name="c")
+    with tf.control_dependencies([c]):
+        v = tf.get_variable("v", [2])
+    assert all(not o.control_inputs for o in tf.get_default_graph().get_operations())
+    assert v.initializer.control_inputs == []
