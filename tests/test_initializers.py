@@ -75,6 +75,19 @@ def test_constant_initializer_fills_pads_and_checks():
         tf.constant_initializer({})
     with pytest.raises(TypeError, match="Expected int32, but got 1.5 of type 'float'."):
         _draw(tf.constant_initializer(1.5), [2], dtype=tf.int32)
+    with pytest.raises(TypeError, match="Expected string, but got 1 of type 'int'."):
+        _draw(tf.constant_initializer(1), [2], dtype=tf.string)
+
+
+def test_constant_initializer_numpy_values_are_cast():
+    _, v = _draw(tf.constant_initializer(np.array([1.5, 2.5])), [2], dtype=tf.int32)
+    assert v.tolist() == [1, 2]
+    _, v = _draw(tf.constant_initializer(np.float64(2.5)), [2], dtype=tf.int32)
+    assert v.tolist() == [2, 2]
+    _, v = _draw(tf.constant_initializer([]), [2])  # no values: zeros
+    assert v.tolist() == [0.0, 0.0]
+    _, v = _draw(tf.constant_initializer(5), [0])
+    assert v.shape == (0,)
 
 
 # -- random initializers: statistics ---------------------------------------------------------

@@ -55,11 +55,11 @@ def _filled(shape, value, dtype, default_name):
 
 def _check_python_values(value, dtype):
     """TF's check that Python values fit `dtype` (a float is no int, an int no bool)."""
-    if dtype == dtypes.string:
-        return
     for v in np.asarray(value, dtype=object).reshape(-1):
         ok = True
-        if dtype.is_bool:
+        if dtype == dtypes.string:
+            ok = isinstance(v, (str, bytes))
+        elif dtype.is_bool:
             ok = isinstance(v, (bool, np.bool_))
         elif dtype.is_integer:
             ok = isinstance(v, (int, np.integer)) and not isinstance(v, float)
@@ -160,20 +160,29 @@ class Constant(Initializer):
         dtype = dtypes.as_dtype(self.dtype if dtype is None else dtype).base_dtype
         verify_shape = self._verify_shape if verify_shape is None else verify_shape
         dims = tuple(_dims(shape))
-        if not isinstance(self.value, np.ndarray):
+        if isinstance(self.value, (np.ndarray, np.generic)):
+            arr = np.asarray(self.value)  # numpy values are cast, as TF does
+            if dtype != dtypes.string and arr.dtype.kind not in "OUS":
+                arr = arr.astype(dtype.as_numpy_dtype)
+        else:
             _check_python_values(self.value, dtype)
-        arr = np.asarray(self.value)
+            arr = np.asarray(self.value)
         if verify_shape and arr.shape != dims:
             raise TypeError(f"Expected Tensor's shape: {dims}, but got {arr.shape}.")
         need = int(np.prod(dims, dtype=np.int64))
         if arr.shape != dims:
             flat = arr.reshape(-1)
-            if flat.size > need:
+            if flat.size > need and arr.ndim > 0:
                 raise ValueError(f"Too many elements provided. Takes at most {need}, but "
                                  f"got {flat.size}.")
-            if flat.size == 1:
+            if flat.size == 0:  # no values: zeros
+                arr = np.zeros(dims, object if dtype == dtypes.string
+                               else dtype.as_numpy_dtype)
+                if dtype == dtypes.string:
+                    arr[...] = b""
+            elif flat.size == 1:
                 arr = np.broadcast_to(flat.reshape(()), dims)
-            elif flat.size:  # fewer values than the shape holds: repeat the last one
+            else:  # fewer values than the shape holds: repeat the last one
                 arr = np.concatenate([flat, np.repeat(flat[-1:], need - flat.size)])
                 arr = arr.reshape(dims)
         return _constant(arr, dtype=dtype, name="Const")

@@ -330,6 +330,23 @@ def test_deterministic_initial_values_match_tensorflow():
         np.testing.assert_array_equal(o, t)
 
 
+def test_direct_constant_initializer_values_match_tensorflow():
+    cases = [(np.array([1.5, 2.5]), [2], "int32"), (np.array([1, 0]), [2], "bool"),
+             ([True, False], [2], "int32"), (5, [0], "float32"), ([], [2], "float32"),
+             (np.float64(2.5), [2], "int32"), ("a", [2], "string"),
+             ([[1, 2], [3, 4]], [3, 2], "float64"), (7, [2, 2], "int64")]
+    values = []
+    for tf, g in ((tf1, tf1.Graph()), (fg, fg.Graph())):
+        with g.as_default():
+            ts = [tf.constant_initializer(v)(shape, dtype=tf.as_dtype(dt))
+                  for v, shape, dt in cases]
+            with tf.Session() as s:
+                values.append(s.run(ts))
+    for t, o in zip(*values):
+        assert o.dtype == t.dtype and o.shape == t.shape
+        assert o.tolist() == t.tolist()
+
+
 # -- regularizers ----------------------------------------------------------------------------
 def _tf_l2(scale):
     """TF1 contrib's l2_regularizer (contrib is gone from TF 2.x), for the TF side."""
