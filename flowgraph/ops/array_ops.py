@@ -1,15 +1,16 @@
 """Array ops: shapes, reshaping and transposing, and helpers shared by the array modules.
 
-Joining and splitting live in `join_ops`, tiling, padding and broadcasting in `manip_ops`, slicing and gathering in
-`slicing_ops`, constant-like creation in `creation_ops` and matrix diagonals in `diag_ops`;
-their builders are reachable here too (`array_ops.gather`, as in TF) through the module
-`__getattr__` at the bottom.
+Joining and splitting live in `join_ops`, tiling, padding and broadcasting in `manip_ops`,
+slicing in `slicing_ops`, gathering and scattering in `gather_ops`, constant-like creation in
+`creation_ops` and matrix diagonals in `diag_ops`; their builders are reachable here too
+(`array_ops.gather`, as in TF) through the module `__getattr__` at the bottom.
 """
 import numbers
+import weakref
 
 import numpy as np
 
-from flowgraph.framework import dtypes, errors, op_builder, tensor_shape
+from flowgraph.framework import dtypes, errors, tensor_shape
 from flowgraph.framework.graph import Tensor, name_scope
 from flowgraph.framework.op_builder import apply_op, constant, constant_value, \
     convert_to_tensor
@@ -26,6 +27,86 @@ _INDEX = ("int32", "int64")
 
 # -- helpers shared by the array op modules ------------------------------------------------
 
+# Ops whose value at build time is computed from constant inputs when a shape rule needs it,
+# as TF's shape inference evaluates small constant subgraphs (e.g. `shape(x)[0]` in a
+# reshape when x is static). Only small integer and bool results are folded.
+_FOLDABLE = frozenset((
+    "StridedSlice", "Slice", "Pack", "ConcatV2", "Cast", "Reshape", "ExpandDims", "Squeeze",
+    "Range", "Fill", "Size", "Rank", "Identity", "AddV2", "Add", "Sub", "Mul", "FloorDiv",
+    "FloorMod", "Maximum", "Minimum", "Prod", "Sum", "Max", "Min", "Neg", "GatherV2", "Tile",
+    "Transpose", "ZerosLike", "OnesLike", "Equal", "NotEqual", "Less", "Greater",
+    "LessEqual", "GreaterEqual", "Unpack", "Shape", "ShapeN"))
+_FOLD_LIMIT = 1000
+_FOLD_CACHE = weakref.WeakKeyDictionary()
+_NO_VALUE = object()
+
+
+def _static_value(t, depth=0):
+    """Like `op_builder.constant_value`, but also evaluates small integer subgraphs of the
+    ops in `_FOLDABLE` whose inputs are all known at build time. None when unknown."""
+    if not isinstance(t, Tensor):
+        return None
+    v = constant_value(t)
+    if v is not None or depth > 24:
+        return v
+    hit = _FOLD_CACHE.get(t, None)
+    if hit is not None:
+        return None if hit is _NO_VALUE else hit
+    v = _fold(t, depth)
+    try:
+        _FOLD_CACHE[t] = _NO_VALUE if v is None else v
+    except TypeError:
+        pass
+    return v
+
+
+def _fold(t, depth):
+    op = t.op
+    if op.type not in _FOLDABLE or not (t.dtype.is_integer or t.dtype.base_dtype ==
+                                        dtypes.bool):
+        return None
+    d = op._op_def
+    if d.kernel is None or getattr(d, "wants_ctx", False) or d.stateful:
+        return None
+    if op.type in ("Shape", "ShapeN", "Size", "Rank"):
+        vals = [np.zeros(x.shape.as_list(), np.int8) if x.shape.is_fully_defined() else None
+                for x in op.inputs]
+    else:
+        vals = [_static_value(x, depth + 1) for x in op.inputs]
+    if any(v is None for v in vals) or any(np.size(v) > _FOLD_LIMIT for v in vals):
+        return None
+    args, pos = [], 0
+    for arg in d.inputs:
+        if arg.number_attr:
+            n = op._attrs[arg.number_attr]
+            args.append(vals[pos:pos + n])
+            pos += n
+        elif arg.type_list_attr or arg.is_ref:
+            return None
+        else:
+            args.append(vals[pos])
+            pos += 1
+    kwargs = {}
+    for p in d.kernel_params:
+        a = op._name if p == "op_name" else op._attrs[p]
+        if isinstance(a, dtypes.DType):
+            a = np.dtype(a.as_numpy_dtype)
+        elif isinstance(a, tensor_shape.TensorShape):
+            a = a.as_tuple_or_none()
+        elif isinstance(a, list) and a and isinstance(a[0], dtypes.DType):
+            a = [np.dtype(x.as_numpy_dtype) for x in a]
+        kwargs[p] = a
+    try:
+        with np.errstate(all="ignore"):
+            out = d.kernel(np, *args, **kwargs)
+    except Exception:  # noqa: BLE001 - a failing fold just means "unknown"
+        return None
+    if isinstance(out, (list, tuple)):
+        out = out[t.value_index]
+    out = np.asarray(out)
+    return out if out.size <= _FOLD_LIMIT else None
+
+
 def _int_list(value):
     """A list of Python ints from a constant numpy value."""
     return [int(v) for v in np.reshape(value, -1)]
@@ -34,7 +115,7 @@ def _int_list(value):
 def _partial_vector(t):
     """The entries of a 1-D int tensor known at build time: a list with None where unknown
     (negative entries are kept, e.g. -1 in a reshape), or None when even the length is."""
-    v = constant_value(t)
+    v = _static_value(t)
     if v is not None:
         return _int_list(v) if np.ndim(v) <= 1 else None
     op = t.op
@@ -45,11 +126,11 @@ def _partial_vector(t):
             all(x.shape.ndims == 0 for x in op.inputs):
         out = []
         for x in op.inputs:
-            c = constant_value(x)
+            c = _static_value(x)
             out.append(None if c is None else int(c))
         return out
     if op.type == "ConcatV2":
-        axis = constant_value(op.inputs[-1])
+        axis = _static_value(op.inputs[-1])
         if axis is not None and int(axis) in (0, -1):
             parts = [_partial_vector(x) for x in op.inputs[:-1]]
             if all(p is not None for p in parts):
@@ -59,7 +140,7 @@ def _partial_vector(t):
     if op.type == "StridedSlice" and not any(op.get_attr(m) for m in (
             "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")):
         base = _partial_vector(op.inputs[0])
-        b, e, s = (constant_value(x) for x in op.inputs[1:])
+        b, e, s = (_static_value(x) for x in op.inputs[1:])
         if base is not None and b is not None and e is not None and s is not None \
                 and np.size(b) == 1 and int(np.reshape(s, -1)[0]) != 0:
             b, e, s = (int(np.reshape(x, -1)[0]) for x in (b, e, s))
@@ -85,7 +166,7 @@ def _shape_from_tensor(t, what="shape"):
 
 def _const_axis(t):
     """The int value of a constant scalar axis tensor, or None."""
-    v = constant_value(t)
+    v = _static_value(t)
     return None if v is None or np.ndim(v) != 0 else int(v)
 
 

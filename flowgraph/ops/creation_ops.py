@@ -4,11 +4,11 @@ import numpy as np
 
 from flowgraph.framework import dtypes, errors
 from flowgraph.framework.graph import Tensor, name_scope
-from flowgraph.framework.op_builder import apply_op, constant, constant_value, \
+from flowgraph.framework.op_builder import apply_op, constant, \
     convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
-from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
-from flowgraph.ops.array_ops import _as_input, _fn, _int_list, _shape_arg, \
+from flowgraph.framework.tensor_shape import TensorShape
+from flowgraph.ops.array_ops import _static_value, _as_input, _fn, _int_list, _shape_arg, \
     _shape_from_tensor, reshape, shape, size
 
 __all__ = ["zeros", "ones", "zeros_like", "ones_like", "fill", "range", "linspace",
@@ -164,7 +164,7 @@ class Range:
     def shape(op):
         for t in op.inputs:
             t.shape.with_rank(0)
-        vals = [constant_value(t) for t in op.inputs]
+        vals = [_static_value(t) for t in op.inputs]
         if any(v is None for v in vals):
             return TensorShape([None])
         return TensorShape([_range_size(*vals, op.get_attr("Tidx").as_numpy_dtype)])
@@ -224,7 +224,7 @@ class LinSpace:
     def shape(op):
         for t in op.inputs:
             t.shape.with_rank(0)
-        n = constant_value(op.inputs[2])
+        n = _static_value(op.inputs[2])
         if n is not None and int(n) <= 0:
             raise ValueError(f"Requires num > 0: {int(n)}")
         return TensorShape([None if n is None else int(n)])
@@ -244,8 +244,8 @@ class LinSpace:
     def grad(op, g):
         # out[i] = start + (stop - start) * w[i] with w[i] = i / max(num - 1, 1)
         dt = g.dtype.base_dtype
-        cast, sub, mul, reduce_sum = (_fn(f) for f in ("cast", "subtract", "multiply",
-                                                        "reduce_sum"))
+        cast, sub, mul = _fn("cast"), _fn("subtract"), _fn("multiply")
+        reduce_sum = _fn("reduce_sum")
         n = op.inputs[2]
         w = _fn("truediv")(cast(range(0, n), dt),
                            cast(_fn("maximum")(sub(n, 1), 1), dt))

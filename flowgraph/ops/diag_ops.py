@@ -4,10 +4,10 @@ import numpy as np
 
 from flowgraph.framework import dtypes, errors
 from flowgraph.framework.graph import Tensor, name_scope
-from flowgraph.framework.op_builder import apply_op, constant_value, convert_to_tensor
+from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop
 from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
-from flowgraph.ops.array_ops import _fn, _int_list, _shape_of
+from flowgraph.ops.array_ops import _static_value, _fn, _int_list, _shape_of
 
 __all__ = ["matrix_diag", "matrix_diag_part", "matrix_set_diag", "diag", "diag_part", "eye"]
 __namespaces__ = {"linalg": ["diag=matrix_diag", "diag_part=matrix_diag_part",
@@ -58,7 +58,7 @@ def _diag_index(m, n, k0, k1, max_len, align):
 
 
 def _scalar(t):
-    v = constant_value(t)
+    v = _static_value(t)
     return None if v is None else int(v)
 
 
@@ -78,8 +78,8 @@ def _diag_dims(diag_shape, k0, k1, rows, cols):
             (cols if cols not in (None, -1) else None)
     min_rows, min_cols = max_len - min(k1, 0), max_len + max(k0, 0)
     if rows is None or cols is None:
-        return batch, (None if rows in (None, -1) else rows), (None if cols in (None, -1)
-                                                                else cols)
+        return (batch, None if rows in (None, -1) else rows,
+                None if cols in (None, -1) else cols)
     if rows == -1 and cols == -1:
         rows = cols = max(min_rows, min_cols)
     elif rows == -1:
@@ -99,7 +99,7 @@ class MatrixDiagV3:
     """Batched matrices with the given diagonals (band `k`), `padding_value` elsewhere."""
     def shape(op):
         d = op.inputs[0].shape
-        k = constant_value(op.inputs[1])
+        k = _static_value(op.inputs[1])
         if d.ndims is None or k is None:
             return unknown_shape()
         k0, k1 = _band(k)
@@ -162,7 +162,7 @@ class MatrixDiagPartV3:
     `padding_value`."""
     def shape(op):
         x = op.inputs[0].shape
-        k = constant_value(op.inputs[1])
+        k = _static_value(op.inputs[1])
         if x.ndims is None or k is None:
             return unknown_shape()
         x.with_rank_at_least(2)
@@ -209,13 +209,14 @@ class MatrixSetDiagV3:
     """Batched matrices `input` with their diagonals (band `k`) replaced by `diagonal`."""
     def shape(op):
         x, d = op.inputs[0].shape, op.inputs[1].shape
-        k = constant_value(op.inputs[2])
+        k = _static_value(op.inputs[2])
         if x.ndims is None or k is None:
             return x
         x.with_rank_at_least(2)
         batch, tail = _part_dims(x, *_band(k))
         if d.ndims is not None and not d.is_compatible_with(batch + tail):
-            raise ValueError(f"diagonal shape {d} is not compatible with {TensorShape(batch + tail)}")
+            raise ValueError(f"diagonal shape {d} is not compatible with "
+                             f"{TensorShape(batch + tail)}")
         return x
 
     def kernel(xp, input, diagonal, k, align):

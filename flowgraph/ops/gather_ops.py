@@ -7,7 +7,7 @@ import numpy as np
 from flowgraph.framework import dtypes, errors
 from flowgraph.framework.graph import Tensor, name_scope
 from flowgraph.framework.indexed_slices import IndexedSlices
-from flowgraph.framework.op_builder import apply_op, constant_value, convert_to_tensor
+from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
 from flowgraph.ops.array_ops import _as_input, _const_axis, _fn, _shape_from_tensor, \
@@ -53,8 +53,8 @@ def _gather_shape(op):
         raise ValueError(f"batch_dims ({b}) must be in [0, {min(a, q.ndims)}]: it must be "
                          f"less than or equal to rank(indices) ({q.ndims}) and axis ({a})")
     pd, qd = p.as_list(), q.as_list()
-    batch = TensorShape(pd[:b]).merge_with(TensorShape(qd[:b])).as_list()
-    return TensorShape(batch + pd[b:a] + qd[b:] + pd[a + 1:])
+    TensorShape(pd[:b]).merge_with(TensorShape(qd[:b]))  # batch dims must agree
+    return TensorShape(pd[:a] + qd[b:] + pd[a + 1:])  # batch dims from params, as TF
 
 
 @defop("GatherV2", inputs=("params: Tparams", "indices: Tindices", "axis: Taxis"),
@@ -257,7 +257,6 @@ def gather_nd(params, indices, name=None, batch_dims=0, bad_indices_policy=""):
 
 def scatter_nd(indices, updates, shape, name=None, bad_indices_policy=""):
     """Scatters `updates` into a new zero tensor of `shape` according to `indices`."""
-    from flowgraph.ops.array_ops import _shape_arg
     indices = convert_to_tensor(indices, name="indices")
     shape = shape if isinstance(shape, Tensor) else \
         convert_to_tensor(shape, dtype=indices.dtype, name="shape")

@@ -6,10 +6,10 @@ import numpy as np
 
 from flowgraph.framework import dtypes, errors, op_builder, tensor_shape
 from flowgraph.framework.graph import Tensor, name_scope
-from flowgraph.framework.op_builder import apply_op, constant_value, convert_to_tensor
+from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
-from flowgraph.ops.array_ops import _as_input, _const_axis, _int_list, _fn, \
+from flowgraph.ops.array_ops import _static_value, _as_input, _const_axis, _int_list, _fn, \
     _zeros_for_none, rank, shape_n
 
 __all__ = ["concat", "stack", "unstack", "parallel_stack", "split"]
@@ -160,11 +160,12 @@ class Pack:
     shape = _pack_shape
 
     def kernel(xp, values, axis):
-        if any(np.shape(v) != np.shape(values[0]) for v in values):
-            raise errors.InvalidArgumentError(
-                None, None, "Shapes of all inputs must match: values[0].shape = "
-                            f"{list(np.shape(values[0]))} != values[i].shape = "
-                            f"{[list(np.shape(v)) for v in values if np.shape(v) != np.shape(values[0])][0]}")
+        for i, v in enumerate(values):
+            if np.shape(v) != np.shape(values[0]):
+                raise errors.InvalidArgumentError(
+                    None, None, f"Shapes of all inputs must match: values[0].shape = "
+                                f"{list(np.shape(values[0]))} != values[{i}].shape = "
+                                f"{list(np.shape(v))}")
         return xp.stack(values, axis=axis)
 
     def grad(op, g):
@@ -337,7 +338,7 @@ class SplitV:
     def shape(op):
         x, num = op.inputs[0].shape, op.get_attr("num_split")
         n, a = _split_dim(op, x, op.inputs[2], num)
-        sizes = constant_value(op.inputs[1])
+        sizes = _static_value(op.inputs[1])
         if n is None:
             return [unknown_shape() for _ in range(num)]
         if a is None:

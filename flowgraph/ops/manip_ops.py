@@ -4,10 +4,10 @@ import numpy as np
 
 from flowgraph.framework import dtypes, errors, shape_fns, tensor_shape
 from flowgraph.framework.graph import Tensor, name_scope
-from flowgraph.framework.op_builder import apply_op, constant_value, convert_to_tensor
+from flowgraph.framework.op_builder import apply_op
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
-from flowgraph.ops.array_ops import _as_input, _fn, _int_list, _partial_vector, \
+from flowgraph.ops.array_ops import _static_value, _as_input, _fn, _int_list, _partial_vector, \
     _shape_arg, _shape_from_tensor, _shape_of, reshape, shape, size, transpose
 
 __all__ = ["tile", "pad", "reverse", "reverse_v2", "broadcast_to", "broadcast_static_shape",
@@ -52,7 +52,7 @@ class Tile:
     def grad(op, g):
         x, m = op.inputs
         xs = x.shape
-        mult = constant_value(m)
+        mult = _static_value(m)
         reduce_sum = _fn("reduce_sum")
         if xs.is_fully_defined() and mult is not None:
             dims, mult = xs.as_list(), _int_list(mult)
@@ -89,7 +89,7 @@ def _pad_shape(op):
     n = x.ndims if x.ndims is not None else n
     if op.type == "PadV2":
         op.inputs[2].shape.with_rank(0)
-    pads = constant_value(op.inputs[1])
+    pads = _static_value(op.inputs[1])
     if n is None:
         return unknown_shape()
     if pads is None or x.ndims is None:
@@ -116,7 +116,7 @@ def _check_pads(x, paddings):
 def _pad_grad(op, g):
     x, paddings = op.inputs[0], op.inputs[1]
     from flowgraph.ops import slicing_ops
-    pads = constant_value(paddings)
+    pads = _static_value(paddings)
     if pads is not None:
         begin = [int(v) for v in np.reshape(pads, (-1, 2))[:, 0]]
     else:
@@ -183,7 +183,7 @@ class MirrorPadGrad:
     """The gradient of MirrorPad: folds the mirrored borders back onto the core."""
     def shape(op):
         x = op.inputs[0].shape
-        pads = constant_value(op.inputs[1])
+        pads = _static_value(op.inputs[1])
         if x.ndims is None or pads is None:
             return unknown_shape(x.ndims)
         pads = np.reshape(pads, (-1, 2))
@@ -251,7 +251,7 @@ class ReverseV2:
     def shape(op):
         x = op.inputs[0].shape
         op.inputs[1].shape.with_rank(1)
-        axes = constant_value(op.inputs[1])
+        axes = _static_value(op.inputs[1])
         if axes is not None and x.ndims is not None:
             _reverse_axes(_int_list(axes), x.ndims, ValueError)
         return x
@@ -286,8 +286,9 @@ class ReverseSequence:
         n, sd, bd = x.ndims, op.get_attr("seq_dim"), op.get_attr("batch_dim")
         if not (0 <= sd < n and 0 <= bd < n) or sd == bd:
             raise ValueError(f"Invalid seq_dim {sd} / batch_dim {bd} for input of rank {n}")
-        x[bd].merge_with(lengths[0])
-        return x
+        dims = x.as_list()
+        dims[bd] = x[bd].merge_with(lengths[0]).value
+        return TensorShape(dims)
 
     def kernel(xp, input, seq_lengths, seq_dim, batch_dim):
         n = np.ndim(input)

@@ -5,11 +5,11 @@ import numpy as np
 
 from flowgraph.framework import dtypes, errors, tensor_shape
 from flowgraph.framework.graph import Tensor, name_scope
-from flowgraph.framework.op_builder import apply_op, constant_value, convert_to_tensor
+from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop
 from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
 from flowgraph.ops.array_ops import _fn, _int_list, _partial_vector, _shape_from_tensor, \
-    _shape_of, reshape
+    _shape_of, _static_value
 
 __all__ = ["slice", "strided_slice"]
 
@@ -80,7 +80,7 @@ class Slice:
     def grad(op, g):
         x, begin = op.inputs[0], op.inputs[1]
         from flowgraph.ops import join_ops, manip_ops
-        b = constant_value(begin)
+        b = _static_value(begin)
         xs, ys = x.shape, op.outputs[0].shape
         if b is not None and xs.is_fully_defined() and ys.is_fully_defined():
             b = _int_list(b)

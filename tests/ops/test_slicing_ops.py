@@ -87,8 +87,8 @@ CASES = [
     Case("UniqueWithCounts", tf.unique_with_counts, [np.array([4., 1, 4, 7, 1, 1], np.float32)],
          ref=lambda x: [np.array([4., 1, 7], np.float32), np.array([0, 1, 0, 2, 1, 1], np.int32),
                         np.array([2, 3, 1], np.int32)], grad=False),
-    Case("ListDiff", lambda x, y: tf.setdiff1d(x, y), [np.array([1, 5, 2, 5, 9], np.int32),
-                                                      np.array([5, 3], np.int32)],
+    Case("ListDiff", lambda x, y: tf.setdiff1d(x, y),
+         [np.array([1, 5, 2, 5, 9], np.int32), np.array([5, 3], np.int32)],
          ref=lambda x, y: [np.array([1, 2, 9], np.int32), np.array([0, 2, 4], np.int32)]),
 ]
 
