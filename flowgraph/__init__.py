@@ -85,6 +85,22 @@ _OP_MODULES += [_training_ops, _sparse_training_ops]
 math = _namespace("math", _OP_MODULES)
 linalg = _namespace("linalg", _OP_MODULES)
 random = _namespace("random", _OP_MODULES)
+
+
+def _module(name, **attrs):
+    m = _types.ModuleType(f"flowgraph.{name}")
+    m.__dict__.update(attrs)
+    return m
+
+
+from flowgraph import regularizers as _regularizers  # noqa: E402
+contrib = _module("contrib", layers=_module(
+    "contrib.layers", **{k: getattr(_regularizers, k) for k in (
+        "l1_regularizer", "l2_regularizer", "l1_l2_regularizer", "sum_regularizer",
+        "apply_regularization")}))
+keras = _module("keras", regularizers=_module(
+    "keras.regularizers", **{k: getattr(_regularizers, k) for k in (
+        "l1", "l2", "l1_l2", "L1", "L2", "L1L2", "Regularizer")}))
 dtypes.as_dtype = as_dtype
 
 

@@ -246,6 +246,8 @@ class Graph:
         colocation scopes. It joins the graph only through `_add_op`."""
         if self._finalized:
             raise RuntimeError("Graph is finalized and cannot be modified.")
+        if self._attr_scope:
+            attrs.update(self._attr_scope)
         if op_def.name in self._gradient_override_map:
             attrs["_gradient_op_type"] = self._gradient_override_map[op_def.name]
         input_ops = {t._op for t in inputs}

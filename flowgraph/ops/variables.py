@@ -1,7 +1,7 @@
 """`tf.Variable` (TF1 ref variables) and the initializer helpers."""
 from flowgraph.framework import dtypes, tensor_shape
 from flowgraph.framework.graph import (GraphKeys, Tensor, get_default_graph, name_scope,
-                                       colocate_with, control_dependencies)
+                                       colocate_with, control_dependencies, device)
 from flowgraph.framework.op_builder import (apply_op, convert_to_tensor,
                                             register_tensor_conversion_function)
 from flowgraph.ops import core, state_ops
@@ -32,10 +32,17 @@ class Variable:
         if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
             collections.append(GraphKeys.TRAINABLE_VARIABLES)
         from_fn = callable(initial_value)
-        with name_scope(name, "Variable", [] if from_fn else [initial_value]) as scope:
-            if from_fn:
-                with name_scope("Initializer"):
-                    initial_value = initial_value()
+        # As TF's init_scope: a variable never inherits the enclosing control dependencies.
+        with control_dependencies(None), \
+                name_scope(name, "Variable", [] if from_fn else [initial_value]) as scope:
+            if from_fn:  # initializer ops made by the callable are colocated with the var
+                g = get_default_graph()
+                saved, g._attr_scope = g._attr_scope, {"_class": [f"loc:@{scope[:-1]}"]}
+                try:
+                    with name_scope("Initializer"), device(None):
+                        initial_value = initial_value()
+                finally:
+                    g._attr_scope = saved
             self._initial_value = convert_to_tensor(initial_value, name="initial_value",
                                                     dtype=dtype)
             vshape = self._initial_value.shape if validate_shape else \

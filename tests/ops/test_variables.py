@@ -161,3 +161,13 @@ def test_read_under_control_dependency_sees_the_assign():
     with tf.Session() as s:
         s.run(v.initializer)
         assert s.run(after) == 5.0
+
+
+def test_variables_ignore_enclosing_control_dependencies():
+    c = tf.constant(1.0)
+    with tf.control_dependencies([c]):
+        v = tf.Variable(2.0)
+        w = tf.Variable(lambda: tf.constant(3.0), name="w")
+    assert v.initializer.control_inputs == [] and v.op.control_inputs == []
+    init_op = w.initial_value.op
+    assert init_op.control_inputs == [] and init_op.get_attr("_class") == ["loc:@w"]
