@@ -107,9 +107,16 @@ def _fold(t, depth):
     return out if out.size <= _FOLD_LIMIT else None
 
 
+def _host(a):
+    """A numpy copy of a kernel input that may live on a GPU (CuPy), for validating
+    indices and other small host-side work."""
+    get = getattr(a, "get", None)
+    return get() if callable(get) and not isinstance(a, np.ndarray) else np.asarray(a)
+
+
 def _int_list(value):
     """A list of Python ints from a constant numpy value."""
-    return [int(v) for v in np.reshape(value, -1)]
+    return [int(v) for v in np.reshape(_host(value), -1)]
 
 
 def _partial_vector(t):
@@ -239,7 +246,7 @@ class Size:
         return TensorShape([])
 
     def kernel(xp, input, out_type):
-        return np.asarray(np.size(input), dtype=out_type)[()]
+        return xp.asarray(np.size(input), dtype=out_type)
     grad = NOT_DIFFERENTIABLE
 
 
@@ -250,7 +257,7 @@ class Rank:
         return TensorShape([])
 
     def kernel(xp, input):
-        return np.int32(np.ndim(input))
+        return xp.asarray(np.ndim(input), dtype=np.int32)
     grad = NOT_DIFFERENTIABLE
 
 
@@ -335,7 +342,7 @@ class Reshape:
     shape = _reshape_shape
 
     def kernel(xp, tensor, shape):
-        shape = tuple(int(d) for d in np.reshape(shape, -1))
+        shape = tuple(_int_list(shape))
         try:
             return xp.reshape(tensor, shape)
         except ValueError:
@@ -456,7 +463,7 @@ class InvertPermutation:
         if np.ndim(x) != 1:
             raise errors.InvalidArgumentError(None, None, "invert_permutation expects a 1D "
                                                           "vector.")
-        xs = np.asarray(x)
+        xs = _host(x)
         if n and (xs.min() < 0 or xs.max() >= n or np.unique(xs).size != n):
             raise errors.InvalidArgumentError(None, None, f"{xs.tolist()} is not a "
                                                           "permutation of 0..n-1")
@@ -494,7 +501,7 @@ class ExpandDims:
 
     def kernel(xp, input, dim):
         n = np.ndim(input)
-        d = int(np.reshape(dim, -1)[0]) if np.size(dim) == 1 else None
+        d = _int_list(dim)[0] if np.size(dim) == 1 else None
         if d is None or not -n - 1 <= d <= n:
             raise errors.InvalidArgumentError(
                 None, None, f"Tried to expand dim index {d} for tensor with {n} dimensions.")

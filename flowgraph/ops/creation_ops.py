@@ -39,7 +39,7 @@ class Fill:
                                                           f"{list(np.shape(value))}")
         if any(x < 0 for x in d):
             raise errors.InvalidArgumentError(None, None, f"dims must be non-negative: {d}")
-        return xp.full(d, value, dtype=np.asarray(value).dtype)
+        return xp.array(xp.broadcast_to(value, d))
 
     def grad(op, g):
         return [None, _fn("reduce_sum")(g)]
@@ -154,7 +154,7 @@ def _range_size(start, limit, delta, dtype):
         s, l, d = int(start), int(limit), int(delta)
         return (abs(l - s) + abs(d) - 1) // abs(d)
     t = np.dtype(dtype).type
-    return int(np.ceil(np.abs((t(limit) - t(start)) / t(delta))))
+    return int(np.ceil(np.abs((t(float(limit)) - t(float(start))) / t(float(delta)))))
 
 
 @defop("Range", inputs=("start: Tidx", "limit: Tidx", "delta: Tidx"), outputs=("output: Tidx",),
@@ -233,7 +233,7 @@ class LinSpace:
         n = int(num)
         if n <= 0:
             raise errors.InvalidArgumentError(None, None, f"Requires num > 0: {n}")
-        dt = np.asarray(start).dtype
+        dt = start.dtype
         if n == 1:
             return xp.asarray([start], dtype=dt)
         step = (stop - start) / (n - 1)

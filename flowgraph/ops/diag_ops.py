@@ -119,7 +119,8 @@ class MatrixDiagV3:
             diagonal = diagonal[..., None, :]
         rows, cols, dr, dc = _diag_index(m, n, k0, k1, diagonal.shape[-1], align)
         out = xp.full(tuple(batch) + (m, n), padding_value, dtype=diagonal.dtype)
-        out[..., rows, cols] = diagonal[..., dr, dc]
+        out[..., xp.asarray(rows), xp.asarray(cols)] = diagonal[..., xp.asarray(dr),
+                                                                xp.asarray(dc)]
         return out
 
     def grad(op, g):
@@ -179,7 +180,8 @@ class MatrixDiagPartV3:
         max_len = tail[-1]
         out = xp.full(tuple(batch) + (k1 - k0 + 1, max_len), padding_value, dtype=input.dtype)
         rows, cols, dr, dc = _diag_index(m, n, k0, k1, max_len, align)
-        out[..., dr, dc] = input[..., rows, cols]
+        out[..., xp.asarray(dr), xp.asarray(dc)] = input[..., xp.asarray(rows),
+                                                         xp.asarray(cols)]
         return out[..., 0, :] if k0 == k1 else out
 
     def grad(op, g):
@@ -234,7 +236,8 @@ class MatrixSetDiagV3:
         m, n = input.shape[-2:]
         rows, cols, dr, dc = _diag_index(m, n, k0, k1, tail[-1], align)
         out = xp.array(input, copy=True)
-        out[..., rows, cols] = diagonal[..., dr, dc]
+        out[..., xp.asarray(rows), xp.asarray(cols)] = diagonal[..., xp.asarray(dr),
+                                                                xp.asarray(dc)]
         return out
 
     def grad(op, g):
@@ -266,7 +269,7 @@ class Diag:
     def kernel(xp, diagonal):
         n = diagonal.size
         out = xp.zeros((n, n), dtype=diagonal.dtype)
-        out[np.arange(n), np.arange(n)] = diagonal.reshape(-1)
+        out[xp.arange(n), xp.arange(n)] = diagonal.reshape(-1)
         return out.reshape(diagonal.shape + diagonal.shape)
 
     def grad(op, g):
@@ -293,7 +296,7 @@ class DiagPart:
                             "dimensions must equal the second half")
         s = input.shape[:h]
         n = int(np.prod(s))
-        return input.reshape(n, n)[np.arange(n), np.arange(n)].reshape(s)
+        return input.reshape(n, n)[xp.arange(n), xp.arange(n)].reshape(s)
 
     def grad(op, g):
         return [diag(g)]

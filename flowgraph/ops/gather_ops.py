@@ -10,7 +10,7 @@ from flowgraph.framework.indexed_slices import IndexedSlices
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
-from flowgraph.ops.array_ops import _as_input, _const_axis, _fn, _shape_from_tensor, \
+from flowgraph.ops.array_ops import _as_input, _host, _const_axis, _fn, _shape_from_tensor, \
     _shape_of, expand_dims, reshape, shape, size, squeeze, transpose
 
 __all__ = ["gather", "gather_nd", "scatter_nd", "unsorted_segment_sum", "boolean_mask",
@@ -25,7 +25,7 @@ SPARSE_GATHER_GRAD = False
 
 def _bad_index(indices, hi):
     """The first out-of-range entry of `indices` (as TF reports it), or None."""
-    idx = np.asarray(indices)
+    idx = _host(indices)
     bad = (idx < 0) | (idx >= hi)
     if not bad.any():
         return None
@@ -187,7 +187,7 @@ class GatherNd:
         return TensorShape(q.as_list()[:-1] + p.as_list()[k:])
 
     def kernel(xp, params, indices, bad_indices_policy):
-        idx = np.asarray(indices)
+        idx = _host(indices)
         k = idx.shape[-1]
         lead = idx.shape[:-1]
         if k > np.ndim(params):
@@ -225,7 +225,7 @@ class ScatterNd:
 
     def kernel(xp, indices, updates, shape, bad_indices_policy):
         shape = tuple(int(d) for d in np.reshape(shape, -1))
-        idx = np.asarray(indices)
+        idx = _host(indices)
         k = idx.shape[-1]
         bad = ((idx < 0) | (idx >= np.asarray(shape[:k], dtype=np.int64))).any(-1)
         if bad.any():
@@ -286,7 +286,7 @@ class UnsortedSegmentSum:
 
     def kernel(xp, data, segment_ids, num_segments):
         n = int(num_segments)
-        ids = np.asarray(segment_ids).reshape(-1)
+        ids = _host(segment_ids).reshape(-1)
         if data.shape[:np.ndim(segment_ids)] != np.shape(segment_ids):
             raise errors.InvalidArgumentError(
                 None, None, f"data.shape = {list(data.shape)} does not start with "
@@ -387,7 +387,7 @@ class OneHot:
             raise errors.InvalidArgumentError(None, None, f"depth must be non-negative, got: "
                                                           f"{d}")
         hot = indices[..., None] == xp.arange(d, dtype=indices.dtype)
-        out = xp.where(hot, on_value, off_value).astype(np.asarray(on_value).dtype,
+        out = xp.where(hot, on_value, off_value).astype(on_value.dtype,
                                                         copy=False)
         if axis != -1:
             out = xp.moveaxis(out, -1, axis)
@@ -429,7 +429,7 @@ def _unique(xp, x):
     if np.ndim(x) != 1:
         raise errors.InvalidArgumentError(None, None, f"unique expects a 1D vector, got shape "
                                                       f"{list(np.shape(x))}")
-    vals, first, inv, counts = np.unique(np.asarray(x), return_index=True,
+    vals, first, inv, counts = np.unique(_host(x), return_index=True,
                                          return_inverse=True, return_counts=True)
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)
@@ -495,7 +495,7 @@ class ListDiff:
         return [TensorShape([None]), TensorShape([None])]
 
     def kernel(xp, x, y, out_idx):
-        keep = ~np.isin(np.asarray(x), np.asarray(y))
+        keep = ~np.isin(_host(x), _host(y))
         return x[xp.asarray(keep)], xp.asarray(np.nonzero(keep)[0], dtype=out_idx)
     grad = NOT_DIFFERENTIABLE
 

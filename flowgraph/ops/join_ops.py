@@ -117,8 +117,8 @@ class ConcatOffset:
         return [t.shape for t in op.inputs[1:]]
 
     def kernel(xp, concat_dim, shape, shape_type):
-        shapes = [np.asarray(s) for s in shape]
-        n = shapes[0].size
+        shapes = [_int_list(s) for s in shape]
+        n = len(shapes[0])
         d = int(concat_dim) % n if n else 0
         out, off = [], 0
         for s in shapes:

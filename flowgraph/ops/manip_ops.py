@@ -7,8 +7,8 @@ from flowgraph.framework.graph import Tensor, name_scope
 from flowgraph.framework.op_builder import apply_op
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
-from flowgraph.ops.array_ops import _static_value, _as_input, _fn, _int_list, _partial_vector, \
-    _shape_arg, _shape_from_tensor, _shape_of, reshape, shape, size, transpose
+from flowgraph.ops.array_ops import _as_input, _fn, _host, _int_list, _partial_vector, \
+    _shape_arg, _shape_from_tensor, _shape_of, _static_value, reshape, shape, size, transpose
 
 __all__ = ["tile", "pad", "reverse", "reverse_v2", "broadcast_to", "broadcast_static_shape",
            "broadcast_dynamic_shape", "identity_n", "reverse_sequence", "ensure_shape"]
@@ -102,7 +102,7 @@ def _pad_shape(op):
 
 
 def _check_pads(x, paddings):
-    p = np.asarray(paddings)
+    p = _host(paddings)
     if p.shape != (np.ndim(x), 2):
         raise errors.InvalidArgumentError(
             None, None, f"The first dimension of paddings must be the rank of inputs"
@@ -292,7 +292,7 @@ class ReverseSequence:
 
     def kernel(xp, input, seq_lengths, seq_dim, batch_dim):
         n = np.ndim(input)
-        lens = np.asarray(seq_lengths)
+        lens = _host(seq_lengths)
         if lens.shape != (input.shape[batch_dim],):
             raise errors.InvalidArgumentError(
                 None, None, f"Length of seq_lengths != input.dims({batch_dim}), "
