@@ -54,9 +54,9 @@ def _gate(grads):
 
 def deduplicate_indexed_slices(values, indices):
     """Sums the rows of `values` that share an index: (summed values, unique indices)."""
-    from flowgraph.ops import array_ops, math_ops
-    unique_indices, positions = array_ops.unique(indices)
-    summed = math_ops.unsorted_segment_sum(values, positions, array_ops.size(unique_indices))
+    from flowgraph.ops import gather_ops, array_ops
+    unique_indices, positions = gather_ops.unique(indices)
+    summed = gather_ops.unsorted_segment_sum(values, positions, array_ops.size(unique_indices))
     return summed, unique_indices
 
 
