@@ -352,9 +352,14 @@ class CheckpointReader:
         return {k: self._bundle.dtype(k) for k in self._bundle.keys()}
 
     def debug_string(self):
-        lines = [f"{k} ({self._bundle.dtype(k).name}) {self._bundle.shape(k)}"
-                 for k in self._bundle.keys()]
-        return ("\n".join(lines) + "\n").encode()
+        """One line per tensor, as TF prints it: `name (DT_FLOAT) [4,3]`."""
+        from flowgraph.proto import types_pb2
+        lines = []
+        for k in self._bundle.keys():
+            enum = types_pb2.DataType.Name(self._bundle.dtype(k).as_datatype_enum)
+            dims = ",".join(str(d) for d in self._bundle.shape(k))
+            lines.append(f"{k} ({enum}) [{dims}]\n")
+        return "".join(lines).encode()
 
 
 def _as_prefix(path):

@@ -46,7 +46,8 @@ def test_generated_modules_are_current(tmp_path):
         mod = importlib.import_module(f"flowgraph.proto.{name}_pb2")
         have = descriptor_pb2.FileDescriptorProto()
         have.ParseFromString(mod.DESCRIPTOR.serialized_pb)
-        assert have == fresh[name + ".proto"], f"{name}_pb2.py is stale: run scripts/gen_protos.py"
+        assert _normal(have) == _normal(fresh[name + ".proto"]), \
+            f"{name}_pb2.py is stale: run scripts/gen_protos.py"
     # With the same protoc version the files must also be byte-identical.
     out = tmp_path / "gen"
     out.mkdir()
@@ -57,6 +58,19 @@ def test_generated_modules_are_current(tmp_path):
             mine = f.read()
         if _protoc_line(fresh_text) == _protoc_line(mine):
             assert fresh_text == mine, f"{name}_pb2.py differs from a fresh generation"
+
+
+def _normal(fd):
+    """A FileDescriptorProto without json_name (protoc drops it from embedded ones)."""
+    fd = descriptor_pb2.FileDescriptorProto.FromString(fd.SerializeToString())
+
+    def walk(msgs):
+        for m in msgs:
+            for f in m.field:
+                f.ClearField("json_name")
+            walk(m.nested_type)
+    walk(fd.message_type)
+    return fd
 
 
 def _protoc_line(text):
@@ -128,21 +142,23 @@ def _check_fields(ours, theirs, path):
 
 
 def test_field_numbers_and_types_match_tensorflow():
-    tf_mods = _tf_modules()
-    from tensorflow.core.framework import (function_pb2, node_def_pb2, op_def_pb2,
-                                           resource_handle_pb2, tensor_shape_pb2,
-                                           tensor_slice_pb2, types_pb2, versions_pb2)
-    tf_mods.update(function=function_pb2, node_def=node_def_pb2, op_def=op_def_pb2,
-                   resource_handle=resource_handle_pb2, tensor_shape=tensor_shape_pb2,
-                   tensor_slice=tensor_slice_pb2, types=types_pb2, versions=versions_pb2)
+    """Every message and enum of ours has TF's numbers, types and labels (looked up by
+    full name in TF's descriptor pool, so protos added later are checked too)."""
+    _tf_modules()
+    from google.protobuf import descriptor_pool
+    from tensorflow.core.framework import (function_pb2, node_def_pb2, op_def_pb2,  # noqa: F401
+                                           resource_handle_pb2, tensor_slice_pb2,
+                                           step_stats_pb2, types_pb2, versions_pb2)
+    from tensorflow.core.protobuf import config_pb2  # noqa: F401
+    pool = descriptor_pool.Default()
     for name in PROTOS:
         ours = importlib.import_module(f"flowgraph.proto.{name}_pb2").DESCRIPTOR
-        theirs = tf_mods[name].DESCRIPTOR
-        for mname, md in ours.message_types_by_name.items():
-            _check_fields(md, theirs.message_types_by_name[mname], mname)
-        for ename, ed in ours.enum_types_by_name.items():
-            tf_vals = {v.name: v.number for v in theirs.enum_types_by_name[ename].values}
-            assert {v.name: v.number for v in ed.values} == tf_vals, ename
+        for md in ours.message_types_by_name.values():
+            _check_fields(md, pool.FindMessageTypeByName(md.full_name), md.full_name)
+        for ed in ours.enum_types_by_name.values():
+            theirs = pool.FindEnumTypeByName(ed.full_name)
+            tf_vals = {v.name: v.number for v in theirs.values}
+            assert {v.name: v.number for v in ed.values} == tf_vals, ed.full_name
 
 
 def _sample_meta_graph():
@@ -205,4 +221,6 @@ def test_tensorflow_graph_def_parses_with_ours():
     ours = graph_pb2.GraphDef()
     ours.ParseFromString(data)
     assert [n.name for n in ours.node] == [n.name for n in g.as_graph_def().node]
-    assert ours.SerializeToString() == data
+    from tensorflow.core.framework import graph_pb2 as tf_graph_pb2
+    assert tf_graph_pb2.GraphDef.FromString(ours.SerializeToString()) == \
+        tf_graph_pb2.GraphDef.FromString(data)
