@@ -52,6 +52,8 @@ class ZerosLike:
         return op.inputs[0].shape
 
     def kernel(xp, x):
+        if x.dtype == object:  # strings: the empty string
+            return np.full(x.shape, b"", dtype=object)
         return xp.zeros_like(x)
     grad = NOT_DIFFERENTIABLE
 

@@ -386,7 +386,7 @@ class OneHot:
         if d < 0:
             raise errors.InvalidArgumentError(None, None, f"depth must be non-negative, got: "
                                                           f"{d}")
-        hot = indices[..., None] == xp.arange(d, dtype=indices.dtype)
+        hot = indices[..., None] == xp.arange(d)
         out = xp.where(hot, on_value, off_value).astype(on_value.dtype,
                                                         copy=False)
         if axis != -1:

@@ -218,3 +218,13 @@ def test_diag_part_gradient_dynamic_shape():
     with tf.Session() as sess:
         np.testing.assert_array_equal(sess.run(g, {u: np.ones((4, 3))}),
                                       2 * np.eye(4, 3))
+
+
+def test_zeros_like_strings_and_one_hot_uint8():
+    s = tf.placeholder(tf.string, [None])
+    z = tf.zeros_like(s)
+    oh = tf.one_hot(tf.constant([255, 3], tf.uint8), 300)
+    with tf.Session() as sess:
+        assert sess.run(z, {s: [b"a", b"bc"]}).tolist() == [b"", b""]
+        r = sess.run(oh)
+    assert r.shape == (2, 300) and r[0, 255] == 1 and r[1, 3] == 1 and r.sum() == 2
