@@ -33,6 +33,7 @@ from flowgraph.ops import (join_ops as _join_ops, manip_ops as _manip_ops,
                            creation_ops as _creation_ops, diag_ops as _diag_ops)
 from flowgraph.ops import variable_scope as _variable_scope, clip_ops as _clip_ops
 from flowgraph.ops import control_flow_ops as _control_flow_ops
+from flowgraph.ops import linalg_ops as _linalg_ops
 from flowgraph.ops import (nn_ops as _nn_ops, conv_ops as _conv_ops, pool_ops as _pool_ops,
                            norm_ops as _norm_ops, xent_ops as _xent_ops, nn_impl as _nn_impl)
 from flowgraph.ops.core import *  # noqa: F401,F403
@@ -53,6 +54,7 @@ from flowgraph.ops import training_ops as _training_ops  # noqa: E402
 from flowgraph.ops import sparse_training_ops as _sparse_training_ops  # noqa: E402
 from flowgraph.ops.sparse_training_ops import *  # noqa: F401,F403
 from flowgraph.ops.control_flow_ops import *  # noqa: F401,F403
+from flowgraph.ops.linalg_ops import *  # noqa: F401,F403
 from flowgraph.initializers import *  # noqa: F401,F403
 from flowgraph import initializers, train, nn, layers, losses, metrics  # noqa: E402
 
@@ -79,7 +81,7 @@ def _namespace(name, modules):
 
 _OP_MODULES = [_core, _state_ops, _variables, _math_ops, _array_ops, _random_ops,
                _join_ops, _manip_ops, _slicing_ops, _gather_ops, _creation_ops, _diag_ops,
-               _variable_scope, _clip_ops, _control_flow_ops]
+               _variable_scope, _clip_ops, _control_flow_ops, _linalg_ops]
 _OP_MODULES += [_nn_ops, _conv_ops, _pool_ops, _norm_ops, _xent_ops, _nn_impl]
 _OP_MODULES += [_training_ops, _sparse_training_ops]
 math = _namespace("math", _OP_MODULES)
