@@ -132,4 +132,7 @@ from flowgraph import app  # noqa: E402
 from flowgraph.app import flags  # noqa: E402
 
 
+from flowgraph import summary, client, viz  # noqa: E402
+from flowgraph.summary import (Summary, SummaryMetadata, Event, SessionLog,  # noqa: E402
+                               LogMessage, HistogramProto)
 from flowgraph import compat  # noqa: E402

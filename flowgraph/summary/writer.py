@@ -143,10 +143,9 @@ class FileWriter:
         self._closed = False
         self._file = _EventFile(self._logdir, max_queue, flush_secs, self._suffix)
         if graph is not None or graph_def is not None:
-            self.add_graph(graph=graph, graph_def=graph_def)
-            g = graph if isinstance(graph, Graph) else graph_def \
-                if isinstance(graph_def, Graph) else None
-            meta = _meta_graph_def(g)
+            gd = self._add_graph(graph, None, graph_def)
+            g = next((x for x in (graph, graph_def) if isinstance(x, Graph)), None)
+            meta = _meta_graph_def(g, gd)
             if meta is not None:
                 self.add_meta_graph(meta)
 
@@ -225,6 +224,9 @@ class FileWriter:
 
     def add_graph(self, graph, global_step=None, graph_def=None):
         """Adds a `Graph` (exported with `_output_shapes`) or a `GraphDef` protobuf."""
+        self._add_graph(graph, global_step, graph_def)
+
+    def _add_graph(self, graph, global_step, graph_def):
         if graph is not None and graph_def is not None:
             raise ValueError("Please pass only graph, or graph_def (deprecated), but not both.")
         g = graph if graph is not None else graph_def
@@ -236,6 +238,7 @@ class FileWriter:
             raise TypeError("The passed graph must be an instance of `Graph` or the "
                             "deprecated `GraphDef`")
         self._add_event(event_pb2.Event(graph_def=gd.SerializeToString()), global_step)
+        return gd
 
     def add_meta_graph(self, meta_graph_def, global_step=None):
         """Adds a `MetaGraphDef` protobuf."""
@@ -256,21 +259,15 @@ class FileWriter:
         self._add_event(event_pb2.Event(tagged_run_metadata=tagged), global_step)
 
 
-def _meta_graph_def(graph):
-    """The graph's MetaGraphDef when the graph exporter provides one, else None."""
-    if graph is None:
-        return None
+def _meta_graph_def(graph, graph_def):
+    """The MetaGraphDef written beside the graph, as TF's FileWriter does (collections come
+    from `graph`, or the default graph when only a GraphDef was given)."""
+    from flowgraph.framework import meta_graph
     try:
-        from flowgraph.framework import graph_io
-    except ImportError:
-        return None
-    fn = getattr(graph_io, "create_meta_graph_def", None) or \
-        getattr(graph_io, "export_meta_graph", None)
-    if fn is None:
-        return None
-    try:
-        return fn(graph=graph)
-    except TypeError:
+        return meta_graph.export_meta_graph(graph=graph, graph_def=graph_def)
+    except Exception as e:  # the graph event is already written; say why this one is not
+        warnings.warn(f"FileWriter: could not export the MetaGraphDef ({e}); only the "
+                      "GraphDef was written")
         return None
 
 
