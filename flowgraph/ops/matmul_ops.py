@@ -325,44 +325,60 @@ def _tensordot_axes(a, b, axes):
 
 def tensordot(a, b, axes, name=None):
     """Sums the product of the elements of a and b over the given axes: `axes` is N (the
-    last N axes of a with the first N of b) or a pair of axis lists."""
+    last N axes of a with the first N of b) or a pair of axis lists. Lowered as TF does:
+    transpose and reshape each side to a matrix, MatMul, reshape to the free dims."""
     with name_scope(name, "Tensordot", [a, b, axes]) as name:
         a = convert_to_tensor(a, name="a")
         b = convert_to_tensor(b, name="b")
         a_axes, b_axes = _tensordot_axes(a, b, axes)
-        letters = iter(string.ascii_letters)
-        la = [next(letters) for _ in range(a.shape.ndims)]
-        lb = [next(letters) for _ in range(b.shape.ndims)]
-        for i, j in zip(a_axes, b_axes):
-            lb[j] = la[i]
-        out = [c for i, c in enumerate(la) if i not in a_axes] + \
-            [c for j, c in enumerate(lb) if j not in b_axes]
-        if a.shape.is_fully_defined() and b.shape.is_fully_defined():
-            return _tensordot_static(a, b, a_axes, b_axes, name)
-        return apply_op("Einsum", [[a, b]],
-                        {"equation": f"{''.join(la)},{''.join(lb)}->{''.join(out)}"},
-                        name=name)
+        ma, a_free, a_static = _tensordot_reshape(a, a_axes)
+        mb, b_free, b_static = _tensordot_reshape(b, b_axes, flipped=True)
+        product = matmul(ma, mb)
+        from flowgraph.ops import array_ops
+        if isinstance(a_free, list) and isinstance(b_free, list):
+            if product.shape.is_fully_defined() and product.shape.as_list() == a_free + b_free:
+                return product
+            return array_ops.reshape(product, a_free + b_free, name=name)
+        dims = array_ops.concat([_as_int32(a_free), _as_int32(b_free)], 0)
+        product = array_ops.reshape(product, dims, name=name)
+        product.set_shape(a_static + b_static)
+        return product
 
 
-def _tensordot_static(a, b, a_axes, b_axes, name):
-    """TF's lowering with known shapes: transpose, reshape to matrices, MatMul, reshape."""
+def _as_int32(v):
+    return convert_to_tensor(v, dtype=dtypes.int32)
+
+
+def _tensordot_reshape(a, axes, flipped=False):
+    """(a as a matrix, free dims (list or tensor), static free dims)."""
     from flowgraph.ops import array_ops
-    sa, sb = a.shape.as_list(), b.shape.as_list()
-    a_free = [i for i in range(len(sa)) if i not in a_axes]
-    b_free = [i for i in range(len(sb)) if i not in b_axes]
-
-    def prep(x, shape, perm, rows, cols):
-        if perm != list(range(len(shape))):
-            x = array_ops.transpose(x, perm)
-        if [rows, cols] != [shape[i] for i in perm] or len(shape) != 2:
-            x = array_ops.reshape(x, [rows, cols])
-        return x
-    n = int(np.prod([sa[i] for i in a_axes]))
-    ma = prep(a, sa, a_free + a_axes, int(np.prod([sa[i] for i in a_free])), n)
-    mb = prep(b, sb, b_axes + b_free, n, int(np.prod([sb[i] for i in b_free])))
-    product = matmul(ma, mb)
-    final = [sa[i] for i in a_free] + [sb[i] for i in b_free]
-    return array_ops.reshape(product, final, name=name)
+    from flowgraph.ops.reduction_ops import reduce_prod
+    shape_a = a.shape.as_list()
+    free = [i for i in range(len(shape_a)) if i not in axes]
+    free_static = [shape_a[i] for i in free]
+    if a.shape.is_fully_defined():
+        prod_free = int(np.prod(free_static))
+        prod_axes = int(np.prod([shape_a[i] for i in axes]))
+        perm = list(axes) + free if flipped else free + list(axes)
+        new_shape = [prod_axes, prod_free] if flipped else [prod_free, prod_axes]
+        if perm != list(range(len(shape_a))):
+            a = array_ops.transpose(a, perm)
+        if a.shape.as_list() != new_shape:
+            a = array_ops.reshape(a, new_shape)
+        return a, free_static, free_static
+    axes_t = convert_to_tensor(np.array(axes, np.int32), name="axes")
+    free_t = convert_to_tensor(np.array(free, np.int32), name="free")
+    shape_t = array_ops.shape(a)
+    free_dims = array_ops.gather(shape_t, free_t)
+    axes_dims = array_ops.gather(shape_t, axes_t)
+    prod_free, prod_axes = reduce_prod(free_dims), reduce_prod(axes_dims)
+    if flipped:
+        perm = array_ops.concat([axes_t, free_t], 0)
+        new_shape = array_ops.stack([prod_axes, prod_free])
+    else:
+        perm = array_ops.concat([free_t, axes_t], 0)
+        new_shape = array_ops.stack([prod_free, prod_axes])
+    return array_ops.reshape(array_ops.transpose(a, perm), new_shape), free_dims, free_static
 
 
 def trace(x, name=None):

@@ -17,6 +17,7 @@ _PUBLIC = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod
            "reduce_any", "reduce_all", "reduce_logsumexp", "reduce_variance", "reduce_std",
            "argmax", "argmin", "cumsum", "cumprod", "count_nonzero"]
 __all__ = _PUBLIC + ["clip_by_value", "where", "where_v2", "select"]
+# `gen_math_ops.clip_by_value` (the ClipByValue op) is `_clip_by_value` here, as in TF.
 __namespaces__ = {"math": list(_PUBLIC)}
 _INDEX = (dtypes.int32, dtypes.int64)
 
@@ -355,6 +356,37 @@ class SelectV2:
         return [None, sum_to(where_v2(c, grad, zeros), t), sum_to(where_v2(c, zeros, grad), e)]
 
 
+@defop("ClipByValue", inputs=("t: T", "clip_value_min: T", "clip_value_max: T"),
+       outputs=("output: T",))
+class ClipByValue:
+    """Clips t elementwise to [clip_value_min, clip_value_max] (scalars or t's shape)."""
+    def shape(op):
+        check_type(op, REAL_NUMERIC, arg="t")
+        t = op.inputs[0].shape
+        for b in op.inputs[1:]:
+            if b.shape.ndims not in (None, 0):
+                t = t.merge_with(b.shape)
+        return t
+
+    def kernel(xp, t, clip_value_min, clip_value_max):
+        for b in (clip_value_min, clip_value_max):
+            if b.ndim and b.shape != t.shape:
+                raise errors.InvalidArgumentError(
+                    None, None, "clip_value_min and clip_value_max must be either scalars "
+                                f"or have the same shape as t: {list(b.shape)} vs. "
+                                f"{list(t.shape)}")
+        return xp.minimum(xp.maximum(t, clip_value_min), clip_value_max)
+
+    def grad(op, grad):
+        from flowgraph.ops import array_ops
+        x, lo, hi = op.inputs
+        zeros = array_ops.zeros_like(grad)
+        below, above = _m().less(x, lo), _m().greater(x, hi)
+        gx = where_v2(_m().logical_or(below, above), zeros, grad)
+        return [gx, sum_to(where_v2(below, grad, zeros), lo),
+                sum_to(where_v2(above, grad, zeros), hi)]
+
+
 @defop("Where", inputs=("input: T",), outputs=("index: int64",), attrs={"T": dtypes.bool})
 class Where:
     """The coordinates of the true (nonzero) elements of input, one row per element, in
@@ -385,7 +417,10 @@ def _reduce(op_type, input_tensor, axis, keepdims, name, reduction_indices, keep
     keepdims = lookup(keepdims, "keepdims", keep_dims, "keep_dims")
     x = convert_to_tensor(input_tensor)
     dims = _reduction_dims(x, axis)
-    return apply_op(op_type, [x, dims], {"keep_dims": bool(keepdims)}, name=name)
+    out = apply_op(op_type, [x, dims], {"keep_dims": bool(keepdims)}, name=name)
+    if axis is None and not keepdims:
+        out.set_shape([])  # known to be a scalar even when x's rank is not
+    return out
 
 
 def _reduction_builder(op_type, what):
@@ -417,28 +452,26 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=None, name=None,
     with name_scope(name, "ReduceLogSumExp", [input_tensor]) as name:
         x = convert_to_tensor(input_tensor)
         raw_max = reduce_max(x, axis, keepdims=True)
-        zero = constant(0, dtype=raw_max.dtype.base_dtype)
-        my_max = core.stop_gradient(where_v2(_m().is_finite(raw_max), raw_max, zero))
+        my_max = core.stop_gradient(where_v2(_m().is_finite(raw_max), raw_max, 0))
         result = _m().log(reduce_sum(_m().exp(_m().subtract(x, my_max)), axis,
                                      keepdims=keepdims))
         if not keepdims:
-            my_max = array_ops.reshape(my_max, array_ops.shape(result))
+            my_max = array_ops.reshape(my_max, apply_op("Shape", [result]))
         return _m().add(result, my_max, name=name)
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     """Computes the variance of elements across dimensions."""
-    with name_scope(name, "reduce_variance", [input_tensor]) as name:
+    with name_scope(name, "reduce_variance", [input_tensor]):
         x = convert_to_tensor(input_tensor)
         means = reduce_mean(x, axis, keepdims=True)
-        return reduce_mean(_m().square(_m().subtract(x, means)), axis, keepdims=keepdims,
-                           name=name)
+        return reduce_mean(_m().square(x - means), axis, keepdims=keepdims)
 
 
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
     """Computes the standard deviation of elements across dimensions."""
-    with name_scope(name, "reduce_std", [input_tensor]) as name:
-        return _m().sqrt(reduce_variance(input_tensor, axis, keepdims), name=name)
+    with name_scope(name, "reduce_std", [input_tensor]):
+        return _m().sqrt(reduce_variance(input_tensor, axis, keepdims))
 
 
 def argmax(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):
@@ -479,9 +512,12 @@ def count_nonzero(input_tensor=None, axis=None, keepdims=None, dtype=dtypes.int6
     keepdims = bool(lookup(keepdims, "keepdims", keep_dims, "keep_dims"))
     with name_scope(name, "count_nonzero", [input_tensor]):
         x = convert_to_tensor(input_tensor, name="input")
-        zero = constant("" if x.dtype == dtypes.string else 0, dtype=x.dtype.base_dtype,
-                        name="zeros")
-        nonzero = _m().cast(_m().not_equal(x, zero), dtypes.int64)
+        base = x.dtype.base_dtype
+        zero = None if base == dtypes.bool else constant(
+            "" if base == dtypes.string else np.zeros((), base.as_numpy_dtype), dtype=base,
+            name="zeros")
+        nonzero = x if base == dtypes.bool else _m().not_equal(x, zero)
+        nonzero = _m().cast(nonzero, dtypes.int64)
         return _m().cast(reduce_sum(nonzero, axis, keepdims=keepdims), dtype)
 
 
@@ -522,3 +558,8 @@ def select(condition, x, y, name=None):
     """Elements of x where condition is true, else of y (TF1's `select`)."""
     return where(condition, x, y, name=name)
 
+
+
+def _clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """The `ClipByValue` op (tf.clip_by_value itself builds Minimum and Maximum)."""
+    return apply_op("ClipByValue", [t, clip_value_min, clip_value_max], name=name)

@@ -360,30 +360,31 @@ def to_int64(x, name="ToInt64"):
     return cast(x, dtypes.int64, name=name)
 
 
-def _bound(value, src, lower):
-    """`value` (a limit of the destination type) as the nearest source-type number on the
-    safe side, so clamping then casting cannot overflow."""
-    v = np.array(value).astype(src.as_numpy_dtype)
-    if src.is_floating:
-        if lower and float(v) < value:
-            v = np.nextafter(v, np.array(np.inf, v.dtype))
-        elif not lower and float(v) > value:
-            v = np.nextafter(v, np.array(-np.inf, v.dtype))
-    return v
+def _limits(src, dst):
+    """Clamp limits in the source type that cast safely into `dst`: each limit is moved
+    one step toward zero when rounding to the source type pushed it past dst's range."""
+    np_src = src.as_numpy_dtype
+    lo = np.array(max(src.min, dst.min)).astype(np_src)
+    if float(lo) < float(dst.min):
+        lo = np.nextafter(lo, np_src(0))
+    hi = np.array(min(float(src.max), float(dst.max))).astype(np_src)
+    if float(hi) > float(dst.max):
+        hi = np.nextafter(hi, np_src(0))
+    return lo, hi
 
 
 def saturate_cast(value, dtype, name=None):
-    """Casts `value` to `dtype`, clamping it first to the range of `dtype`."""
-    from flowgraph.ops.reduction_ops import clip_by_value
+    """Casts `value` to `dtype`, clamping it first to the range of `dtype` (the
+    `ClipByValue` op named "clamp", as TF)."""
+    from flowgraph.ops.reduction_ops import _clip_by_value
     with name_scope(name, "saturate_cast", [value]) as name:
         value = convert_to_tensor(value, name="value")
         dtype = dtypes.as_dtype(dtype).base_dtype
         src = value.dtype.base_dtype
-        if not (src.is_bool or dtype.is_bool or src.is_complex or dtype.is_complex) and \
-                (src.min < dtype.min or src.max > dtype.max):
-            lo = _bound(max(src.min, dtype.min), src, True)
-            hi = _bound(min(src.max, dtype.max), src, False)
-            value = clip_by_value(value, lo, hi, name="clamp")
+        if not (src.is_bool or dtype.is_bool or src.is_complex or dtype.is_complex):
+            lo, hi = _limits(src, dtype.real_dtype)
+            value = _clip_by_value(value, convert_to_tensor(lo, dtype=src),
+                                   convert_to_tensor(hi, dtype=src), name="clamp")
         return cast(value, dtype, name=name)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import flowgraph as tf
 from flowgraph.framework.op_builder import apply_op
-from flowgraph.ops import grad_util
+from flowgraph.ops import grad_util, reduction_ops
 from flowgraph.test.gradient_checker import compute_gradient_error
 from tests.optest import Case, run_case
 
@@ -213,6 +213,9 @@ CASES = [
     Case("SelectV2", lambda c, x, y: tf.where_v2(c, x, y), [BOOL, A, ROW], ref=np.where),
     Case("SelectV2", lambda c, x, y: tf.where_v2(c, x, y), [BOOL[:1], COL, np.float32(2)],
          ref=np.where, grad=[1, 2], name="SelectV2_bcast"),
+    Case("ClipByValue", lambda t, lo, hi: reduction_ops._clip_by_value(t, lo, hi),
+         [A, np.float32(-0.5), np.full((2, 3), 0.7, np.float32)],
+         ref=lambda t, lo, hi: np.minimum(np.maximum(t, lo), hi)),
     Case("Where", tf.where, [BOOL], ref=np.argwhere),
     Case("Where", tf.where, [I], ref=np.argwhere, name="Where_int"),
     # -- matrix products --
