@@ -298,6 +298,7 @@ def _median(v):
 
 def worker(args):
     env = Env(args.threads)
+    load_before = os.getloadavg()[0]
     results = []
     for make in CASES:
         case = make()
@@ -325,8 +326,9 @@ def worker(args):
     if env.tf is not None:
         import tensorflow
         versions["tensorflow"] = tensorflow.__version__
+    load = (load_before, os.getloadavg()[0])
     sys.stdout.write(_MARK + json.dumps({"threads": args.threads, "results": results,
-                                         "versions": versions}) + "\n")
+                                         "versions": versions, "load": load}) + "\n")
 
 
 # -- reporting ---------------------------------------------------------------------------------
@@ -342,10 +344,13 @@ def _fmt(v, kind):
     return f"{v:.2f} s"
 
 
-def _ratio(a, b):
-    if a is None or b is None or not b:
+def _ratio(fg, other, kind):
+    """flowgraph against another contender, in words: '12.3x faster', '1.5x less'."""
+    if fg is None or other is None or not fg or not other:
         return "—"
-    return f"{a / b:.2f}x"
+    better = ("faster", "slower") if kind == "time" else ("less", "more")
+    r = other / fg
+    return f"{r:.1f}x {better[0]}" if r >= 1 else f"{1 / r:.1f}x {better[1]}"
 
 
 def markdown(runs, command):
@@ -359,26 +364,35 @@ def markdown(runs, command):
              f"{v['flowgraph']}, TensorFlow {v['tensorflow'] or 'not installed'}",
              f"- command: `{command}`",
              "- method: one process per thread setting; contenders interleaved each "
-             "repetition; median time per call; ratios are flowgraph / other "
-             "(below 1 means flowgraph is faster or smaller)", ""]
+             "repetition; median time per call (peak bytes for memory cases); the last two "
+             "columns say how flowgraph compares with TensorFlow and with plain numpy", ""]
+    cases, missing = {}, {}
     for run in runs:
         title = ("1 thread (OPENBLAS/OMP/MKL_NUM_THREADS=1, TF intra/inter-op threads 1)"
                  if run["threads"] == "1" else "default threads")
         lines += [f"## {title}", "",
-                  "| case | flowgraph | TensorFlow | numpy | flowgraph / TF | "
-                  "flowgraph / numpy |",
+                  f"1-minute load average {run['load'][0]:.1f} before, {run['load'][1]:.1f} "
+                  f"after (on {os.cpu_count()} cores; above about 1, other processes were "
+                  "competing and the times, TensorFlow's most, are inflated).", "",
+                  "| case | flowgraph | TensorFlow | numpy | flowgraph vs TF | "
+                  "flowgraph vs numpy |",
                   "| --- | ---: | ---: | ---: | ---: | ---: |"]
-        notes = []
         for r in run["results"]:
             vals = r["values"]
             fg, tf_, np_ = (vals.get(k) for k in CONTENDERS)
             lines.append(f"| {r['name']} | {_fmt(fg, r['kind'])} | {_fmt(tf_, r['kind'])} | "
-                         f"{_fmt(np_, r['kind'])} | {_ratio(fg, tf_)} | {_ratio(fg, np_)} |")
-            extra = [r["note"]] if r["note"] else []
-            extra += [f"{k} unavailable ({why})" for k, why in r["missing"].items()]
-            notes.append(f"- **{r['name']}**: {r['what']}" +
-                         (f". {'; '.join(extra)}" if extra else ""))
-        lines += [""] + notes + [""]
+                         f"{_fmt(np_, r['kind'])} | {_ratio(fg, tf_, r['kind'])} | "
+                         f"{_ratio(fg, np_, r['kind'])} |")
+            cases[r["name"]] = (r["what"], r["note"])
+            for k, why in r["missing"].items():
+                missing.setdefault(r["name"], {})[k] = why
+        lines.append("")
+    lines += ["## Cases", ""]
+    for name, (what, note) in cases.items():
+        extra = [note] if note else []
+        extra += [f"{k} unavailable: {why}" for k, why in missing.get(name, {}).items()]
+        lines.append(f"- **{name}**: {what}" + (f". {'; '.join(extra)}." if extra else ""))
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -42,7 +42,7 @@ def _shape_input(op, i=0):
 
 def _dims(shape):
     """A kernel's shape input as a tuple of ints, checked."""
-    shape = np.asarray(shape)
+    shape = np.asarray(shape.get() if hasattr(shape, "get") else shape)
     if shape.ndim != 1:
         raise errors.InvalidArgumentError(
             None, None, f"shape must be a vector of int32 or int64, got shape {list(shape.shape)}")
