@@ -1,3 +1,47 @@
-"""(being written)"""
+"""`tf.nn`: activations, convolution, pooling, normalization, losses and embeddings.
 
-__all__ = []
+The builders live with their ops in `flowgraph/ops/` (nn_ops, conv_ops, pool_ops,
+norm_ops, xent_ops, nn_impl); this module gathers them under TF's names."""
+from flowgraph.ops.nn_ops import (relu, relu6, leaky_relu, elu, selu, softplus, softsign,  # noqa: F401
+                                  softmax, log_softmax, bias_add, l2_loss, xw_plus_b,
+                                  relu_layer, crelu, swish, silu)
+from flowgraph.ops.conv_ops import (conv2d, conv1d, conv2d_transpose, conv1d_transpose,  # noqa: F401
+                                    conv2d_backprop_input, conv2d_backprop_filter,
+                                    depthwise_conv2d, depthwise_conv2d_native,
+                                    depthwise_conv2d_native_backprop_input,
+                                    depthwise_conv2d_native_backprop_filter,
+                                    separable_conv2d, atrous_conv2d, atrous_conv2d_transpose,
+                                    convolution)
+from flowgraph.ops.pool_ops import (max_pool, max_pool2d, avg_pool, avg_pool2d,  # noqa: F401
+                                    max_pool1d, avg_pool1d, max_pool_v2, avg_pool_v2,
+                                    max_pool_with_argmax, pool)
+from flowgraph.ops.norm_ops import (fused_batch_norm, lrn, local_response_normalization,  # noqa: F401
+                                    batch_norm_with_global_normalization)
+from flowgraph.ops.xent_ops import (softmax_cross_entropy_with_logits,  # noqa: F401
+                                    softmax_cross_entropy_with_logits_v2,
+                                    sparse_softmax_cross_entropy_with_logits,
+                                    sigmoid_cross_entropy_with_logits,
+                                    weighted_cross_entropy_with_logits, log_poisson_loss,
+                                    top_k, in_top_k)
+from flowgraph.ops.nn_impl import (dropout, moments, batch_normalization,  # noqa: F401
+                                   l2_normalize, embedding_lookup, zero_fraction,
+                                   sufficient_statistics, normalize_moments, weighted_moments)
+
+depthwise_conv2d_backprop_input = depthwise_conv2d_native_backprop_input
+depthwise_conv2d_backprop_filter = depthwise_conv2d_native_backprop_filter
+
+
+def _reexport():
+    """Builders TF also lists under tf.nn that belong to the math and array modules."""
+    from flowgraph.ops import math_ops, array_ops
+    g = globals()
+    for name in ("sigmoid", "tanh"):
+        g[name] = getattr(math_ops, name)
+    for name in ("space_to_batch", "space_to_depth", "depth_to_space", "batch_to_space"):
+        try:
+            g[name] = getattr(array_ops, name)
+        except AttributeError:
+            pass
+
+
+_reexport()
