@@ -42,3 +42,12 @@ def test_basics_prints_what_real_tensorflow_prints():
     ours = _run(BASICS)
     theirs = _run(BASICS, tf_src)
     assert ours.splitlines() == theirs.splitlines()
+
+
+def test_readme_quick_start_runs():
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    block = readme.split("## Quick start", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    out = _run("README.md quick start", block)
+    assert out.splitlines()[0] == "[6. 6.]"
+    assert "'count': np.int32(1)" in out or "'count': 1" in out
