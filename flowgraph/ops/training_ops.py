@@ -133,6 +133,26 @@ def _sparse_apply(xp, step, indices, grad, arrays, groups):
     return new
 
 
+def _dense(ctx, keys, grad, scalars, step, grad_name="grad"):
+    """Shared body of the dense Apply* kernels: read var and slots (`keys`), check the
+    scalars and the gradient, run `step(values, grad) -> new values` (None: unchanged),
+    write the slots then the var; returns the new var. Rank-0 variables are computed as
+    shape [1] so that in-place arithmetic always has an array to work on."""
+    vals = _read(ctx, *keys)
+    for n, x in scalars:
+        _scalar(n, x)
+    _same_shape("var", vals[0], grad_name, grad)
+    shape = vals[0].shape
+    if not shape:
+        vals = [x.reshape(1) for x in vals]
+        grad = ctx.xp.asarray(grad).reshape(1)
+    new = step(vals, grad)
+    for key, x in zip(keys[1:], new[1:]):
+        if x is not None:
+            ctx.write(key, x.reshape(shape))
+    return ctx.write(keys[0], new[0].reshape(shape))
+
+
 # -- dense updates -----------------------------------------------------------------------
 @defop("ApplyGradientDescent", inputs=("var: Ref(T)", "alpha: T", "delta: T"),
        outputs=("out: Ref(T)",), attrs={"use_locking": False}, stateful=True)
@@ -142,11 +162,12 @@ class ApplyGradientDescent:
     shape = _dense_rule(("var",), ("alpha",), "delta")
 
     def kernel(ctx, var, alpha, delta):
-        v = ctx.read(var)
-        _scalar("alpha", alpha)
-        _same_shape("var", v, "delta", delta)
-        new = ctx.xp.multiply(delta, alpha, dtype=v.dtype)
-        return ctx.write(var, ctx.xp.subtract(v, new, out=new))
+        xp = ctx.xp
+
+        def step(vals, g):
+            new = xp.multiply(g, alpha, dtype=vals[0].dtype)
+            return [xp.subtract(vals[0], new, out=new)]
+        return _dense(ctx, (var,), delta, (("alpha", alpha),), step, "delta")
     grad = NOT_DIFFERENTIABLE
 
 
@@ -172,11 +193,9 @@ class ApplyMomentum:
     shape = _dense_rule(("var", "accum"), ("lr", "momentum"))
 
     def kernel(ctx, var, accum, lr, grad, momentum, use_nesterov):
-        v, a = _read(ctx, var, accum)
-        _scalar("lr", lr), _scalar("momentum", momentum), _same_shape("var", v, "grad", grad)
-        new_v, new_a = _momentum_step(ctx.xp, v, a, lr, grad, momentum, use_nesterov)
-        ctx.write(accum, new_a)
-        return ctx.write(var, new_v)
+        def step(r, g):
+            return _momentum_step(ctx.xp, r[0], r[1], lr, g, momentum, use_nesterov)
+        return _dense(ctx, (var, accum), grad, (("lr", lr), ("momentum", momentum)), step)
     grad = NOT_DIFFERENTIABLE
 
 
@@ -202,12 +221,10 @@ class ApplyAdagrad:
     shape = _dense_rule(("var", "accum"), ("lr",))
 
     def kernel(ctx, var, accum, lr, grad, update_slots):
-        v, a = _read(ctx, var, accum)
-        _scalar("lr", lr), _same_shape("var", v, "grad", grad)
-        new_v, new_a = _adagrad_step(ctx.xp, v, a, lr, grad, update_slots)
-        if update_slots:
-            ctx.write(accum, new_a)
-        return ctx.write(var, new_v)
+        def step(r, g):
+            new_v, new_a = _adagrad_step(ctx.xp, r[0], r[1], lr, g, update_slots)
+            return new_v, (new_a if update_slots else None)
+        return _dense(ctx, (var, accum), grad, (("lr", lr),), step)
     grad = NOT_DIFFERENTIABLE
 
 
@@ -241,14 +258,10 @@ class ApplyAdadelta:
     shape = _dense_rule(("var", "accum", "accum_update"), ("lr", "rho", "epsilon"))
 
     def kernel(ctx, var, accum, accum_update, lr, rho, epsilon, grad):
-        v, a, au = _read(ctx, var, accum, accum_update)
-        for n, x in (("lr", lr), ("rho", rho), ("epsilon", epsilon)):
-            _scalar(n, x)
-        _same_shape("var", v, "grad", grad)
-        new_v, new_a, new_au = _adadelta_step(ctx.xp, v, a, au, lr, rho, epsilon, grad)
-        ctx.write(accum, new_a)
-        ctx.write(accum_update, new_au)
-        return ctx.write(var, new_v)
+        def step(r, g):
+            return _adadelta_step(ctx.xp, r[0], r[1], r[2], lr, rho, epsilon, g)
+        return _dense(ctx, (var, accum, accum_update), grad,
+                      (("lr", lr), ("rho", rho), ("epsilon", epsilon)), step)
     grad = NOT_DIFFERENTIABLE
 
 
@@ -289,15 +302,10 @@ class ApplyRMSProp:
     shape = _dense_rule(("var", "ms", "mom"), ("lr", "rho", "momentum", "epsilon"))
 
     def kernel(ctx, var, ms, mom, lr, rho, momentum, epsilon, grad):
-        v, s, m = _read(ctx, var, ms, mom)
-        for n, x in (("lr", lr), ("rho", rho), ("momentum", momentum), ("epsilon", epsilon)):
-            _scalar(n, x)
-        _same_shape("var", v, "grad", grad)
-        new_v, new_s, new_m, _ = _rmsprop_step(ctx.xp, v, s, m, lr, rho, momentum, epsilon,
-                                               grad)
-        ctx.write(ms, new_s)
-        ctx.write(mom, new_m)
-        return ctx.write(var, new_v)
+        def step(r, g):
+            return _rmsprop_step(ctx.xp, r[0], r[1], r[2], lr, rho, momentum, epsilon, g)[:3]
+        return _dense(ctx, (var, ms, mom), grad, (("lr", lr), ("rho", rho),
+                      ("momentum", momentum), ("epsilon", epsilon)), step)
     grad = NOT_DIFFERENTIABLE
 
 
@@ -311,16 +319,12 @@ class ApplyCenteredRMSProp:
     shape = _dense_rule(("var", "mg", "ms", "mom"), ("lr", "rho", "momentum", "epsilon"))
 
     def kernel(ctx, var, mg, ms, mom, lr, rho, momentum, epsilon, grad):
-        v, g_, s, m = _read(ctx, var, mg, ms, mom)
-        for n, x in (("lr", lr), ("rho", rho), ("momentum", momentum), ("epsilon", epsilon)):
-            _scalar(n, x)
-        _same_shape("var", v, "grad", grad)
-        new_v, new_s, new_m, new_g = _rmsprop_step(ctx.xp, v, s, m, lr, rho, momentum,
-                                                   epsilon, grad, g_)
-        ctx.write(mg, new_g)
-        ctx.write(ms, new_s)
-        ctx.write(mom, new_m)
-        return ctx.write(var, new_v)
+        def step(r, g):
+            v, s, m, mg_ = _rmsprop_step(ctx.xp, r[0], r[2], r[3], lr, rho, momentum,
+                                         epsilon, g, r[1])
+            return v, mg_, s, m
+        return _dense(ctx, (var, mg, ms, mom), grad, (("lr", lr), ("rho", rho),
+                      ("momentum", momentum), ("epsilon", epsilon)), step)
     grad = NOT_DIFFERENTIABLE
 
 
@@ -339,31 +343,30 @@ class ApplyAdam:
     def kernel(ctx, var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad,
                use_nesterov):
         xp = ctx.xp
-        w, m0, v0 = _read(ctx, var, m, v)
-        for n, x in (("beta1_power", beta1_power), ("beta2_power", beta2_power), ("lr", lr),
-                     ("beta1", beta1), ("beta2", beta2), ("epsilon", epsilon)):
-            _scalar(n, x)
-        _same_shape("var", w, "grad", grad)
-        alpha = lr * xp.sqrt(1 - beta2_power) / (1 - beta1_power)
-        new_m = xp.subtract(grad, m0, dtype=m0.dtype)
-        new_m *= 1 - beta1
-        new_m += m0
-        new_v = xp.multiply(grad, grad, dtype=v0.dtype)
-        new_v -= v0
-        new_v *= 1 - beta2
-        new_v += v0
-        step = xp.sqrt(new_v)
-        step += epsilon
-        if use_nesterov:  # (beta1 * m + (1 - beta1) * grad) in place of m
-            num = xp.multiply(new_m, beta1, dtype=w.dtype)
-            num += grad * (1 - beta1)
-            xp.divide(num, step, out=step)
-        else:
-            xp.divide(new_m, step, out=step)
-        step *= alpha
-        ctx.write(m, new_m)
-        ctx.write(v, new_v)
-        return ctx.write(var, xp.subtract(w, step, out=step))
+
+        def step(r, grad):
+            w, m0, v0 = r
+            alpha = lr * xp.sqrt(1 - beta2_power) / (1 - beta1_power)
+            new_m = xp.subtract(grad, m0, dtype=m0.dtype)
+            new_m *= 1 - beta1
+            new_m += m0
+            new_v = xp.multiply(grad, grad, dtype=v0.dtype)
+            new_v -= v0
+            new_v *= 1 - beta2
+            new_v += v0
+            upd = xp.sqrt(new_v)
+            upd += epsilon
+            if use_nesterov:  # (beta1 * m + (1 - beta1) * grad) in place of m
+                num = xp.multiply(new_m, beta1, dtype=w.dtype)
+                num += grad * (1 - beta1)
+                xp.divide(num, upd, out=upd)
+            else:
+                xp.divide(new_m, upd, out=upd)
+            upd *= alpha
+            return xp.subtract(w, upd, out=upd), new_m, new_v
+        return _dense(ctx, (var, m, v), grad, (
+            ("beta1_power", beta1_power), ("beta2_power", beta2_power), ("lr", lr),
+            ("beta1", beta1), ("beta2", beta2), ("epsilon", epsilon)), step)
     grad = NOT_DIFFERENTIABLE
 
 
@@ -410,17 +413,14 @@ _FTRL_ATTRS = {"use_locking": False, "multiply_linear_by_lr": False}
 
 def _ftrl_kernel(ctx, var, accum, linear, grad, lr, l1, l2, l2_shrinkage, lr_power,
                  multiply_linear_by_lr):
-    v, a, ln = _read(ctx, var, accum, linear)
-    for n, x in (("lr", lr), ("l1", l1), ("l2", l2), ("lr_power", lr_power)):
-        _scalar(n, x)
-    _same_shape("var", v, "grad", grad)
-    if not lr > 0:
+    if np.ndim(lr) == 0 and not lr > 0:
         raise errors.InvalidArgumentError(None, None, f"lr is not a positive scalar: {lr}")
-    new_v, new_a, new_l = _ftrl_step(ctx.xp, v, a, ln, grad, lr, l1, l2, l2_shrinkage,
-                                     lr_power, multiply_linear_by_lr)
-    ctx.write(accum, new_a)
-    ctx.write(linear, new_l)
-    return ctx.write(var, new_v)
+
+    def step(r, g):
+        return _ftrl_step(ctx.xp, r[0], r[1], r[2], g, lr, l1, l2, l2_shrinkage, lr_power,
+                          multiply_linear_by_lr)
+    return _dense(ctx, (var, accum, linear), grad, (("lr", lr), ("l1", l1), ("l2", l2),
+                  ("lr_power", lr_power)), step)
 
 
 @defop("ApplyFtrl", inputs=("var: Ref(T)", "accum: Ref(T)", "linear: Ref(T)", "grad: T",

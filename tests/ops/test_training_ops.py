@@ -115,26 +115,27 @@ def _step_op(op_type, n_slots, hyper, gpos, attrs, dtype, var0, slots0, sparse_i
 
 
 def _positive(rng, shape, dtype):
-    return (np.abs(rng.randn(*shape)) + 0.5).astype(dtype)
+    return np.asarray(np.abs(rng.randn(*shape)) + 0.5, dtype)
 
 
+@pytest.mark.parametrize("shape", [(3, 5), ()], ids=["matrix", "scalar"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", DENSE, ids=lambda c: f"{c[0]}{c[5] or ''}")
-def test_dense_apply_steps_like_numpy(case, dtype):
+def test_dense_apply_steps_like_numpy(case, dtype, shape):
     op_type, ref, n_slots, hyper, gpos, attrs = case
     rng = np.random.RandomState(3)
-    var0 = rng.randn(3, 5).astype(dtype)
-    slots0 = [_positive(rng, (3, 5), dtype) for _ in range(n_slots)]
+    var0 = np.asarray(rng.randn(*shape), dtype)
+    slots0 = [_positive(rng, shape, dtype) for _ in range(n_slots)]
     if op_type == "ApplyCenteredRMSProp":
-        slots0[0] = (rng.randn(3, 5) * 0.1).astype(dtype)  # mg, small: ms - mg^2 > 0
+        slots0[0] = np.asarray(rng.randn(*shape) * 0.1, dtype)  # mg small: ms - mg^2 > 0
     op, g, variables = _step_op(op_type, n_slots, hyper, gpos, attrs, dtype, var0, slots0)
-    assert op.dtype == tf.as_dtype(dtype)._as_ref and op.shape.as_list() == [3, 5]
+    assert op.dtype == tf.as_dtype(dtype)._as_ref and op.shape.as_list() == list(shape)
     assert op.op.type == op_type and op.op.get_attr("use_locking") is False
     want = [var0.astype(np.float64)] + [s.astype(np.float64) for s in slots0]
     with tf.Session() as s:
         s.run(tf.global_variables_initializer())
         for _ in range(4):
-            grad = rng.randn(3, 5).astype(dtype)
+            grad = np.asarray(rng.randn(*shape), dtype)
             out = s.run(op, {g: grad})
             rest = _place(hyper, grad.astype(np.float64), gpos)
             if op_type.startswith("ApplyFtrl"):
@@ -145,7 +146,7 @@ def test_dense_apply_steps_like_numpy(case, dtype):
             tol = 1e-5 if dtype == np.float32 else 1e-12
             np.testing.assert_allclose(out, want[0], rtol=tol, atol=tol)
             for x, w in zip(got, want):
-                assert x.dtype == dtype
+                assert x.dtype == dtype and np.shape(x) == shape
                 np.testing.assert_allclose(x, w, rtol=tol, atol=tol)
 
 
