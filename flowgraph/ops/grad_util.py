@@ -4,8 +4,6 @@ Every binary op's gradient calls `reduce_gradient_args(x, y, gx, gy)` (or `sum_t
 When the shapes are fully known this builds at most a `Sum` over constant axes and a
 `Reshape` to a constant shape (nothing at all when no broadcasting happened); otherwise it
 computes the axes at run time with TF's `BroadcastGradientArgs` op."""
-import numpy as np
-
 from flowgraph.framework import dtypes, errors, tensor_shape
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
@@ -39,13 +37,17 @@ class BroadcastGradientArgs:
     `s0` and `s1`."""
 
     def shape(op):
+        if op.get_attr("T") not in (dtypes.int32, dtypes.int64):
+            raise TypeError(f"Value passed to parameter 's0' has DataType "
+                            f"{op.get_attr('T').name} not in list of allowed values: int32, "
+                            f"int64 (op '{op.name}' of type {op.type})")
         for t in op.inputs:
             t.shape.with_rank(1)
         return [tensor_shape.TensorShape([None]), tensor_shape.TensorShape([None])]
 
     def kernel(xp, s0, s1, T):
         try:
-            r0, r1 = broadcast_reduction_axes(np.asarray(s0).tolist(), np.asarray(s1).tolist())
+            r0, r1 = broadcast_reduction_axes(s0.tolist(), s1.tolist())
         except ValueError as e:
             raise errors.InvalidArgumentError(None, None, str(e)) from None
         return xp.asarray(r0, dtype=T), xp.asarray(r1, dtype=T)

@@ -14,6 +14,8 @@ SIGNED_INT = frozenset((dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64))
 INT = SIGNED_INT | frozenset((dtypes.uint8, dtypes.uint16, dtypes.uint32, dtypes.uint64))
 REAL_NUMERIC = REAL_FLOAT | INT
 NUMERIC = FLOAT | INT
+SIGNED_NUMERIC = FLOAT | SIGNED_INT  # Neg, Sign, Pow, Reciprocal, ...
+INT32_64 = frozenset((dtypes.int32, dtypes.int64))
 ALL = None  # no restriction
 
 _ORDER = ["bfloat16", "float16", "float32", "float64", "uint8", "uint16", "uint32", "uint64",
@@ -120,10 +122,16 @@ def reduction_shape(op):
     return tensor_shape.unknown_shape()
 
 
-def kernel_axes(axes, ndim, op_name):
+def host_ints(v):
+    """A small int tensor's value (numpy or CuPy array, or scalar) as a list of ints."""
+    v = v.tolist() if hasattr(v, "tolist") else v
+    return [int(i) for i in v] if isinstance(v, (list, tuple)) else [int(v)]
+
+
+def kernel_axes(axes, ndim, op_name=None):
     """Run-time axes of a reduction: a tuple of non-negative ints, validated like TF."""
     from flowgraph.framework import errors
-    flat = np.reshape(np.asarray(axes), -1).tolist()
+    flat = host_ints(axes)
     out = []
     for a in flat:
         if not -ndim <= a < max(ndim, 1):

@@ -10,8 +10,8 @@ from flowgraph.framework.graph import Tensor, name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.ops.grad_util import reduce_gradient_args
-from flowgraph.ops.math_common import (binary_op, check_type, FLOAT, INT, NUMERIC,
-                                       REAL_FLOAT, REAL_NUMERIC, SIGNED_INT, ALL)
+from flowgraph.ops.math_common import (binary_op, check_type, FLOAT, INT, INT32_64, NUMERIC,
+                                       REAL_FLOAT, REAL_NUMERIC, SIGNED_NUMERIC)
 
 _BINARY = ["add", "subtract", "multiply", "divide", "truediv", "div", "realdiv", "floordiv",
            "floor_div", "mod", "floormod", "truncatediv", "truncatemod", "pow", "maximum",
@@ -24,7 +24,7 @@ __namespaces__ = {"math": [n for n in _BINARY if n not in (
     ["divide_no_nan=div_no_nan"]}
 
 
-# -- kernels ---------------------------------------------------------------------------------
+# -- kernels -------------------------------------------------------------------------------
 def _check_int_divisor(xp, y):
     if y.dtype.kind in "iu" and not xp.all(y):
         raise errors.InvalidArgumentError(None, None, "Integer division by zero")
@@ -82,14 +82,18 @@ def _div_no_nan(xp, x, y):
     return xp.where(zero, xp.zeros_like(out), out)
 
 
-# -- gradients -------------------------------------------------------------------------------
+# -- gradients -----------------------------------------------------------------------------
+def _negative(x):
+    return apply_op("Neg", [x])
+
+
 def _add_grad(op, grad):
     return list(reduce_gradient_args(op.inputs[0], op.inputs[1], grad, grad))
 
 
 def _sub_grad(op, grad):
     gx, gy = reduce_gradient_args(op.inputs[0], op.inputs[1], grad, grad)
-    return [gx, negative(gy)]
+    return [gx, _negative(gy)]
 
 
 def _mul_grad(op, grad):
@@ -100,18 +104,18 @@ def _mul_grad(op, grad):
 def _real_div_grad(op, grad):
     x, y = op.inputs
     return list(reduce_gradient_args(
-        x, y, realdiv(grad, y), multiply(grad, realdiv(realdiv(negative(x), y), y))))
+        x, y, realdiv(grad, y), multiply(grad, realdiv(realdiv(_negative(x), y), y))))
 
 
 def _div_no_nan_grad(op, grad):
     x, y = op.inputs
     return list(reduce_gradient_args(
-        x, y, div_no_nan(grad, y), multiply(grad, div_no_nan(div_no_nan(negative(x), y), y))))
+        x, y, div_no_nan(grad, y), multiply(grad, div_no_nan(div_no_nan(_negative(x), y), y))))
 
 
 def _floor_mod_grad(op, grad):
     x, y = op.inputs
-    return list(reduce_gradient_args(x, y, grad, multiply(grad, negative(floor_div(x, y)))))
+    return list(reduce_gradient_args(x, y, grad, multiply(grad, _negative(floor_div(x, y)))))
 
 
 def _pow_grad(op, grad):
@@ -141,7 +145,7 @@ def _squared_difference_grad(op, grad):
     x, y = op.inputs
     g = multiply(scalar_mul(2, grad), subtract(x, y))
     gx, gy = reduce_gradient_args(x, y, g, g)
-    return [gx, negative(gy)]
+    return [gx, _negative(gy)]
 
 
 _CMP = REAL_NUMERIC
@@ -152,22 +156,24 @@ _BINARY_TABLE = [
      "Returns x - y elementwise."),
     ("Mul", lambda xp, x, y: xp.multiply(x, y), NUMERIC, _mul_grad,
      "Returns x * y elementwise."),
-    ("RealDiv", _real_div, NUMERIC, _real_div_grad, "Returns x / y elementwise for real types."),
-    ("FloorDiv", _floor_div, REAL_NUMERIC, NOT_DIFFERENTIABLE, "Returns floor(x / y) elementwise."),
+    ("RealDiv", _real_div, NUMERIC, _real_div_grad,
+     "Returns x / y elementwise for real types."),
+    ("FloorDiv", _floor_div, REAL_NUMERIC, NOT_DIFFERENTIABLE,
+     "Returns floor(x / y) elementwise."),
     ("FloorMod", _floor_mod, REAL_NUMERIC, _floor_mod_grad,
      "Returns the remainder of floor division: x - floor(x / y) * y."),
     ("TruncateDiv", _truncate_div, REAL_NUMERIC, NOT_DIFFERENTIABLE,
      "Returns x / y rounded toward zero."),
-    ("TruncateMod", _truncate_mod, REAL_NUMERIC, NOT_DIFFERENTIABLE,
+    ("TruncateMod", _truncate_mod, REAL_FLOAT | INT32_64, NOT_DIFFERENTIABLE,
      "Returns the remainder of truncated division (C's fmod)."),
-    ("Pow", _pow, FLOAT | SIGNED_INT, _pow_grad, "Returns x ** y elementwise."),
+    ("Pow", _pow, SIGNED_NUMERIC, _pow_grad, "Returns x ** y elementwise."),
     ("Maximum", lambda xp, x, y: xp.maximum(x, y), REAL_NUMERIC,
      _max_min_grad(lambda x, y: greater_equal(x, y)),
      "Returns max(x, y) elementwise."),
     ("Minimum", lambda xp, x, y: xp.minimum(x, y), REAL_NUMERIC,
      _max_min_grad(lambda x, y: less_equal(x, y)),
      "Returns min(x, y) elementwise."),
-    ("SquaredDifference", _squared_difference, FLOAT | SIGNED_INT, _squared_difference_grad,
+    ("SquaredDifference", _squared_difference, FLOAT | INT32_64, _squared_difference_grad,
      "Returns (x - y) * (x - y) elementwise."),
     ("DivNoNan", _div_no_nan, FLOAT, _div_no_nan_grad,
      "Returns x / y, or 0 where y is 0."),
@@ -271,7 +277,7 @@ class Invert:
 class AddN:
     """Adds all input tensors elementwise (all of the same shape and type)."""
     def shape(op):
-        check_type(op, NUMERIC, arg="inputs")
+        check_type(op, NUMERIC | {dtypes.variant}, arg="inputs")  # variant: TensorLists
         s = op.inputs[0].shape
         for t in op.inputs[1:]:
             s = s.merge_with(t.shape)
@@ -287,7 +293,7 @@ class AddN:
         return [grad] * len(op.inputs)
 
 
-# -- builders --------------------------------------------------------------------------------
+# -- builders ------------------------------------------------------------------------------
 def add(x, y, name=None):
     """Returns x + y elementwise (with broadcasting)."""
     with name_scope(name, "Add", [x, y]) as name:
@@ -496,7 +502,7 @@ def invert(x, name=None):
     return apply_op("Invert", [x], name=name)
 
 
-# -- operator overloading ------------------------------------------------------------------------
+# -- operator overloading ------------------------------------------------------------------
 def _is_bool(t):
     return t.dtype.base_dtype == dtypes.bool
 
@@ -572,7 +578,7 @@ def _install_operators():
         fwd, rev = _binary_operator(fn, op_name, dunder)
         setattr(Tensor, f"__{dunder}__", fwd)
         setattr(Tensor, f"__r{dunder}__", rev)
-    Tensor.__neg__ = lambda self: apply_op("Neg", [self])
+    Tensor.__neg__ = _negative
     Tensor.__abs__ = lambda self: _abs(self)
     Tensor.__invert__ = lambda self: _invert(self)
     Tensor.__lt__ = lambda self, other: less(self, other)
@@ -583,7 +589,7 @@ def _install_operators():
 
 _install_operators()
 
-# -- the rest of the math library (facade, as TF's math_ops module) -------------------------
+# -- the rest of the math library (facade, as TF's math_ops module) ------------------------
 from flowgraph.ops import unary_ops, reduction_ops, matmul_ops  # noqa: E402
 from flowgraph.ops.unary_ops import *  # noqa: E402,F401,F403
 from flowgraph.ops.reduction_ops import *  # noqa: E402,F401,F403

@@ -9,11 +9,12 @@ from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop
 from flowgraph.ops.grad_util import sum_to
-from flowgraph.ops.math_common import check_type, NUMERIC
+from flowgraph.ops.math_common import check_type, FLOAT, INT32_64, NUMERIC
 
 __all__ = ["matmul", "tensordot", "einsum", "trace"]
 __namespaces__ = {"linalg": ["matmul", "tensordot", "einsum", "trace"]}
-_MATMUL_TYPES = NUMERIC
+_MATMUL_TYPES = FLOAT | INT32_64 | {dtypes.uint8, dtypes.uint16, dtypes.uint32, dtypes.uint64}
+_BATCH_MATMUL_TYPES = _MATMUL_TYPES | {dtypes.int16}
 
 
 def _dim_mismatch(a, b):
@@ -66,7 +67,7 @@ def _mm(a, b, ta=False, tb=False, ga=False, gb=False):
 
 
 def _batch_shape(op):
-    check_type(op, _MATMUL_TYPES)
+    check_type(op, _BATCH_MATMUL_TYPES)
     x, y = op.inputs[0].shape, op.inputs[1].shape
     x, y = x.with_rank_at_least(2), y.with_rank_at_least(2)
     if x.ndims is None or y.ndims is None:
@@ -123,7 +124,7 @@ def _bmm(x, y, ax=False, ay=False, gx=False, gy=False):
                                               "grad_y": gy})
 
 
-# -- Einsum ---------------------------------------------------------------------------------------
+# -- Einsum --------------------------------------------------------------------------------
 def _split(equation, n):
     """(input label strings, output label string) with "..." kept, implicit output made
     explicit (labels seen once, sorted, after any ellipsis) as TF's builder does."""
@@ -224,7 +225,7 @@ class Einsum:
         return grads
 
 
-# -- builders -------------------------------------------------------------------------------------
+# -- builders ------------------------------------------------------------------------------
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
            a_is_sparse=False, b_is_sparse=False, output_type=None, grad_a=False,
            grad_b=False, name=None):

@@ -9,8 +9,8 @@ from flowgraph.framework.op_builder import apply_op, constant, convert_to_tensor
     constant_value
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.ops.grad_util import sum_to
-from flowgraph.ops.math_common import (check_type, const_axes, kernel_axes, lookup,
-                                       reduction_shape, reduced_shape_static, NUMERIC,
+from flowgraph.ops.math_common import (check_type, const_axes, host_ints, kernel_axes,
+                                       lookup, reduction_shape, reduced_shape_static, NUMERIC,
                                        REAL_NUMERIC)
 
 _PUBLIC = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
@@ -68,7 +68,7 @@ def _logical(fn):
     return kernel
 
 
-# -- reduction gradients ---------------------------------------------------------------------
+# -- reduction gradients -------------------------------------------------------------------
 def _kept_shape(op):
     """The input's shape with the reduced axes set to 1: a list when static, else a Tensor.
     Second value: the static axes (a tuple) or None."""
@@ -203,7 +203,7 @@ _reduction_op("All", _logical("all"), None, NOT_DIFFERENTIABLE,
               "Computes the logical AND over the given axes.", typed=False)
 
 
-# -- ArgMax / ArgMin ----------------------------------------------------------------------------
+# -- ArgMax / ArgMin -----------------------------------------------------------------------
 def _arg_op(op_type, fn, doc):
     def shape(op):
         check_type(op, REAL_NUMERIC | {dtypes.bool}, arg="input")
@@ -223,7 +223,7 @@ def _arg_op(op_type, fn, doc):
 
     def kernel(xp, input, dimension, output_type):
         r = input.ndim
-        d = int(np.reshape(np.asarray(dimension), -1)[0])
+        d = host_ints(dimension)[0]
         if not -r <= d < max(r, 1):
             raise errors.InvalidArgumentError(
                 None, None, f"Expected dimension in the range [{-r}, {r}), but got {d}")
@@ -243,11 +243,11 @@ _arg_op("ArgMax", "argmax", "The index of the largest value along an axis (first
 _arg_op("ArgMin", "argmin", "The index of the smallest value along an axis (first on ties).")
 
 
-# -- Cumsum / Cumprod ---------------------------------------------------------------------------
+# -- Cumsum / Cumprod ----------------------------------------------------------------------
 def _cumulative(fn, identity):
     def kernel(xp, x, axis, exclusive, reverse):
         r = x.ndim
-        a = int(np.reshape(np.asarray(axis), -1)[0])
+        a = host_ints(axis)[0]
         if not -r <= a < r:
             raise errors.InvalidArgumentError(
                 None, None, f"ScanOp: Expected scan axis in the range [{-r}, {r}), but got {a}")
@@ -301,7 +301,7 @@ class Cumprod:
         return [_m().truediv(out, x), None]
 
 
-# -- Select / SelectV2 / Where ------------------------------------------------------------------
+# -- Select / SelectV2 / Where -------------------------------------------------------------
 @defop("Select", inputs=("condition: bool", "t: T", "e: T"), outputs=("output: T",))
 class Select:
     """Picks elements from t where condition is true, else from e. condition has the shape
@@ -361,7 +361,7 @@ class SelectV2:
 class ClipByValue:
     """Clips t elementwise to [clip_value_min, clip_value_max] (scalars or t's shape)."""
     def shape(op):
-        check_type(op, REAL_NUMERIC, arg="t")
+        check_type(op, NUMERIC, arg="t")
         t = op.inputs[0].shape
         for b in op.inputs[1:]:
             if b.shape.ndims not in (None, 0):
@@ -392,6 +392,7 @@ class Where:
     """The coordinates of the true (nonzero) elements of input, one row per element, in
     row-major order."""
     def shape(op):
+        check_type(op, NUMERIC | {dtypes.bool}, arg="input")
         r = op.inputs[0].shape.ndims
         return tensor_shape.TensorShape([None, r]) if r is not None else \
             tensor_shape.unknown_shape(2)
@@ -401,7 +402,7 @@ class Where:
     grad = NOT_DIFFERENTIABLE
 
 
-# -- builders ---------------------------------------------------------------------------------------
+# -- builders ------------------------------------------------------------------------------
 def _reduction_dims(x, axis):
     """The reduction-axes argument: `axis`, or all axes when it is None."""
     if axis is not None:

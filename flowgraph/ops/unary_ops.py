@@ -8,8 +8,8 @@ from flowgraph.framework import dtypes
 from flowgraph.framework.graph import Tensor, name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
-from flowgraph.ops.math_common import (unary_op, grad_pair_shape, FLOAT, REAL_FLOAT,
-                                       NUMERIC, REAL_NUMERIC)
+from flowgraph.ops.math_common import (check_type, unary_op, grad_pair_shape, COMPLEX, FLOAT,
+                                       REAL_FLOAT, NUMERIC, SIGNED_INT, SIGNED_NUMERIC)
 
 _PUBLIC = ["negative", "abs", "sign", "square", "sqrt", "rsqrt", "exp", "expm1", "log",
            "log1p", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh",
@@ -50,7 +50,7 @@ def _sigmoid(xp, x):
     return 1 / (1 + xp.exp(-x))
 
 
-# -- gradients ---------------------------------------------------------------------------------
+# -- gradients -----------------------------------------------------------------------------
 def _neg_grad(op, grad):
     return [negative(grad)]
 
@@ -109,10 +109,10 @@ def _inv_sqrt_one_minus_sq(x):
 
 _UNARY_TABLE = [
     # op type, kernel, allowed types, gradient, doc
-    ("Neg", lambda xp, x: xp.negative(x), NUMERIC, _neg_grad, "Computes -x elementwise."),
-    ("Abs", lambda xp, x: xp.abs(x), REAL_NUMERIC, _abs_grad,
+    ("Neg", lambda xp, x: xp.negative(x), SIGNED_NUMERIC, _neg_grad, "Computes -x elementwise."),
+    ("Abs", lambda xp, x: xp.abs(x), REAL_FLOAT | SIGNED_INT, _abs_grad,
      "Computes the absolute value elementwise."),
-    ("Sign", lambda xp, x: xp.sign(x), NUMERIC, _sign_grad,
+    ("Sign", lambda xp, x: xp.sign(x), SIGNED_NUMERIC, _sign_grad,
      "Returns -1, 0 or 1 by the sign of each element (NaN stays NaN)."),
     ("Square", lambda xp, x: xp.square(x), NUMERIC, _square_grad,
      "Computes x * x elementwise."),
@@ -159,11 +159,11 @@ _UNARY_TABLE = [
      "Returns the largest integer not greater than x, elementwise."),
     ("Ceil", lambda xp, x: xp.ceil(x), REAL_FLOAT, NOT_DIFFERENTIABLE,
      "Returns the smallest integer not less than x, elementwise."),
-    ("Round", lambda xp, x: xp.round(x), NUMERIC, NOT_DIFFERENTIABLE,
+    ("Round", lambda xp, x: xp.round(x), SIGNED_NUMERIC, NOT_DIFFERENTIABLE,
      "Rounds to the nearest integer, half to even (banker's rounding)."),
     ("Rint", lambda xp, x: xp.rint(x), REAL_FLOAT, NOT_DIFFERENTIABLE,
      "Returns the closest integer, half to even."),
-    ("Reciprocal", lambda xp, x: xp.reciprocal(x), NUMERIC, _y_grad("ReciprocalGrad"),
+    ("Reciprocal", lambda xp, x: xp.reciprocal(x), SIGNED_NUMERIC, _y_grad("ReciprocalGrad"),
      "Computes 1 / x elementwise."),
     ("Erf", _special("erf", _vec_erf), REAL_FLOAT, _erf_grad,
      "Computes the Gauss error function."),
@@ -179,7 +179,7 @@ for _t, _k, _doc in [("IsNan", lambda xp, x: xp.isnan(x), "Which elements are Na
     unary_op(_t, _k, _doc, REAL_FLOAT, NOT_DIFFERENTIABLE, out="bool")
 
 
-# -- the *Grad ops: z = f(y, dy) with y the forward output -----------------------------------------
+# -- the *Grad ops: z = f(y, dy) with y the forward output ---------------------------------
 def _grad_op(op_type, kernel, doc, grad):
     cls = type(op_type, (), {"__doc__": doc, "shape": staticmethod(grad_pair_shape),
                              "kernel": staticmethod(kernel), "grad": staticmethod(grad)})
@@ -230,7 +230,7 @@ _grad_op("ReciprocalGrad", lambda xp, y, dy: -dy * (y * y),
          "The gradient of reciprocal: -dy * y^2, where y = 1 / x.", _reciprocal_grad_grad)
 
 
-# -- Cast ------------------------------------------------------------------------------------------
+# -- Cast ----------------------------------------------------------------------------------
 _GRAD_TYPES = FLOAT
 
 
@@ -260,6 +260,7 @@ class Cast:
 class Conj:
     """The complex conjugate of each element."""
     def shape(op):
+        check_type(op, COMPLEX, arg="input")
         return op.inputs[0].shape
 
     def kernel(xp, input):
@@ -269,7 +270,7 @@ class Conj:
         return [conj(grad)]
 
 
-# -- builders ----------------------------------------------------------------------------------------
+# -- builders ------------------------------------------------------------------------------
 def _unary_builder(op_type, doc):
     def builder(x, name=None):
         return apply_op(op_type, [x], name=name)

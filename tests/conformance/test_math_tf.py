@@ -195,3 +195,55 @@ def test_same_gradients_as_tensorflow():
         for w, v in zip(want, got):
             np.testing.assert_allclose(np.asarray(v), np.asarray(w), rtol=1e-5, atol=1e-6,
                                        err_msg=f"expression {k}")
+
+
+_MODULES = ("math_ops.py", "unary_ops.py", "reduction_ops.py", "matmul_ops.py",
+            "grad_util.py", "math_common.py")
+# Types TF accepts that flowgraph's kernels do not (numpy has no complex floor).
+_NARROWER = {"FloorDiv": {"complex64", "complex128"}, "TruncateDiv": {"complex64", "complex128"}}
+_TYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+          "uint16", "uint32", "uint64", "complex64", "complex128", "bool", "string"]
+
+
+def _try_build(op_def, dtype):
+    from flowgraph.framework.op_builder import apply_op
+    rank = 3 if op_def.name == "BatchMatMulV2" else 2
+    g = fg.Graph()
+    with g.as_default():
+        inputs = []
+        for arg in op_def.inputs:
+            if arg.type_attr == "T" or arg.type_attr == "SrcT":
+                one = fg.placeholder(dtype, [2] * (rank if op_def.name != "BroadcastGradientArgs"
+                                                   else 1))
+                inputs.append([one, one] if arg.number_attr else one)
+            elif arg.type_attr in ("Tidx",):
+                inputs.append(0)
+            else:
+                inputs.append(fg.placeholder(arg.dtype, [2] * rank))
+        attrs = {"equation": "ij,ij->ij"} if op_def.name == "Einsum" else \
+            {"DstT": fg.float32} if op_def.name == "Cast" else {}
+        try:
+            apply_op(op_def.name, inputs, attrs)
+            return True
+        except TypeError as e:
+            assert "not in list of allowed values" in str(e), (op_def.name, dtype, e)
+            return False
+
+
+def test_allowed_types_match_tensorflow():
+    from tensorflow.python.framework import op_def_registry
+    from flowgraph.framework import registry
+    mine = [d for d in registry.registered().values() if d.where.split(":")[0] in _MODULES]
+    assert len(mine) > 80
+    wrong = []
+    for d in mine:
+        tf_def = op_def_registry.get(d.name)
+        allowed = {a.name: a for a in tf_def.attr}.get("T")
+        if allowed is None or not allowed.allowed_values.list.type:
+            continue
+        tf_types = {tf_real.as_dtype(t).name for t in allowed.allowed_values.list.type}
+        for name in _TYPES:
+            want = name in tf_types and name not in _NARROWER.get(d.name, ())
+            if _try_build(d, getattr(fg, name)) != want:
+                wrong.append((d.name, name, want))
+    assert not wrong, wrong

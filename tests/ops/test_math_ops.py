@@ -248,7 +248,8 @@ CASES = [
          ref=np.outer, name="Einsum_outer"),
     Case("Einsum", lambda a, b, c: tf.einsum("ij,jk,kl->il", a, b, c), [M23, M34, B45],
          ref=lambda a, b, c: a @ b @ c, name="Einsum_three"),
-    Case("Einsum", lambda a, b: tf.einsum("ij,ij->i", a, b), [A, (COL * np.ones((1, 3))).astype(np.float32)],
+    Case("Einsum", lambda a, b: tf.einsum("ij,ij->i", a, b),
+         [A, (COL * np.ones((1, 3))).astype(np.float32)],
          ref=lambda a, b: (a * b).sum(1), name="Einsum_rowdot"),
 ]
 
@@ -258,7 +259,7 @@ def test_case(case):
     run_case(case)
 
 
-# -- operator overloads and TF's naming ----------------------------------------------------------
+# -- operator overloads and TF's naming ----------------------------------------------------
 def test_operator_names_and_types():
     x = tf.placeholder(tf.float32, [2, 3])
     y = tf.placeholder(tf.float32, [2, 3])
@@ -339,7 +340,7 @@ def test_truediv_casts_integers():
         assert tf.div(tf.constant(1.0), 2.0).op.type == "RealDiv"
 
 
-# -- build-time and run-time errors ---------------------------------------------------------------
+# -- build-time and run-time errors --------------------------------------------------------
 def test_shape_mismatch_is_value_error_naming_op():
     a = tf.placeholder(tf.float32, [3, 4])
     b = tf.placeholder(tf.float32, [2, 3])
@@ -401,7 +402,7 @@ def test_runtime_errors_name_the_op():
             s.run(mm, {mm.op.inputs[0]: np.ones((2, 3)), mm.op.inputs[1]: np.ones((2, 3))})
 
 
-# -- reductions ---------------------------------------------------------------------------------
+# -- reductions ----------------------------------------------------------------------------
 def test_reduction_argument_aliases():
     x = tf.constant(B234)
     with tf.Session() as s:
@@ -556,7 +557,7 @@ def test_tensordot_forms():
         np.testing.assert_allclose(s.run(t, {p: B45.T}), B45.T @ B45, rtol=1e-5)
 
 
-# -- gradients: the broadcast helper's static and dynamic paths ------------------------------------
+# -- gradients: the broadcast helper's static and dynamic paths ----------------------------
 def _grad_err(build, shapes, values, static=True):
     phs = [tf.placeholder(tf.float64, s if static else [None] * len(s)) for s in shapes]
     y = build(*phs)
@@ -669,3 +670,48 @@ def test_namespaces():
     for n in ["matmul", "einsum", "tensordot"]:
         assert callable(getattr(tf.linalg, n)), n
     assert tf.math.abs is tf.abs and tf.linalg.matmul is tf.matmul
+
+
+_SWEEP_BINARY = [tf.add, tf.subtract, tf.multiply, tf.floordiv, tf.floormod, tf.maximum,
+                 tf.minimum, tf.squared_difference, tf.truncatediv, tf.realdiv]
+_SWEEP_UNARY_ANY = [tf.negative, tf.abs, tf.sign, tf.square, tf.round]
+_SWEEP_UNARY_FLOAT = [tf.sqrt, tf.rsqrt, tf.exp, tf.expm1, tf.log, tf.log1p, tf.sin, tf.cos,
+                      tf.tan, tf.tanh, tf.sigmoid, tf.floor, tf.ceil, tf.rint, tf.reciprocal,
+                      tf.erf, tf.erfc, tf.atan, tf.sinh, tf.asinh]
+_SWEEP_REDUCE = [tf.reduce_sum, tf.reduce_mean, tf.reduce_prod, tf.reduce_max, tf.reduce_min]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int8, np.int16,
+                                   np.int32, np.int64, np.uint8, np.uint16])
+def test_kernels_keep_the_static_dtype(dtype):
+    """Every kernel returns exactly the op's static dtype (no numpy promotion) for every
+    type it accepts (ops that reject the type at build time are skipped), scalar inputs
+    included."""
+    x = np.array([[3, 1, 2], [4, 2, 5]]).astype(dtype)
+    y = np.array([2, 1, 3]).astype(dtype)
+    px, py = tf.placeholder(dtype, [2, 3]), tf.placeholder(dtype, [3])
+    ps = tf.placeholder(dtype, [])
+    builds = [lambda f=f: f(px, py) for f in _SWEEP_BINARY]
+    builds += [lambda f=f: f(ps, ps) for f in _SWEEP_BINARY]
+    builds += [lambda f=f: f(px) for f in _SWEEP_UNARY_ANY + _SWEEP_UNARY_FLOAT]
+    builds += [lambda f=f: f(ps) for f in _SWEEP_UNARY_ANY + _SWEEP_UNARY_FLOAT]
+    builds += [lambda f=f: f(px, 1) for f in _SWEEP_REDUCE]
+    builds += [lambda f=f: f(ps) for f in _SWEEP_REDUCE]
+    builds += [lambda: tf.add_n([px, px, px]), lambda: tf.cumsum(px, 1),
+               lambda: tf.cumprod(px, 0, exclusive=True), lambda: tf.argmax(px, 1),
+               lambda: tf.matmul(px, tf.transpose(px)), lambda: tf.einsum("ij,j->i", px, py),
+               lambda: tf.cast(px, tf.float32), lambda: tf.where(px > 2, px, px * 0),
+               lambda: tf.clip_by_value(px, 1, 3), lambda: px / py, lambda: px ** py,
+               lambda: tf.math.divide_no_nan(px, py), lambda: tf.saturate_cast(px, tf.int8)]
+    outs = []
+    for build in builds:
+        try:
+            outs.append(build())
+        except TypeError as e:
+            assert "not in list of allowed values" in str(e)
+    assert len(outs) >= 40
+    with tf.Session() as s:
+        vals = s.run(outs, {px: x, py: y, ps: x[0, 1]})
+    for t, v in zip(outs, vals):
+        assert np.asarray(v).dtype == t.dtype.as_numpy_dtype, t.op.type
+        assert t.shape.is_compatible_with(np.shape(v)), t.op.type
