@@ -107,6 +107,7 @@ class Saver:
         self._last_checkpoints = []
         self._checkpoints_to_be_deleted = []
         self._assign_to_key = {}
+        self._items = []
         self._graph = get_default_graph()
         if saver_def is not None:
             self._check_saver_def()
@@ -129,6 +130,7 @@ class Saver:
             var_list = self._graph.get_collection(GraphKeys.GLOBAL_VARIABLES) + \
                 self._graph.get_collection(GraphKeys.SAVEABLE_OBJECTS)
         items = _var_items(var_list)
+        self._items = items
         if not items:
             if self._allow_empty:
                 self._is_empty = True
@@ -333,6 +335,7 @@ class Saver:
         if not cm.checkpoint_exists(prefix):
             raise ValueError(f"The passed save_path is not a valid checkpoint: {prefix}")
         try:
+            self._check_against(prefix)
             sess.run(self.saver_def.restore_op_name,
                      {self.saver_def.filename_tensor_name: prefix})
         except errors.NotFoundError as e:
@@ -349,6 +352,32 @@ class Saver:
                             "checkpoint. Please ensure that you have not altered the graph "
                             f"expected based on the checkpoint.{self._which(e)} Original "
                             f"error:\n\n{e.message}") from e
+
+    def _check_against(self, prefix):
+        """Checks keys, dtypes and static shapes against the checkpoint's index before
+        any variable is touched (the restore ops would also fail, but only once the
+        variable is initialized for a shape mismatch)."""
+        if not self._items:
+            return
+        from flowgraph.train.checkpoint import BundleReader
+        reader = BundleReader(prefix)
+        for key, var in self._items:
+            if not reader.has(key):
+                raise errors.NotFoundError(None, None, f"Key {key} not found in checkpoint")
+            have = reader.dtype(key)
+            if have != var.dtype.base_dtype:
+                raise errors.InvalidArgumentError(
+                    None, None, f"tensor_name = {key}; expected dtype "
+                                f"{var.dtype.base_dtype.name} does not equal original dtype "
+                                f"{have.name}")
+            shape = reader.shape(key)
+            if not self._reshape and not var.shape.is_compatible_with(shape):
+                name = f"'{var.op.name}'" + (f" (checkpoint key '{key}')"
+                                             if key != var.op.name else "")
+                raise errors.InvalidArgumentError(
+                    None, None, f"Variable {name} has shape {var.shape} in the graph but "
+                                f"{shape} in the checkpoint: Assign requires shapes of both "
+                                f"tensors to match.")
 
     def _which(self, e):
         op = getattr(e, "op", None)
