@@ -27,23 +27,38 @@ _INDEX = ("int32", "int64")
 
 # -- helpers shared by the array op modules ------------------------------------------------
 
-# Ops whose value at build time is computed from constant inputs when a shape rule needs it,
-# as TF's shape inference evaluates small constant subgraphs (e.g. `shape(x)[0]` in a
-# reshape when x is static). Only small integer and bool results are folded.
-_FOLDABLE = frozenset((
-    "StridedSlice", "Slice", "Pack", "ConcatV2", "Cast", "Reshape", "ExpandDims", "Squeeze",
-    "Range", "Fill", "Size", "Rank", "Identity", "AddV2", "Add", "Sub", "Mul", "FloorDiv",
-    "FloorMod", "Maximum", "Minimum", "Prod", "Sum", "Max", "Min", "Neg", "GatherV2", "Tile",
-    "Transpose", "ZerosLike", "OnesLike", "Equal", "NotEqual", "Less", "Greater",
-    "LessEqual", "GreaterEqual", "Unpack", "Shape", "ShapeN"))
+# Build-time evaluation of small integer subgraphs, as TF's shape inference does (e.g.
+# `reshape(x, [-1, shape(x)[1] * shape(x)[2]])` has a static last dim when those dims are
+# known). Values are numpy arrays; a "partial" value is an object array holding None where
+# an entry is unknown (e.g. `shape(x)` for x of shape [None, 3]). Structural ops move
+# entries around, so they keep partial values; the other ops need fully known inputs.
+_STRUCTURAL = frozenset((
+    "StridedSlice", "Slice", "Pack", "ConcatV2", "Reshape", "ExpandDims", "Squeeze",
+    "Identity", "GatherV2", "Tile", "Transpose", "Unpack", "ReverseV2"))
+_FOLDABLE = _STRUCTURAL | frozenset((
+    "Cast", "Range", "Fill", "Size", "Rank", "Shape", "ShapeN", "AddV2", "Add", "Sub",
+    "Mul", "FloorDiv", "FloorMod", "Maximum", "Minimum", "Prod", "Sum", "Max", "Min", "Neg",
+    "ZerosLike", "OnesLike", "Equal", "NotEqual", "Less", "Greater", "LessEqual",
+    "GreaterEqual"))
 _FOLD_LIMIT = 1000
 _FOLD_CACHE = weakref.WeakKeyDictionary()
 _NO_VALUE = object()
 
 
-def _static_value(t, depth=0):
+def _static_value(t):
     """Like `op_builder.constant_value`, but also evaluates small integer subgraphs of the
-    ops in `_FOLDABLE` whose inputs are all known at build time. None when unknown."""
+    ops in `_FOLDABLE` whose inputs are known at build time. None when unknown."""
+    v = _partial_value(t)
+    if v is None or (v.dtype == object and any(e is None for e in v.reshape(-1))):
+        return None
+    if v.dtype == object:
+        v = v.astype(t.dtype.as_numpy_dtype)
+    return v
+
+
+def _partial_value(t, depth=0):
+    """The value of `t` at build time as far as it is known: a numpy array, an object array
+    with None for unknown entries, or None."""
     if not isinstance(t, Tensor):
         return None
     v = constant_value(t)
@@ -53,11 +68,16 @@ def _static_value(t, depth=0):
     if hit is not None:
         return None if hit is _NO_VALUE else hit
     v = _fold(t, depth)
-    try:
-        _FOLD_CACHE[t] = _NO_VALUE if v is None else v
-    except TypeError:
-        pass
+    if v is None and (t.dtype.is_integer or t.dtype.base_dtype == dtypes.bool):
+        n = t.shape.num_elements()
+        if n is not None and n <= _FOLD_LIMIT:  # unknown entries, known layout
+            v = np.full(t.shape.as_list(), None, dtype=object)
+    _FOLD_CACHE[t] = _NO_VALUE if v is None else v
     return v
+
+
+def _is_partial(v):
+    return v.dtype == object and any(e is None for e in v.reshape(-1))
 
 
 def _fold(t, depth):
@@ -68,13 +88,24 @@ def _fold(t, depth):
     d = op._op_def
     if d.kernel is None or getattr(d, "wants_ctx", False) or d.stateful:
         return None
-    if op.type in ("Shape", "ShapeN", "Size", "Rank"):
+    if op.type == "Shape":
+        dims = op.inputs[0].shape.as_tuple_or_none()
+        if dims is None:
+            return None
+        return np.array(dims, dtype=t.dtype.as_numpy_dtype) if None not in dims else \
+            np.array(list(dims) + [0], dtype=object)[:-1]
+    if op.type in ("ShapeN", "Size", "Rank"):
         vals = [np.zeros(x.shape.as_list(), np.int8) if x.shape.is_fully_defined() else None
                 for x in op.inputs]
     else:
-        vals = [_static_value(x, depth + 1) for x in op.inputs]
+        vals = [_partial_value(x, depth + 1) for x in op.inputs]
     if any(v is None for v in vals) or any(np.size(v) > _FOLD_LIMIT for v in vals):
         return None
+    if any(_is_partial(v) for v in vals):
+        if op.type == "Cast" and t.dtype.is_integer:
+            return vals[0]
+        if op.type not in _STRUCTURAL:
+            return None
     args, pos = [], 0
     for arg in d.inputs:
         if arg.number_attr:
@@ -122,39 +153,10 @@ def _int_list(value):
 def _partial_vector(t):
     """The entries of a 1-D int tensor known at build time: a list with None where unknown
     (negative entries are kept, e.g. -1 in a reshape), or None when even the length is."""
-    v = _static_value(t)
-    if v is not None:
-        return _int_list(v) if np.ndim(v) <= 1 else None
-    op = t.op
-    if op.type == "Shape":
-        s = op.inputs[0].shape
-        return None if s.ndims is None else s.as_list()
-    if op.type == "Pack" and op.get_attr("axis") == 0 and \
-            all(x.shape.ndims == 0 for x in op.inputs):
-        out = []
-        for x in op.inputs:
-            c = _static_value(x)
-            out.append(None if c is None else int(c))
-        return out
-    if op.type == "ConcatV2":
-        axis = _static_value(op.inputs[-1])
-        if axis is not None and int(axis) in (0, -1):
-            parts = [_partial_vector(x) for x in op.inputs[:-1]]
-            if all(p is not None for p in parts):
-                return [d for p in parts for d in p]
-    if op.type in ("Cast", "Identity"):
-        return _partial_vector(op.inputs[0])
-    if op.type == "StridedSlice" and not any(op.get_attr(m) for m in (
-            "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")):
-        base = _partial_vector(op.inputs[0])
-        b, e, s = (_static_value(x) for x in op.inputs[1:])
-        if base is not None and b is not None and e is not None and s is not None \
-                and np.size(b) == 1 and int(np.reshape(s, -1)[0]) != 0:
-            b, e, s = (int(np.reshape(x, -1)[0]) for x in (b, e, s))
-            b = None if op.get_attr("begin_mask") & 1 else b
-            e = None if op.get_attr("end_mask") & 1 else e
-            return base[b:e:s]
-    n = t.shape.as_tuple_or_none()
+    v = _partial_value(t)
+    if v is not None and np.ndim(v) == 1:
+        return [None if e is None else int(e) for e in v]
+    n = t.shape.as_tuple_or_none() if isinstance(t, Tensor) else None
     if n is not None and len(n) == 1 and n[0] is not None:
         return [None] * n[0]
     return None
