@@ -384,7 +384,10 @@ def _apply_typed(op_type, inputs, attrs, name, params, allowed=_CONV_TYPES):
         ts, want = [], None
         for v, p in zip(inputs, params):
             sizes = p.endswith("_sizes")
-            t = convert_to_tensor(v, dtype=None if sizes else want, name=p)
+            # Python values follow the first input's dtype; tensors keep theirs, so that a
+            # mismatch is apply_op's TypeError.
+            t = v if hasattr(v, "op") else convert_to_tensor(
+                v, dtype=None if sizes else want, name=p)
             if not sizes:
                 U.check_dtype(t, allowed, p)
                 want = want or t.dtype.base_dtype

@@ -357,6 +357,7 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
             raise ValueError(f"`logits` and `labels` must have the same shape, received "
                              f"({_tup(logits.shape)} vs {_tup(labels.shape)}).")
         m = _m()
+        pos_weight = convert_to_tensor(pos_weight, dtype=logits.dtype, name="pos_weight")
         log_weight = m.add(1.0, m.multiply(m.subtract(pos_weight, 1.0), labels))
         softplus_neg = m.add(m.log1p(m.exp(m.negative(m.abs(logits)))),
                              apply_op("Relu", [m.negative(logits)]))
