@@ -20,11 +20,13 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PIP) install -q -e .
+	@echo "Installing flowgraph into $(VENV) ..."
+	$(PIP) install -qq -e .
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PIP) install -q -e '.[test]'
+	@echo "Installing flowgraph and its test tools (TensorFlow included) into $(VENV): the first time takes a few minutes ..."
+	$(PIP) install -qq -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
 clean:
