@@ -46,6 +46,8 @@ def _mean(xp, input, reduction_indices, keep_dims, op_name):
     n = int(np.prod([input.shape[a] for a in axes], dtype=np.int64))
     if n == 0:
         return s
+    if input.dtype.kind == "u":
+        return s // n
     q = xp.abs(s) // n  # C++ integer division truncates toward zero
     return xp.where(s < 0, -q, q).astype(input.dtype, copy=False)
 

@@ -715,3 +715,42 @@ def test_kernels_keep_the_static_dtype(dtype):
     for t, v in zip(outs, vals):
         assert np.asarray(v).dtype == t.dtype.as_numpy_dtype, t.op.type
         assert t.shape.is_compatible_with(np.shape(v)), t.op.type
+
+
+def test_trace_and_sparse_gradients_into_math_ops():
+    m = tf.placeholder(tf.float64, [2, 3, 3])
+    v = np.arange(18.0).reshape(2, 3, 3)
+    t = tf.trace(m)
+    g, = tf.gradients(t, m)
+    x = tf.placeholder(tf.float64, [4, 3])
+    y = tf.gather(tf.exp(x) * 2.0 + tf.ones([3], tf.float64), [0, 2, 2])
+    gx, = tf.gradients(tf.reduce_sum(y), x)
+    with tf.Session() as s:
+        np.testing.assert_allclose(s.run(t, {m: v}), np.trace(v, axis1=1, axis2=2))
+        np.testing.assert_allclose(s.run(g, {m: v}), np.broadcast_to(np.eye(3), (2, 3, 3)))
+        xv = R.uniform(-1, 1, (4, 3))
+        np.testing.assert_allclose(s.run(gx, {x: xv}),
+                                   2 * np.exp(xv) * np.array([1, 0, 2, 0])[:, None])
+
+
+def test_axis_forms():
+    x = tf.constant(B234)
+    with tf.Session() as s:
+        for axis in [None, 0, -1, [0, 2], (1,), np.array([2, 0]), tf.constant([-2]),
+                     tf.constant(1, tf.int64)]:
+            want_axis = axis if not isinstance(axis, tf.Tensor) else s.run(axis)
+            want_axis = tuple(np.reshape(want_axis, -1)) if want_axis is not None else None
+            for keep in (False, True):
+                t = tf.reduce_sum(x, axis, keepdims=keep)
+                want = B234.sum(axis=want_axis, keepdims=keep)
+                assert t.shape.as_list() == list(want.shape)
+                np.testing.assert_allclose(s.run(t), want, rtol=1e-5)
+
+
+def test_unsupported_gradients_say_why():
+    x = tf.placeholder(tf.float32, [3, 3])
+    with pytest.raises(NotImplementedError, match="repeated label"):
+        tf.gradients(tf.einsum("ii->i", x), x)
+    u = tf.placeholder(tf.float32)
+    with pytest.raises(NotImplementedError, match="Prod"):
+        tf.gradients(tf.reduce_prod(u, 0), u)
