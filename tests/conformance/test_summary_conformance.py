@@ -84,22 +84,55 @@ def _parse(b):
     return s
 
 
+def _assert_same(a, b, where=""):
+    """Serialized summaries `a` (TF) and `b` (ours) hold the same values; images are
+    compared as decoded pixels."""
+    sa, sb = _parse(a), _parse(b)
+    assert [v.tag for v in sa.value] == [v.tag for v in sb.value], where
+    for va, vb in zip(sa.value, sb.value):
+        if va.WhichOneof("value") == "image":
+            pa, ca = decode_png(va.image.encoded_image_string)
+            pb, cb = decode_png(vb.image.encoded_image_string)
+            assert ca == cb and (va.image.height, va.image.width, va.image.colorspace) == \
+                (vb.image.height, vb.image.width, vb.image.colorspace)
+            np.testing.assert_array_equal(pb, pa, err_msg=va.tag)
+        else:
+            assert vb.SerializeToString() == va.SerializeToString(), va.tag
+
+
 def test_same_summary_bytes(both):
     (_, tf_out, _), (_, fg_out, _) = both
     assert len(tf_out) == len(fg_out)
     for i, (a, b) in enumerate(zip(tf_out, fg_out)):
-        sa, sb = _parse(a), _parse(b)
-        assert [v.tag for v in sa.value] == [v.tag for v in sb.value], i
-        for va, vb in zip(sa.value, sb.value):
-            if va.WhichOneof("value") == "image":
-                pa, ca = decode_png(va.image.encoded_image_string)
-                pb, cb = decode_png(vb.image.encoded_image_string)
-                assert ca == cb and (va.image.height, va.image.width,
-                                     va.image.colorspace) == \
-                    (vb.image.height, vb.image.width, vb.image.colorspace)
-                np.testing.assert_array_equal(pb, pa, err_msg=va.tag)
-            else:
-                assert vb.SerializeToString() == va.SerializeToString(), va.tag
+        _assert_same(a, b, i)
+
+
+def test_graph_defs_run_in_the_other_framework(both):
+    """TF runs our exported GraphDef, we run TF's: the summaries are the same."""
+    (_, tf_out, _), (_, fg_out, _) = both
+    feed = {f"{k}:0": v for k, v in FEEDS.items()}
+    g = fg.Graph()
+    with g.as_default():
+        _, outs = _program(fg)
+    names = [t.name for t in outs]
+    tg = tf1.Graph()
+    with tg.as_default():
+        tf1.import_graph_def(tf1.GraphDef.FromString(g.as_graph_def().SerializeToString()),
+                             name="")
+        with tf1.Session(graph=tg) as sess:
+            theirs = sess.run(names, feed)
+    for i, (a, b) in enumerate(zip(tf_out, theirs)):
+        _assert_same(a, b, f"TF running our graph, output {i}")
+    tg = tf1.Graph()
+    with tg.as_default():
+        _program(tf1)
+    g = fg.Graph()
+    with g.as_default():
+        fg.import_graph_def(tg.as_graph_def(), name="")
+        with fg.Session(graph=g) as sess:
+            ours = sess.run(names, feed)
+    for i, (a, b) in enumerate(zip(tf_out, ours)):
+        _assert_same(a, b, f"us running TF's graph, output {i}")
 
 
 def test_fetched_summaries_feed_tf_file_writer(tmp_path, both):
