@@ -150,9 +150,7 @@ def _prod_grad(op, grad):
     rank = x.shape.ndims
     axes = const_axes(op.inputs[1], rank)
     if axes is None:
-        raise NotImplementedError(
-            f"The gradient of Prod ('{op.name}') needs an input of known rank and constant "
-            "reduction axes")
+        return [_prod_grad_dynamic(op, grad), None]
     g = _broadcast_back(op, grad)
     other = [i for i in range(rank) if i not in axes]
     perm = list(axes) + other
@@ -175,6 +173,27 @@ def _prod_grad(op, grad):
     if perm != list(range(rank)):
         y = array_ops.transpose(y, inv)
     return [_m().multiply(g, y), None]  # both have the shape of x
+
+
+def _prod_grad_dynamic(op, grad):
+    """The Prod gradient when the rank or the axes are only known at run time."""
+    from flowgraph.ops import array_ops
+    x = op.inputs[0]
+    g = _broadcast_back(op, grad)
+    sx = array_ops.shape(x)
+    rank = array_ops.rank(x)
+    axes = _m().cast(array_ops.reshape(op.inputs[1], [-1]), dtypes.int32)
+    reduced = _m().floormod(_m().add(axes, rank), rank)
+    other, _ = array_ops.setdiff1d(array_ops.range(0, rank), reduced)
+    perm = array_ops.concat([reduced, other], 0)
+    reduced_num = reduce_prod(array_ops.gather(sx, reduced))
+    other_num = reduce_prod(array_ops.gather(sx, other))
+    permuted = array_ops.transpose(x, perm)
+    reshaped = array_ops.reshape(permuted, array_ops.stack([reduced_num, other_num]))
+    left = cumprod(reshaped, axis=0, exclusive=True)
+    right = cumprod(reshaped, axis=0, exclusive=True, reverse=True)
+    y = array_ops.reshape(_m().multiply(left, right), array_ops.shape(permuted))
+    return _m().multiply(g, array_ops.transpose(y, array_ops.invert_permutation(perm)))
 
 
 def _reduction_op(op_type, kernel, allowed, grad, doc, typed=True):

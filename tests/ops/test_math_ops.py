@@ -751,6 +751,23 @@ def test_unsupported_gradients_say_why():
     x = tf.placeholder(tf.float32, [3, 3])
     with pytest.raises(NotImplementedError, match="repeated label"):
         tf.gradients(tf.einsum("ii->i", x), x)
-    u = tf.placeholder(tf.float32)
-    with pytest.raises(NotImplementedError, match="Prod"):
-        tf.gradients(tf.reduce_prod(u, 0), u)
+
+
+def test_prod_gradient_with_unknown_rank_and_axes():
+    u = tf.placeholder(tf.float64)
+    ax = tf.placeholder(tf.int32, [None])
+    g1, = tf.gradients(tf.reduce_prod(u, 1), u)
+    g2, = tf.gradients(tf.reduce_prod(u, ax), u)
+    v = np.array([[[1.0, 2.0], [0.0, 3.0], [4.0, 5.0]], [[0.5, 0.0], [0.0, 2.0], [1.5, 2.5]]])
+    with tf.Session() as s:
+        for g, axes in [(g1, (1,)), (g2, (0, 2)), (g2, (-1,))]:
+            got = s.run(g, {u: v, ax: list(axes)})
+            want = np.zeros_like(v)
+            for i in np.ndindex(v.shape):  # product of the others in the same reduction
+                sel = tuple(slice(None) if k in [a % 3 for a in axes] else i[k]
+                            for k in range(3))
+                block = v[sel].copy()
+                pos = tuple(i[k] for k in range(3) if k in [a % 3 for a in axes])
+                block[pos] = 1.0
+                want[i] = block.prod()
+            np.testing.assert_allclose(got, want, err_msg=str(axes))
