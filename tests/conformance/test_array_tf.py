@@ -299,3 +299,28 @@ def test_run_errors_match_tensorflow(build, value):
     theirs = err(tf1)
     assert theirs == "InvalidArgumentError"
     assert err(fg) == theirs
+
+
+def _shape_programs(tf):
+    x = tf.placeholder(tf.float32, [None, 3, 4])
+    s = tf.shape(x)
+    return [tf.reshape(x, [-1, s[1] * s[2]]), tf.reshape(x, [s[0], -1]),
+            tf.reshape(x, tf.stack([-1, s[2]])), tf.zeros([s[0], s[1]]),
+            tf.reshape(x, tf.concat([s[:1], [12]], 0)), tf.fill(s[1:], 1.0), tf.range(s[1]),
+            tf.one_hot([1], s[2]), tf.tile(x, [1, s[0], 1]),
+            tf.broadcast_to(x, tf.concat([[2], s], 0)), tf.reshape(x, [s[-1], -1]),
+            tf.reshape(x, [-1, tf.reduce_prod(s[1:])]), tf.slice(x, [0, 1, 0], s - [0, 1, 2]),
+            tf.split(x, [s[1] - 1, 1], axis=1)[0], tf.pad(x, [[0, 0], [s[1], 0], [0, 1]])]
+
+
+def test_static_shapes_from_shape_arithmetic_match_tensorflow():
+    """Shape rules evaluate small shape subgraphs at build time, as TF's do: at least as
+    precise as TF, never contradicting it."""
+    with tf1.Graph().as_default():
+        theirs = [t.shape for t in _shape_programs(tf1)]
+    with fg.Graph().as_default():
+        ours = [t.shape for t in _shape_programs(fg)]
+    for i, (o, t) in enumerate(zip(ours, theirs)):
+        assert o.ndims == t.ndims, i
+        for a, b in zip(o.as_list(), t.as_list()):
+            assert b is None or a == b, (i, o, t)
