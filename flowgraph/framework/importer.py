@@ -173,6 +173,10 @@ def _import_node(g, n, created, input_map, used, scope):
             continue
         if not k.startswith("_") and k not in op_def.attrs:
             continue  # an attr newer than this op's definition: ignored, as TF 2.x does
+        if av.WhichOneof("value") == "func" or len(av.list.func):
+            raise errors.UnimplementedError(
+                None, None, f"Node '{n.name}' ({n.op}) calls a graph function through attr "
+                            f"'{k}'; importing GraphDef function libraries is not supported")
         try:
             v = attr_value_to_python(av)
         except (ValueError, TypeError) as e:

@@ -313,3 +313,16 @@ def test_graph_def_text_matches_tensorflow_parse():
     text = text_format.MessageToString(tf.get_default_graph().as_graph_def())
     theirs = text_format.Parse(text, tf_real.compat.v1.GraphDef())
     assert len(theirs.node) == len(tf.get_default_graph().get_operations())
+
+
+def test_graph_functions_are_refused_on_import():
+    gd = text_format.Parse('''
+      node { name: "c" op: "Const" attr { key: "dtype" value { type: DT_INT32 } }
+             attr { key: "value" value { tensor { dtype: DT_INT32 int_val: 0 } } } }
+      node { name: "w" op: "While" input: "c"
+             attr { key: "T" value { list { type: DT_INT32 } } }
+             attr { key: "cond" value { func { name: "cond_fn" } } }
+             attr { key: "body" value { func { name: "body_fn" } } } }
+    ''', graph_pb2.GraphDef())
+    with pytest.raises(tf.errors.UnimplementedError, match="'w'"):
+        tf.import_graph_def(gd)
