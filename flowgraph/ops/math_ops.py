@@ -195,6 +195,9 @@ _CMP_TABLE = [
 ]
 for _t, _k, _allowed, _g, _doc in _BINARY_TABLE:
     binary_op(_t, _k, _doc, _allowed, _g)
+binary_op("Add", lambda xp, x, y: xp.add(x, y), "Returns x + y elementwise; for strings, their "
+          "concatenation (TF's older Add op, still used for strings).",
+          NUMERIC | {dtypes.string}, _add_grad)
 for _t, _k, _doc in _CMP_TABLE:
     binary_op(_t, _k, _doc, _CMP, NOT_DIFFERENTIABLE, out="bool")
 
@@ -297,7 +300,9 @@ class AddN:
 def add(x, y, name=None):
     """Returns x + y elementwise (with broadcasting)."""
     with name_scope(name, "Add", [x, y]) as name:
-        return apply_op("AddV2", [x, y], name=name)
+        x = convert_to_tensor(x, name="x")
+        op_type = "Add" if x.dtype.base_dtype == dtypes.string else "AddV2"
+        return apply_op(op_type, [x, y], name=name)
 
 
 def subtract(x, y, name=None):
