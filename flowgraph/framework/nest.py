@@ -6,12 +6,20 @@ def _is_seq(x):
     return isinstance(x, (list, tuple, dict))
 
 
+def _is_composite(x):
+    """Objects standing in a structure for the tensors they hold (a TensorArray for its
+    flow): flattened to `x._nest_components()`, rebuilt by `x._nest_rebuild(tensors)`."""
+    return hasattr(type(x), "_nest_components")
+
+
 def flatten(structure):
     """The leaves of `structure`, depth first."""
     if isinstance(structure, dict):
         return [leaf for k in sorted(structure) for leaf in flatten(structure[k])]
     if isinstance(structure, (list, tuple)):
         return [leaf for x in structure for leaf in flatten(x)]
+    if _is_composite(structure):
+        return list(structure._nest_components())
     return [structure]
 
 
@@ -29,6 +37,10 @@ def pack_sequence_as(structure, flat):
             if isinstance(s, tuple) and hasattr(s, "_fields"):
                 return type(s)(*items)
             return type(s)(items)
+        if _is_composite(s):
+            n = len(s._nest_components())
+            pos[0] += n
+            return s._nest_rebuild(flat[pos[0] - n:pos[0]])
         v = flat[pos[0]]
         pos[0] += 1
         return v

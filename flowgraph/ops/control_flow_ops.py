@@ -92,7 +92,8 @@ class If:
 
 
 def _differentiable(t):
-    return t.dtype.base_dtype.is_floating or t.dtype.base_dtype.is_complex
+    d = t.dtype.base_dtype
+    return d.is_floating or d.is_complex or d == dtypes.variant  # variant: TensorArrays
 
 
 def _replay(fg, mapping):
@@ -286,7 +287,7 @@ def _while_grad(op, dys):
         gs = [array_ops.zeros_like(x) if gr is None else convert_to_tensor(gr)
               for x, gr in zip(xs, gs)]
         new_dv = gs[:len(diff_v)]
-        new_de = [a + b for a, b in zip(de, gs[len(diff_v):])]
+        new_de = [math_ops.add_n([a, b]) for a, b in zip(de, gs[len(diff_v):])]
         return [i - 1] + new_dv + new_de
 
     res = while_loop(lambda i, *acc: math_ops.greater_equal(i, 0), body, init,

@@ -351,6 +351,8 @@ class _GraphStore:
 
 def _graph_store(graph=None):
     g = graph if graph is not None else get_default_graph()
+    while getattr(g, "outer_graph", None) is not None:  # function bodies share it (as TF)
+        g = g.outer_graph
     store = g._variable_scope_store
     if store is None:
         with g._lock:

@@ -1,4 +1,6 @@
 """`tf.Variable` (TF1 ref variables) and the initializer helpers."""
+import contextlib
+
 from flowgraph.framework import dtypes, tensor_shape
 from flowgraph.framework.graph import (GraphKeys, Tensor, get_default_graph, name_scope,
                                        colocate_with, control_dependencies, device)
@@ -12,6 +14,21 @@ __all__ = ["Variable", "VariableV1", "global_variables_initializer",
            "all_variables", "local_variables", "trainable_variables", "model_variables",
            "moving_average_variables", "report_uninitialized_variables",
            "assert_variables_initialized", "is_variable_initialized"]
+
+
+@contextlib.contextmanager
+def _init_scope():
+    """As TF's init_scope: a variable made while a cond branch or loop body is being built
+    lives in the outermost graph, under the current name scope."""
+    g = get_default_graph()
+    if not g.building_function:
+        yield
+        return
+    inner = g.get_name_scope()
+    while getattr(g, "outer_graph", None) is not None:
+        g = g.outer_graph
+    with g.as_default(), g.name_scope(inner + "/" if inner else None):
+        yield
 
 
 class Variable:
@@ -33,7 +50,7 @@ class Variable:
             collections.append(GraphKeys.TRAINABLE_VARIABLES)
         from_fn = callable(initial_value)
         # As TF's init_scope: a variable never inherits the enclosing control dependencies.
-        with control_dependencies(None), \
+        with _init_scope(), control_dependencies(None), \
                 name_scope(name, "Variable", [] if from_fn else [initial_value]) as scope:
             if from_fn:  # initializer ops made by the callable are colocated with the var
                 g = get_default_graph()
