@@ -54,6 +54,10 @@ from flowgraph.ops import training_ops as _training_ops  # noqa: E402
 from flowgraph.ops import sparse_training_ops as _sparse_training_ops  # noqa: E402
 from flowgraph.ops.sparse_training_ops import *  # noqa: F401,F403
 from flowgraph.ops.control_flow_ops import *  # noqa: F401,F403
+from flowgraph.ops import list_ops as _list_ops, tensor_array_ops as _tensor_array_ops
+from flowgraph.ops.tensor_array_ops import *  # noqa: F401,F403
+from flowgraph.ops import functional_ops as _functional_ops
+from flowgraph.ops.functional_ops import *  # noqa: F401,F403
 from flowgraph.ops.linalg_ops import *  # noqa: F401,F403
 from flowgraph.initializers import *  # noqa: F401,F403
 from flowgraph import initializers, train, nn, layers, losses, metrics  # noqa: E402
@@ -84,6 +88,7 @@ _OP_MODULES = [_core, _state_ops, _variables, _math_ops, _array_ops, _random_ops
                _variable_scope, _clip_ops, _control_flow_ops, _linalg_ops]
 _OP_MODULES += [_nn_ops, _conv_ops, _pool_ops, _norm_ops, _xent_ops, _nn_impl]
 _OP_MODULES += [_training_ops, _sparse_training_ops]
+_OP_MODULES += [_list_ops, _tensor_array_ops, _functional_ops]
 math = _namespace("math", _OP_MODULES)
 linalg = _namespace("linalg", _OP_MODULES)
 random = _namespace("random", _OP_MODULES)
