@@ -19,4 +19,4 @@ from flowgraph.summary.event_reader import summary_iterator
 __all__ = ["scalar", "histogram", "image", "audio", "text", "tensor_summary", "merge",
            "merge_all", "FileWriter", "FileWriterCache", "Event", "SessionLog",
            "TaggedRunMetadata", "Summary", "SummaryDescription", "SummaryMetadata",
-           "summary_iterator"]
+           "LogMessage", "HistogramProto", "summary_iterator"]

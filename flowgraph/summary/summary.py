@@ -137,7 +137,7 @@ def merge(inputs, collections=None, name=None):
 
 def merge_all(key=GraphKeys.SUMMARIES, scope=None, name=None):
     """Merges every summary in collection `key` (filtered by `scope`); None if empty."""
-    summary_ops = get_default_graph().get_collection(key, scope=scope)
-    if not summary_ops:
+    found = get_default_graph().get_collection(key, scope=scope)
+    if not found:
         return None
-    return merge(summary_ops, name=name)
+    return merge(found, name=name)

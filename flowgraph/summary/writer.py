@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 import warnings
+import weakref
 
 from tensorboardX.proto import event_pb2, summary_pb2
 from tensorboardX.record_writer import RecordWriter
@@ -90,9 +91,12 @@ class _EventFile:
         self._check()
 
     def close(self):
+        if self._thread is None:
+            return
         self._queue.put(_STOP)
         self._queue.join()
         self._thread.join()
+        self._thread = None
         self._check()
 
 
@@ -130,7 +134,9 @@ class FileWriter:
 
     `FileWriter(logdir, graph=sess.graph)` also writes the graph (with `_output_shapes`
     attrs) and its MetaGraphDef, so TensorBoard's Graphs tab shows it. Writes are queued
-    (at most `max_queue` pending) and flushed at least every `flush_secs` seconds."""
+    (at most `max_queue` pending) and flushed at least every `flush_secs` seconds; a writer
+    that is garbage-collected or still open at exit is flushed and closed. `session` is
+    accepted for compatibility: the events are always written by this process."""
 
     def __init__(self, logdir, graph=None, max_queue=10, flush_secs=120, graph_def=None,
                  filename_suffix=None, session=None):
@@ -141,7 +147,7 @@ class FileWriter:
         self._seen_run_metadata_tags = set()
         self._lock = threading.Lock()
         self._closed = False
-        self._file = _EventFile(self._logdir, max_queue, flush_secs, self._suffix)
+        self._open()
         if graph is not None or graph_def is not None:
             gd = self._add_graph(graph, None, graph_def)
             g = next((x for x in (graph, graph_def) if isinstance(x, Graph)), None)
@@ -150,6 +156,12 @@ class FileWriter:
                 self.add_meta_graph(meta)
 
     # -- files ---------------------------------------------------------------------------
+    def _open(self):
+        self._file = _EventFile(self._logdir, self._max_queue, self._flush_secs,
+                                self._suffix)
+        # Close the file (writing what is queued) when the writer is collected or at exit.
+        self._finalizer = weakref.finalize(self, self._file.close)
+
     def get_logdir(self):
         """The directory the event file is written in."""
         return self._logdir
@@ -183,14 +195,14 @@ class FileWriter:
         with self._lock:
             if not self._closed:
                 self._closed = True
+                self._finalizer.detach()
                 self._file.close()
 
     def reopen(self):
         """After `close()`, continues in a new event file in the same logdir."""
         with self._lock:
             if self._closed:
-                self._file = _EventFile(self._logdir, self._max_queue, self._flush_secs,
-                                        self._suffix)
+                self._open()
                 self._closed = False
 
     def __enter__(self):

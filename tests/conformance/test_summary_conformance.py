@@ -8,7 +8,6 @@ tf_real = pytest.importorskip("tensorflow")
 tf1 = tf_real.compat.v1
 
 import flowgraph as fg  # noqa: E402
-from flowgraph import summary as _fg_summary  # noqa: E402,F401
 from tests.summary.test_summary_ops import decode_png  # noqa: E402
 
 R = np.random.RandomState(7)

@@ -223,3 +223,24 @@ def test_tf_reads_our_event_file(tmp_path):
     gd = tf_real.compat.v1.GraphDef.FromString(evs[1].graph_def)
     assert [n.op for n in gd.node][:1] == ["Const"]
     assert evs[-1].step == 5 and evs[-1].summary.value[0].histo.num == 4
+
+
+def test_unclosed_writer_is_flushed_at_exit(tmp_path):
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = ("import flowgraph as tf\n"
+            f"w = tf.summary.FileWriter({str(tmp_path)!r}, flush_secs=1000)\n"
+            "w.add_event(tf.summary.Event(step=7))\n")
+    env = dict(os.environ, PYTHONPATH=root)
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
+    assert [e.step for e in events_of(tmp_path)] == [0, 7]
+
+
+def test_collected_writer_is_closed(tmp_path):
+    import gc
+    w = summary.FileWriter(str(tmp_path), flush_secs=1000)
+    w.add_event(tf.summary.Event(step=8))
+    del w
+    gc.collect()
+    assert [e.step for e in events_of(tmp_path)] == [0, 8]
