@@ -3,8 +3,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 import flowgraph as tf
 
 
@@ -70,20 +68,3 @@ def test_bad_flag_value_fails():
         """, "--n=notanumber")
     assert out.returncode != 0
     assert "n" in out.stderr
-
-
-def test_same_behavior_as_tensorflow():
-    pytest.importorskip("tensorflow")
-    code = """
-        import sys
-        {imp}
-        f = tf.compat.v1.flags if hasattr(tf, "compat") and not hasattr(tf, "app") else tf.app.flags
-        f.DEFINE_integer("k", 2, "k")
-        def main(argv):
-            print(f.FLAGS.k, argv[1:])
-        tf.app.run(main) if hasattr(tf, "app") else tf.compat.v1.app.run(main)
-        """
-    ours = _run(code.format(imp="import flowgraph as tf"), "--k=4", "rest")
-    theirs = _run(code.format(imp="import tensorflow.compat.v1 as tf"), "--k=4", "rest")
-    assert ours.returncode == theirs.returncode == 0, (ours.stderr, theirs.stderr[-500:])
-    assert ours.stdout == theirs.stdout
