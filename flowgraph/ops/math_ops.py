@@ -6,7 +6,7 @@ This module is also the facade of the math library: it re-exports the builders o
 import numpy as np
 
 from flowgraph.framework import dtypes, errors, shape_fns
-from flowgraph.framework.graph import Tensor, name_scope
+from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.ops.grad_util import reduce_gradient_args
@@ -197,7 +197,8 @@ for _t, _k, _allowed, _g, _doc in _BINARY_TABLE:
     binary_op(_t, _k, _doc, _allowed, _g)
 binary_op("Add", lambda xp, x, y: xp.add(x, y), "Returns x + y elementwise; for strings, their "
           "concatenation (TF's older Add op, still used for strings).",
-          NUMERIC | {dtypes.string}, _add_grad)
+          (NUMERIC - {dtypes.uint16, dtypes.uint32, dtypes.uint64}) | {dtypes.string},
+          _add_grad)
 for _t, _k, _doc in _CMP_TABLE:
     binary_op(_t, _k, _doc, _CMP, NOT_DIFFERENTIABLE, out="bool")
 
@@ -507,92 +508,10 @@ def invert(x, name=None):
     return apply_op("Invert", [x], name=name)
 
 
-# -- operator overloading ------------------------------------------------------------------
-def _is_bool(t):
-    return t.dtype.base_dtype == dtypes.bool
+# TF's operators on Tensor (`a + b` is `add` named "add", ...): see math_operators.
+from flowgraph.ops import math_operators  # noqa: E402
 
-
-def _and(x, y, name=None):
-    if _is_bool(x):
-        return logical_and(x, y, name=name)
-    return bitwise_and(x, y)
-
-
-def _or(x, y, name=None):
-    if _is_bool(x):
-        return logical_or(x, y, name=name)
-    return bitwise_or(x, y)
-
-
-def _xor(x, y, name=None):
-    if _is_bool(x):
-        return logical_xor(x, y, name=name)
-    return bitwise_xor(x, y)
-
-
-def _invert(x):
-    return logical_not(x) if _is_bool(x) else invert(x)
-
-
-def _matmul(a, b, name=None):
-    from flowgraph.ops.matmul_ops import matmul
-    return matmul(a, b, name=name)
-
-
-def _abs(x):
-    from flowgraph.ops.unary_ops import abs as abs_
-    return abs_(x)
-
-
-_PLAIN = (int, float, complex, bool, str, bytes, list, tuple, np.ndarray, np.generic, Tensor)
-
-
-def _defer(other, rname):
-    """Whether a failed `x <op> other` should let Python try `other.__r<op>__` (TF does this
-    for foreign types that implement the reflected operator)."""
-    return not isinstance(other, _PLAIN) and hasattr(type(other), rname)
-
-
-def _binary_operator(fn, op_name, dunder):
-    rname = f"__r{dunder}__"
-
-    def forward(self, other):
-        try:
-            with name_scope(None, op_name, [self, other]) as scope:
-                return fn(self, other, name=scope)
-        except (TypeError, ValueError):
-            if _defer(other, rname):
-                return NotImplemented
-            raise
-
-    def reflected(self, other):
-        with name_scope(None, op_name, [self, other]) as scope:
-            x = convert_to_tensor(other, dtype=self.dtype.base_dtype, name="x")
-            return fn(x, self, name=scope)
-    forward.__name__, reflected.__name__ = f"__{dunder}__", rname
-    return forward, reflected
-
-
-def _install_operators():
-    """Gives Tensor TF's arithmetic, comparison and bitwise operators (not == / !=)."""
-    table = [(add, "add", "add"), (subtract, "sub", "sub"), (multiply, "mul", "mul"),
-             (truediv, "truediv", "truediv"), (floordiv, "floordiv", "floordiv"),
-             (floormod, "mod", "mod"), (pow, "pow", "pow"), (_matmul, "matmul", "matmul"),
-             (_and, "and", "and"), (_or, "or", "or"), (_xor, "xor", "xor")]
-    for fn, op_name, dunder in table:
-        fwd, rev = _binary_operator(fn, op_name, dunder)
-        setattr(Tensor, f"__{dunder}__", fwd)
-        setattr(Tensor, f"__r{dunder}__", rev)
-    Tensor.__neg__ = _negative
-    Tensor.__abs__ = lambda self: _abs(self)
-    Tensor.__invert__ = lambda self: _invert(self)
-    Tensor.__lt__ = lambda self, other: less(self, other)
-    Tensor.__le__ = lambda self, other: less_equal(self, other)
-    Tensor.__gt__ = lambda self, other: greater(self, other)
-    Tensor.__ge__ = lambda self, other: greater_equal(self, other)
-
-
-_install_operators()
+math_operators.install()
 
 # -- the rest of the math library (facade, as TF's math_ops module) ------------------------
 from flowgraph.ops import unary_ops, reduction_ops, matmul_ops  # noqa: E402
