@@ -2,9 +2,10 @@
 builders `tf.nn.conv2d`, `conv1d`, `conv2d_transpose`, `depthwise_conv2d`,
 `separable_conv2d`, `atrous_conv2d`.
 
-Kernels work in NHWC (NCHW is transposed in and out) on im2col window views: the forward
-pass and the filter gradient are one tensordot each; the input gradient is a tensordot
-followed by col2im (one strided add per kernel tap)."""
+Kernels are im2col + one matrix product each (batched per channel for depthwise): the
+forward pass multiplies the column matrix by the filter, the filter gradient multiplies it
+by out_backprop, and the input gradient multiplies the filter by out_backprop and folds
+the columns back with col2im (one strided add per kernel tap). See `nn_util`."""
 import numpy as np
 
 from flowgraph.framework import dtypes, tensor_shape
@@ -116,13 +117,10 @@ class _Geom:
                  df, depthwise=False):
         n, h, w, c = in_nhwc
         kh, kw, ci, co = k_shape
-        if depthwise:
-            if c != ci:
-                raise U.invalid(f"{op_type}: input depth ({c}) must equal filter in_depth "
-                                f"({ci})")
-        elif c != ci:
-            raise U.invalid(f"{op_type}: input depth ({c}) must equal filter depth ({ci}); "
-                            "grouped convolutions are not supported")
+        if c != ci:
+            what = "filter in_depth" if depthwise else \
+                "filter depth; grouped convolutions are not supported"
+            raise U.invalid(f"{op_type}: input depth ({c}) must equal {what} ({ci})")
         self.sh, self.sw = U.spatial(strides, df)
         self.dh, self.dw = U.spatial(dilations, df)
         try:
@@ -133,35 +131,47 @@ class _Geom:
         self.pads = (pt, pb, pl, pr)
         self.n, self.h, self.w, self.c, self.kh, self.kw = n, h, w, c, kh, kw
         self.hp, self.wp = h + pt + pb, w + pl + pr
+        self.p = n * self.oh * self.ow
+        self.df = df
 
-    def windows(self, xp, x_nhwc):
-        xpad = U.pad_nhwc(xp, x_nhwc, self.pads)
-        return U.windows(xp, xpad, self.kh, self.kw, self.oh, self.ow, self.sh, self.sw,
-                         self.dh, self.dw)
+    def cols(self, xp, x):
+        """The [KH*KW*C, N*OH*OW] im2col matrix of input `x` (in data format df)."""
+        xc = U.to_cnhw(xp, x, self.df, self.pads)
+        return U.im2col(xp, xc, self.kh, self.kw, self.oh, self.ow, self.sh, self.sw,
+                        self.dh, self.dw)
 
-    def col2im(self, xp, cols, dtype):
-        out = U.col2im(xp, cols, self.hp, self.wp, self.sh, self.sw, self.dh, self.dw, dtype)
-        pt, _, pl, _ = self.pads
-        return out[:, pt:pt + self.h, pl:pl + self.w, :]
+    def image(self, xp, dcols):
+        """col2im of [KH*KW*C, N*OH*OW] columns, cropped, in data format df."""
+        cols = dcols.reshape(self.kh, self.kw, self.c, self.n, self.oh, self.ow)
+        out = U.col2im(xp, cols, self.hp, self.wp, self.sh, self.sw, self.dh, self.dw)
+        return U.from_cnhw(xp, out, self.df, self.pads, (self.h, self.w))
 
-    def check_dy(self, op_type, dy_nhwc, co):
+    def rows(self, xp, dy, co, op_type):
+        """out_backprop as an [N*OH*OW, C_out] matrix, after checking its shape."""
+        d = U.to_nhwc(xp, dy, self.df)
         want = (self.n, self.oh, self.ow, co)
-        if tuple(dy_nhwc.shape) != want:
+        if tuple(d.shape) != want:
             raise U.invalid(f"{op_type}: Size of out_backprop doesn't match computed: actual "
-                            f"= {list(dy_nhwc.shape)}, computed = {list(want)}")
+                            f"= {list(d.shape)}, computed = {list(want)}")
+        return d.reshape(self.p, co)
+
+    def output(self, xp, rows):
+        """An [N*OH*OW, C_out] result as an image in data format df."""
+        out = rows.reshape(self.n, self.oh, self.ow, rows.shape[-1])
+        return out if self.df != "NCHW" else xp.ascontiguousarray(
+            xp.transpose(out, (0, 3, 1, 2)))
 
 
 def _nhwc_sizes(sizes, df):
-    return (sizes[0], sizes[2], sizes[3], sizes[1]) if df == "NCHW" else sizes
+    return (sizes[0], sizes[2], sizes[3], sizes[1]) if df == "NCHW" else tuple(sizes)
 
 
 def _conv2d_kernel(xp, input, filter, strides, padding, explicit_paddings, data_format,
                    dilations):
-    x = U.to_nhwc(xp, input, data_format)
-    g = _Geom("Conv2D", x.shape, filter.shape, strides, dilations, padding,
-              explicit_paddings, data_format)
-    out = xp.tensordot(g.windows(xp, x), filter, axes=([3, 4, 5], [0, 1, 2]))
-    return U.from_nhwc(xp, out.astype(input.dtype, copy=False), data_format)
+    g = _Geom("Conv2D", _nhwc_sizes(input.shape, data_format), filter.shape, strides,
+              dilations, padding, explicit_paddings, data_format)
+    out = xp.matmul(g.cols(xp, input).T, filter.reshape(-1, filter.shape[3]))
+    return g.output(xp, out.astype(input.dtype, copy=False))
 
 
 def _conv2d_backprop_input_kernel(xp, input_sizes, filter, out_backprop, strides, padding,
@@ -169,37 +179,31 @@ def _conv2d_backprop_input_kernel(xp, input_sizes, filter, out_backprop, strides
     sizes = _nhwc_sizes(U.sizes_arg(input_sizes, "input_sizes"), data_format)
     g = _Geom("Conv2DBackpropInput", sizes, filter.shape, strides, dilations, padding,
               explicit_paddings, data_format)
-    dy = U.to_nhwc(xp, out_backprop, data_format)
-    g.check_dy("Conv2DBackpropInput", dy, filter.shape[3])
-    cols = xp.tensordot(dy, filter, axes=([3], [3]))  # [n, oh, ow, kh, kw, c]
-    dx = g.col2im(xp, cols, filter.dtype)
-    return U.from_nhwc(xp, dx, data_format)
+    co = filter.shape[3]
+    dy = g.rows(xp, out_backprop, co, "Conv2DBackpropInput")
+    dcols = xp.matmul(filter.reshape(-1, co), dy.T)  # [kh*kw*c, n*oh*ow]
+    return g.image(xp, dcols.astype(filter.dtype, copy=False))
 
 
 def _conv2d_backprop_filter_kernel(xp, input, filter_sizes, out_backprop, strides, padding,
                                    explicit_paddings, data_format, dilations):
     sizes = U.sizes_arg(filter_sizes, "filter_sizes")
-    x = U.to_nhwc(xp, input, data_format)
-    g = _Geom("Conv2DBackpropFilter", x.shape, sizes, strides, dilations, padding,
-              explicit_paddings, data_format)
-    dy = U.to_nhwc(xp, out_backprop, data_format)
-    g.check_dy("Conv2DBackpropFilter", dy, sizes[3])
-    dw = xp.tensordot(g.windows(xp, x), dy, axes=([0, 1, 2], [0, 1, 2]))
-    return dw.astype(input.dtype, copy=False)
+    g = _Geom("Conv2DBackpropFilter", _nhwc_sizes(input.shape, data_format), sizes, strides,
+              dilations, padding, explicit_paddings, data_format)
+    dy = g.rows(xp, out_backprop, sizes[3], "Conv2DBackpropFilter")
+    dw = xp.matmul(g.cols(xp, input), dy)
+    return dw.reshape(sizes).astype(input.dtype, copy=False)
 
 
 def _dw_forward_kernel(xp, input, filter, strides, padding, explicit_paddings, data_format,
                        dilations):
-    x = U.to_nhwc(xp, input, data_format)
     kh, kw, c, m = filter.shape
-    g = _Geom("DepthwiseConv2dNative", x.shape, filter.shape, strides, dilations, padding,
-              explicit_paddings, data_format, depthwise=True)
-    p = g.n * g.oh * g.ow
-    win = xp.transpose(g.windows(xp, x), (5, 0, 1, 2, 3, 4)).reshape(c, p, kh * kw)
-    wk = xp.transpose(filter, (2, 0, 1, 3)).reshape(c, kh * kw, m)
-    out = xp.matmul(win, wk)  # [c, p, m]
-    out = xp.transpose(out, (1, 0, 2)).reshape(g.n, g.oh, g.ow, c * m)
-    return U.from_nhwc(xp, out.astype(input.dtype, copy=False), data_format)
+    g = _Geom("DepthwiseConv2dNative", _nhwc_sizes(input.shape, data_format), filter.shape,
+              strides, dilations, padding, explicit_paddings, data_format, depthwise=True)
+    cols = xp.transpose(g.cols(xp, input).reshape(kh * kw, c, g.p), (1, 2, 0))  # [c, p, kk]
+    wk = xp.transpose(filter.reshape(kh * kw, c, m), (1, 0, 2))                 # [c, kk, m]
+    out = xp.transpose(xp.matmul(cols, wk), (1, 0, 2)).reshape(g.p, c * m)
+    return g.output(xp, out.astype(input.dtype, copy=False))
 
 
 def _dw_backprop_input_kernel(xp, input_sizes, filter, out_backprop, strides, padding,
@@ -208,31 +212,25 @@ def _dw_backprop_input_kernel(xp, input_sizes, filter, out_backprop, strides, pa
     kh, kw, c, m = filter.shape
     g = _Geom("DepthwiseConv2dNativeBackpropInput", sizes, filter.shape, strides, dilations,
               padding, explicit_paddings, data_format, depthwise=True)
-    dy = U.to_nhwc(xp, out_backprop, data_format)
-    g.check_dy("DepthwiseConv2dNativeBackpropInput", dy, c * m)
-    p = g.n * g.oh * g.ow
-    dyc = xp.transpose(dy.reshape(p, c, m), (1, 0, 2))  # [c, p, m]
-    wk = xp.transpose(filter, (2, 3, 0, 1)).reshape(c, m, kh * kw)
-    cols = xp.matmul(dyc, wk)  # [c, p, kh*kw]
-    cols = xp.transpose(cols, (1, 2, 0)).reshape(g.n, g.oh, g.ow, kh, kw, c)
-    return U.from_nhwc(xp, g.col2im(xp, cols, filter.dtype), data_format)
+    dy = g.rows(xp, out_backprop, c * m, "DepthwiseConv2dNativeBackpropInput")
+    dy = xp.transpose(dy.reshape(g.p, c, m), (1, 2, 0))                        # [c, m, p]
+    wk = xp.transpose(filter.reshape(kh * kw, c, m), (1, 0, 2))                 # [c, kk, m]
+    dcols = xp.transpose(xp.matmul(wk, dy), (1, 0, 2))                          # [kk, c, p]
+    return g.image(xp, dcols.astype(filter.dtype, copy=False))
 
 
 def _dw_backprop_filter_kernel(xp, input, filter_sizes, out_backprop, strides, padding,
                                explicit_paddings, data_format, dilations):
     sizes = U.sizes_arg(filter_sizes, "filter_sizes")
     kh, kw, c, m = sizes
-    x = U.to_nhwc(xp, input, data_format)
-    g = _Geom("DepthwiseConv2dNativeBackpropFilter", x.shape, sizes, strides, dilations,
-              padding, explicit_paddings, data_format, depthwise=True)
-    dy = U.to_nhwc(xp, out_backprop, data_format)
-    g.check_dy("DepthwiseConv2dNativeBackpropFilter", dy, c * m)
-    p = g.n * g.oh * g.ow
-    win = xp.transpose(g.windows(xp, x), (5, 3, 4, 0, 1, 2)).reshape(c, kh * kw, p)
-    dyc = xp.transpose(dy.reshape(p, c, m), (1, 0, 2))  # [c, p, m]
-    dw = xp.matmul(win, dyc)  # [c, kh*kw, m]
-    dw = xp.transpose(dw.reshape(c, kh, kw, m), (1, 2, 0, 3))
-    return dw.astype(input.dtype, copy=False)
+    g = _Geom("DepthwiseConv2dNativeBackpropFilter", _nhwc_sizes(input.shape, data_format),
+              sizes, strides, dilations, padding, explicit_paddings, data_format,
+              depthwise=True)
+    dy = g.rows(xp, out_backprop, c * m, "DepthwiseConv2dNativeBackpropFilter")
+    dy = xp.transpose(dy.reshape(g.p, c, m), (1, 0, 2))                        # [c, p, m]
+    cols = xp.transpose(g.cols(xp, input).reshape(kh * kw, c, g.p), (1, 0, 2))  # [c, kk, p]
+    dw = xp.transpose(xp.matmul(cols, dy), (1, 0, 2))                           # [kk, c, m]
+    return dw.reshape(sizes).astype(input.dtype, copy=False)
 
 
 # -- gradients -----------------------------------------------------------------------------------

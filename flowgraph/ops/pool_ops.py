@@ -1,9 +1,10 @@
 """2-D pooling: `MaxPool` / `AvgPool`, their gradients (`MaxPoolGrad`, `MaxPoolGradGrad`,
 `AvgPoolGrad`), `MaxPoolWithArgmax`, and the `tf.nn` pooling builders.
 
-Kernels work in NHWC on window views (see `nn_util`). Max pooling's gradient goes to the
-first maximum of each window in row-major order, as TF's CPU kernels do; average pooling
-with SAME padding divides by the number of valid (unpadded) elements."""
+Kernels work in NHWC and loop over the KH*KW window taps, each one vectorized slice
+operation over the whole batch. Max pooling's gradient goes to the first maximum of each
+window in row-major order, as TF's CPU kernels do; average pooling with SAME padding
+divides by the number of valid (unpadded) elements."""
 import numpy as np
 
 from flowgraph.framework import dtypes
@@ -70,7 +71,8 @@ def _avg_grad_shape(op):
 
 # -- kernels -------------------------------------------------------------------------------------
 class _Pool:
-    """The geometry of one pooling op on an NHWC array of `shape`, with TF's checks."""
+    """The geometry of one pooling op on an NHWC array of `shape`, with TF's checks.
+    Kernels loop over the KH*KW window taps; each step is one vectorized slice op."""
 
     def __init__(self, op_type, shape, ksize, strides, padding, explicit, df):
         self.n, self.h, self.w, self.c = shape
@@ -85,25 +87,36 @@ class _Pool:
         self.pads = (pt, pb, pl, pr)
         self.hp, self.wp = self.h + pt + pb, self.w + pl + pr
 
-    def windows(self, xp, x, fill=0):
-        xpad = U.pad_nhwc(xp, x, self.pads, fill)
-        return U.windows(xp, xpad, self.kh, self.kw, self.oh, self.ow, self.sh, self.sw, 1, 1)
-
-    def argmax(self, xp, x):
-        """Index (0..kh*kw-1) of the first maximum of each window: [n, oh, ow, c]."""
-        win = self.windows(xp, x, _lowest(x.dtype))
-        flat = win.reshape(self.n, self.oh, self.ow, self.kh * self.kw, self.c)
-        return xp.argmax(flat, axis=3)
-
-    def scatter(self, xp, arg, dy, dtype):
-        """Adds dy[n, oh, ow, c] to the input position selected by `arg` in each window."""
-        out = xp.zeros((self.n, self.hp, self.wp, self.c), dtype=dtype)
-        zero = xp.zeros((), dtype=dtype)
+    def taps(self, x):
+        """(k, slice of padded NHWC `x` read by window tap k) for k in row-major order."""
         for k in range(self.kh * self.kw):
             i, j = divmod(k, self.kw)
-            out[:, i:i + self.sh * (self.oh - 1) + 1:self.sh,
-                j:j + self.sw * (self.ow - 1) + 1:self.sw, :] += xp.where(arg == k, dy, zero)
-        return self.crop(out)
+            yield k, U.tap(x, i, j, self.oh, self.ow, self.sh, self.sw)
+
+    def max(self, xp, xpad):
+        out = None
+        for _, v in self.taps(xpad):
+            out = v.copy() if out is None else xp.maximum(out, v, out=out)
+        return out
+
+    def first_max(self, xp, x):
+        """(padded x, pooled max, [(k, mask)]): each mask marks the outputs whose first
+        maximum (row-major within the window) is at tap k, as TF's CPU kernels choose."""
+        xpad = U.pad_nhwc(xp, x, self.pads, _lowest(x.dtype))
+        out = self.max(xp, xpad)
+        free, hits = None, []
+        for k, v in self.taps(xpad):
+            hit = v == out
+            if free is not None:
+                hit &= free
+                free &= ~hit
+            else:
+                free = ~hit
+            hits.append((k, hit))
+        return xpad, out, hits
+
+    def zeros(self, xp, dtype):
+        return xp.zeros((self.n, self.hp, self.wp, self.c), dtype=dtype)
 
     def crop(self, x):
         pt, _, pl, _ = self.pads
@@ -133,11 +146,21 @@ def _geom(op_type, xp, x, ksize, strides, padding, explicit, df):
     return x, _Pool(op_type, x.shape, ksize, strides, padding, explicit, df)
 
 
+def _out(xp, x, df):
+    """An NHWC result in data format `df` (contiguous)."""
+    return x if df != "NCHW" else xp.ascontiguousarray(U.from_nhwc(xp, x, df))
+
+
+def _check_grad(op_type, p, dy):
+    if dy.shape != (p.n, p.oh, p.ow, p.c):
+        raise U.invalid(f"{op_type}: expected grad of shape {[p.n, p.oh, p.ow, p.c]} "
+                        f"(NHWC), got {list(dy.shape)}")
+
+
 def _max_pool_kernel(xp, input, ksize, strides, padding, explicit_paddings, data_format):
     x, p = _geom("MaxPool", xp, input, ksize, strides, padding, explicit_paddings,
                  data_format)
-    out = p.windows(xp, x, _lowest(x.dtype)).max(axis=(3, 4))
-    return U.from_nhwc(xp, out, data_format)
+    return _out(xp, p.max(xp, U.pad_nhwc(xp, x, p.pads, _lowest(x.dtype))), data_format)
 
 
 def _max_pool_grad_kernel(xp, orig_input, orig_output, grad, ksize, strides, padding,
@@ -145,11 +168,13 @@ def _max_pool_grad_kernel(xp, orig_input, orig_output, grad, ksize, strides, pad
     x, p = _geom("MaxPoolGrad", xp, orig_input, ksize, strides, padding, explicit_paddings,
                  data_format)
     dy = U.to_nhwc(xp, grad, data_format)
-    if dy.shape != (p.n, p.oh, p.ow, p.c):
-        raise U.invalid(f"MaxPoolGrad: expected grad of shape {[p.n, p.oh, p.ow, p.c]} "
-                        f"(NHWC), got {list(dy.shape)}")
-    dx = p.scatter(xp, p.argmax(xp, x), dy, grad.dtype)
-    return U.from_nhwc(xp, dx, data_format)
+    _check_grad("MaxPoolGrad", p, dy)
+    _, _, hits = p.first_max(xp, x)
+    dx = p.zeros(xp, grad.dtype)
+    zero = xp.zeros((), dtype=grad.dtype)
+    for (_, hit), (_, dst) in zip(hits, p.taps(dx)):
+        dst += xp.where(hit, dy, zero)
+    return _out(xp, p.crop(dx), data_format)
 
 
 def _max_pool_grad_grad_kernel(xp, orig_input, orig_output, grad, ksize, strides, padding,
@@ -160,17 +185,20 @@ def _max_pool_grad_grad_kernel(xp, orig_input, orig_output, grad, ksize, strides
     if g.shape != x.shape:
         raise U.invalid(f"MaxPoolGradGrad: grad shape {list(grad.shape)} must equal "
                         f"orig_input shape {list(orig_input.shape)}")
-    arg = p.argmax(xp, x)
-    gw = p.windows(xp, g, 0).reshape(p.n, p.oh, p.ow, p.kh * p.kw, p.c)
-    out = xp.take_along_axis(gw, arg[:, :, :, None, :], axis=3)[:, :, :, 0, :]
-    return U.from_nhwc(xp, out, data_format)
+    _, _, hits = p.first_max(xp, x)
+    out = xp.zeros((p.n, p.oh, p.ow, p.c), dtype=grad.dtype)
+    for (_, hit), (_, src) in zip(hits, p.taps(U.pad_nhwc(xp, g, p.pads))):
+        out = xp.where(hit, src, out)
+    return _out(xp, out, data_format)
 
 
 def _avg_pool_kernel(xp, value, ksize, strides, padding, data_format):
     x, p = _geom("AvgPool", xp, value, ksize, strides, padding, (), data_format)
-    s = p.windows(xp, x, 0).sum(axis=(3, 4), dtype=x.dtype)
-    out = (s / p.counts(xp, x.dtype)).astype(x.dtype, copy=False)
-    return U.from_nhwc(xp, out, data_format)
+    total = None
+    for _, v in p.taps(U.pad_nhwc(xp, x, p.pads)):
+        total = v.copy() if total is None else xp.add(total, v, out=total)
+    out = (total / p.counts(xp, x.dtype)).astype(x.dtype, copy=False)
+    return _out(xp, out, data_format)
 
 
 def _avg_pool_grad_kernel(xp, orig_input_shape, grad, ksize, strides, padding, data_format):
@@ -179,23 +207,21 @@ def _avg_pool_grad_kernel(xp, orig_input_shape, grad, ksize, strides, padding, d
         sizes = (sizes[0], sizes[2], sizes[3], sizes[1])
     p = _Pool("AvgPoolGrad", sizes, ksize, strides, padding, (), data_format)
     dy = U.to_nhwc(xp, grad, data_format)
-    if dy.shape != (p.n, p.oh, p.ow, p.c):
-        raise U.invalid(f"AvgPoolGrad: expected grad of shape {[p.n, p.oh, p.ow, p.c]} "
-                        f"(NHWC), got {list(dy.shape)}")
+    _check_grad("AvgPoolGrad", p, dy)
     share = (dy / p.counts(xp, dy.dtype)).astype(dy.dtype, copy=False)
-    cols = xp.broadcast_to(share[:, :, :, None, None, :],
-                           (p.n, p.oh, p.ow, p.kh, p.kw, p.c))
-    dx = p.crop(U.col2im(xp, cols, p.hp, p.wp, p.sh, p.sw, 1, 1, dy.dtype))
-    return U.from_nhwc(xp, dx, data_format)
+    dx = p.zeros(xp, dy.dtype)
+    for _, dst in p.taps(dx):
+        dst += share
+    return _out(xp, p.crop(dx), data_format)
 
 
 def _max_pool_argmax_kernel(xp, input, ksize, strides, padding, Targmax,
                             include_batch_in_index):
     p = _Pool("MaxPoolWithArgmax", input.shape, ksize, strides, padding, (), "NHWC")
-    win = p.windows(xp, input, _lowest(input.dtype))
-    flat = win.reshape(p.n, p.oh, p.ow, p.kh * p.kw, p.c)
-    k = xp.argmax(flat, axis=3)
-    out = xp.take_along_axis(flat, k[:, :, :, None, :], axis=3)[:, :, :, 0, :]
+    _, out, hits = p.first_max(xp, input)
+    k = xp.zeros(out.shape, dtype=np.int64)
+    for tap_k, hit in hits[1:]:
+        k = xp.where(hit, tap_k, k)
     rows = xp.arange(p.oh).reshape(1, -1, 1, 1) * p.sh - p.pads[0] + k // p.kw
     cols = xp.arange(p.ow).reshape(1, 1, -1, 1) * p.sw - p.pads[2] + k % p.kw
     idx = (rows * p.w + cols) * p.c + xp.arange(p.c).reshape(1, 1, 1, -1)
