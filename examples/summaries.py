@@ -22,7 +22,7 @@ def main(logdir):
     y = tf.placeholder(tf.float32, [None, 1], name="y")
     with tf.name_scope("model"):
         weights = tf.Variable(tf.zeros([3, 1]), name="weights")
-        bias = tf.Variable(tf.zeros([1]), name="bias")
+        bias = tf.Variable(0.0, name="bias")
         prediction = tf.matmul(x, weights) + bias
     with tf.name_scope("loss"):
         error = tf.reduce_mean(tf.square(prediction - y))
@@ -42,7 +42,7 @@ def main(logdir):
                 print(f"step {step}: error = {sess.run(error, {x: xs, y: ys}):.6f}")
         writer.close()
         print("weights =", np.round(sess.run(weights).ravel(), 3), "bias =",
-              np.round(sess.run(bias), 3))
+              round(float(sess.run(bias)), 3))
     print("logs written to", logdir)
 
 
