@@ -18,11 +18,6 @@ __all__ = ["gather", "gather_nd", "scatter_nd", "unsorted_segment_sum", "boolean
 __namespaces__ = {"math": ["unsorted_segment_sum"]}
 
 
-# TF returns the gradient of gather along axis 0 as an IndexedSlices. Sessions cannot fetch
-# IndexedSlices yet, so for now it is densified (with UnsortedSegmentSum) right away.
-SPARSE_GATHER_GRAD = False
-
-
 def _bad_index(indices, hi):
     """The first out-of-range entry of `indices` (as TF reports it), or None."""
     idx = _host(indices)
@@ -93,7 +88,7 @@ class GatherV2:
             n = size(indices)
             values = reshape(g, join_ops.concat([[n], dense_shape[1:]], 0))
             dx = IndexedSlices(values, reshape(indices, [n]), dense_shape)
-            return [dx if SPARSE_GATHER_GRAD else convert_to_tensor(dx), None, None]
+            return [dx, None, None]  # sparse, as TF: densified only where needed
         return [_gather_dense_grad(params, indices, a, b, g), None, None]
 
 

@@ -49,10 +49,9 @@ class Assign:
     grad = NOT_DIFFERENTIABLE
 
 
-def _update_op(name, fn):
-    @defop(name, inputs=("ref: Ref(T)", "value: T"), outputs=("output_ref: Ref(T)",),
-           attrs={"use_locking": False}, stateful=True)
+def _update_op(name, fn, sign):
     class Update:
+        __doc__ = f"Updates the variable with `ref {sign}= value`; outputs the new value."
         forwards_ref = True
 
         def shape(op):
@@ -63,12 +62,12 @@ def _update_op(name, fn):
             _check_shapes(ctx, ref, value, name)
             return ctx.write(ref, fn(old, value).astype(old.dtype, copy=False))
         grad = NOT_DIFFERENTIABLE
-    Update.__doc__ = f"Updates the variable with `ref {'+' if 'Add' in name else '-'}= value`."
-    return Update
+    return defop(name, inputs=("ref: Ref(T)", "value: T"), outputs=("output_ref: Ref(T)",),
+                 attrs={"use_locking": False}, stateful=True)(Update)
 
 
-AssignAdd = _update_op("AssignAdd", lambda a, b: a + b)
-AssignSub = _update_op("AssignSub", lambda a, b: a - b)
+AssignAdd = _update_op("AssignAdd", lambda a, b: a + b, "+")
+AssignSub = _update_op("AssignSub", lambda a, b: a - b, "-")
 
 
 @defop("IsVariableInitialized", inputs=("ref: Ref(dtype)",), outputs=("is_initialized: bool",),

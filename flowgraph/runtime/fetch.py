@@ -1,6 +1,7 @@
 """Nested fetch structures: flatten any nesting of lists, tuples, namedtuples and dicts
 to graph elements, and rebuild the results in the same shape."""
 from flowgraph.framework.graph import Operation
+from flowgraph.framework.indexed_slices import IndexedSlices, IndexedSlicesValue
 
 
 def flatten(fetches, graph):
@@ -10,6 +11,10 @@ def flatten(fetches, graph):
     def walk(f):
         if f is None:
             raise TypeError(f"Fetch argument None has invalid type {type(None)}")
+        if isinstance(f, IndexedSlices):  # fetched as an IndexedSlicesValue
+            parts = [walk(f.values), walk(f.indices),
+                     walk(f.dense_shape) if f.dense_shape is not None else (lambda vals: None)]
+            return lambda vals: IndexedSlicesValue(*[p(vals) for p in parts])
         if isinstance(f, dict):
             keys = list(f.keys())
             subs = [walk(f[k]) for k in keys]

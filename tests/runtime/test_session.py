@@ -187,3 +187,21 @@ def test_full_trace_fills_step_stats():
     assert dev.device.endswith("CPU:0")
     assert [n.node_name for n in dev.node_stats] == ["y"]
     assert dev.node_stats[0].all_start_micros > 0
+
+
+def test_gather_gradient_is_sparse_and_fetchable():
+    params = tf.placeholder(tf.float32, [5, 2])
+    idx = tf.constant([3, 0, 3])
+    g, = tf.gradients(tf.reduce_sum(tf.gather(params, idx) * 2.0), params)
+    assert isinstance(g, tf.IndexedSlices)
+    with tf.Session() as s:
+        v = s.run(g, {params: np.zeros((5, 2), np.float32)})
+    assert isinstance(v, tf.IndexedSlicesValue)
+    np.testing.assert_array_equal(v.indices, [3, 0, 3])
+    np.testing.assert_array_equal(v.values, np.full((3, 2), 2.0))
+    np.testing.assert_array_equal(v.dense_shape, [5, 2])
+    dense = tf.convert_to_tensor(g)
+    with tf.Session() as s:
+        d = s.run(dense, {params: np.zeros((5, 2), np.float32)})
+    np.testing.assert_array_equal(d[3], [4.0, 4.0])
+    np.testing.assert_array_equal(d[1], [0.0, 0.0])
