@@ -45,3 +45,8 @@ def _reexport():
 
 
 _reexport()
+
+# Recurrent networks: cells (`tf.nn.rnn_cell`) and the loops running them.
+from flowgraph.nn import rnn_cell  # noqa: E402,F401
+from flowgraph.nn.rnn import (static_rnn, dynamic_rnn, bidirectional_dynamic_rnn,  # noqa: E402,F401
+                              static_bidirectional_rnn)

@@ -567,6 +567,9 @@ class variable_scope:  # noqa: N801 (TF's name)
                             f"{auxiliary_name_scope}")
         self._auxiliary_name_scope = auxiliary_name_scope
         self._graph = _graph_of_values(self._values) or get_default_graph()
+        default = get_default_graph()
+        if default.building_function and default.encloses(self._graph):
+            self._graph = default  # inside a function body, outer values get captured
         self._pure = None
         self._name_scope_arg = None  # what to pass to name_scope on (re-)entry
         self._name_ctx = None
