@@ -69,8 +69,8 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
     if rate is None:
         raise ValueError("dropout needs either 'rate' or 'keep_prob'")
     from flowgraph.ops import random_ops
-    m, ar = _m(), _a()
-    with name_scope(name, "dropout", [x]) as scope:
+    m = _m()
+    with name_scope(name, "dropout", [x]):
         x = convert_to_tensor(x, name="x")
         if not x.dtype.is_floating:
             raise ValueError(f"`x.dtype` must be a floating point tensor as `x` will be scaled."
@@ -95,7 +95,6 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
         zero = convert_to_tensor(0, dtype=x.dtype, name="Const_1")
         out = m.where_v2(keep_mask, x_scale, zero)
         out.set_shape(x.shape)
-        del scope
         return out
 
 
@@ -241,26 +240,26 @@ def _clip_rows(result, ids, max_norm):
 
 
 def _partition_positions(ids, sizes, strategy):
-    """Where each id's row lies in the concatenation of partitions of `sizes` rows."""
-    m = _m()
-    n = len(sizes)
-    total = sum(sizes)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    """Where each id's row lies in the concatenation of partitions of `sizes` rows, with
+    TF's assignment of ids to partitions ("mod": id % n; "div": contiguous blocks)."""
+    m, ar = _m(), _a()
+    n, total = len(sizes), sum(sizes)
+    starts = convert_to_tensor(np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(
+        ids.dtype.as_numpy_dtype), name="partition_starts")
     if strategy == "mod":
-        # Row r lives in partition r % n at offset r // n.
-        table = np.array([starts[r % n] + r // n for r in range(total)], np.int64)
+        p, offset = m.floormod(ids, n), m.floordiv(ids, n)
     elif strategy == "div":
         per, extra = divmod(total, n)
-        table, r = [], 0
-        for p in range(n):
-            cnt = per + (1 if p < extra else 0)
-            table.extend(starts[p] + np.arange(cnt))
-            r += cnt
-        table = np.array(table, np.int64)
+        if per == 0:  # fewer ids than partitions: one id in each of the first ones
+            p, offset = ids, m.multiply(ids, 0)
+        else:
+            p = m.maximum(m.floordiv(ids, per + 1), m.floordiv(m.subtract(ids, extra), per))
+            offset = m.where(m.less(p, extra), m.floormod(ids, per + 1),
+                             m.floormod(m.subtract(ids, extra), per))
     else:
         raise ValueError(f"Unrecognized partition strategy: {strategy}. Must be one of "
                          "'mod' or 'div'.")
-    return _a().gather(convert_to_tensor(table.astype(ids.dtype.as_numpy_dtype)), ids)
+    return m.add(ar.gather(starts, p), offset)
 
 
 def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_indices=True,

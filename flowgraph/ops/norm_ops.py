@@ -50,7 +50,7 @@ def _bn_shape(op):
             raise ValueError(f"Dimensions must be equal, but are {c} and {s}")
         c = c if c is not None else s
     vec = TensorShape([c])
-    return [x if c is None or x.ndims is None else x, vec, vec, vec, vec, TensorShape(None)]
+    return [x, vec, vec, vec, vec, TensorShape(None)]
 
 
 def _bn_kernel(xp, x, scale, offset, mean, variance, U, epsilon, exponential_avg_factor,

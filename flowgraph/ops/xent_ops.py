@@ -118,7 +118,7 @@ class SparseSoftmaxCrossEntropyWithLogits:
             bad = int(labels.min()) if int(labels.min()) < 0 else int(labels.max())
             raise U.invalid(f"Received a label value of {bad} which is outside the valid range "
                             f"of [0, {c}).  Label values: "
-                            f"{' '.join(str(int(v)) for v in np.asarray(labels).ravel())}")
+                            f"{' '.join(str(int(v)) for v in labels.ravel().tolist())}")
         lse, z, sm = _lse(xp, features)
         idx = labels.astype(np.int64).reshape(-1, 1)
         loss = (lse - xp.take_along_axis(z, idx, axis=1))[:, 0]
