@@ -512,6 +512,11 @@ class Graph:
         finally:
             stack.pop()
 
+    def to_dot(self, collapse_scopes=False):
+        """A graphviz drawing of this graph (see `flowgraph.viz`)."""
+        from flowgraph import viz
+        return viz.to_dot(self, collapse_scopes=collapse_scopes)
+
     def as_graph_def(self, from_version=None, add_shapes=False):
         from flowgraph.framework import graph_io
         return graph_io.as_graph_def(self, add_shapes=add_shapes)
