@@ -51,7 +51,7 @@ def _compose(a, b):
     return [_apply(a, c) for c in b]
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=32)
 def _zeros_tables(n):
     """Four 256-entry tables giving the register after `n` zero bytes, one per input byte."""
     one = [_raw_py(1 << i, b"\0") for i in range(32)]
@@ -66,10 +66,15 @@ def _zeros_tables(n):
     return [[_apply(result, b << (8 * k)) for b in range(256)] for k in range(4)]
 
 
-def _raw_numpy(reg, buf):
+def _raw(reg, buf):
+    """The register after `buf`: bytewise for short data, else lanes of numpy."""
     n = len(buf)
-    lanes = max(64, int(np.sqrt(n / 4)))
-    width = n // lanes
+    if n < 1024:
+        return _raw_py(reg, buf)
+    # Cost ~ width numpy steps + one Python combine per lane: balance the two. Widths
+    # are powers of two so the "skip width zero bytes" tables are reused.
+    width = 1 << max(4, min(16, int(np.log2(np.sqrt(n / 5.0)) + 0.5)))
+    lanes = n // width
     head = lanes * width
     cols = np.frombuffer(buf, dtype=np.uint8, count=head).reshape(lanes, width).T.copy()
     regs = np.zeros(lanes, dtype=np.uint32)
@@ -80,14 +85,12 @@ def _raw_numpy(reg, buf):
     for r in regs.tolist():
         reg = (z0[reg & 0xFF] ^ z1[(reg >> 8) & 0xFF] ^ z2[(reg >> 16) & 0xFF]
                ^ z3[reg >> 24] ^ r)
-    return _raw_py(reg, buf[head:])
+    return _raw(reg, buf[head:])
 
 
 def _extend_fallback(crc, data):
     buf = memoryview(data).cast("B")
-    reg = crc ^ _M32
-    reg = _raw_py(reg, buf) if len(buf) < 8192 else _raw_numpy(reg, buf)
-    return reg ^ _M32
+    return _raw(crc ^ _M32, buf) ^ _M32
 
 
 def _pick():
