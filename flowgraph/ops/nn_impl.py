@@ -88,7 +88,8 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
         else:
             rate_t = convert_to_tensor(rate, dtype=x.dtype, name="rate")
             rate_t.shape.assert_is_compatible_with(tensor_shape.TensorShape([]))
-            x_scale = m.truediv(x, m.subtract(1.0, rate_t))
+            one = convert_to_tensor(1.0, dtype=x.dtype)
+            x_scale = m.truediv(x, m.subtract(one, rate_t))
         uniform = random_ops.random_uniform(_noise_shape(x, noise_shape), seed=seed,
                                             dtype=x.dtype)
         keep_mask = m.greater_equal(uniform, rate_t)

@@ -212,7 +212,8 @@ class SoftplusGrad:
         dy, x = op.inputs
         m = _m()
         s = m.sigmoid(x)
-        return [m.multiply(g, s), m.multiply(m.multiply(g, dy), m.multiply(s, 1 - s))]
+        one = convert_to_tensor(1, dtype=x.dtype)
+        return [m.multiply(g, s), m.multiply(m.multiply(g, dy), m.multiply(s, m.subtract(one, s)))]
 
 
 @defop("Softsign", inputs=("features: T",), outputs=("activations: T",))
@@ -239,11 +240,12 @@ class SoftsignGrad:
     def grad(op, g):  # TF has none; the closed form is cheap.
         dy, x = op.inputs
         m = _m()
-        d = m.add(m.abs(x), 1)
+        two = convert_to_tensor(2, dtype=x.dtype)
+        d = m.add(m.abs(x), convert_to_tensor(1, dtype=x.dtype))
         d3 = m.multiply(m.multiply(d, d), d)
         return [apply_op("SoftsignGrad", [g, x]),
-                m.multiply(m.multiply(g, dy), m.truediv(m.multiply(-2.0, m.sign(x)), d3))
-                if x.dtype.base_dtype != dtypes.float16 else None]
+                m.negative(m.multiply(m.multiply(g, dy), m.truediv(m.multiply(two, m.sign(x)),
+                                                                  d3)))]
 
 
 # -- softmax -------------------------------------------------------------------------------------

@@ -358,10 +358,11 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
                              f"({_tup(logits.shape)} vs {_tup(labels.shape)}).")
         m = _m()
         pos_weight = convert_to_tensor(pos_weight, dtype=logits.dtype, name="pos_weight")
-        log_weight = m.add(1.0, m.multiply(m.subtract(pos_weight, 1.0), labels))
+        one = convert_to_tensor(1.0, dtype=logits.dtype, name="one")
+        log_weight = m.add(one, m.multiply(m.subtract(pos_weight, one), labels))
         softplus_neg = m.add(m.log1p(m.exp(m.negative(m.abs(logits)))),
                              apply_op("Relu", [m.negative(logits)]))
-        return m.add(m.multiply(m.subtract(1.0, labels), logits),
+        return m.add(m.multiply(m.subtract(one, labels), logits),
                      m.multiply(log_weight, softplus_neg), name=scope)
 
 
@@ -374,9 +375,10 @@ def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
         result = m.subtract(m.exp(log_input), m.multiply(log_input, targets))
         if not compute_full_loss:
             return ar.identity(result, name=scope) if hasattr(ar, "identity") else result
-        point_five = 0.5
+        half = convert_to_tensor(0.5, dtype=targets.dtype)
+        two_pi = convert_to_tensor(2 * np.pi, dtype=targets.dtype)
         stirling = m.add(m.subtract(m.multiply(targets, m.log(targets)), targets),
-                         m.multiply(point_five, m.log(m.multiply(2 * np.pi, targets))))
+                         m.multiply(half, m.log(m.multiply(two_pi, targets))))
         ones, zeros = ar.ones_like(targets), ar.zeros_like(targets)
         cond = m.logical_and(m.greater_equal(targets, zeros), m.less_equal(targets, ones))
         return m.add(result, m.where(cond, zeros, stirling), name=scope)

@@ -389,7 +389,9 @@ def test_l2_loss_l2_normalize_xw_plus_b():
     def build(lib, a, c, d):
         outs = [lib.nn.l2_loss(a), lib.nn.l2_normalize(a, axis=1),
                 lib.nn.l2_normalize(a, axis=[0, 1]), lib.nn.xw_plus_b(a, c, d),
-                lib.nn.relu_layer(a, c, d)]
+                lib.nn.relu_layer(a, c, d),
+                lib.nn.log_poisson_loss(lib.abs(a) * 2, a),
+                lib.nn.log_poisson_loss(lib.abs(a) * 2, a, compute_full_loss=True)]
         return outs + lib.gradients(lib.add_n([lib.reduce_sum(o * o) for o in outs]),
                                     [a, c, d])
     ours, theirs = both(build, [x, w, b])
