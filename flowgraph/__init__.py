@@ -135,6 +135,8 @@ from flowgraph.framework import graph_util  # noqa: E402
 from flowgraph.framework.tensor_util import make_tensor_proto, make_ndarray  # noqa: E402
 from flowgraph import app  # noqa: E402
 from flowgraph.app import flags  # noqa: E402
+from flowgraph import gfile  # noqa: E402
+from flowgraph import io_namespace as io  # noqa: E402
 
 
 from flowgraph import summary, client, viz  # noqa: E402
