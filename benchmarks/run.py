@@ -53,12 +53,14 @@ class Unavailable(Exception):
 class Env:
     """What setups need: the libraries and the thread setting."""
 
-    def __init__(self, threads):
+    def __init__(self, threads, with_tf=True):
         self.threads = threads
         import numpy
         import flowgraph
         self.np, self.fg = numpy, flowgraph
         self.tf = None
+        if not with_tf:
+            return
         try:
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
             import tensorflow.compat.v1 as tf
@@ -296,13 +298,12 @@ def _median(v):
     return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
 
 
-def worker(args):
-    env = Env(args.threads)
-    load_before = os.getloadavg()[0]
+def run_cases(env, names=None, reps=15):
+    """Measures the cases named (all by default); one result dict per case."""
     results = []
     for make in CASES:
         case = make()
-        if args.case and case.name not in args.case:
+        if names and case.name not in names:
             continue
         fns, missing = {}, {}
         for k in CONTENDERS:
@@ -315,11 +316,18 @@ def worker(args):
         if case.kind == "memory":
             values = peak_memory(fns)
         else:
-            values = time_interleaved(fns, args.reps) if fns else {}
+            values = time_interleaved(fns, reps) if fns else {}
         results.append({"name": case.name, "what": case.what, "kind": case.kind,
                         "note": case.note, "values": values, "missing": missing})
-        print(f"[threads={args.threads}] {case.name}: " + ", ".join(
+        print(f"[threads={env.threads}] {case.name}: " + ", ".join(
             f"{k}={_fmt(v, case.kind)}" for k, v in values.items()), file=sys.stderr)
+    return results
+
+
+def worker(args):
+    env = Env(args.threads, with_tf=not args.no_tf)
+    load_before = os.getloadavg()[0]
+    results = run_cases(env, args.case, args.reps)
     versions = {"python": platform.python_version(), "numpy": env.np.__version__,
                 "flowgraph": getattr(env.fg, "__version__", "?"),
                 "tensorflow": getattr(env.tf, "__version__", None) if env.tf else None}
@@ -403,6 +411,7 @@ def main():
     p.add_argument("--case", action="append", help="run only this case (repeatable)")
     p.add_argument("--reps", type=int, default=15, help="repetitions per case")
     p.add_argument("--quick", action="store_true", help="3 repetitions, no RESULTS.md")
+    p.add_argument("--no-tf", action="store_true", help="leave TensorFlow out")
     p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "RESULTS.md"))
     args = p.parse_args()
     if args.quick:
@@ -418,7 +427,8 @@ def main():
             for k in ONE_THREAD_ENV:
                 env.pop(k, None)
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--threads", threads,
-               "--reps", str(args.reps)] + sum((["--case", c] for c in args.case or []), [])
+               "--reps", str(args.reps)] + sum((["--case", c] for c in args.case or []), []) \
+            + (["--no-tf"] if args.no_tf else [])
         out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, check=True, text=True)
         line = [x for x in out.stdout.splitlines() if x.startswith(_MARK)][-1]
         runs.append(json.loads(line[len(_MARK):]))

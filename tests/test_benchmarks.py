@@ -1,0 +1,44 @@
+"""The benchmark runner works end to end on small sizes (it measures; it asserts no times)."""
+import importlib.util
+import os
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location(
+        "flowgraph_bench_run", os.path.join(ROOT, "benchmarks", "run.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_every_case_runs_and_renders(bench, monkeypatch):
+    monkeypatch.setattr(bench, "MLP_BATCH", 64)
+    monkeypatch.setattr(bench, "BUILD_STEPS", 50)
+    env = bench.Env("default", with_tf=False)
+    results = bench.run_cases(env, reps=1)
+    names = [r["name"] for r in results]
+    assert names == [make().name for make in bench.CASES]
+    for r in results:
+        assert r["values"].get("flowgraph"), f"{r['name']}: {r['missing']}"
+        assert r["values"]["flowgraph"] > 0
+    memory = next(r for r in results if r["kind"] == "memory")
+    assert memory["values"]["numpy"] > 0
+    run = {"threads": "1", "results": results, "load": (0.0, 0.0),
+           "versions": {"python": "3", "numpy": "2", "flowgraph": "0.1.0",
+                        "tensorflow": None}}
+    text = bench.markdown([run], "python benchmarks/run.py")
+    for name in names:
+        assert f"| {name} |" in text
+    assert "TensorFlow not installed" in text
+
+
+def test_ratios_in_words(bench):
+    assert bench._ratio(1.0, 10.0, "time") == "10.0x faster"
+    assert bench._ratio(4.0, 2.0, "time") == "2.0x slower"
+    assert bench._ratio(8.0, 12.0, "memory") == "1.5x less"
+    assert bench._ratio(None, 1.0, "time") == "—"
