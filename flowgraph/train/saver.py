@@ -357,6 +357,8 @@ class Saver:
         """Checks keys, dtypes and static shapes against the checkpoint's index before
         any variable is touched (the restore ops would also fail, but only once the
         variable is initialized for a shape mismatch)."""
+        if not self._items and self.saver_def is not None and not self._is_empty:
+            self._items = self._discover_items()
         if not self._items:
             return
         from flowgraph.train.checkpoint import BundleReader
@@ -378,6 +380,34 @@ class Saver:
                     None, None, f"Variable {name} has shape {var.shape} in the graph but "
                                 f"{shape} in the checkpoint: Assign requires shapes of both "
                                 f"tensors to match.")
+
+    def _discover_items(self):
+        """(key, variable) pairs of a Saver rebuilt from a SaverDef: the Assign ops under
+        its restore op, each fed by a RestoreV2 output whose key is a constant."""
+        from flowgraph.framework.op_builder import constant_value
+        try:
+            stack = [self._graph.as_graph_element(self.saver_def.restore_op_name)]
+        except (KeyError, ValueError):
+            return []
+        items, seen = [], set()
+        while stack:
+            op = stack.pop()
+            if op in seen:
+                continue
+            seen.add(op)
+            if op.type == "Assign":
+                var, value = op.inputs[0], op.inputs[1]
+                if value.op.type != "RestoreV2" or var.op.type not in ("VariableV2",
+                                                                       "Variable"):
+                    return []
+                names = constant_value(value.op.inputs[1])
+                if names is None:
+                    return []
+                key = names.reshape(-1)[value.value_index]
+                items.append((key.decode() if isinstance(key, bytes) else str(key), var))
+            else:
+                stack.extend(op.control_inputs)
+        return sorted(items, key=lambda kv: kv[0])
 
     def _which(self, e):
         op = getattr(e, "op", None)

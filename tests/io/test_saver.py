@@ -338,3 +338,24 @@ def test_tensorflow_restores_our_checkpoint_and_we_restore_theirs(tmp_path):
         assert sess.run(n) == 7
         np.testing.assert_array_equal(sess.run(w), 2 * np.arange(6).reshape(2, 3))
     assert cm.latest_checkpoint(str(tmp_path)) == theirs
+
+
+def test_imported_saver_checks_shapes_before_restoring(tmp_path):
+    from flowgraph.framework import meta_graph
+    _vars()
+    s = Saver()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        p = s.save(sess, str(tmp_path / "m"))
+    g = tf.Graph()
+    with g.as_default():
+        tf.Variable(np.zeros((4, 4), np.float32), name="w")
+        tf.Variable(np.zeros(3), name="layer/b")
+        tf.Variable(0, name="n")
+        meta = meta_graph.export_meta_graph(saver_def=Saver().saver_def)
+    with tf.Graph().as_default():
+        s2 = meta_graph.import_meta_graph(meta)
+        assert [k for k, _ in s2._discover_items()] == ["layer/b", "n", "w"]
+        with tf.Session() as sess:
+            with pytest.raises(tf.errors.InvalidArgumentError, match="'w'"):
+                s2.restore(sess, p)
