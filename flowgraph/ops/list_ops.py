@@ -132,6 +132,24 @@ def _zeros_shape(lst, element_shape, index):
     return s
 
 
+def _zeros_rest(lst, element_shape, index):
+    """The shape after the first dimension of unwritten entry `index` (for concat)."""
+    s = _merge(_shape_value(element_shape), lst.element_shape)
+    rest = None if not s else s[1:]
+    if rest is None or None in rest:
+        for x in lst.items:
+            if x is not None and x.ndim >= 1:
+                m = _merge(rest, tuple(x.shape[1:]))
+                if m is not False:
+                    rest = m
+                    break
+    if rest is None or None in rest:
+        raise errors.InvalidArgumentError(
+            None, None, f"Trying to concat list with uninitialized element {index} but "
+                        f"its shape is not fully defined")
+    return tuple(rest)
+
+
 def _item(xp, lst, i, element_shape):
     x = lst.items[i]
     if x is None:
@@ -424,9 +442,13 @@ class TensorListConcatV2:
                     None, None, "All except the first dimension must be fully defined when "
                                 "concatenating an empty tensor list.")
             return xp.zeros((0,) + s[1:], dtype=element_dtype), np.zeros(0, np.int64)
+        lead = np.asarray(leading_dims).reshape(-1).tolist()
         vals = []
         for i, x in enumerate(items):
-            if x is None:
+            if x is None and len(lead) == len(items):  # unwritten: its length is given
+                rest = _zeros_rest(input_handle, element_shape, i)
+                x = xp.zeros((int(lead[i]),) + rest, element_dtype)
+            elif x is None:
                 x = xp.zeros(_zeros_shape(input_handle, element_shape, i), element_dtype)
             if x.ndim < 1:
                 raise errors.InvalidArgumentError(
@@ -464,7 +486,7 @@ class TensorListSplit:
     def grad(op, dlist):
         t = op.inputs[0]
         out = apply_op("TensorListConcatV2", [dlist, _element_shape_of(t, 0),
-                                              np.zeros(0, np.int64)],
+                                              op.inputs[2]],
                        {"element_dtype": t.dtype.base_dtype})
         return [out[0], None, None]
 
