@@ -9,7 +9,6 @@ The sparse variants and the ref scatter ops live in `sparse_training_ops.py`."""
 import numpy as np
 
 from flowgraph.framework import errors, tensor_shape
-from flowgraph.framework.op_builder import apply_op
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 
 __all__ = []
@@ -452,4 +451,3 @@ class ApplyFtrlV2:
         return _ftrl_kernel(ctx, var, accum, linear, grad, lr, l1, l2, l2_shrinkage,
                             lr_power, multiply_linear_by_lr)
     grad = NOT_DIFFERENTIABLE
-

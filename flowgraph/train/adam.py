@@ -53,14 +53,18 @@ class AdamOptimizer(Optimizer):
         b1p, b2p = c(b1p, var), c(b2p, var)
         lr_t, beta1, beta2, eps = (c(t, var) for t in (self._lr_t, self._beta1_t,
                                                        self._beta2_t, self._epsilon_t))
-        lr = lr_t * math_ops.sqrt(1 - b2p) / (1 - b1p)
+        dtype = var.dtype.base_dtype
+        # Scalars every sparse update needs: built once, shared by all variables.
+        lr = self._shared(("lr", dtype), lambda: lr_t * math_ops.sqrt(1 - b2p) / (1 - b1p))
+        one_m_b1 = self._shared(("1-beta1", dtype), lambda: 1 - beta1)
+        one_m_b2 = self._shared(("1-beta2", dtype), lambda: 1 - beta2)
         m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
-        m_rows = grad.values * (1 - beta1)
+        m_rows = grad.values * one_m_b1
         m_t = state_ops.assign(m, m * beta1, use_locking=self._use_locking)
         with control_dependencies([m_t]):
             m_t = sparse_training_ops.scatter_add(m, grad.indices, m_rows,
                                                   use_locking=self._use_locking)
-        v_rows = (grad.values * grad.values) * (1 - beta2)
+        v_rows = (grad.values * grad.values) * one_m_b2
         v_t = state_ops.assign(v, v * beta2, use_locking=self._use_locking)
         with control_dependencies([v_t]):
             v_t = sparse_training_ops.scatter_add(v, grad.indices, v_rows,

@@ -5,7 +5,7 @@ The graph follows TF1's: gradients under `gradients/`, slots named `<var>/<Optim
 scope), one `update_<var>` scope per variable inside the optimizer's scope, then a NoOp
 (or, with a `global_step`, an `AssignAdd` after that NoOp) named after the optimizer."""
 from flowgraph.framework import dtypes
-from flowgraph.framework.graph import (GraphKeys, Operation, Tensor, colocate_with,
+from flowgraph.framework.graph import (GraphKeys, Tensor, colocate_with,
                                        control_dependencies, get_default_graph, name_scope)
 from flowgraph.framework.indexed_slices import IndexedSlices
 from flowgraph.framework.op_builder import convert_to_tensor
@@ -154,6 +154,7 @@ class Optimizer:
         with graph.as_default():
             self._create_slots(var_list)
             with name_scope(name, self._name) as scope:
+                self._shared_cache, self._apply_scope = {}, scope
                 self._prepare()
                 update_ops = []
                 for grad, var in converted:
@@ -243,10 +244,28 @@ class Optimizer:
         """A hyperparameter as a tensor named `name` (a Tensor is used as is)."""
         return convert_to_tensor(self._call_if_callable(value), name=name)
 
-    @staticmethod
-    def _cast(t, var):
+    def _cast(self, t, var):
+        """`t` (a hyperparameter) in `var`'s dtype: the tensor itself when the dtypes
+        agree, else one Cast shared by every variable of that dtype."""
         from flowgraph.ops import math_ops
-        return math_ops.cast(t, var.dtype.base_dtype)
+        dtype = var.dtype.base_dtype
+        if isinstance(t, Variable):
+            t = t.value()
+        if t.dtype.base_dtype == dtype:
+            return t
+        return self._shared(("cast", t, dtype), lambda: math_ops.cast(t, dtype))
+
+    def _shared(self, key, make):
+        """A tensor built once per `apply_gradients` call (per `key`) and reused by every
+        variable's update, so updates do not repeat the same subgraph."""
+        cache = getattr(self, "_shared_cache", None)
+        if cache is None:
+            return make()
+        if key not in cache:
+            g = get_default_graph()
+            with g.name_scope(self._apply_scope), g.colocate_with(None):
+                cache[key] = make()
+        return cache[key]
 
     # -- slots -----------------------------------------------------------------------------
     def _slot_dict(self, slot_name):

@@ -300,3 +300,18 @@ def test_sessions_are_independent():
     assert not np.allclose(s1.run(w), [1.0, 2.0])
     s1.close()
     s2.close()
+
+
+def test_updates_share_hyperparameter_subgraphs(monkeypatch):
+    from flowgraph.ops import gather_ops
+    monkeypatch.setattr(gather_ops, "SPARSE_GATHER_GRAD", True, raising=False)
+    vs = [tf.Variable(np.ones((4, 2)), name=f"v{i}") for i in range(3)]
+    loss = tf.add_n([tf.reduce_sum(tf.gather(v, [0, 2]) ** 2) for v in vs[:2]]) + \
+        tf.reduce_sum(vs[2] ** 2)
+    tf.train.AdamOptimizer(0.1).minimize(loss)
+    ops = [o for o in tf.get_default_graph().get_operations() if o.name.startswith("Adam/")]
+    casts = [o for o in ops if o.type == "Cast"]
+    # beta1_power, beta2_power, lr, beta1, beta2, epsilon: one float64 cast each
+    assert len(casts) == 6 and all(o.name.count("/") == 1 for o in casts)
+    sqrts = [o.name for o in ops if o.type == "Sqrt"]
+    assert len(sqrts) == 3  # one shared bias correction + sqrt(v) per sparse variable
