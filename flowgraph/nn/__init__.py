@@ -25,7 +25,8 @@ from flowgraph.ops.xent_ops import (softmax_cross_entropy_with_logits,  # noqa: 
                                     top_k, in_top_k)
 from flowgraph.ops.nn_impl import (dropout, moments, batch_normalization,  # noqa: F401
                                    l2_normalize, embedding_lookup, zero_fraction,
-                                   sufficient_statistics, normalize_moments, weighted_moments)
+                                   sufficient_statistics, normalize_moments, weighted_moments,
+                                   compute_average_loss, scale_regularization_loss)
 
 depthwise_conv2d_backprop_input = depthwise_conv2d_native_backprop_input
 depthwise_conv2d_backprop_filter = depthwise_conv2d_native_backprop_filter

@@ -295,3 +295,29 @@ def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_
 def _identity(t):
     from flowgraph.ops.core import identity
     return identity(t)
+
+
+# -- distribution-strategy loss helpers (flowgraph always runs one replica) ------------------------
+def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):
+    """sum(per_example_loss * sample_weight) / global_batch_size (default: the size of
+    the first dimension); zero when the batch size is zero."""
+    m, ar = _m(), _a()
+    loss = convert_to_tensor(per_example_loss, name="per_example_loss")
+    if loss.shape.ndims == 0:
+        raise ValueError("Invalid value passed for `per_example_loss`. Expected a tensor "
+                         "with at least rank 1.")
+    dtype = loss.dtype.base_dtype
+    if sample_weight is not None:
+        weight = convert_to_tensor(sample_weight, name="sample_weight")
+        loss = m.cast(m.multiply(m.cast(loss, weight.dtype.base_dtype), weight), dtype)
+    if global_batch_size is None:
+        global_batch_size = ar.shape(loss)[0]
+    elif isinstance(global_batch_size, numbers.Real) and global_batch_size < 0:
+        raise ValueError("global_batch_size must be non-negative.")
+    total = m.reduce_sum(loss)
+    return m.div_no_nan(total, m.cast(global_batch_size, dtype))
+
+
+def scale_regularization_loss(regularization_loss):
+    """The summed regularization loss divided by the number of replicas (one)."""
+    return _m().reduce_sum(convert_to_tensor(regularization_loss, name="regularization_loss"))

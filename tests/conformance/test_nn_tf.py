@@ -411,7 +411,10 @@ def test_moments_and_batch_normalization():
         nm, nv = lib.nn.normalize_moments(cnt, ms, vs, None)
         wm, wv = lib.nn.weighted_moments(a, [0], weights)
         outs = [m, v, mk, vk, y, y2, cnt, nm, nv, wm, wv, lib.nn.zero_fraction(
-            lib.nn.relu(a))]
+            lib.nn.relu(a)), lib.nn.compute_average_loss(lib.reduce_sum(a, [1, 2])),
+            lib.nn.compute_average_loss(lib.reduce_sum(a, 1), sample_weight=weights[:, 0],
+                                        global_batch_size=10),
+            lib.nn.scale_regularization_loss(a)]
         return outs + lib.gradients(lib.reduce_sum(y * y) + lib.reduce_sum(y2 * y), a)
     ours, theirs = both(build, [x])
     close(ours, theirs)
