@@ -220,7 +220,7 @@ def test_metaindex_and_footer_padding_damage_is_harmless(tmp_path):
     _read_all(prefix)
 
 
-_FUZZ = settings(max_examples=60, deadline=None,
+_FUZZ = settings(max_examples=int(os.environ.get("FG_FUZZ_EXAMPLES", 60)), deadline=None,
                  suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
