@@ -1,4 +1,5 @@
-"""`tf.train`: optimizers, the global step and learning-rate schedules."""
+"""`tf.train`: optimizers, the global step, learning-rate schedules, and (from the saver
+modules) `Saver`, checkpoint state and reader functions, meta-graph export/import."""
 from flowgraph.train.optimizer import Optimizer
 from flowgraph.train.optimizers import (GradientDescentOptimizer, MomentumOptimizer,
                                         AdagradOptimizer, AdadeltaOptimizer, RMSPropOptimizer)
@@ -8,10 +9,20 @@ from flowgraph.train.training_util import (global_step, get_global_step, create_
 from flowgraph.train.learning_rate_decay import (exponential_decay, inverse_time_decay,
                                                  natural_exp_decay, piecewise_constant,
                                                  polynomial_decay, cosine_decay)
+from flowgraph.train import saver as _saver, checkpoint_management as _cm
+from flowgraph.train.saver import *  # noqa: F401,F403
+from flowgraph.train.checkpoint_management import *  # noqa: F401,F403
+from flowgraph.train.checkpoint import (NewCheckpointReader, load_checkpoint, load_variable,
+                                        list_variables)
+from flowgraph.framework.meta_graph import export_meta_graph, import_meta_graph
+from flowgraph.framework.graph_io import write_graph
 
 __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdagradOptimizer",
            "AdadeltaOptimizer", "RMSPropOptimizer", "AdamOptimizer", "FtrlOptimizer",
            "global_step", "get_global_step", "create_global_step",
            "get_or_create_global_step", "assert_global_step", "exponential_decay",
            "inverse_time_decay", "natural_exp_decay", "piecewise_constant",
-           "polynomial_decay", "cosine_decay"]
+           "polynomial_decay", "cosine_decay", "NewCheckpointReader", "load_checkpoint",
+           "load_variable", "list_variables", "export_meta_graph", "import_meta_graph",
+           "write_graph"]
+__all__ += [n for n in _saver.__all__ + _cm.__all__ if n not in __all__]
