@@ -192,7 +192,6 @@ def import_scoped_meta_graph(meta_graph_or_file, clear_devices=False, graph=None
                              restore_collections_predicate=lambda key: True):
     """Imports a MetaGraphDef's graph and collections into `graph` (default graph) under
     `import_scope`; returns {name: variable} of the imported global variables."""
-    from flowgraph.ops.variables import Variable
     meta = _as_meta(meta_graph_or_file)
     graph = graph or get_default_graph()
     gd = graph_io.as_our_graph_def(meta.graph_def)
@@ -206,39 +205,50 @@ def import_scoped_meta_graph(meta_graph_or_file, clear_devices=False, graph=None
         for key in sorted(meta.collection_def):
             if not restore_collections_predicate(key):
                 continue
-            cd = meta.collection_def[key]
-            kind = cd.WhichOneof("kind")
-            if kind == "node_list":
-                for name in cd.node_list.value:
-                    graph.add_to_collection(key, graph.as_graph_element(
-                        graph_io.prepend_name_scope(name, import_scope)))
-            elif kind == "bytes_list" and key in _VARIABLE_COLLECTIONS:
-                for data in cd.bytes_list.value:
-                    vd = variable_pb2.VariableDef.FromString(data)
-                    v = by_name.get(vd.variable_name)
-                    if v is None:
-                        v = by_name[vd.variable_name] = Variable.from_proto(
-                            vd, import_scope=import_scope)
-                        if key == GraphKeys.TRAINABLE_VARIABLES:
-                            v._trainable = True
-                    graph.add_to_collection(key, v)
-            elif kind == "bytes_list" and key == GraphKeys.SAVERS:
-                from flowgraph.train.saver import Saver
-                for data in cd.bytes_list.value:
-                    graph.add_to_collection(key, Saver.from_proto(
-                        saver_pb2.SaverDef.FromString(data), import_scope))
-            elif kind == "bytes_list":
-                for data in cd.bytes_list.value:
-                    graph.add_to_collection(key, data)
-            elif kind in ("int64_list", "float_list"):
-                for x in getattr(cd, kind).value:
-                    graph.add_to_collection(key, x)
-            else:
-                _log.warning("Cannot import collection %r of kind %s", key, kind)
+            try:
+                _import_collection(graph, key, meta.collection_def[key], import_scope,
+                                   by_name)
+            except (KeyError, DecodeError, RuntimeError) as e:
+                raise ValueError(f"Cannot restore collection {key!r} of the meta graph: "
+                                 f"{e}") from None
     scope = (import_scope.rstrip("/") + "/") if import_scope else ""
     return {v.op.name[len(scope):]: v
             for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES)
             if v.op.name.startswith(scope)}
+
+
+def _import_collection(graph, key, cd, import_scope, by_name):
+    """Adds one stored collection to `graph` (variables are shared between collections
+    through `by_name`)."""
+    from flowgraph.ops.variables import Variable
+    kind = cd.WhichOneof("kind")
+    if kind == "node_list":
+        for name in cd.node_list.value:
+            graph.add_to_collection(key, graph.as_graph_element(
+                graph_io.prepend_name_scope(name, import_scope)))
+    elif kind == "bytes_list" and key in _VARIABLE_COLLECTIONS:
+        for data in cd.bytes_list.value:
+            vd = variable_pb2.VariableDef.FromString(data)
+            v = by_name.get(vd.variable_name)
+            if v is None:
+                v = by_name[vd.variable_name] = Variable.from_proto(
+                    vd, import_scope=import_scope)
+                if key == GraphKeys.TRAINABLE_VARIABLES:
+                    v._trainable = True
+            graph.add_to_collection(key, v)
+    elif kind == "bytes_list" and key == GraphKeys.SAVERS:
+        from flowgraph.train.saver import Saver
+        for data in cd.bytes_list.value:
+            graph.add_to_collection(key, Saver.from_proto(
+                saver_pb2.SaverDef.FromString(data), import_scope))
+    elif kind == "bytes_list":
+        for data in cd.bytes_list.value:
+            graph.add_to_collection(key, data)
+    elif kind in ("int64_list", "float_list"):
+        for x in getattr(cd, kind).value:
+            graph.add_to_collection(key, x)
+    else:
+        _log.warning("Cannot import collection %r of kind %s", key, kind)
 
 
 def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None, **kwargs):
@@ -249,7 +259,10 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     import_scoped_meta_graph(meta, clear_devices=clear_devices, import_scope=import_scope,
                              input_map=kwargs.get("input_map"))
     if meta.HasField("saver_def"):
-        return Saver.from_proto(meta.saver_def, import_scope)
+        try:
+            return Saver.from_proto(meta.saver_def, import_scope)
+        except KeyError as e:
+            raise ValueError(f"The meta graph's saver_def names a missing op: {e}") from None
     g = get_default_graph()
     if g.get_collection(GraphKeys.GLOBAL_VARIABLES, scope=import_scope) or \
             g.get_collection(GraphKeys.SAVEABLE_OBJECTS, scope=import_scope):
