@@ -110,12 +110,11 @@ def _rows(xp, var, grad, indices):
     srt = indices[order]
     if indices.size < 2 or not bool((srt[1:] == srt[:-1]).any()):
         return None
-    # Rank of each occurrence within its run of equal indices.
-    start = xp.concatenate([xp.ones(1, dtype=bool), srt[1:] != srt[:-1]])
+    # Rank of each occurrence among the equal indices: its sorted position minus the
+    # position of the first equal index (the sort is stable, so ranks follow the order).
     pos = xp.arange(indices.size)
-    run_start = xp.maximum.accumulate(xp.where(start, pos, 0))
     rank = xp.empty_like(pos)
-    rank[order] = pos - run_start
+    rank[order] = pos - xp.searchsorted(srt, srt, side="left")
     return [xp.nonzero(rank == k)[0] for k in range(int(rank.max()) + 1)]
 
 
@@ -175,9 +174,10 @@ def _momentum_step(xp, v, a, lr, g, momentum, nesterov):
     lr * momentum * accum). Returns (new var, new accum)."""
     new_a = xp.multiply(a, momentum, dtype=a.dtype)
     new_a += g
-    if nesterov:
-        step = xp.multiply(new_a, momentum * lr, dtype=v.dtype)
-        step += g * lr
+    if nesterov:  # lr * (grad + momentum * accum), in one buffer
+        step = xp.multiply(new_a, momentum, dtype=v.dtype)
+        step += g
+        step *= lr
     else:
         step = xp.multiply(new_a, lr, dtype=v.dtype)
     return xp.subtract(v, step, out=step), new_a
@@ -238,7 +238,8 @@ def _adadelta_step(xp, v, a, au, lr, rho, eps, g):
     new_a += a
     upd = xp.add(au, eps, dtype=v.dtype)
     xp.sqrt(upd, out=upd)
-    upd /= xp.sqrt(new_a + eps)
+    tmp = xp.add(new_a, eps, dtype=v.dtype)
+    upd /= xp.sqrt(tmp, out=tmp)
     upd *= g
     new_au = xp.multiply(upd, upd, dtype=au.dtype)
     new_au -= au
