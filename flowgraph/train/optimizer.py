@@ -121,10 +121,11 @@ class Optimizer:
         if not var_list:
             raise ValueError("No variables to optimize.")
         for v in var_list:
-            if not isinstance(v, Variable):
-                raise TypeError(f"Argument is not a tf.Variable: {v}")
+            if not isinstance(v, (Variable, Tensor)):
+                raise TypeError(f"Argument is not a tf.Variable or Tensor: {v}")
         grads = _gradients(
-            loss, [v._ref() for v in var_list], grad_ys=grad_loss,
+            loss, [v._ref() if isinstance(v, Variable) else v for v in var_list],
+            grad_ys=grad_loss,
             gate_gradients=(gate_gradients == Optimizer.GATE_OP),
             aggregation_method=aggregation_method,
             colocate_gradients_with_ops=colocate_gradients_with_ops)

@@ -315,3 +315,46 @@ def test_updates_share_hyperparameter_subgraphs(monkeypatch):
     assert len(casts) == 6 and all(o.name.count("/") == 1 for o in casts)
     sqrts = [o.name for o in ops if o.type == "Sqrt"]
     assert len(sqrts) == 3  # one shared bias correction + sqrt(v) per sparse variable
+
+
+def test_custom_optimizer_through_the_hooks():
+    class SignSGD(tf.train.Optimizer):
+        """var -= lr * sign(grad + velocity); velocity = grad (a slot)."""
+
+        def __init__(self, lr):
+            super().__init__(False, "SignSGD")
+            self._lr = lr
+
+        def _create_slots(self, var_list):
+            for v in var_list:
+                self._zeros_slot(v, "velocity", self._name)
+
+        def _prepare(self):
+            self._lr_t = tf.convert_to_tensor(self._lr, name="lr")
+
+        def _apply_dense(self, grad, var):
+            vel = self.get_slot(var, "velocity")
+            step = tf.assign_sub(var, self._lr_t * tf.sign(grad + vel))
+            with tf.control_dependencies([step]):
+                return tf.assign(vel, grad).op
+
+    w, loss = _quadratic()
+    opt = SignSGD(0.5)
+    train = opt.minimize(loss)
+    assert opt.get_slot(w, "velocity").op.name == "w/SignSGD"
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        s.run(train)
+        np.testing.assert_allclose(s.run(w), [0.5, 1.5])
+        np.testing.assert_allclose(s.run(opt.get_slot(w, "velocity")), [2.0, 4.0])
+
+
+def test_compute_gradients_for_a_tensor_and_updating_it_fails():
+    x = tf.constant([1.0, 2.0])
+    y = x * 3.0
+    opt = tf.train.GradientDescentOptimizer(0.1)
+    gv = opt.compute_gradients(tf.reduce_sum(y * y), var_list=[y])
+    with tf.Session() as s:
+        np.testing.assert_allclose(s.run(gv[0][0]), [6.0, 12.0])
+    with pytest.raises(NotImplementedError, match="Trying to update a Tensor"):
+        opt.apply_gradients(gv)
