@@ -267,3 +267,23 @@ def test_clip_by_global_norm_keeps_indexed_slices_sparse():
                 return sess.run([c.values, c.indices, d, n])
     for a, b in zip(run(fg), run(tf1)):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("batch", [None, 16])
+def test_mlp_training_graph_is_leaner_than_tensorflows(batch):
+    def build(tf):
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.placeholder(tf.float32, [batch, 20])
+            y = tf.placeholder(tf.float32, [batch, 3])
+            w1 = tf.Variable(np.zeros((20, 8), np.float32))
+            b1 = tf.Variable(np.zeros(8, np.float32))
+            w2 = tf.Variable(np.zeros((8, 3), np.float32))
+            b2 = tf.Variable(np.zeros(3, np.float32))
+            h = tf.nn.relu(tf.matmul(x, w1) + b1)
+            logits = tf.matmul(h, w2) + b2
+            loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y,
+                                                                             logits=logits))
+            tf.train.AdamOptimizer().minimize(loss)
+        return len(g.get_operations())
+    assert build(fg) <= build(tf1)
