@@ -1,3 +1,10 @@
-"""(being written)"""
+"""`tf.metrics` (TF1): streaming metrics returning `(value, update_op)`, their state in
+local variables (run `tf.local_variables_initializer()` first)."""
+from flowgraph.metrics.metrics_impl import (  # noqa: F401
+    accuracy, mean, precision, recall, auc, true_positives, false_positives,
+    true_negatives, false_negatives, mean_absolute_error, mean_squared_error,
+    root_mean_squared_error)
 
-__all__ = []
+__all__ = ["accuracy", "mean", "precision", "recall", "auc", "true_positives",
+           "false_positives", "true_negatives", "false_negatives", "mean_absolute_error",
+           "mean_squared_error", "root_mean_squared_error"]

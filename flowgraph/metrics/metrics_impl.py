@@ -1,0 +1,347 @@
+"""`tf.metrics` (TF1): streaming metrics.
+
+Each metric returns `(value, update_op)`. Its state lives in local variables (collections
+LOCAL_VARIABLES and METRIC_VARIABLES, named as TF names them: `accuracy/total`,
+`accuracy/count`, `precision/true_positives/count`, `auc/true_positives`), so run
+`tf.local_variables_initializer()` first (and again to reset). Running `update_op`
+accumulates a batch and returns the updated value; `value` reads the current one."""
+from flowgraph.framework import dtypes
+from flowgraph.framework.graph import (GraphKeys, control_dependencies, get_default_graph,
+                                       name_scope)
+from flowgraph.framework.op_builder import convert_to_tensor
+from flowgraph.losses import util
+from flowgraph.ops import variable_scope as vs
+
+__all__ = ["accuracy", "mean", "precision", "recall", "auc", "true_positives",
+           "false_positives", "true_negatives", "false_negatives", "mean_absolute_error",
+           "mean_squared_error", "root_mean_squared_error", "metric_variable"]
+
+
+def _tf():
+    """The public namespace (`import flowgraph as tf`), read when building."""
+    import flowgraph
+    return flowgraph
+
+
+def metric_variable(shape, dtype, validate_shape=True, name=None):
+    """A zero-initialized, non-trainable variable in LOCAL_VARIABLES and
+    METRIC_VARIABLES (where metrics keep their state)."""
+    from flowgraph.ops.variables import Variable
+    return Variable(lambda: _tf().zeros(shape, dtype), trainable=False,
+                    collections=[GraphKeys.LOCAL_VARIABLES, GraphKeys.METRIC_VARIABLES],
+                    validate_shape=validate_shape, name=name)
+
+
+def _add_to(collections, value):
+    if collections:
+        get_default_graph().add_to_collections(collections, value)
+
+
+def _remove_squeezable_dimensions(predictions, labels, weights):
+    """predictions/labels with a squeezable last dimension removed; weights squeezed or
+    expanded to the rank of predictions."""
+    tf = _tf()
+    predictions = convert_to_tensor(predictions)
+    if labels is not None:
+        labels, predictions = util.remove_squeezable_dimensions(labels, predictions)
+        predictions.shape.assert_is_compatible_with(labels.shape)
+    if weights is None:
+        return predictions, labels, None
+    weights = convert_to_tensor(weights)
+    wr = weights.shape.ndims
+    if wr == 0:
+        return predictions, labels, weights
+    pr = predictions.shape.ndims
+    if pr is not None and wr is not None:
+        if wr - pr == 1:
+            weights = tf.squeeze(weights, [-1])
+        elif pr - wr == 1:
+            weights = tf.expand_dims(weights, [-1])
+        return predictions, labels, weights
+    w = weights
+    rank_diff = tf.rank(w) - tf.rank(predictions)
+
+    def maybe_expand():
+        return tf.cond(tf.equal(rank_diff, -1), lambda: tf.expand_dims(w, [-1]), lambda: w)
+    if wr is not None and not weights.shape.dims[-1].is_compatible_with(1):
+        def maybe_squeeze():
+            return w
+    else:
+        def maybe_squeeze():
+            return tf.squeeze(w, [-1])
+    weights = tf.cond(tf.equal(tf.rank(w), 0), lambda: w,
+                      lambda: tf.cond(tf.equal(rank_diff, 1), maybe_squeeze, maybe_expand))
+    return predictions, labels, weights
+
+
+def _check_collections(*cols):
+    for c in cols:
+        if c is not None and not isinstance(c, (list, tuple)):
+            raise ValueError(f"metrics_collections and updates_collections must be lists or "
+                             f"tuples, got {c!r}")
+
+
+def mean(values, weights=None, metrics_collections=None, updates_collections=None,
+         name=None):
+    """The (weighted) mean of `values` over all batches: variables `total` and `count`;
+    the value is `total / count` (0 when count is 0)."""
+    _check_collections(metrics_collections, updates_collections)
+    tf = _tf()
+    with vs.variable_scope(name, "mean", [values, weights]):
+        values = tf.cast(values, dtypes.float32)
+        total = metric_variable([], dtypes.float32, name="total")
+        count = metric_variable([], dtypes.float32, name="count")
+        if weights is None:
+            num_values = tf.cast(tf.size(values), dtypes.float32)
+        else:
+            values, _, weights = _remove_squeezable_dimensions(values, None, weights)
+            weights = util.broadcast_weights(tf.cast(weights, dtypes.float32), values)
+            values = tf.multiply(values, weights)
+            num_values = tf.reduce_sum(weights)
+        update_total = tf.assign_add(total, tf.reduce_sum(values))
+        with control_dependencies([values]):
+            update_count = tf.assign_add(count, num_values)
+        value = tf.div_no_nan(total, tf.maximum(count, 0), name="value")
+        _add_to(metrics_collections, value)
+        update_op = tf.div_no_nan(update_total, tf.maximum(update_count, 0),
+                                  name="update_op")
+        _add_to(updates_collections, update_op)
+        return value, update_op
+
+
+def accuracy(labels, predictions, weights=None, metrics_collections=None,
+             updates_collections=None, name=None):
+    """How often `predictions` equals `labels` (weighted): the mean of the matches over
+    all batches, kept in `accuracy/total` and `accuracy/count`."""
+    tf = _tf()
+    predictions, labels, weights = _remove_squeezable_dimensions(predictions, labels,
+                                                                 weights)
+    predictions.shape.assert_is_compatible_with(labels.shape)
+    if labels.dtype != predictions.dtype:
+        predictions = tf.cast(predictions, labels.dtype)
+    is_correct = tf.cast(tf.equal(predictions, labels), dtypes.float32)
+    return mean(is_correct, weights, metrics_collections, updates_collections,
+                name or "accuracy")
+
+
+def _count_condition(values, weights=None, metrics_collections=None,
+                     updates_collections=None):
+    """Sums the weights of the true entries of the bool tensor `values` (variable
+    `count`)."""
+    tf = _tf()
+    if values.dtype.base_dtype != dtypes.bool:
+        raise TypeError(f"values must be a bool tensor, got {values.dtype.name}")
+    count = metric_variable([], dtypes.float32, name="count")
+    values = tf.cast(values, dtypes.float32)
+    if weights is not None:
+        weights = tf.cast(weights, dtypes.float32)
+        if weights.shape.ndims not in (None, 0, values.shape.ndims):
+            raise ValueError(f"weights must have rank 0 or the rank of values "
+                             f"({values.shape.ndims}), got {weights.shape.ndims}")
+        values = tf.multiply(values, weights)
+    value = tf.identity(count)
+    _add_to(metrics_collections, value)
+    update_op = tf.assign_add(count, tf.reduce_sum(values))
+    _add_to(updates_collections, update_op)
+    return value, update_op
+
+
+def _bool_pair(predictions, labels, weights):
+    tf = _tf()
+    return _remove_squeezable_dimensions(tf.cast(predictions, dtypes.bool),
+                                         tf.cast(labels, dtypes.bool), weights)
+
+
+def _condition_metric(default_name, label_value, prediction_value):
+    def metric(labels, predictions, weights=None, metrics_collections=None,
+               updates_collections=None, name=None):
+        tf = _tf()
+        _check_collections(metrics_collections, updates_collections)
+        with vs.variable_scope(name, default_name, [predictions, labels, weights]):
+            predictions, labels, weights = _bool_pair(predictions, labels, weights)
+            hit = tf.logical_and(tf.equal(labels, label_value),
+                                 tf.equal(predictions, prediction_value))
+            return _count_condition(hit, weights, metrics_collections, updates_collections)
+    metric.__name__ = default_name
+    what = {(True, True): "true positives", (False, True): "false positives",
+            (True, False): "false negatives", (False, False): "true negatives"}
+    metric.__doc__ = (f"The (weighted) number of {what[(label_value, prediction_value)]} "
+                      f"over all batches (variable `{default_name}/count`); labels and "
+                      "predictions are cast to bool.")
+    return metric
+
+
+true_positives = _condition_metric("true_positives", True, True)
+false_positives = _condition_metric("false_positives", False, True)
+false_negatives = _condition_metric("false_negatives", True, False)
+true_negatives = _condition_metric("true_negatives", False, False)
+
+
+def _ratio_metric(default_name, other, doc):
+    def metric(labels, predictions, weights=None, metrics_collections=None,
+               updates_collections=None, name=None):
+        tf = _tf()
+        _check_collections(metrics_collections, updates_collections)
+        with vs.variable_scope(name, default_name, [predictions, labels, weights]):
+            predictions, labels, weights = _bool_pair(predictions, labels, weights)
+            tp, tp_up = true_positives(labels, predictions, weights)
+            ot, ot_up = other(labels, predictions, weights)
+
+            def ratio(a, b, name):
+                return tf.where(tf.greater(a + b, 0), tf.divide(a, a + b), 0, name)
+            value = ratio(tp, ot, "value")
+            _add_to(metrics_collections, value)
+            update_op = ratio(tp_up, ot_up, "update_op")
+            _add_to(updates_collections, update_op)
+            return value, update_op
+    metric.__name__ = default_name
+    metric.__doc__ = doc
+    return metric
+
+
+precision = _ratio_metric(
+    "precision", false_positives,
+    "`true_positives / (true_positives + false_positives)` over all batches (0 when "
+    "nothing was predicted positive); labels and predictions are cast to bool.")
+recall = _ratio_metric(
+    "recall", false_negatives,
+    "`true_positives / (true_positives + false_negatives)` over all batches (0 when "
+    "there was no positive label); labels and predictions are cast to bool.")
+
+
+def _confusion_at_thresholds(labels, predictions, thresholds, weights=None):
+    """Variables and update ops for tp, fn, tn, fp counted at each threshold
+    (a prediction is positive when above the threshold)."""
+    tf = _tf()
+    predictions, labels, weights = _remove_squeezable_dimensions(
+        tf.cast(predictions, dtypes.float32), tf.cast(labels, dtypes.bool), weights)
+    n = len(thresholds)
+    preds_2d = tf.reshape(predictions, [-1, 1])
+    labels_2d = tf.reshape(tf.cast(labels, dtypes.bool), [1, -1])
+    num = preds_2d.shape.as_list()[0]
+    if num is None:
+        num = tf.shape(preds_2d)[0]
+    thresh = tf.tile(tf.expand_dims(tf.constant(thresholds, dtype=dtypes.float32), [1]),
+                     tf.stack([1, num]))
+    pred_pos = tf.greater(tf.tile(tf.transpose(preds_2d), [n, 1]), thresh)
+    pred_neg = tf.logical_not(pred_pos)
+    label_pos = tf.tile(labels_2d, [n, 1])
+    label_neg = tf.logical_not(label_pos)
+    w = None
+    if weights is not None:
+        w = util.broadcast_weights(tf.cast(weights, dtypes.float32), predictions)
+        w = tf.tile(tf.reshape(w, [1, -1]), [n, 1])
+    values, updates = {}, {}
+    for key, name, a, b in (("tp", "true_positives", label_pos, pred_pos),
+                            ("fn", "false_negatives", label_pos, pred_neg),
+                            ("tn", "true_negatives", label_neg, pred_neg),
+                            ("fp", "false_positives", label_neg, pred_pos)):
+        var = metric_variable([n], dtypes.float32, name=name)
+        hit = tf.cast(tf.logical_and(a, b), dtypes.float32)
+        if w is not None:
+            hit = hit * w
+        updates[key] = tf.assign_add(var, tf.reduce_sum(hit, 1))
+        values[key] = var
+    return values, updates
+
+
+def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collections=None,
+        updates_collections=None, curve="ROC", name=None, summation_method="trapezoidal",
+        thresholds=None):
+    """Area under the ROC (or PR) curve, from true/false positive/negative counts at
+    `num_thresholds` thresholds spread over [0, 1] (predictions must lie in [0, 1]);
+    Riemann sums by `summation_method` ('trapezoidal', 'minoring', 'majoring',
+    'careful_interpolation')."""
+    tf = _tf()
+    _check_collections(metrics_collections, updates_collections)
+    with vs.variable_scope(name, "auc", [labels, predictions, weights]):
+        if curve not in ("ROC", "PR"):
+            raise ValueError(f"Curve must be either ROC or PR. Curve {curve} is unknown.")
+        kepsilon = 1e-7
+        if thresholds is not None:
+            thresholds = sorted(thresholds)
+            num_thresholds = len(thresholds) + 2
+        else:
+            thresholds = [(i + 1) * 1.0 / (num_thresholds - 1)
+                          for i in range(num_thresholds - 2)]
+        thresholds = [0.0 - kepsilon] + list(thresholds) + [1.0 + kepsilon]
+        values, updates = _confusion_at_thresholds(labels, predictions, thresholds, weights)
+        epsilon = 1.0e-6
+        k = num_thresholds - 1
+
+        def interpolate_pr_auc(tp, fp, fn):
+            dtp = tp[:k] - tp[1:]
+            p = tp + fp
+            slope = tf.div_no_nan(dtp, tf.maximum(p[:k] - p[1:], 0), name="prec_slope")
+            intercept = tp[1:] - tf.multiply(slope, p[1:])
+            ratio = tf.where(tf.logical_and(p[:k] > 0, p[1:] > 0),
+                             tf.div_no_nan(p[:k], tf.maximum(p[1:], 0),
+                                           name="recall_relative_ratio"),
+                             tf.ones_like(p[1:]))
+            return tf.reduce_sum(tf.div_no_nan(slope * (dtp + intercept * tf.log(ratio)),
+                                               tf.maximum(tp[1:] + fn[1:], 0),
+                                               name="pr_auc_increment"),
+                                 name="interpolate_pr_auc")
+
+        def compute(tp, fn, tn, fp, name):
+            if curve == "PR" and summation_method == "careful_interpolation":
+                return interpolate_pr_auc(tp, fp, fn)
+            rec = tf.divide(tp + epsilon, tp + fn + epsilon)
+            if curve == "ROC":
+                x, y = tf.divide(fp, fp + tn + epsilon), rec
+            else:
+                x, y = rec, tf.divide(tp + epsilon, tp + fp + epsilon)
+            if summation_method in ("trapezoidal", "careful_interpolation"):
+                return tf.reduce_sum(tf.multiply(x[:k] - x[1:], (y[:k] + y[1:]) / 2.),
+                                     name=name)
+            if summation_method == "minoring":
+                return tf.reduce_sum(tf.multiply(x[:k] - x[1:], tf.minimum(y[:k], y[1:])),
+                                     name=name)
+            if summation_method == "majoring":
+                return tf.reduce_sum(tf.multiply(x[:k] - x[1:], tf.maximum(y[:k], y[1:])),
+                                     name=name)
+            raise ValueError(f"Invalid summation_method: {summation_method} "
+                             "summation_method should be 'trapezoidal', "
+                             "'careful_interpolation', 'minoring', or 'majoring'.")
+        value = compute(values["tp"], values["fn"], values["tn"], values["fp"], "value")
+        _add_to(metrics_collections, value)
+        update_op = compute(updates["tp"], updates["fn"], updates["tn"], updates["fp"],
+                            "update_op")
+        _add_to(updates_collections, update_op)
+        return value, update_op
+
+
+def mean_absolute_error(labels, predictions, weights=None, metrics_collections=None,
+                        updates_collections=None, name=None):
+    """The (weighted) mean of `|predictions - labels|` over all batches."""
+    predictions, labels, weights = _remove_squeezable_dimensions(predictions, labels,
+                                                                 weights)
+    errors = _tf().abs(predictions - labels)
+    return mean(errors, weights, metrics_collections, updates_collections,
+                name or "mean_absolute_error")
+
+
+def mean_squared_error(labels, predictions, weights=None, metrics_collections=None,
+                       updates_collections=None, name=None):
+    """The (weighted) mean of `(predictions - labels) ** 2` over all batches."""
+    predictions, labels, weights = _remove_squeezable_dimensions(predictions, labels,
+                                                                 weights)
+    errors = _tf().squared_difference(predictions, labels)
+    return mean(errors, weights, metrics_collections, updates_collections,
+                name or "mean_squared_error")
+
+
+def root_mean_squared_error(labels, predictions, weights=None, metrics_collections=None,
+                            updates_collections=None, name=None):
+    """The square root of the streaming mean squared error."""
+    tf = _tf()
+    predictions, labels, weights = _remove_squeezable_dimensions(predictions, labels,
+                                                                 weights)
+    mse, update_mse = mean_squared_error(labels, predictions, weights, None, None,
+                                         name or "root_mean_squared_error")
+    with name_scope(None, "root_mean_squared_error"):
+        rmse = tf.sqrt(mse)
+        _add_to(metrics_collections, rmse)
+        update_op = tf.sqrt(update_mse)
+        _add_to(updates_collections, update_op)
+    return rmse, update_op
