@@ -172,12 +172,15 @@ def create_op(op_type, inputs=(), attrs=None, name=None):
 def _build(g, op_def, inputs, attrs, name):
     if len(inputs) != len(op_def.inputs):
         raise TypeError(f"{op_def.name} takes {len(op_def.inputs)} inputs, got {len(inputs)}")
-    # Infer each type attr from the first Tensor given for it, so Python values follow it.
+    # As TF: a type attr comes from the first argument that has it (a list argument: its
+    # first Tensor); later Python values follow it, later tensors must match it.
+    seen = set()
     for arg, v in zip(op_def.inputs, inputs):
         t = arg.type_attr
-        if t and attrs.get(t) is None:
+        if t and t not in seen:
+            seen.add(t)
             dt = _first_tensor_dtype(v if arg.number_attr else [v])
-            if dt is not None:
+            if dt is not None and attrs.get(t) is None:
                 attrs[t] = dt
     with g.name_scope(name or op_def.name) as scope:
         flat = []

@@ -251,7 +251,7 @@ class LinSpace:
         n = op.inputs[2]
         w = _fn("truediv")(cast(range(0, n), dt),
                            cast(_fn("maximum")(sub(n, 1), 1), dt))
-        return [reduce_sum(mul(g, sub(1.0 if dt.is_floating else 1, w))),
+        return [reduce_sum(mul(g, 1 - w)),  # operator form: 1 takes w's dtype
                 reduce_sum(mul(g, w)), None]
 
 

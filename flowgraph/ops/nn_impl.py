@@ -134,7 +134,8 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
         if scale is not None:
             inv = m.multiply(inv, scale)
         inv_x = m.cast(inv, x.dtype) if _dtype(inv) != x.dtype.base_dtype else inv
-        shift = m.subtract(offset, m.multiply(mean, inv)) if offset is not None else \
+        # `offset - mean * inv` with operator semantics: a Python offset follows mean's dtype
+        shift = offset - m.multiply(mean, inv) if offset is not None else \
             m.multiply(m.negative(mean), inv)
         shift = m.cast(shift, x.dtype) if _dtype(shift) != x.dtype.base_dtype else shift
         return m.add(m.multiply(x, inv_x), shift)

@@ -77,3 +77,11 @@ def test_tensor_shape():
     with pytest.raises(ValueError):
         tf.TensorShape(None).as_list()
     assert tf.TensorShape([1, 2]).most_specific_compatible_shape([1, 3]).as_list() == [1, None]
+
+
+def test_type_attr_comes_from_the_first_argument_as_tf():
+    t64 = tf.constant(2.0, tf.float64)
+    with pytest.raises(TypeError, match="AddV2"):
+        tf.add(1.0, t64)     # 1.0 becomes float32 first, as in TF
+    assert tf.add(t64, 1.0).dtype == tf.float64
+    assert (1.0 - t64).dtype == tf.float64 and (2.0 * t64).dtype == tf.float64
