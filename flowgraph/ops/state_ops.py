@@ -23,11 +23,14 @@ class VariableV2:
 
 
 def _check_shapes(ctx, key, value, what):
+    """The value's shape must equal the variable's: its current value's, or before it has
+    one, the declared shape (`key.shape`, when fully known)."""
     old = ctx.vars.get(key)
-    if old is not None and old.shape != value.shape:
+    lhs = old.shape if old is not None else getattr(key, "shape", None)
+    if lhs is not None and None not in lhs and tuple(lhs) != np.shape(value):
         raise errors.InvalidArgumentError(
             None, None, f"{what} requires shapes of both tensors to match. lhs shape= "
-                        f"{list(old.shape)} rhs shape= {list(np.shape(value))}")
+                        f"{list(lhs)} rhs shape= {list(np.shape(value))}")
 
 
 @defop("Assign", inputs=("ref: Ref(T)", "value: T"), outputs=("output_ref: Ref(T)",),

@@ -72,6 +72,16 @@ def ref_key(tensor):
     return op._attrs.get("shared_name") or op._name
 
 
+class RefKey(str):
+    """A variable's store key as a ref argument receives it, with the ref's static shape
+    (so assignments can check the declared shape before the variable has a value)."""
+
+    def __new__(cls, key, shape):
+        k = super().__new__(cls, key)
+        k.shape = shape
+        return k
+
+
 def by_reference(t):
     """Tensors read straight from a variable: the consumer reads the store when it runs
     (a ref in TF), so it needs no step of the variable op and sees earlier assigns."""
@@ -160,7 +170,7 @@ def bind_kernel(op, first_arg, in_slots, ctx=None, compile_fn=None):
     def one(k):
         t, s = op._inputs[k], in_slots[k]
         if args[k].is_ref:
-            return ("const", ref_key(t))
+            return ("const", RefKey(ref_key(t), t.shape.as_tuple_or_none()))
         if s is None:
             return ("read", ref_key(t))
         ins.append(s)

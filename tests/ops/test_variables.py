@@ -171,3 +171,16 @@ def test_variables_ignore_enclosing_control_dependencies():
     assert v.initializer.control_inputs == [] and v.op.control_inputs == []
     init_op = w.initial_value.op
     assert init_op.control_inputs == [] and init_op.get_attr("_class") == ["loc:@w"]
+
+
+def test_assign_checks_the_declared_shape_before_initialization():
+    v = tf.Variable(tf.zeros([2, 3]), name="declared")
+    p = tf.placeholder(tf.float32)
+    a = tf.assign(v, p)
+    loose = tf.assign(v, p, validate_shape=False)
+    with tf.Session() as s:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"lhs shape= \[2, 3\]"):
+            s.run(a, {p: np.ones(4, np.float32)})
+        assert not s.run(tf.is_variable_initialized(v))
+        s.run(loose, {p: np.ones(4, np.float32)})
+        assert s.run(v).shape == (4,)
