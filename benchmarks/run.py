@@ -240,6 +240,21 @@ def case_mlp_memory():
 CASES = [case_tiny_run, case_chain_100, case_build_2000, case_mlp_memory]
 
 
+def _more_cases():
+    """Cases from each `benchmarks/bench_*.py` that defines `make_cases(runner)`."""
+    import glob
+    import importlib
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    for path in sorted(glob.glob(os.path.join(here, "bench_*.py"))):
+        mod = importlib.import_module(os.path.basename(path)[:-3])
+        if hasattr(mod, "make_cases"):
+            CASES.extend(mod.make_cases(sys.modules[__name__]))
+
+
+_more_cases()
+
+
 # -- measuring ---------------------------------------------------------------------------------
 def _block_size(fn, target_s):
     """How many calls make a sample of about `target_s` seconds."""

@@ -307,8 +307,14 @@ def test_tensorflow_reads_our_bundles_and_writes_identical_ones(tmp_path):
             np.testing.assert_array_equal(got, v)
     names = sorted(values)
     theirs = str(tmp_path / "theirs" / "m")
-    tf_real.raw_ops.SaveV2(prefix=theirs, tensor_names=names, shape_and_slices=[""] * len(names),
-                           tensors=[tf_real.constant(values[k]) for k in names])
+    # In a graph of its own: another test may have disabled TF's eager mode in this process.
+    g = tf_real.Graph()
+    with g.as_default():
+        save = tf_real.raw_ops.SaveV2(prefix=theirs, tensor_names=names,
+                                      shape_and_slices=[""] * len(names),
+                                      tensors=[tf_real.constant(values[k]) for k in names])
+        with tf_real.compat.v1.Session(graph=g) as sess:
+            sess.run(save)
     for suffix in (".index", ".data-00000-of-00001"):
         with open(ours + suffix, "rb") as a, open(theirs + suffix, "rb") as b:
             assert a.read() == b.read(), suffix
