@@ -50,7 +50,9 @@ class BaseSession:
         self._config = config if config is not None else ConfigProto()
         self._target = target
         self._closed = False
+        from flowgraph.runtime import host_memory
         from flowgraph.runtime.devices import local_devices
+        host_memory.tune()
         self._devices = local_devices(self._config)
         self._ctx = RunContext(self, self._devices[0].xp, self._devices[0])
         self._contexts = {d: (self._ctx if i == 0 else self._ctx.for_device(d))
