@@ -153,8 +153,9 @@ def _same_attr(value, default):
 
 
 # -- nodes and graphs ---------------------------------------------------------------------
-def node_def(op, add_shapes=False):
-    """The NodeDef of `op`: name, type, inputs (data, then `^control`), device, attrs."""
+def node_def(op, add_shapes=False, strip_defaults=True):
+    """The NodeDef of `op`: name, type, inputs (data, then `^control`), device, attrs
+    (those equal to the op's default left out unless `strip_defaults` is False)."""
     nd = node_def_pb2.NodeDef(name=op.name, op=op.type)
     nd.input.extend(t._as_node_def_input() for t in op._inputs)
     nd.input.extend("^" + c.name for c in op._control_inputs)
@@ -165,7 +166,8 @@ def node_def(op, add_shapes=False):
         v = op._attrs[k]
         if v is None:
             continue
-        if k in defaults and defaults[k] is not None and _same_attr(v, defaults[k]):
+        if strip_defaults and k in defaults and defaults[k] is not None and \
+                _same_attr(v, defaults[k]):
             continue
         try:
             nd.attr[k].CopyFrom(attr_value(v, defaults.get(k)))
@@ -180,7 +182,11 @@ def node_def(op, add_shapes=False):
 
 
 def as_graph_def(graph, add_shapes=False):
-    """The GraphDef of `graph`, ops in creation order."""
+    """The GraphDef of `graph`, ops in creation order. A graph with functional control
+    flow (`If`/`While`) also gets a function library (see `function_io`)."""
+    from flowgraph.framework import function_io
+    if function_io.has_functions(graph):
+        return function_io.graph_def_with_library(graph, add_shapes)
     gd = graph_pb2.GraphDef()
     gd.versions.producer = GRAPH_DEF_VERSION
     gd.versions.min_consumer = GRAPH_DEF_VERSION_MIN_CONSUMER

@@ -6,7 +6,7 @@ op's defaults; internal attrs other than `_class` are dropped (and `_output_shap
 recomputed). Nodes may come in any order. Loading never runs code."""
 import re
 
-from flowgraph.framework import errors, op_builder, registry
+from flowgraph.framework import errors, function_io, op_builder, registry
 from flowgraph.framework.graph import Tensor, Operation, get_default_graph
 from flowgraph.framework.graph_io import as_our_graph_def, attr_value_to_python
 from flowgraph.framework.tensor_shape import TensorShape
@@ -124,12 +124,8 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
     nodes = list(gd.node)
     by_name = {n.name: n for n in nodes}
     for n in nodes:  # check names and op types before touching the graph
-        if not n.op:
-            raise ValueError(f"NodeDef '{n.name}' has no op type")
-        if n.op not in registry.registered():
-            raise errors.NotFoundError(
-                None, None, f"Op type not registered '{n.op}' in flowgraph (node "
-                            f"'{n.name}'); the GraphDef cannot be imported.")
+        _check_op_type(n)
+    functions = function_io.check_library(gd.library, nodes)
     order = _order(nodes)
     for n in nodes:
         for s in n.input:
@@ -143,7 +139,7 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
     with g.name_scope(scope_name or None) as scope:
         for i in order:
             n = nodes[i]
-            created[n.name] = _import_node(g, n, created, input_map, used, scope)
+            created[n.name] = _import_node(g, n, created, input_map, used, scope, functions)
     unused = sorted(k for k in input_map if k not in used)
     if unused:
         raise ValueError(f"Attempted to map inputs that were not found in graph_def: "
@@ -165,18 +161,28 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
     return out
 
 
-def _import_node(g, n, created, input_map, used, scope):
-    op_def = registry.get(n.op)
+def _check_op_type(n, where=""):
+    if not n.op:
+        raise ValueError(f"NodeDef '{n.name}'{where} has no op type")
+    if n.op not in registry.registered() and n.op not in function_io.FUNCTIONAL_TYPES:
+        raise errors.NotFoundError(
+            None, None, f"Op type not registered '{n.op}' in flowgraph (node "
+                        f"'{n.name}'{where}); the GraphDef cannot be imported.")
+
+
+def node_attrs(n, op_def, scope=""):
+    """The Python attrs of NodeDef `n` (func attrs: the function's name)."""
     attrs = {}
+    functional = n.op in function_io.FUNCTIONAL_TYPES
     for k, av in n.attr.items():
         if k.startswith("_") and k not in _KEEP_INTERNAL:
             continue
         if not k.startswith("_") and k not in op_def.attrs:
             continue  # an attr newer than this op's definition: ignored, as TF 2.x does
-        if av.WhichOneof("value") == "func" or len(av.list.func):
+        if (av.WhichOneof("value") == "func" or len(av.list.func)) and not functional:
             raise errors.UnimplementedError(
                 None, None, f"Node '{n.name}' ({n.op}) calls a graph function through attr "
-                            f"'{k}'; importing GraphDef function libraries is not supported")
+                            f"'{k}'; only If/While function attrs can be imported")
         try:
             v = attr_value_to_python(av)
         except (ValueError, TypeError) as e:
@@ -184,6 +190,42 @@ def _import_node(g, n, created, input_map, used, scope):
         if k == "_class":
             v = [_remap_loc(s, scope) for s in v]
         attrs[k] = v
+    return attrs
+
+
+def make_op(g, n, flat, controls, scope, functions):
+    """Creates the op of NodeDef `n` in `g` (the default graph, inside name scope
+    `scope`) from its flat input tensors and control inputs (ops)."""
+    op_def = registry.get(function_io.FUNCTIONAL_TYPES.get(n.op, n.op))
+    attrs = node_attrs(n, op_def, scope)
+    cls = attrs.pop("_class", None)
+    gradient_type = attrs.pop("_gradient_op_type", None)
+    full = scope + n.name
+    if full in g._ops_by_name:
+        raise ValueError(f"Cannot import node '{n.name}': an op named '{full}' already "
+                         "exists in the graph")
+    g.unique_name(n.name)  # marks the name used, so later ops get other names
+    try:
+        # A name ending in "/" is taken as is by the builder (no uniquifying).
+        if n.op in function_io.FUNCTIONAL_TYPES:
+            op = function_io.import_functional(n, attrs, flat, full + "/", functions)
+        else:
+            grouped = _group_inputs(op_def, flat, attrs, n)
+            op = op_builder.create_op(n.op, grouped, attrs, name=full + "/")
+    except TypeError as e:
+        raise ValueError(f"Node '{n.name}' ({n.op}): {e}") from None
+    if cls:
+        op._attrs["_class"] = cls
+    if gradient_type:
+        op._attrs["_gradient_op_type"] = gradient_type
+    if controls:
+        op._add_control_inputs([c.op if isinstance(c, Tensor) else c for c in controls])
+    if n.device:
+        op._set_device(n.device)
+    return op
+
+
+def _import_node(g, n, created, input_map, used, scope, functions):
     flat, controls = [], []
     for s in n.input:
         control, src, idx = _parse_input(s)
@@ -205,28 +247,7 @@ def _import_node(g, n, created, input_map, used, scope):
                 raise ValueError(f"Node '{n.name}': input '{s}' names output {idx} of "
                                  f"'{src}', which has {len(op.outputs)} outputs")
             flat.append(op.outputs[idx])
-    grouped = _group_inputs(op_def, flat, attrs, n)
-    cls = attrs.pop("_class", None)
-    gradient_type = attrs.pop("_gradient_op_type", None)
-    full = scope + n.name
-    if full in g._ops_by_name:
-        raise ValueError(f"Cannot import node '{n.name}': an op named '{full}' already "
-                         "exists in the graph")
-    g.unique_name(n.name)  # marks the name used, so later ops get other names
-    try:
-        # A name ending in "/" is taken as is by the builder (no uniquifying).
-        op = op_builder.create_op(n.op, grouped, attrs, name=full + "/")
-    except TypeError as e:
-        raise ValueError(f"Node '{n.name}' ({n.op}): {e}") from None
-    if cls:
-        op._attrs["_class"] = cls
-    if gradient_type:
-        op._attrs["_gradient_op_type"] = gradient_type
-    if controls:
-        op._add_control_inputs([c.op if isinstance(c, Tensor) else c for c in controls])
-    if n.device:
-        op._set_device(n.device)
-    return op
+    return make_op(g, n, flat, controls, scope, functions)
 
 
 def _remap_loc(s, scope):

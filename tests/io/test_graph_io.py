@@ -315,7 +315,7 @@ def test_graph_def_text_matches_tensorflow_parse():
     assert len(theirs.node) == len(tf.get_default_graph().get_operations())
 
 
-def test_graph_functions_are_refused_on_import():
+def test_missing_library_function_is_refused_on_import():
     gd = text_format.Parse('''
       node { name: "c" op: "Const" attr { key: "dtype" value { type: DT_INT32 } }
              attr { key: "value" value { tensor { dtype: DT_INT32 int_val: 0 } } } }
@@ -324,5 +324,6 @@ def test_graph_functions_are_refused_on_import():
              attr { key: "cond" value { func { name: "cond_fn" } } }
              attr { key: "body" value { func { name: "body_fn" } } } }
     ''', graph_pb2.GraphDef())
-    with pytest.raises(tf.errors.UnimplementedError, match="'w'"):
+    with pytest.raises(ValueError, match="'w'.*'(body|cond)_fn'.*library"):
         tf.import_graph_def(gd)
+    assert not tf.get_default_graph().get_operations()
