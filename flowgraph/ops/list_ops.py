@@ -8,9 +8,8 @@ zeros), summed by `AddN` and zeroed by `ZerosLike` through numpy's dispatch prot
 import numpy as np
 
 from flowgraph.framework import dtypes, errors, tensor_shape
-from flowgraph.framework.graph import Tensor, name_scope
-from flowgraph.framework.op_builder import apply_op, constant_value, convert_to_tensor, \
-    constant_value_as_shape
+from flowgraph.framework.graph import Tensor
+from flowgraph.framework.op_builder import apply_op, constant_value, constant_value_as_shape
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
 
