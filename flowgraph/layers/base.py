@@ -299,8 +299,7 @@ class Layer:
                     lambda x: x if isinstance(x, Tensor) else convert_to_tensor(x), inputs)
                 flat = [t for t in nest.flatten(inputs) if isinstance(t, Tensor)]
                 if not self.built:
-                    if self._dtype is None and flat and (
-                            flat[0].dtype.is_floating or flat[0].dtype.is_complex):
+                    if self._dtype is None and flat:  # TF1: the first input's dtype
                         self._dtype = flat[0].dtype.base_dtype
                     self._check_input(flat)
                     shapes = nest.map_structure(lambda t: t.shape, inputs)
