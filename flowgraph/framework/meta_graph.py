@@ -71,6 +71,7 @@ def _scope_graph_def(gd, export_scope):
     from flowgraph.proto import graph_pb2
     out = graph_pb2.GraphDef()
     out.versions.CopyFrom(gd.versions)
+    out.library.CopyFrom(gd.library)  # function bodies use their own local names
     prefix = export_scope.rstrip("/") + "/"
     for n in gd.node:
         if not n.name.startswith(prefix):
@@ -93,6 +94,14 @@ def _scope_graph_def(gd, export_scope):
     return out
 
 
+def _clear_devices(gd):
+    for n in gd.node:
+        n.device = ""
+    for f in gd.library.function:
+        for n in f.node_def:
+            n.device = ""
+
+
 def export_scoped_meta_graph(filename=None, graph_def=None, graph=None, export_scope=None,
                              as_text=False, unbound_inputs_col_name="unbound_inputs",
                              clear_devices=False, saver_def=None, clear_extraneous_savers=False,
@@ -108,8 +117,7 @@ def export_scoped_meta_graph(filename=None, graph_def=None, graph=None, export_s
     if export_scope:
         graph_def = _scope_graph_def(graph_def, export_scope)
     if clear_devices:
-        for n in graph_def.node:
-            n.device = ""
+        _clear_devices(graph_def)
     meta = meta_graph_pb2.MetaGraphDef()
     if meta_info_def is not None:
         meta.meta_info_def.CopyFrom(meta_info_def)
@@ -197,8 +205,7 @@ def import_scoped_meta_graph(meta_graph_or_file, clear_devices=False, graph=None
     gd = graph_io.as_our_graph_def(meta.graph_def)
     if clear_devices:
         gd = type(gd).FromString(gd.SerializeToString())
-        for n in gd.node:
-            n.device = ""
+        _clear_devices(gd)
     with graph.as_default():
         import_graph_def(gd, input_map=input_map, name=import_scope or "")
         by_name = {}

@@ -23,6 +23,7 @@ class TensorList:
     the numpy `dtype` of the elements."""
 
     __slots__ = ("items", "element_shape", "dtype")
+    shape = ()  # a variant tensor is a scalar (a list can hold lists: loop tapes)
 
     def __init__(self, items, element_shape, dtype):
         self.items, self.element_shape, self.dtype = items, element_shape, dtype
