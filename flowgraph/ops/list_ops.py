@@ -40,7 +40,8 @@ class TensorList:
     # ZerosLike and AddN reach lists through numpy's dispatch (a gradient list is summed
     # and zeroed like any gradient).
     def zeros_like(self):
-        return self.with_items([None if x is None else _xp(x).zeros_like(x)
+        return self.with_items([None if x is None else x.zeros_like()
+                                if isinstance(x, TensorList) else _xp(x).zeros_like(x)
                                 for x in self.items])
 
     def __add__(self, other):
@@ -52,7 +53,8 @@ class TensorList:
                             f"one is {len(self.items)} and the other is {len(other.items)}")
         out = []
         for a, b in zip(self.items, other.items):
-            out.append(b if a is None else a if b is None else _xp(a).add(a, b))
+            out.append(b if a is None else a if b is None else
+                       a + b if isinstance(a, TensorList) else _xp(a).add(a, b))
         return self.with_items(out)
 
     __radd__ = __add__
@@ -69,7 +71,11 @@ class TensorList:
 
 
 def _xp(a):
-    return np if isinstance(a, (np.ndarray, np.generic)) else __import__("cupy")
+    """The array module of an item: numpy, or CuPy for a GPU array."""
+    if isinstance(a, (np.ndarray, np.generic)):
+        return np
+    import cupy
+    return cupy
 
 
 def _shape_value(v):
