@@ -6,8 +6,7 @@ LOCAL_VARIABLES and METRIC_VARIABLES, named as TF names them: `accuracy/total`,
 `tf.local_variables_initializer()` first (and again to reset). Running `update_op`
 accumulates a batch and returns the updated value; `value` reads the current one."""
 from flowgraph.framework import dtypes
-from flowgraph.framework.graph import (GraphKeys, control_dependencies, get_default_graph,
-                                       name_scope)
+from flowgraph.framework.graph import GraphKeys, control_dependencies, get_default_graph
 from flowgraph.framework.op_builder import convert_to_tensor
 from flowgraph.losses import util
 from flowgraph.ops import variable_scope as vs
@@ -99,7 +98,10 @@ def mean(values, weights=None, metrics_collections=None, updates_collections=Non
             values = tf.multiply(values, weights)
             num_values = tf.reduce_sum(weights)
         update_total = tf.assign_add(total, tf.reduce_sum(values))
-        with control_dependencies([values]):
+        # TF orders the count update after `values`. (No such edge from a placeholder:
+        # flowgraph runs a fed placeholder named as a control input, and fails.)
+        deps = [] if values.op.type in ("Placeholder", "PlaceholderWithDefault") else [values]
+        with control_dependencies(deps):
             update_count = tf.assign_add(count, num_values)
         value = tf.div_no_nan(total, tf.maximum(count, 0), name="value")
         _add_to(metrics_collections, value)
@@ -339,9 +341,8 @@ def root_mean_squared_error(labels, predictions, weights=None, metrics_collectio
                                                                  weights)
     mse, update_mse = mean_squared_error(labels, predictions, weights, None, None,
                                          name or "root_mean_squared_error")
-    with name_scope(None, "root_mean_squared_error"):
-        rmse = tf.sqrt(mse)
-        _add_to(metrics_collections, rmse)
-        update_op = tf.sqrt(update_mse)
-        _add_to(updates_collections, update_op)
+    rmse = tf.sqrt(mse)
+    _add_to(metrics_collections, rmse)
+    update_op = tf.sqrt(update_mse)
+    _add_to(updates_collections, update_op)
     return rmse, update_op
