@@ -27,6 +27,9 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 $(VENV)/.installed-test: pyproject.toml | $(PY)
 	@echo "Installing flowgraph and its test tools (TensorFlow included) into $(VENV): the first time takes a few minutes ..."
 	$(PIP) install -qq -e '.[test]'
+	# TF 2.21 keeps TF1's RNN cells in tf-keras (for the RNN conformance tests); without
+	# --no-deps it would pull the full `tensorflow` package beside tensorflow-cpu.
+	$(PIP) install -qq --no-deps 'tf-keras==2.21.*'
 	@touch $@ $(VENV)/.installed
 
 clean:

@@ -104,7 +104,9 @@ from flowgraph import regularizers as _regularizers  # noqa: E402
 contrib = _module("contrib", layers=_module(
     "contrib.layers", **{k: getattr(_regularizers, k) for k in (
         "l1_regularizer", "l2_regularizer", "l1_l2_regularizer", "sum_regularizer",
-        "apply_regularization")}))
+        "apply_regularization")}), rnn=_module(
+    "contrib.rnn", **{k: getattr(nn.rnn_cell, k) for k in nn.rnn_cell.__all__},
+    static_rnn=nn.static_rnn, static_bidirectional_rnn=nn.static_bidirectional_rnn))
 keras = _module("keras", regularizers=_module(
     "keras.regularizers", **{k: getattr(_regularizers, k) for k in (
         "l1", "l2", "l1_l2", "L1", "L2", "L1L2", "Regularizer")}))

@@ -23,7 +23,10 @@ class Device:
         self.name = f"{PREFIX}{device_type}:{index}"
 
     def copy_from(self, value, src):
-        """`value` (living on `src`) as an array on this device: always a real copy."""
+        """`value` (living on `src`) as an array on this device: always a real copy.
+        Values that are not arrays (TensorLists) pass through unchanged."""
+        if not hasattr(value, "shape"):
+            return value
         if self.device_type == "GPU":
             with self.xp.cuda.Device(self.index):
                 return self.xp.array(value, copy=True)

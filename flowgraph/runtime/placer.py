@@ -13,9 +13,11 @@ def _matches(spec, d):
 
 
 def _kernel_types(op):
-    """Device types that have a kernel for `op`: string tensors live on the host."""
+    """Device types that have a kernel for `op`: string and variant (TensorList) tensors
+    live on the host."""
     types = set(getattr(op._op_def, "device_kernels", ("CPU", "GPU")))
-    if any(t.dtype.base_dtype == dtypes.string for t in list(op._inputs) + list(op._outputs)):
+    if any(t.dtype.base_dtype in (dtypes.string, dtypes.variant)
+           for t in list(op._inputs) + list(op._outputs)):
         types &= {"CPU"}
     return types
 
