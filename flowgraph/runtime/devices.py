@@ -25,7 +25,8 @@ class Device:
     def copy_from(self, value, src):
         """`value` (living on `src`) as an array on this device: always a real copy.
         Values that are not arrays (TensorLists) pass through unchanged."""
-        if not hasattr(value, "shape"):
+        if not isinstance(value, (np.ndarray, np.generic)) and \
+                not hasattr(value, "__cuda_array_interface__"):
             return value
         if self.device_type == "GPU":
             with self.xp.cuda.Device(self.index):
