@@ -25,16 +25,21 @@ Import: each function-holding node gets its own FuncGraph per function, built fr
 FunctionDef (arguments become placeholders shaped as the op's inputs, or the While's
 `output_shapes`); TF's `StatelessIf`/`StatelessWhile` are imported as `If`/`While`."""
 import hashlib
+import heapq
 import re
+
+import numpy as np
 
 from flowgraph.framework import dtypes, tensor_shape, tensor_util
 from flowgraph.framework import graph_io
-from flowgraph.proto import function_pb2, graph_pb2, node_def_pb2, op_def_pb2
+from flowgraph.proto import function_pb2, graph_pb2, node_def_pb2
 
 _FUNC_ATTRS = {"If": ("then_branch", "else_branch"), "While": ("cond", "body")}
 _TAPE_OPS = ("WhileTapeSize", "WhileTapeRead")
 _INDEX_ATTRS = ("_then_branch_inputs", "_else_branch_inputs", "_cond_inputs",
                 "_body_inputs")
+# Type-list attrs TF's If/While require even when empty (ours default them to []).
+_REQUIRED = ("Tin", "Tout", "T")
 FUNCTIONAL_TYPES = {"If": "If", "StatelessIf": "If", "While": "While",
                     "StatelessWhile": "While"}
 
@@ -60,24 +65,27 @@ def _fresh(base, taken):
     return name
 
 
+def _out_args(op):
+    """(name, length) of each output arg of `op`."""
+    for arg in op._op_def.outputs:
+        if arg.number_attr:
+            yield arg.name, op._attrs[arg.number_attr]
+        elif arg.type_list_attr:
+            yield arg.name, len(op._attrs[arg.type_list_attr])
+        else:
+            yield arg.name, 1
+
+
 def _out_arg(op, index):
     """(output arg name, index within that arg) of `op`'s flat output `index`."""
-    if op.type == "WhileTapeSize":
-        return "length", 0
-    if op.type == "WhileTapeRead":
-        return "item", 0
+    if op.type in _TAPE_OPS:  # exported as TensorListLength / TensorListGetItem
+        return ("length" if op.type == "WhileTapeSize" else "item"), 0
     if op.type == "While":
         return "output", index  # one list arg; indices past the outputs: accumulators
     pos = 0
-    for arg in op._op_def.outputs:
-        if arg.number_attr:
-            n = op._attrs[arg.number_attr]
-        elif arg.type_list_attr:
-            n = len(op._attrs[arg.type_list_attr])
-        else:
-            n = 1
+    for name, n in _out_args(op):
         if index < pos + n:
-            return arg.name, index - pos
+            return name, index - pos
         pos += n
     raise ValueError(f"Op '{op.name}' has no output {index}")
 
@@ -187,8 +195,8 @@ class _Exporter:
             v = op._attrs[k]
             if v is None or k in func_attrs or k in _INDEX_ATTRS:
                 continue
-            if not scope.is_function and k in defaults and defaults[k] is not None and \
-                    graph_io._same_attr(v, defaults[k]):
+            if not scope.is_function and k not in _REQUIRED and k in defaults and \
+                    defaults[k] is not None and graph_io._same_attr(v, defaults[k]):
                 continue
             nd.attr[k].CopyFrom(graph_io.attr_value(v, defaults.get(k)))
         for k, name in func_attrs.items():
@@ -272,9 +280,8 @@ class _Exporter:
         names = {}
         for attr, fg, idx, sub in subs:
             arg_names = self._arg_list(sub, fg, list(zip(fg.inputs, idx)), len(ext), extras)
-            rets = [(t.op.name, t.dtype.base_dtype, sub.local(t.op, t.value_index))
-                    for t in fg.outputs]
-            names[attr] = self._function(fg, sub, list(zip(arg_names, types)), rets)
+            names[attr] = self._function(fg, sub, list(zip(arg_names, types)),
+                                         _rets(sub, fg))
         nd = self._node(scope, op, add_shapes, [scope.ref(*k) for k in extras], names)
         nd.attr["Tin"].CopyFrom(graph_io.attr_value(types))
 
@@ -299,17 +306,14 @@ class _Exporter:
                                        extras, var_args)
             acc_args = [_fresh(f"tape_{k}", sub.taken) for k in tape]
             arg_names += acc_args
-            if attr == "cond":
-                rets = [(t.op.name, t.dtype.base_dtype, sub.local(t.op, t.value_index))
-                        for t in fg.outputs]
-                names[attr] = self._function(fg, sub, list(zip(arg_names, types)), rets)
-                continue
-            rets = [(t.op.name, t.dtype.base_dtype, sub.local(t.op, t.value_index))
-                    for t in fg.outputs]
-            rets += [(a, dt, a) for a, dt in zip(arg_names[nv:nv + len(ext) + len(extras)],
-                                                 types[nv:])]
-            push_nodes = []
+            rets, push_nodes = _rets(sub, fg), []
+            if attr == "body":  # captures pass through; the tapes grow by this iteration
+                n_pass = len(ext) + len(extras)
+                rets += [(a, dt, a) for a, dt in zip(arg_names[nv:nv + n_pass],
+                                                     types[nv:nv + n_pass])]
             for k, acc in zip(tape, acc_args):
+                if attr != "body":
+                    break
                 n_len = _fresh(f"tape_{k}/length", sub.taken)
                 n_set = _fresh(f"tape_{k}/push", sub.taken)
                 push_nodes.append(_nd(n_len, "TensorListLength", [acc]))
@@ -339,11 +343,6 @@ class _Exporter:
         shapes = list(op.get_attr("output_shapes")) + \
             [_ref_dtype_shape(*k)[1] for k in extras] + [scalar] * len(tape)
         nd.attr["output_shapes"].CopyFrom(graph_io.attr_value(shapes))
-        # The accumulators' inputs must come before the control inputs.
-        data = [s for s in nd.input if not s.startswith("^")]
-        ctrl = [s for s in nd.input if s.startswith("^")]
-        del nd.input[:]
-        nd.input.extend(data + ctrl)
 
     def _export_tape_op(self, op, scope):
         fwd = op.get_attr("forward")
@@ -369,6 +368,12 @@ class _Exporter:
         scope.nodes.append(nd)
 
 
+def _rets(sub, fg):
+    """(base name, dtype, input string) of each output of function `fg`."""
+    return [(t.op.name, t.dtype.base_dtype, sub.local(t.op, t.value_index))
+            for t in fg.outputs]
+
+
 def _nd(name, op_type, inputs, **attrs):
     nd = node_def_pb2.NodeDef(name=name, op=op_type)
     nd.input.extend(inputs)
@@ -378,9 +383,8 @@ def _nd(name, op_type, inputs, **attrs):
 
 
 def _const(name, value):
-    import numpy as np
-    arr = np.asarray(value, dtype=np.int32)
-    return _nd(name, "Const", [], value=arr, dtype=dtypes.int32)
+    return _nd(name, "Const", [], value=np.asarray(value, dtype=np.int32),
+               dtype=dtypes.int32)
 
 
 def graph_def_with_library(graph, add_shapes=False):
@@ -398,23 +402,20 @@ def graph_def_with_library(graph, add_shapes=False):
     return gd
 
 
-def function_def(fg):
-    """The FunctionDef of a stand-alone FuncGraph (arguments: its inputs, in order)."""
-    exp = _Exporter.__new__(_Exporter)
-    exp.library, exp._by_content, exp._names, exp.tapes = \
-        function_pb2.FunctionDefLibrary(), {}, set(), {}
-    exp._scan(fg)
-    exp.tapes = {op: sorted(ks) or [0] for op, ks in exp.tapes.items()}
-    top = _Scope(fg.outer_graph, None)
-    sub = exp._body(fg, top)
+def function_library(fg):
+    """The FunctionDefLibrary of FuncGraph `fg` on its own: its FunctionDef first
+    (arguments: its inputs, in order), then every function it calls."""
+    exp = _Exporter(fg)
+    sub = exp._body(fg, _Scope(fg.outer_graph, None))
     if sub.extras:
-        raise ValueError(f"Function {fg.name} reads tensors of enclosing graphs beyond "
-                         "its inputs")
+        raise ValueError(f"Function {fg.name} reads tensors of enclosing graphs that are "
+                         "not among its inputs")
     args = [(sub.args[ph.op], ph.dtype.base_dtype) for ph in fg.inputs]
-    rets = [(t.op.name, t.dtype.base_dtype, sub.local(t.op, t.value_index))
-            for t in fg.outputs]
-    name = exp._function(fg, sub, args, rets)
-    return next(f for f in exp.library.function if f.signature.name == name)
+    name = exp._function(fg, sub, args, _rets(sub, fg))
+    out = function_pb2.FunctionDefLibrary()
+    funcs = sorted(exp.library.function, key=lambda f: f.signature.name != name)
+    out.function.extend(funcs)
+    return out
 
 
 # -- import ---------------------------------------------------------------------------
@@ -470,22 +471,20 @@ def _order_body(fd):
             raise ValueError(f"Function '{fd.signature.name}' has two nodes named "
                              f"'{m.name}'")
         index[m.name] = i
-    deps = [{index[s.lstrip("^").split(":")[0]] for s in m.input
-             if s.lstrip("^").split(":")[0] in index and (":" in s or s.startswith("^"))}
-            for m in nodes]
-    done, order = set(), []
-    import heapq
-    users = [[] for _ in nodes]
-    count = [len(d) for d in deps]
-    for i, d in enumerate(deps):
-        for j in d:
+    users, count = [[] for _ in nodes], [0] * len(nodes)
+    for i, m in enumerate(nodes):
+        # "x" alone names an argument; "x:out:k" and "^x" name nodes.
+        srcs = {s.lstrip("^").split(":")[0] for s in m.input
+                if ":" in s or s.startswith("^")}
+        for j in (index[x] for x in srcs if x in index):
             users[j].append(i)
+            count[i] += 1
     ready = [i for i, c in enumerate(count) if c == 0]
     heapq.heapify(ready)
+    order = []
     while ready:
         i = heapq.heappop(ready)
         order.append(nodes[i])
-        done.add(i)
         for u in users[i]:
             count[u] -= 1
             if count[u] == 0:
@@ -496,21 +495,30 @@ def _order_body(fd):
 
 
 def _output_of(op, out_arg, j, where):
-    """Flat output of `op` for TF's (output arg name, index within the arg)."""
+    """Flat output of `op` for TF's (output arg name, index within that arg)."""
     pos = 0
-    for arg in op._op_def.outputs:
-        if arg.number_attr:
-            n = op._attrs[arg.number_attr]
-        elif arg.type_list_attr:
-            n = len(op._attrs[arg.type_list_attr])
-        else:
-            n = 1
-        if arg.name == out_arg:
-            if j >= n:
-                break
+    for name, n in _out_args(op):
+        if name == out_arg and j < n:
             return op._outputs[pos + j]
         pos += n
     raise ValueError(f"{where}: op '{op.name}' ({op.type}) has no output {out_arg}:{j}")
+
+
+def func_graph_from_library(library, name=None, outer_graph=None, shapes=None):
+    """A FuncGraph built from function `name` (default: the first) of FunctionDefLibrary
+    `library`, enclosed by `outer_graph` (default graph); arguments shaped by `shapes`
+    (default: unknown)."""
+    from flowgraph.framework.graph import get_default_graph
+    if not library.function:
+        raise ValueError("The function library is empty")
+    name = name or library.function[0].signature.name
+    probe = node_def_pb2.NodeDef(name="func_graph_from_library", op="If")
+    probe.attr["f"].func.name = name  # checks `name` and what it calls, as an import does
+    functions = check_library(library, [probe])
+    n = len(functions[name].signature.input_arg)
+    shapes = shapes or [tensor_shape.unknown_shape()] * n
+    return build_func_graph(functions, name, outer_graph or get_default_graph(), shapes,
+                            "func_graph_from_library")
 
 
 def build_func_graph(functions, fname, outer, shapes, caller):

@@ -3,13 +3,16 @@
 Each node becomes an op through the same builder as user code (`op_builder.create_op`),
 so inputs are type-checked and shapes inferred; attrs missing from the NodeDef take the
 op's defaults; internal attrs other than `_class` are dropped (and `_output_shapes` is
-recomputed). Nodes may come in any order. Loading never runs code."""
+recomputed). Nodes may come in any order. Loading never runs code.
+
+`If`/`While` nodes (and TF's `StatelessIf`/`StatelessWhile`) get their branches and
+bodies from the GraphDef's function library, rebuilt as FuncGraphs (`function_io`); every
+function they call is checked before the graph is touched."""
 import re
 
 from flowgraph.framework import errors, function_io, op_builder, registry
 from flowgraph.framework.graph import Tensor, Operation, get_default_graph
 from flowgraph.framework.graph_io import as_our_graph_def, attr_value_to_python
-from flowgraph.framework.tensor_shape import TensorShape
 
 __all__ = ["import_graph_def"]
 

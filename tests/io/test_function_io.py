@@ -76,6 +76,7 @@ def _check_conventions(gd):
         assert not any(k in n.attr for k in ("_then_branch_inputs", "_else_branch_inputs",
                                               "_cond_inputs", "_body_inputs"))
         if n.op == "If":
+            assert {"Tcond", "Tin", "Tout"} <= set(n.attr)  # TF has no defaults for these
             tin = list(n.attr["Tin"].list.type)
             tout = list(n.attr["Tout"].list.type)
             assert len(n.input) - sum(s.startswith("^") for s in n.input) == 1 + len(tin)
@@ -84,6 +85,7 @@ def _check_conventions(gd):
                 assert [a.type for a in sig.input_arg] == tin
                 assert [a.type for a in sig.output_arg] == tout
         if n.op == "While":
+            assert "T" in n.attr
             t = list(n.attr["T"].list.type)
             assert len(n.attr["output_shapes"].list.shape) == len(t)
             cond = lib[n.attr["cond"].func.name].signature
@@ -197,6 +199,43 @@ def test_imported_loop_can_be_differentiated_again():
         with tf.Session() as sess:
             got = [sess.run(dx, f) for f in feeds]
     _close(got, [w[2] for w in want])
+
+
+def _ops_case_and_variable_graph():
+    x = tf.placeholder(tf.float32, [2], name="x")
+    v = tf.Variable([1.0, 2.0], name="v")
+    tf.cond(x[0] > 0, lambda: tf.no_op(), lambda: tf.no_op(), name="side")  # no outputs
+    tf.identity(tf.case([(x[0] > 1, lambda: x * 2), (x[0] > 0, lambda: x * 3)],
+                        default=lambda: x - 1), name="picked")
+    tf.identity(tf.cond(x[0] > 0, lambda: tf.identity(v) * 2, lambda: x), name="read")
+    tf.global_variables_initializer()
+    return ["picked:0", "read:0"], [{"x:0": np.array(x, np.float32)}
+                                    for x in ([2, 0], [0.5, 1], [-1, 3])]
+
+
+def _run_with_init(sess, names, feeds):
+    sess.run("init")
+    sess.run("side", feeds[0])
+    return [sess.run(names, f) for f in feeds]
+
+
+def test_cond_without_outputs_case_and_variable_reads_round_trip():
+    names, feeds = _ops_case_and_variable_graph()
+    g = tf.get_default_graph()
+    with tf.Session() as sess:
+        want = _run_with_init(sess, names, feeds)
+    gd = g.as_graph_def()
+    _check_conventions(gd)
+    side = next(n for n in gd.node if n.name == "side")
+    assert list(side.attr["Tout"].list.type) == []
+    g2 = tf.Graph()
+    with g2.as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as sess:
+            got = _run_with_init(sess, names, feeds)
+    for w, r in zip(want, got):
+        _close(r, w)
+    assert want[0][0].tolist() == [4.0, 0.0] and want[2][1].tolist() == [-1.0, 3.0]
 
 
 def _rnn_training_graph():
@@ -384,6 +423,21 @@ def test_live_tf_control_flow_v2_graph_imports(tf1, program):
         _close(r, w)
 
 
+def test_tensorflow_runs_cond_without_outputs_case_and_variable_reads(tf1):
+    names, feeds = _ops_case_and_variable_graph()
+    g = tf.get_default_graph()
+    with tf.Session() as sess:
+        want = _run_with_init(sess, names, feeds)
+    tg = tf1.Graph()
+    with tg.as_default():
+        tf1.import_graph_def(tf1.GraphDef.FromString(g.as_graph_def().SerializeToString()),
+                             name="")
+        with tf1.Session(graph=tg) as sess:
+            got = _run_with_init(sess, names, feeds)
+    for w, r in zip(want, got):
+        _close(r, w)
+
+
 def test_tensorflow_imports_our_meta_graph_and_trains_through_the_loop(tf1, tmp_path):
     feed = _rnn_training_graph()
     saver = tf.train.Saver()
@@ -404,3 +458,19 @@ def test_tensorflow_imports_our_meta_graph_and_trains_through_the_loop(tf1, tmp_
                 sess.run("train", feed)
                 got.append(sess.run("loss:0", feed))
     np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_a_func_graph_converts_to_a_library_and_back():
+    g, _, _, _ = _build("loop_in_cond", grads=False)
+    branch = next(op for op in g.get_operations() if op.type == "If").get_attr("then_branch")
+    lib = function_io.function_library(branch)
+    assert len(lib.function) == 3  # the branch, then the loop's cond and body it calls
+    assert lib.function[0].signature.name.startswith("cond_true_")
+    assert [a.type for a in lib.function[0].signature.input_arg] == \
+        [t.dtype.base_dtype.as_datatype_enum for t in branch.inputs]
+    with g.as_default():
+        fg = function_io.func_graph_from_library(lib, shapes=[t.shape for t in branch.inputs])
+    assert sorted(op.type for op in fg.get_operations()) == \
+        sorted(op.type for op in branch.get_operations())
+    assert len(fg.inputs) == len(branch.inputs) and len(fg.outputs) == 1
+    assert fg.outer_graph is g
