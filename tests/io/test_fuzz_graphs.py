@@ -11,6 +11,8 @@ from flowgraph.train import checkpoint_management as cm
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
 _OK = (ValueError, TypeError, IOError, tf.errors.OpError)
+# GraphDefs with function libraries (If/While bodies), made by TF.
+_CONTROL_FLOW = ("tf_cf/nested_loops.pb", "tf_cf/map_and_scan.pb", "tf_cf/cond.pb")
 _FUZZ = settings(max_examples=int(os.environ.get("FG_FUZZ_EXAMPLES", 40)), deadline=None,
                  suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -28,7 +30,7 @@ def _damage(data, draw):
 def files():
     out = {}
     for name in ("tf_frozen_mlp.pb", "tf_frozen_mlp.pbtxt", "tf_ckpt/model-7.meta",
-                 "tf_ckpt/checkpoint"):
+                 "tf_ckpt/checkpoint") + _CONTROL_FLOW:
         with open(os.path.join(FIXTURES, name), "rb") as f:
             out[name] = f.read()
     return out
@@ -37,8 +39,9 @@ def files():
 @_FUZZ
 @given(st.data())
 def test_damaged_graph_defs(tmp_path, files, data):
-    name = data.draw(st.sampled_from(["tf_frozen_mlp.pb", "tf_frozen_mlp.pbtxt"]))
-    path = tmp_path / name
+    name = data.draw(st.sampled_from(["tf_frozen_mlp.pb", "tf_frozen_mlp.pbtxt"] +
+                                     list(_CONTROL_FLOW)))
+    path = tmp_path / os.path.basename(name)
     path.write_bytes(_damage(files[name], data.draw))
     with tf.Graph().as_default():
         try:
