@@ -474,3 +474,27 @@ def test_a_func_graph_converts_to_a_library_and_back():
         sorted(op.type for op in branch.get_operations())
     assert len(fg.inputs) == len(branch.inputs) and len(fg.outputs) == 1
     assert fg.outer_graph is g
+
+
+def _frozen_loop():
+    feed = _rnn_training_graph()
+    g = tf.get_default_graph()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        want = sess.run("loss:0", feed)
+        frozen = tf.graph_util.convert_variables_to_constants(sess, g.as_graph_def(),
+                                                              ["loss"])
+    assert frozen.library.function and not any(n.op == "VariableV2" for n in frozen.node)
+    return frozen, feed, want
+
+
+def test_frozen_graph_with_a_loop_keeps_its_functions():
+    frozen, feed, want = _frozen_loop()
+    _, got = _run_imported(frozen, ["loss:0"], [feed])
+    np.testing.assert_allclose(got[0][0], want, rtol=1e-6)
+
+
+def test_tensorflow_runs_a_frozen_loop(tf1):
+    frozen, feed, want = _frozen_loop()
+    np.testing.assert_allclose(_tf_run(tf1, frozen, ["loss:0"], [feed])[0][0], want,
+                               rtol=1e-5)
