@@ -535,12 +535,18 @@ def build_func_graph(functions, fname, outer, shapes, caller):
                          f"passes {len(shapes)}")
     fg = FuncGraph(fname, outer)
     args = {}
+    node_names = {m.name for m in fd.node_def}
     with fg.as_default():
         for a, s in zip(sig.input_arg, shapes):
             if a.type_attr or a.number_attr or a.type_list_attr or not a.type:
                 raise ValueError(f"{where}: argument '{a.name}' has no fixed type "
                                  "(polymorphic functions are not supported)")
-            args[a.name] = placeholder(dtypes.as_dtype(a.type), s, name=a.name)
+            if a.name in args:
+                raise ValueError(f"{where} has two arguments named '{a.name}'")
+            # Arguments and nodes are different namespaces in a FunctionDef.
+            ph_name = a.name if a.name not in node_names else _fresh(a.name + "_arg",
+                                                                     set(node_names))
+            args[a.name] = placeholder(dtypes.as_dtype(a.type), s, name=ph_name)
         fg.inputs.extend(args.values())
         created = {}
 
