@@ -12,7 +12,7 @@ warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"flowgraph(\.
 
 def execute(plan, feed_slots, feed_values, ctx):
     """Runs `plan` with `feed_values` in `feed_slots`; returns the fetched values."""
-    vals = [None] * plan.nslots
+    vals = plan.template[:]
     for s, v in zip(feed_slots, feed_values):
         vals[s] = v
     own = plan.has_state and ctx._run[0] is None  # outermost run: owns the journal
@@ -44,7 +44,7 @@ def execute_traced(plan, feed_slots, feed_values, ctx, step_stats):
     import time
     now = time.time
     per_device = {}
-    vals = [None] * plan.nslots
+    vals = plan.template[:]
     for s, v in zip(feed_slots, feed_values):
         vals[s] = v
     if plan.has_state:
@@ -90,7 +90,7 @@ def execute_parallel(plan, feed_slots, feed_values, ctx, pool):
     users, indeg, readers = plan.dependency_graph()
     pending, readers = list(indeg), list(readers)
     keep = set(feed_slots) | set(plan.fetch_slots)
-    vals = [None] * plan.nslots
+    vals = plan.template[:]
     for s, v in zip(feed_slots, feed_values):
         vals[s] = v
     lock, done = threading.Lock(), threading.Event()

@@ -15,11 +15,13 @@ class Plan:
     `feed_slots` maps each fed tensor to its slot."""
 
     __slots__ = ("steps", "ops", "step_devices", "nslots", "feed_slots", "fetch_slots",
-                 "has_state", "_graph")
+                 "has_state", "template", "_graph")
 
-    def __init__(self, steps, ops, step_devices, nslots, feed_slots, fetch_slots, has_state):
+    def __init__(self, steps, ops, step_devices, nslots, feed_slots, fetch_slots, has_state,
+                 template):
         self.steps, self.ops, self.step_devices, self.nslots = steps, ops, step_devices, nslots
         self.feed_slots, self.fetch_slots, self.has_state = feed_slots, fetch_slots, has_state
+        self.template = template  # the slots' values before a run: constants filled in
         self._graph = None
 
     def dependency_graph(self):
@@ -239,6 +241,8 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
                            soft_placement)
         slots = [sub.feed_slots[t] for t in fg.inputs]
         index = [outs.index(t) for t in fg.outputs]
+        if index == list(range(len(outs))):
+            return lambda ctx, values: execute(sub, slots, values, ctx)
 
         def run(ctx, values):
             got = execute(sub, slots, values, ctx)
@@ -260,12 +264,18 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
             step_devices.append(dev.name)
         return transfers[key]
 
+    consts = {}
     for op in order:
         dev = placement[op]
         in_slots = [None if a.is_ref or by_reference(t) else on(t, dev)
                     for a, t in zip(input_args(op), op._inputs)]
         first = contexts[dev] if op._op_def.wants_ctx else dev.xp
         fn, ins = bind_kernel(op, first, in_slots, contexts[dev], compile_function)
+        if op.type == "Const" and not op._control_inputs:
+            consts[slot[op._outputs[0]]] = fn()  # a constant is put in place, not run
+            if log is not None:
+                log(op, dev)
+            continue
         outs = [slot[t] for t in op._outputs]
         out = outs[0] if len(outs) == 1 else (tuple(outs) if outs else None)
         steps.append([fn, ins, out, ()])
@@ -277,6 +287,9 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
                    for t in fetches]
     nslots = len(slot) + len(transfers)
     keep = {slot[t] for t in feeds} | set(fetch_slots)
+    template = [None] * nslots
+    for s, v in consts.items():
+        template[s] = v
     last_use = {}
     for i, (fn, ins, out, _) in enumerate(steps):
         for s in ins:
@@ -287,12 +300,15 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
         for s in outs:
             if s not in keep:
                 frees[last_use.get(s, i)].append(s)
+    for s in consts:  # a run's copy of a constant slot is dropped after its last reader
+        if s not in keep and s in last_use:
+            frees[last_use[s]].append(s)
     for step, fr in zip(steps, frees):
         step[3] = tuple(sorted(set(fr)))
     steps = [tuple(s) for s in steps]
     has_state = any(op._op_def.stateful for op in order)
     return Plan(steps, step_ops, step_devices, nslots, {t: slot[t] for t in feeds},
-                fetch_slots, has_state)
+                fetch_slots, has_state, template)
 
 
 def _transfer(dst, src, value):
