@@ -5,7 +5,7 @@ input losses' dtype."""
 import numbers
 
 from flowgraph.framework import dtypes
-from flowgraph.framework.graph import GraphKeys, control_dependencies, name_scope
+from flowgraph.framework.graph import GraphKeys, name_scope
 from flowgraph.framework.op_builder import convert_to_tensor
 from flowgraph.losses import util
 

@@ -1,6 +1,5 @@
 """Loss collections (`add_loss`, `get_losses`, `get_total_loss`, ...) and the helpers the
 losses and metrics share: weights broadcasting and squeezable dimensions."""
-from flowgraph.framework import dtypes
 from flowgraph.framework.graph import GraphKeys, get_default_graph, name_scope
 from flowgraph.framework.op_builder import constant, convert_to_tensor
 
@@ -115,8 +114,3 @@ def remove_squeezable_dimensions(labels, predictions, expected_rank_diff=0, name
             labels = cond(m.equal(expected_rank_diff - 1, rank_diff),
                           lambda: _squeeze_last(lab), lambda: lab)
         return labels, predictions
-
-
-def cast_float32(x):
-    x = convert_to_tensor(x)
-    return x if x.dtype.base_dtype == dtypes.float32 else _tf().cast(x, dtypes.float32)

@@ -104,6 +104,12 @@ def test_variable_and_op_names_match_tf():
             outs.append(L.dense(x, 2, name="fc"))
         with lib.variable_scope("shared", reuse=lib.AUTO_REUSE):
             outs.append(L.dense(x, 2, name="fc"))
+        with lib.name_scope("ns"):
+            outs.append(L.dense(x, 2))
+            outs.append(L.conv1d(lib.reshape(x, [-1, 6, 1]), 2, 3, name="c1"))
+        with lib.variable_scope("vs"):
+            with lib.name_scope("inner"):
+                outs.append(L.dense(x, 2))
         layer = L.Dense(5, name="cls")
         outs += [layer(x), layer.apply(x)]
         anon = L.Dense(5)

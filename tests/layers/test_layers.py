@@ -89,7 +89,7 @@ def test_layer_object_called_twice_shares_variables():
     assert [v.name for v in layer.variables] == ["proj/kernel:0", "proj/bias:0"]
     assert layer.trainable_weights == layer.trainable_variables == layer.weights
     assert layer.non_trainable_weights == []
-    assert y2.name == "proj/BiasAdd_1:0"
+    assert (y1.name, y2.name) == ("proj/BiasAdd:0", "proj/BiasAdd_1:0")
     assert var_names() == ["proj/kernel:0", "proj/bias:0"]
     assert layer.count_params() == 3 * 2 + 2
 
