@@ -67,7 +67,7 @@ def ref_key(tensor):
     """The variable store key behind a ref-typed tensor."""
     op = tensor.op
     while op.type not in VARIABLE_OPS:
-        if not op._op_def.forwards_ref:
+        if not (op._op_def.forwards_ref or op.type == "Identity"):
             raise errors.InvalidArgumentError(
                 None, op, f"Cannot find the variable behind ref tensor {tensor.name}")
         op = op._inputs[0].op
@@ -85,9 +85,14 @@ class RefKey(str):
 
 
 def by_reference(t):
-    """Tensors read straight from a variable: the consumer reads the store when it runs
-    (a ref in TF), so it needs no step of the variable op and sees earlier assigns."""
-    return t._op._op_def.name in VARIABLE_OPS
+    """Tensors that stand for a variable's current value: the variable's own output, or an
+    Identity of one with no control inputs (a snapshot such as `v/read`, which in TF
+    aliases the variable's buffer). Their consumers read the store when they run, so
+    they see every update that ran before them, and the variable ops need no steps."""
+    op = t._op
+    while op._op_def.name == "Identity" and not op._control_inputs:
+        op = op._inputs[0]._op
+    return op._op_def.name in VARIABLE_OPS
 
 
 def _prune(feeds, fetches, targets):
@@ -102,7 +107,9 @@ def _prune(feeds, fetches, targets):
         for t in op._inputs:
             if t not in feeds and not by_reference(t):
                 stack.append(t.op)
-        stack.extend(op._control_inputs)
+        # A control input whose outputs are all fed is satisfied by the feed.
+        stack.extend(c for c in op._control_inputs
+                     if not c._outputs or any(t not in feeds for t in c._outputs))
     return needed
 
 
@@ -190,7 +197,7 @@ def bind_kernel(op, first_arg, in_slots, ctx=None, compile_fn=None):
 
     def get(e, vals):
         kind, v = e
-        return vals[v] if kind == "one" else v if kind == "const" else ctx.read(v)
+        return vals[v] if kind == "one" else v if kind == "const" else ctx.read_local(v)
 
     def fn(*vals):
         a = [[get(e, vals) for e in x[1]] if x[0] == "list" else get(x, vals)
@@ -267,8 +274,8 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
     consts = {}
     for op in order:
         dev = placement[op]
-        in_slots = [None if a.is_ref or by_reference(t) else on(t, dev)
-                    for a, t in zip(input_args(op), op._inputs)]
+        in_slots = [None if a.is_ref or (by_reference(t) and t not in feed_set)
+                    else on(t, dev) for a, t in zip(input_args(op), op._inputs)]
         first = contexts[dev] if op._op_def.wants_ctx else dev.xp
         fn, ins = bind_kernel(op, first, in_slots, contexts[dev], compile_function)
         if op.type == "Const" and not op._control_inputs:

@@ -36,6 +36,13 @@ class RunContext:
             raise errors.FailedPreconditionError(
                 None, None, f"Attempting to use uninitialized value {key}") from None
 
+    def read_local(self, key):
+        """The variable's value as an array of this context's device."""
+        v = self.read(key)
+        if self.xp is np:
+            return v.get() if hasattr(v, "__cuda_array_interface__") else v
+        return self.xp.asarray(v)
+
     def is_initialized(self, key):
         return key in self.vars
 

@@ -184,3 +184,20 @@ def test_assign_checks_the_declared_shape_before_initialization():
         assert not s.run(tf.is_variable_initialized(v))
         s.run(loose, {p: np.ones(4, np.float32)})
         assert s.run(v).shape == (4,)
+
+
+def test_snapshot_reads_alias_the_variable_as_in_tf():
+    # `tf.identity(v)` goes through the `v/read` snapshot; in TF that aliases the
+    # variable's buffer, so a read made after an update sees the new value.
+    v = tf.Variable(1.0)
+    update = tf.assign_add(v, 10.0)
+    with tf.control_dependencies([update]):
+        after = tf.identity(v)
+        doubled = v * 2.0
+    with tf.Session() as s:
+        s.run(v.initializer)
+        assert s.run(after) == 11.0
+        assert s.run(doubled) == 42.0
+        assert s.run(v.value()) == 21.0
+        # Feeding the snapshot replaces the variable's value for that run only.
+        assert s.run(doubled, {v.value(): 0.5}) == 1.0

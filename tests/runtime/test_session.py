@@ -205,3 +205,13 @@ def test_gather_gradient_is_sparse_and_fetchable():
         d = s.run(dense, {params: np.zeros((5, 2), np.float32)})
     np.testing.assert_array_equal(d[3], [4.0, 4.0])
     np.testing.assert_array_equal(d[1], [0.0, 0.0])
+
+
+def test_control_dependency_on_a_fed_placeholder():
+    x = tf.placeholder(tf.float32, [])
+    with tf.control_dependencies([x]):
+        y = tf.constant(1.0) + 1.0
+    with tf.Session() as s:
+        assert s.run(y, {x: 2.0}) == 2.0
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            s.run(y)
