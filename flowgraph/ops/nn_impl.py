@@ -130,15 +130,17 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
     m = _m()
     with name_scope(name, "batchnorm", [x, mean, variance, scale, offset]):
         x = convert_to_tensor(x, name="x")
-        inv = m.rsqrt(m.add(variance, variance_epsilon))
+        inv = m.rsqrt(variance + variance_epsilon)
         if scale is not None:
-            inv = m.multiply(inv, scale)
-        inv_x = m.cast(inv, x.dtype) if _dtype(inv) != x.dtype.base_dtype else inv
-        # `offset - mean * inv` with operator semantics: a Python offset follows mean's dtype
-        shift = offset - m.multiply(mean, inv) if offset is not None else \
-            m.multiply(m.negative(mean), inv)
-        shift = m.cast(shift, x.dtype) if _dtype(shift) != x.dtype.base_dtype else shift
-        return m.add(m.multiply(x, inv_x), shift)
+            inv *= scale
+        # Operators, as TF writes it: the ops are add, Rsqrt, mul, mul_1, mul_2, sub,
+        # add_1, and a Python offset follows mean's dtype.
+        shift = offset - mean * inv if offset is not None else -mean * inv
+        return x * _cast_to(inv, x.dtype) + _cast_to(shift, x.dtype)
+
+
+def _cast_to(t, dtype):
+    return t if _dtype(t) == dtype.base_dtype else _m().cast(t, dtype)
 
 
 def _dtype(t):

@@ -344,6 +344,11 @@ class BiasAddGrad:
 
     def kernel(xp, out_backprop, data_format):
         ax = _bias_axis(out_backprop.ndim, data_format)
+        c = out_backprop.shape[ax]
+        if ax == out_backprop.ndim - 1 and out_backprop.dtype.kind == "f" and c:
+            # Channels last: a matrix-vector product sums rows several times faster.
+            rows = out_backprop.reshape(-1, c)
+            return xp.ones(rows.shape[0], rows.dtype) @ rows
         axes = tuple(i for i in range(out_backprop.ndim) if i != ax)
         return xp.sum(out_backprop, axis=axes, dtype=out_backprop.dtype)
 

@@ -162,6 +162,8 @@ def bind_kernel(op, first_arg, in_slots, ctx=None, compile_fn=None):
         if len(op._outputs) == 1 and d.outputs[0].type_list_attr:
             run_all = fn
             fn = lambda *a: run_all(*a)[0]  # noqa: E731  (one output of an output list)
+        if None in in_slots:  # some inputs are variable reads: done when the op runs
+            return _with_reads(fn, op, in_slots, ctx)
         return fn, tuple(in_slots)
     if d.kernel is None:
         raise errors.UnimplementedError(None, op, f"No kernel registered for op {op.type} "
@@ -204,6 +206,16 @@ def bind_kernel(op, first_arg, in_slots, ctx=None, compile_fn=None):
              for x in layout]
         return kernel(first_arg, *a, **bound)
     return fn, tuple(ins)
+
+
+def _with_reads(fn, op, in_slots, ctx):
+    """`fn` over all of op's inputs, called with slot values plus variables read at run."""
+    keys = [None if s is not None else ref_key(t) for s, t in zip(in_slots, op._inputs)]
+
+    def call(*vals):
+        it = iter(vals)
+        return fn(*[next(it) if k is None else ctx.read_local(k) for k in keys])
+    return call, tuple(s for s in in_slots if s is not None)
 
 
 def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placement=False,

@@ -188,3 +188,16 @@ def test_second_derivative_through_cond():
     with tf.Session() as s:
         assert s.run([g, h], {x: 2.0}) == [12.0, 12.0]
         assert s.run([g, h], {x: -2.0}) == [-4.0, 2.0]
+
+
+def test_cond_and_loop_read_variables_when_they_run():
+    v = tf.Variable(2.0)
+    p = tf.placeholder(tf.bool, [])
+    update = tf.assign_add(v, 1.0)
+    with tf.control_dependencies([update]):
+        c = tf.cond(p, lambda: v * 10.0, lambda: tf.identity(v))
+        w = tf.while_loop(lambda i, a: i < 2, lambda i, a: (i + 1, a + v), [0, 0.0])[1]
+    with tf.Session() as s:
+        s.run(v.initializer)
+        assert s.run(c, {p: True}) == 30.0     # sees the update made before it
+        assert s.run(w) == 8.0                 # v is 4.0 by now: 4 + 4
