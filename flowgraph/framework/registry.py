@@ -57,7 +57,7 @@ class OpDef:
                     self.attrs.setdefault(k, None)
         self.stateful = stateful
         self.where = where
-        self.doc = (cls.__doc__ or "").strip()
+        self._cls = cls
         self.shape_fn = getattr(cls, "shape", None)
         self.kernel = getattr(cls, "kernel", None)
         self.grad = getattr(cls, "grad", None)
@@ -76,6 +76,10 @@ class OpDef:
         for p in self.kernel_params:
             if p not in self.attrs and p not in ("op_name",):
                 raise ValueError(f"{name}: kernel parameter {p!r} is not an attr")
+
+    @property
+    def doc(self):  # read when asked: factories may set the class docstring afterwards
+        return (self._cls.__doc__ or "").strip()
 
     @property
     def is_differentiable(self):
