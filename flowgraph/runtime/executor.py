@@ -40,46 +40,31 @@ def execute(plan, feed_slots, feed_values, ctx):
 
 def execute_traced(plan, feed_slots, feed_values, ctx, step_stats):
     """`execute` that also records each op's start and end time into `step_stats`, one
-    DeviceStepStats per device."""
+    DeviceStepStats per device: the same loop over steps wrapped with timers."""
+    import copy
     import time
-    now = time.time
     per_device = {}
-    vals = plan.template[:]
-    for s, v in zip(feed_slots, feed_values):
-        vals[s] = v
-    if plan.has_state:
-        ctx.begin()
-    i = 0
-    try:
-        for i, (fn, ins, out, frees) in enumerate(plan.steps):
-            op = plan.ops[i]
-            t0 = now()
-            r = fn(*[vals[j] for j in ins])
-            t1 = now()
-            if out.__class__ is int:
-                vals[out] = r
-            elif out is not None:
-                for o, v in zip(out, r):
-                    vals[o] = v
-            for f in frees:
-                vals[f] = None
-            rel = int((t1 - t0) * 1e6)
-            dname = plan.step_devices[i]
+
+    def timed(i, fn):
+        op, dname = plan.ops[i], plan.step_devices[i]
+        label = f"{op.name} = {op.type}({', '.join(t.op.name for t in op._inputs)})"
+
+        def run(*args):
+            t0 = time.time()
+            r = fn(*args)
+            rel = int((time.time() - t0) * 1e6)
             dev = per_device.get(dname)
             if dev is None:
                 dev = per_device[dname] = step_stats.dev_stats.add(device=dname)
             dev.node_stats.add(node_name=op.name, all_start_micros=int(t0 * 1e6),
                                op_start_rel_micros=0, op_end_rel_micros=rel,
-                               all_end_rel_micros=rel,
-                               timeline_label=f"{op.name} = {op.type}("
-                                              f"{', '.join(t.op.name for t in op._inputs)})")
-    except Exception as e:
-        if plan.has_state:
-            ctx.rollback()
-        raise op_error(e, plan.ops[i]) from e
-    if plan.has_state:
-        ctx.commit()
-    return [vals[s] for s in plan.fetch_slots]
+                               all_end_rel_micros=rel, timeline_label=label)
+            return r
+        return run
+    traced = copy.copy(plan)
+    traced.steps = [(timed(i, fn), ins, out, frees)
+                    for i, (fn, ins, out, frees) in enumerate(plan.steps)]
+    return execute(traced, feed_slots, feed_values, ctx)
 
 
 def execute_parallel(plan, feed_slots, feed_values, ctx, pool):
