@@ -287,18 +287,7 @@ def main():
     p.add_argument("--profile", action="store_true",
                    help="print flowgraph's LeNet-5 step time per op type")
     args = p.parse_args()
-    env = runner.Env("default")
-    for make in make_cases(runner):
-        case = make()
-        fns = {}
-        for k, setup in case.setups.items():
-            try:
-                fns[k] = setup(env)
-            except runner.Unavailable as e:
-                print(f"{case.name}: {k} unavailable: {e}")
-        times = runner.time_interleaved(fns, args.reps)
-        print(f"{case.name}: " + ", ".join(f"{k}={runner._fmt(v, 'time')}"
-                                            for k, v in times.items()))
+    env = runner.standalone(make_cases, args.reps)
     if args.profile:
         rows = profile_lenet(env)
         total = sum(t for t, _ in rows)

@@ -155,18 +155,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--reps", type=int, default=7)
     args = p.parse_args()
-    env = runner.Env("default")
-    for make in make_cases(runner):
-        case = make()
-        fns = {}
-        for k, setup in case.setups.items():
-            try:
-                fns[k] = setup(env)
-            except runner.Unavailable as e:
-                print(f"{case.name}: {k} unavailable: {e}")
-        times = runner.time_interleaved(fns, args.reps)
-        print(f"{case.name}: " + ", ".join(f"{k}={runner._fmt(v, 'time')}"
-                                            for k, v in times.items()))
+    runner.standalone(make_cases, args.reps)
 
 
 if __name__ == "__main__":

@@ -255,6 +255,23 @@ def _more_cases():
 _more_cases()
 
 
+def standalone(make_cases, reps=7):
+    """Times one bench_*.py module's cases at default threads and prints them (for
+    `python benchmarks/bench_x.py`); returns the Env."""
+    env = Env("default")
+    for make in make_cases(sys.modules[__name__]):
+        case = make()
+        fns = {}
+        for k, setup in case.setups.items():
+            try:
+                fns[k] = setup(env)
+            except Unavailable as e:
+                print(f"{case.name}: {k} unavailable: {e}")
+        times = time_interleaved(fns, reps)
+        print(f"{case.name}: " + ", ".join(f"{k}={_fmt(v, 'time')}" for k, v in times.items()))
+    return env
+
+
 # -- measuring ---------------------------------------------------------------------------------
 def _block_size(fn, target_s):
     """How many calls make a sample of about `target_s` seconds."""
