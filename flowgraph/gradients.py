@@ -6,7 +6,7 @@ under `gradients/<op>_grad`, set the static shape of each result, and propagate.
 import collections
 
 from flowgraph.framework import dtypes, registry
-from flowgraph.framework.graph import Tensor, Operation, name_scope, colocate_with
+from flowgraph.framework.graph import Tensor, name_scope, colocate_with
 from flowgraph.framework.indexed_slices import IndexedSlices
 from flowgraph.framework.op_builder import convert_to_tensor
 
@@ -102,7 +102,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     if len(grad_ys) != len(ys):
         raise ValueError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys")
     graph = (ys or xs)[0].graph
-    with graph.as_default(), name_scope(name, "gradients", ys + xs) as grad_scope:
+    with graph.as_default(), name_scope(name, "gradients", ys + xs):
         from flowgraph.ops import array_ops
         seeds = []
         for i, (y, gy) in enumerate(zip(ys, grad_ys)):
@@ -133,7 +133,6 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
         queue = collections.deque(sorted({y.op for y in ys if pending[y.op] == 0},
                                          key=lambda o: o._id))
         seen = set(queue)
-        x_set = set(xs)
         while queue:
             op = queue.popleft()
             out = [_aggregate(gs) for gs in grads.get(op, [[] for _ in op._outputs])]

@@ -5,7 +5,7 @@ import re
 import sys
 import threading
 
-from flowgraph.framework import dtypes, tensor_shape, registry
+from flowgraph.framework import tensor_shape
 from flowgraph.framework.device import merge_device
 
 _VALID_OP_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")

@@ -4,7 +4,7 @@ import builtins
 import numpy as np
 
 from flowgraph.framework import dtypes, shape_fns, tensor_shape
-from flowgraph.framework.graph import Tensor, Operation, get_default_graph, name_scope, \
+from flowgraph.framework.graph import Tensor, Operation, name_scope, \
     control_dependencies
 from flowgraph.framework.op_builder import apply_op, constant, convert_to_tensor, create_op
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
@@ -131,7 +131,7 @@ def group(*inputs, **kwargs):
 
 def tuple(tensors, name=None, control_inputs=None):  # noqa: A001 (TF's name)
     """Identities of `tensors` that are only available after all of them are computed."""
-    with name_scope(name, "tuple", tensors) as scope:
+    with name_scope(name, "tuple", tensors):
         gate = group(*[t for t in tensors if t is not None] + list(control_inputs or []),
                      name="control_dependency")
         out = []

@@ -1,7 +1,7 @@
 """Linear algebra on (batches of) matrices: band parts, triangular solves, inverse, QR."""
 from flowgraph.framework import shape_fns, tensor_shape
-from flowgraph.framework.op_builder import apply_op, create_op
-from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.framework.op_builder import apply_op
+from flowgraph.framework.registry import defop
 
 __all__ = ["matrix_band_part", "matrix_triangular_solve", "matrix_inverse", "qr"]
 __namespaces__ = {"linalg": ["band_part=matrix_band_part",

@@ -3,7 +3,7 @@
 A ref input reaches the kernel as the variable's store key (see `RunContext`)."""
 import numpy as np
 
-from flowgraph.framework import dtypes, errors, shape_fns, tensor_shape
+from flowgraph.framework import errors, shape_fns
 from flowgraph.framework.op_builder import apply_op
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 

@@ -2,8 +2,6 @@
 random-direction check (one JVP against one VJP) for large ones."""
 import numpy as np
 
-from flowgraph.framework.graph import Tensor
-
 
 def _session(x, session):
     from flowgraph.runtime.session import Session, get_default_session
