@@ -4,6 +4,7 @@ TF's algorithm: find the ops between xs and ys, count each op's pending consumer
 the ys, pop ops whose count reaches zero, sum fan-in with one AddN, call the op's gradient
 under `gradients/<op>_grad`, set the static shape of each result, and propagate."""
 import collections
+import contextlib
 
 from flowgraph.framework import dtypes, registry
 from flowgraph.framework.graph import Tensor, name_scope, colocate_with
@@ -110,7 +111,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                 if not _differentiable(y):
                     raise TypeError(f"Gradients of complex/integer tensors are not "
                                     f"supported: {y}")
-                with colocate_with(y.op) if colocate_gradients_with_ops else _null():
+                with colocate_with(y.op) if colocate_gradients_with_ops else contextlib.nullcontext():
                     gy = array_ops.fill(array_ops.shape(y),
                                         _const_one(y.dtype.base_dtype, f"grad_ys_{i}"))
             else:
@@ -153,7 +154,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                         if g is None and _differentiable(op._outputs[i]):
                             out[i] = array_ops.zeros_like(op._outputs[i])
                     with name_scope(op.name + "_grad"), \
-                            (colocate_with(op) if colocate_gradients_with_ops else _null()):
+                            (colocate_with(op) if colocate_gradients_with_ops else contextlib.nullcontext()):
                         in_grads = fn(op, *out)
                     in_grads = list(in_grads) if isinstance(in_grads, (list, tuple)) \
                         else [in_grads]
@@ -186,14 +187,6 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
 def _const_one(dtype, name):
     from flowgraph.framework.op_builder import constant
     return constant(1, dtype=dtype, name=name)
-
-
-class _null:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False,

@@ -12,7 +12,7 @@ import numpy as np
 
 from flowgraph.framework import dtypes, tensor_shape
 from flowgraph.framework.graph import Tensor, name_scope
-from flowgraph.framework.op_builder import apply_op, constant as _constant, convert_to_tensor
+from flowgraph.framework.op_builder import apply_op, constant as _constant
 from flowgraph.ops import random_ops
 
 __all__ = ["zeros_initializer", "ones_initializer", "constant_initializer",
@@ -115,30 +115,28 @@ class Initializer:
         return cls(**config)
 
 
-class Zeros(Initializer):
+class _Filled(Initializer):
+    """Tensors filled with the class's `_value` (ops named `_op_name` as TF names them)."""
+    _value, _op_name = 0, "zeros"
+
+    def __init__(self, dtype=dtypes.float32):
+        self.dtype = dtypes.as_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        return _filled(shape, self._value, self.dtype if dtype is None else dtype,
+                       self._op_name)
+
+    def get_config(self):
+        return {"dtype": self.dtype.name}
+
+
+class Zeros(_Filled):
     """Initializer that generates tensors initialized to 0."""
 
-    def __init__(self, dtype=dtypes.float32):
-        self.dtype = dtypes.as_dtype(dtype)
 
-    def __call__(self, shape, dtype=None, partition_info=None):
-        return _filled(shape, 0, self.dtype if dtype is None else dtype, "zeros")
-
-    def get_config(self):
-        return {"dtype": self.dtype.name}
-
-
-class Ones(Initializer):
+class Ones(_Filled):
     """Initializer that generates tensors initialized to 1."""
-
-    def __init__(self, dtype=dtypes.float32):
-        self.dtype = dtypes.as_dtype(dtype)
-
-    def __call__(self, shape, dtype=None, partition_info=None):
-        return _filled(shape, 1, self.dtype if dtype is None else dtype, "ones")
-
-    def get_config(self):
-        return {"dtype": self.dtype.name}
+    _value, _op_name = 1, "ones"
 
 
 class Constant(Initializer):

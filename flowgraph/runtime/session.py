@@ -13,7 +13,6 @@ from flowgraph.runtime.executor import execute, execute_parallel, execute_traced
 from flowgraph.runtime.plan import compile_plan
 from flowgraph.runtime.resources import RunContext
 
-_CPU0 = "/job:localhost/replica:0/task:0/device:CPU:0"
 _state = threading.local()
 
 
@@ -95,9 +94,6 @@ class BaseSession:
         self._default_ctx.__exit__(*exc)
         self.close()
         return False
-
-    def __del__(self):
-        pass
 
     @contextlib.contextmanager
     def as_default(self):

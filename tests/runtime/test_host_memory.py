@@ -5,10 +5,10 @@ import sys
 from flowgraph.runtime import host_memory
 
 
-def test_tune_is_idempotent():
+def test_tune_applies_once():
     host_memory.tune()
     host_memory.tune()
-    assert host_memory._done in ([True], [])
+    assert host_memory._done == [True]  # Linux without FLOWGRAPH_TUNE_MALLOC=0
 
 
 def test_opt_out():
