@@ -7,7 +7,7 @@ import collections
 import contextlib
 
 from flowgraph.framework import dtypes, registry
-from flowgraph.framework.graph import Tensor, name_scope, colocate_with
+from flowgraph.framework.graph import Tensor, colocate_with, get_default_graph, name_scope
 from flowgraph.framework.indexed_slices import IndexedSlices
 from flowgraph.framework.op_builder import convert_to_tensor
 
@@ -103,6 +103,9 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     if len(grad_ys) != len(ys):
         raise ValueError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys")
     graph = (ys or xs)[0].graph
+    default = get_default_graph()
+    if default.building_function and default.reaches(graph):
+        graph = default  # a function body differentiating values it captures or resolves
     with graph.as_default(), name_scope(name, "gradients", ys + xs):
         from flowgraph.ops import array_ops
         seeds = []

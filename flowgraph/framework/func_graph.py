@@ -17,6 +17,7 @@ class FuncGraph(Graph):
         self.inputs = []
         self.outputs = []
         self.captures = {}  # outer tensor -> placeholder in this graph, in capture order
+        self.resolves = None  # (graph, fn): how a While gradient's body reads forward values
         self._seed = outer_graph.seed
         self._last_id = 0
 
@@ -24,11 +25,13 @@ class FuncGraph(Graph):
     def building_function(self):
         return True
 
-    def encloses(self, graph):
-        """Whether `graph` is this graph or one of the graphs it is nested in."""
+    def reaches(self, graph):
+        """Whether tensors of `graph` can be used here: those of an enclosing graph are
+        captured, those of the graph an enclosing function `resolves` are read through
+        its resolver."""
         g = self
         while g is not None:
-            if g is graph:
+            if g is graph or (getattr(g, "resolves", None) or (None,))[0] is graph:
                 return True
             g = getattr(g, "outer_graph", None)
         return False
@@ -36,10 +39,13 @@ class FuncGraph(Graph):
     def capture(self, tensor):
         """The placeholder standing for outer `tensor` inside this function. Captures are
         keyed by the tensor of the immediately enclosing graph (captured there first when
-        it comes from further out), so an op holding this function takes exactly those."""
+        it comes from further out), so an op holding this function takes exactly those.
+        A tensor of the graph in `resolves` (graph, fn) becomes `fn(tensor)` instead."""
         if tensor.graph is self:
             return tensor
-        if not self.encloses(tensor.graph):
+        if self.resolves is not None and tensor.graph is self.resolves[0]:
+            return self.resolves[1](tensor)
+        if not self.reaches(tensor.graph):
             raise ValueError(f"Tensor {tensor.name} is from a graph that does not enclose "
                              f"function {self.name}.")
         if tensor.dtype.is_ref_dtype:

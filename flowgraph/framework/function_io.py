@@ -16,8 +16,8 @@ threaded through every function op in between.
 flowgraph's While gradients read the forward loop's per-iteration record through the
 flowgraph-only ops `WhileTapeSize`/`WhileTapeRead`. On export that record becomes data,
 as TF's own loops do it: the forward While gets one TensorList accumulator per recorded
-loop variable (extra loop inputs and outputs appended after the others, filled by
-`TensorListSetItem` at the start of every iteration), `WhileTapeSize` becomes
+body value (extra loop inputs and outputs appended after the others, filled by
+`TensorListSetItem` in every iteration), `WhileTapeSize` becomes
 `TensorListLength` and `WhileTapeRead` becomes `TensorListGetItem` of that list. Every op
 of the exported graph is then one TF knows, and flowgraph runs it too.
 
@@ -144,9 +144,11 @@ class _Exporter:
         self.library = function_pb2.FunctionDefLibrary()
         self._by_content = {}
         self._names = set()
-        self.tapes = {}  # forward While -> recorded loop variable indices
+        self.tapes = {}  # forward While -> indices of the recorded body values it exports
         self._scan(graph)
-        self.tapes = {op: sorted(ks) or [0] for op, ks in self.tapes.items()}
+        # (a loop whose gradient reads no value still counts its iterations: None
+        # records its first loop variable)
+        self.tapes = {op: sorted(ks) or [None] for op, ks in self.tapes.items()}
 
     def _scan(self, g):
         for op in g._ops:
@@ -158,7 +160,7 @@ class _Exporter:
                 self._scan(op.get_attr(attr))
 
     def acc_index(self, fwd, var):
-        """The flat output index of `fwd`'s accumulator of loop variable `var`."""
+        """The flat output index of `fwd`'s accumulator of recorded value `var`."""
         return len(fwd._outputs) + self.tapes[fwd].index(var)
 
     # .. graphs ..
@@ -304,7 +306,7 @@ class _Exporter:
             var_args = [sub.args[ph.op] for ph in fg.inputs[:nv]]
             arg_names = self._arg_list(sub, fg, list(zip(fg.inputs[nv:], idx)), len(ext),
                                        extras, var_args)
-            acc_args = [_fresh(f"tape_{k}", sub.taken) for k in tape]
+            acc_args = [_fresh(_tape_name(k), sub.taken) for k in tape]
             arg_names += acc_args
             rets, push_nodes = _rets(sub, fg), []
             if attr == "body":  # captures pass through; the tapes grow by this iteration
@@ -314,19 +316,21 @@ class _Exporter:
             for k, acc in zip(tape, acc_args):
                 if attr != "body":
                     break
-                n_len = _fresh(f"tape_{k}/length", sub.taken)
-                n_set = _fresh(f"tape_{k}/push", sub.taken)
+                t = _taped(op, k)
+                n_len = _fresh(f"{_tape_name(k)}/length", sub.taken)
+                n_set = _fresh(f"{_tape_name(k)}/push", sub.taken)
                 push_nodes.append(_nd(n_len, "TensorListLength", [acc]))
                 push_nodes.append(_nd(n_set, "TensorListSetItem",
-                                      [acc, f"{n_len}:length:0", var_args[k]],
-                                      element_dtype=var_types[k],
+                                      [acc, f"{n_len}:length:0",
+                                       sub.local(t.op, t.value_index)],
+                                      element_dtype=t.dtype.base_dtype,
                                       resize_if_index_out_of_bounds=True))
-                rets.append((f"tape_{k}", dtypes.variant, f"{n_set}:output_handle:0"))
+                rets.append((_tape_name(k), dtypes.variant, f"{n_set}:output_handle:0"))
             names[attr] = self._function(fg, sub, list(zip(arg_names, types)), rets,
                                          push_nodes)
         acc_inputs = []
         for k in tape:  # empty accumulators, made beside the loop
-            base = _fresh(f"{op.name}/tape_{k}", scope.taken)
+            base = _fresh(f"{op.name}/{_tape_name(k)}", scope.taken)
             shape_n, count_n = base + "/element_shape", base + "/num_elements"
             scope.taken.update((shape_n, count_n))
             scope.nodes.append(_const(shape_n, -1))
@@ -334,7 +338,8 @@ class _Exporter:
             scope.nodes.append(_nd(base, "TensorListReserve",
                                    [scope.synthetic(shape_n, "output"),
                                     scope.synthetic(count_n, "output")],
-                                   element_dtype=var_types[k], shape_type=dtypes.int32))
+                                   element_dtype=_taped(op, k).dtype.base_dtype,
+                                   shape_type=dtypes.int32))
             acc_inputs.append(scope.synthetic(base, "handle"))
         scalar = tensor_shape.TensorShape([])
         nd = self._node(scope, op, add_shapes, [scope.ref(*k) for k in extras] + acc_inputs,
@@ -366,6 +371,15 @@ class _Exporter:
         if op.device:
             nd.device = op.device
         scope.nodes.append(nd)
+
+
+def _taped(op, k):
+    """The body tensor behind While `op`'s recorded value `k` (None: its first input)."""
+    return op.get_attr("body").inputs[0] if k is None else op._taped[k]
+
+
+def _tape_name(k):
+    return "tape" if k is None else f"tape_{k}"
 
 
 def _rets(sub, fg):

@@ -571,7 +571,7 @@ class name_scope:  # noqa: N801 (TF's name)
                              f"({self._default_name}) must be provided.")
         default = get_default_graph()
         g = _graph_from_values(self._values) or default
-        if default.building_function and default.encloses(g):
+        if default.building_function and default.reaches(g):
             g = default  # inside a function body, outer tensors get captured
         self._g_ctx = g.as_default() if g is not default else None
         if self._g_ctx:

@@ -159,7 +159,7 @@ def create_op(op_type, inputs=(), attrs=None, name=None):
     attrs = dict(attrs) if attrs else {}
     g = _graph_of(inputs)
     default = get_default_graph()
-    if g is None or g is default or (default.building_function and default.encloses(g)):
+    if g is None or g is default or (default.building_function and default.reaches(g)):
         return _build(default, op_def, list(inputs), attrs, name)
     stack = _graph_stack()
     stack.append(g)

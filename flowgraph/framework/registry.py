@@ -6,6 +6,8 @@ Signature strings follow TF's OpDef notation: ``"x: T"`` (type from attr T),
 ``"ref: Ref(T)"`` (a variable reference). Kernels are pure functions of
 ``(xp, *inputs, **attrs)``; stateful kernels take a run context ``ctx`` instead of
 ``xp``. A kernel may also ask for ``op_name`` (the op's name, bound at compile time).
+A kernel given as a string names the array module's function applied to the inputs
+(``kernel = "add"`` runs ``xp.add(x, y)``, bound straight to ``np.add`` or ``cupy.add``).
 """
 import inspect
 import os
@@ -66,7 +68,11 @@ class OpDef:
         self.device_kernels = getattr(cls, "devices", ("CPU", "GPU"))
         self.kernel_params = ()
         self.wants_ctx = self.binder is not None
-        if self.kernel is not None:
+        self.xp_function = None
+        if isinstance(self.kernel, str):  # the array module's function of that name
+            self.xp_function = fname = self.kernel
+            self.kernel = lambda xp, *args: getattr(xp, fname)(*args)
+        elif self.kernel is not None:
             params = list(inspect.signature(self.kernel).parameters)
             n_in = len(self.inputs)
             self.kernel_params = tuple(params[1 + n_in:])

@@ -2,9 +2,9 @@
 FuncGraphs, each compiled once into a sub-plan; `tf.cond`, `tf.case`, `tf.while_loop`.
 
 Gradients are graph ops too. An If's gradient is another If whose branches replay the
-forward branch and differentiate it. A While records its loop variables at the start of
-every iteration (only when a gradient reads them), and its gradient is a While running
-backwards over that record, replaying and differentiating the body at each step."""
+forward branch and differentiate it. A While's gradient is a While running backwards over
+the iterations; the forward loop records, every iteration, the body values that the
+gradient ops read (only when a gradient exists), and the backward body reads them back."""
 import numpy as np
 
 from flowgraph.framework import dtypes, nest, tensor_shape
@@ -206,20 +206,22 @@ class While:
     def bind(op, ctx, compile_fn):
         cond_fg, body_fg = op.get_attr("cond"), op.get_attr("body")
         nv = len(body_fg.outputs)
+        taped = getattr(op, "_taped", None)  # body tensors a gradient reads, if any
         run_c, idx_c = compile_fn(cond_fg), op.get_attr("_cond_inputs")
-        run_b, idx_b = compile_fn(body_fg), op.get_attr("_body_inputs")
-        record = getattr(op, "_record", False)
+        run_b, idx_b = compile_fn(body_fg, taped or ()), op.get_attr("_body_inputs")
 
         def run(*inputs):
             vs, ex = list(inputs[:nv]), inputs[nv:]
             ce, be = [ex[i] for i in idx_c], [ex[i] for i in idx_b]
-            tape = []
+            if taped is None:
+                while run_c(ctx, vs + ce)[0]:
+                    vs = run_b(ctx, vs + be)
+                return vs + list(ex)
+            tape = ctx.tapes[op] = []
             while run_c(ctx, vs + ce)[0]:
-                if record:
-                    tape.append(vs)
-                vs = run_b(ctx, vs + be)
-            if record:
-                ctx.tapes[op] = tape
+                out = run_b(ctx, vs + be)
+                vs = out[:nv]
+                tape.append(out[nv:])
             return vs + list(ex)
         return run
 
@@ -242,7 +244,8 @@ class WhileTapeSize:
 @defop("WhileTapeRead", inputs=("index: int32",), outputs=("value: dtype",),
        attrs={"forward": None, "var": 0, "dtype": None, "shape": None}, stateful=True)
 class WhileTapeRead:
-    """Loop variable `var` of the `forward` While at the start of iteration `index`."""
+    """The value that body tensor number `var` of the `forward` While's record had in
+    iteration `index`."""
     shape = staticmethod(lambda op: op.get_attr("shape"))
 
     def bind(op, ctx, compile_fn):
@@ -251,19 +254,36 @@ class WhileTapeRead:
     grad = NOT_DIFFERENTIABLE
 
 
+def _tape_read(op, t, i):
+    """A read of forward-body tensor `t` of While `op` as it was in iteration `i`: `t`
+    joins the tensors the forward loop records every iteration (`op._taped`)."""
+    taped = op._taped
+    if t not in taped:
+        taped.append(t)
+    return apply_op("WhileTapeRead", [i], {
+        "forward": op, "var": taped.index(t), "dtype": t.dtype.base_dtype, "shape": t.shape})
+
+
 def _while_grad(op, dys):
-    """Backward loop: i from n-1 down to 0 replays the body on the recorded iteration-i
-    loop variables and pulls the running gradients back through it."""
+    """Backward loop: i from n-1 down to 0 pulls the running gradients back through the
+    body as it ran in iteration i. The gradient ops are built from the forward body; every
+    forward value they read is recorded by the forward loop and read back from its tape
+    (a body holding a While of its own is replayed instead: the inner loop's record is
+    per run, so it must run again)."""
     from flowgraph.ops import array_ops, math_ops
+    from flowgraph.gradients import gradients
     body_fg = op.get_attr("body")
     nv = len(body_fg.outputs)
     ext = list(op.inputs[nv:])
-    op._record = True
     diff_v = [k for k in range(nv) if _differentiable(op.inputs[k])]
     diff_e = [j for j, t in enumerate(ext) if _differentiable(t)]
     if not diff_v and not diff_e:
         return [None] * len(op.inputs)
-    body_ext = op.get_attr("_body_inputs")
+    if getattr(op, "_taped", None) is None:
+        op._taped = []
+    caps = dict(zip(body_fg.inputs[nv:], op.get_attr("_body_inputs")))  # placeholder -> j
+    cap_ph = {j: ph for ph, j in caps.items()}
+    replay = any(o.type == "While" for o in body_fg._ops)
     n = apply_op("WhileTapeSize", [op.outputs[0]], {"forward": op})
     init = [math_ops.subtract(n, 1)]
     init += [array_ops.zeros_like(op.outputs[k]) if dys[k] is None
@@ -273,14 +293,21 @@ def _while_grad(op, dys):
     def body(i, *acc):
         dv, de = list(acc[:len(diff_v)]), list(acc[len(diff_v):])
         g = get_default_graph()
-        state = [apply_op("WhileTapeRead", [i], {
-            "forward": op, "var": k, "dtype": op.inputs[k].dtype.base_dtype,
-            "shape": body_fg.inputs[k].shape}) for k in range(nv)]
-        caps = [g.capture(ext[j]) for j in body_ext]
-        m = _replay(body_fg, dict(zip(body_fg.inputs, state + caps)))
+        read = {}
+
+        def resolve(t):  # a forward-body value the gradient needs
+            if t not in read:
+                with g.as_default():  # also when asked from a function nested in g
+                    read[t] = g.capture(ext[caps[t]]) if t in caps else _tape_read(op, t, i)
+            return read[t]
+        g.resolves = (body_fg, resolve)
+        if replay:
+            m = _replay(body_fg, {ph: resolve(ph) for ph in body_fg.inputs})
+        else:
+            m = {t: t for o in body_fg._ops for t in o._outputs}
         outs = [m[t] for t in body_fg.outputs]
-        from flowgraph.gradients import gradients
-        xs = [state[k] for k in diff_v] + [g.capture(ext[j]) for j in diff_e]
+        xs = [m[body_fg.inputs[k]] for k in diff_v] + \
+            [m[cap_ph[j]] if j in cap_ph else g.capture(ext[j]) for j in diff_e]
         pairs = [(outs[k], d) for k, d in zip(diff_v, dv)]
         gs = gradients([o for o, _ in pairs], xs, grad_ys=[d for _, d in pairs]) \
             if pairs else [None] * len(xs)

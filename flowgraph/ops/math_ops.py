@@ -151,10 +151,10 @@ def _squared_difference_grad(op, grad):
 _CMP = REAL_NUMERIC
 _BINARY_TABLE = [
     # op type, kernel, allowed types, gradient, doc
-    ("AddV2", lambda xp, x, y: xp.add(x, y), NUMERIC, _add_grad, "Returns x + y elementwise."),
-    ("Sub", lambda xp, x, y: xp.subtract(x, y), NUMERIC, _sub_grad,
+    ("AddV2", "add", NUMERIC, _add_grad, "Returns x + y elementwise."),
+    ("Sub", "subtract", NUMERIC, _sub_grad,
      "Returns x - y elementwise."),
-    ("Mul", lambda xp, x, y: xp.multiply(x, y), NUMERIC, _mul_grad,
+    ("Mul", "multiply", NUMERIC, _mul_grad,
      "Returns x * y elementwise."),
     ("RealDiv", _real_div, NUMERIC, _real_div_grad,
      "Returns x / y elementwise for real types."),
@@ -167,35 +167,35 @@ _BINARY_TABLE = [
     ("TruncateMod", _truncate_mod, REAL_FLOAT | INT32_64, NOT_DIFFERENTIABLE,
      "Returns the remainder of truncated division (C's fmod)."),
     ("Pow", _pow, SIGNED_NUMERIC, _pow_grad, "Returns x ** y elementwise."),
-    ("Maximum", lambda xp, x, y: xp.maximum(x, y), REAL_NUMERIC,
+    ("Maximum", "maximum", REAL_NUMERIC,
      _max_min_grad(lambda x, y: greater_equal(x, y)),
      "Returns max(x, y) elementwise."),
-    ("Minimum", lambda xp, x, y: xp.minimum(x, y), REAL_NUMERIC,
+    ("Minimum", "minimum", REAL_NUMERIC,
      _max_min_grad(lambda x, y: less_equal(x, y)),
      "Returns min(x, y) elementwise."),
     ("SquaredDifference", _squared_difference, FLOAT | INT32_64, _squared_difference_grad,
      "Returns (x - y) * (x - y) elementwise."),
     ("DivNoNan", _div_no_nan, FLOAT, _div_no_nan_grad,
      "Returns x / y, or 0 where y is 0."),
-    ("BitwiseAnd", lambda xp, x, y: xp.bitwise_and(x, y), INT, NOT_DIFFERENTIABLE,
+    ("BitwiseAnd", "bitwise_and", INT, NOT_DIFFERENTIABLE,
      "Returns x & y elementwise."),
-    ("BitwiseOr", lambda xp, x, y: xp.bitwise_or(x, y), INT, NOT_DIFFERENTIABLE,
+    ("BitwiseOr", "bitwise_or", INT, NOT_DIFFERENTIABLE,
      "Returns x | y elementwise."),
-    ("BitwiseXor", lambda xp, x, y: xp.bitwise_xor(x, y), INT, NOT_DIFFERENTIABLE,
+    ("BitwiseXor", "bitwise_xor", INT, NOT_DIFFERENTIABLE,
      "Returns x ^ y elementwise."),
 ]
 _CMP_TABLE = [
-    ("Less", lambda xp, x, y: xp.less(x, y), "Returns the truth value of x < y elementwise."),
-    ("LessEqual", lambda xp, x, y: xp.less_equal(x, y),
+    ("Less", "less", "Returns the truth value of x < y elementwise."),
+    ("LessEqual", "less_equal",
      "Returns the truth value of x <= y elementwise."),
-    ("Greater", lambda xp, x, y: xp.greater(x, y),
+    ("Greater", "greater",
      "Returns the truth value of x > y elementwise."),
-    ("GreaterEqual", lambda xp, x, y: xp.greater_equal(x, y),
+    ("GreaterEqual", "greater_equal",
      "Returns the truth value of x >= y elementwise."),
 ]
 for _t, _k, _allowed, _g, _doc in _BINARY_TABLE:
     binary_op(_t, _k, _doc, _allowed, _g)
-binary_op("Add", lambda xp, x, y: xp.add(x, y), "Returns x + y elementwise; for strings, their "
+binary_op("Add", "add", "Returns x + y elementwise; for strings, their "
           "concatenation (TF's older Add op, still used for strings).",
           (NUMERIC - {dtypes.uint16, dtypes.uint32, dtypes.uint64}) | {dtypes.string},
           _add_grad)
@@ -249,9 +249,9 @@ def _logical_op(op_type, fn, doc):
     defop(op_type, inputs=("x: bool", "y: bool"), outputs=("z: bool",))(cls)
 
 
-_logical_op("LogicalAnd", lambda xp, x, y: xp.logical_and(x, y),
+_logical_op("LogicalAnd", "logical_and",
             "Returns the truth value of x AND y elementwise.")
-_logical_op("LogicalOr", lambda xp, x, y: xp.logical_or(x, y),
+_logical_op("LogicalOr", "logical_or",
             "Returns the truth value of x OR y elementwise.")
 
 

@@ -568,7 +568,7 @@ class variable_scope:  # noqa: N801 (TF's name)
         self._auxiliary_name_scope = auxiliary_name_scope
         self._graph = _graph_of_values(self._values) or get_default_graph()
         default = get_default_graph()
-        if default.building_function and default.encloses(self._graph):
+        if default.building_function and default.reaches(self._graph):
             self._graph = default  # inside a function body, outer values get captured
         self._pure = None
         self._name_scope_arg = None  # what to pass to name_scope on (re-)entry

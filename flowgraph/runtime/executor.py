@@ -12,30 +12,62 @@ warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"flowgraph(\.
 
 def execute(plan, feed_slots, feed_values, ctx):
     """Runs `plan` with `feed_values` in `feed_slots`; returns the fetched values."""
-    vals = plan.template[:]
-    for s, v in zip(feed_slots, feed_values):
-        vals[s] = v
+    run, order = plan.runner or straight_line(plan)
+    if feed_slots != order:  # feeds given in another order than the code takes them
+        by_slot = dict(zip(feed_slots, feed_values))
+        feed_values = [by_slot[s] for s in order]
     own = plan.has_state and ctx._run[0] is None  # outermost run: owns the journal
     if own:
         ctx.begin()
-    i = 0
     try:
-        for i, (fn, ins, out, frees) in enumerate(plan.steps):
-            r = fn(*[vals[j] for j in ins])
-            if out.__class__ is int:
-                vals[out] = r
-            elif out is not None:
-                for o, v in zip(out, r):
-                    vals[o] = v
-            for f in frees:
-                vals[f] = None
+        out = run(*feed_values)
     except Exception as e:
         if own:
             ctx.rollback()
-        raise op_error(e, plan.ops[i]) from e
+        raise op_error(e, plan.ops[_failed_step(run, e)]) from e
     if own:
         ctx.commit()
-    return [vals[s] for s in plan.fetch_slots]
+    return out
+
+
+def straight_line(plan):
+    """Compiles the plan's steps, once, into one Python function of the feed values: a line
+    per step (`s7 = k3(s2, c5)`), locals for slots, `del` where a slot is last read, so the
+    run loop's indexing and bookkeeping cost nothing. Sets and returns `plan.runner`:
+    (function, the feed slots in the order it takes them)."""
+    order = sorted(plan.feed_slots.values())
+    consts = {s for s, v in enumerate(plan.template) if v is not None} - set(order)
+    names = {"__builtins__": {}, "__name__": __name__}  # __name__: warnings filters
+
+    def ref(s):
+        if s in consts:
+            names[f"c{s}"] = plan.template[s]
+            return f"c{s}"
+        return f"s{s}"
+
+    lines = [f"def run({', '.join(f's{s}' for s in order)}):"]
+    for i, (fn, ins, out, frees) in enumerate(plan.steps):
+        names[f"k{i}"] = fn
+        call = f"k{i}({', '.join(ref(s) for s in ins)})"
+        if out is not None:
+            call = (f"s{out}" if out.__class__ is int else
+                    "".join(f"s{s}, " for s in out)) + " = " + call
+        gone = [f"s{s}" for s in frees if s not in consts]
+        lines.append(f"    {call}" + (f"; del {', '.join(gone)}" if gone else ""))
+    lines.append(f"    return [{', '.join(ref(s) for s in plan.fetch_slots)}]")
+    exec(compile("\n".join(lines), f"<plan of {len(plan.steps)} steps>", "exec"), names)
+    plan.runner = names["run"], order
+    return plan.runner
+
+
+def _failed_step(run, e):
+    """The index of the step whose line raised `e` inside `run`'s generated code."""
+    tb = e.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is run.__code__:
+            return tb.tb_lineno - 2
+        tb = tb.tb_next
+    raise e  # not raised by a step: a bug in flowgraph itself
 
 
 def execute_traced(plan, feed_slots, feed_values, ctx, step_stats):
@@ -64,6 +96,7 @@ def execute_traced(plan, feed_slots, feed_values, ctx, step_stats):
     traced = copy.copy(plan)
     traced.steps = [(timed(i, fn), ins, out, frees)
                     for i, (fn, ins, out, frees) in enumerate(plan.steps)]
+    traced.runner = None
     return execute(traced, feed_slots, feed_values, ctx)
 
 

@@ -15,7 +15,7 @@ class Plan:
     `feed_slots` maps each fed tensor to its slot."""
 
     __slots__ = ("steps", "ops", "step_devices", "nslots", "feed_slots", "fetch_slots",
-                 "has_state", "template", "_graph")
+                 "has_state", "template", "_graph", "runner")
 
     def __init__(self, steps, ops, step_devices, nslots, feed_slots, fetch_slots, has_state,
                  template):
@@ -23,6 +23,7 @@ class Plan:
         self.feed_slots, self.fetch_slots, self.has_state = feed_slots, fetch_slots, has_state
         self.template = template  # the slots' values before a run: constants filled in
         self._graph = None
+        self.runner = None  # (function, feed order) once executor.straight_line compiles it
 
     def dependency_graph(self):
         """(users, in-degrees, readers per slot) of the steps, for the parallel executor:
@@ -173,6 +174,8 @@ def bind_kernel(op, first_arg, in_slots, ctx=None, compile_fn=None):
     args = input_args(op)
     simple = None not in in_slots and \
         all(not (a.number_attr or a.type_list_attr or a.is_ref) for a in d.inputs)
+    if simple and d.xp_function:
+        return getattr(first_arg, d.xp_function), tuple(in_slots)
     if simple:
         return functools.partial(d.kernel, first_arg, **bound), tuple(in_slots)
     # Regroup flat input values into the kernel's list, ref and variable-read arguments.
@@ -252,14 +255,16 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
                 where[slot[t]] = placement[op]
     steps, step_ops, step_devices, transfers = [], [], [], {}
 
-    def compile_function(fg):
-        """A runner `run(ctx, values) -> outputs` for a FuncGraph's compiled sub-plan."""
+    def compile_function(fg, extra=()):
+        """A runner `run(ctx, values) -> outputs` for a FuncGraph's compiled sub-plan; it
+        returns the values of tensors `extra` of fg after the outputs."""
         from flowgraph.runtime.executor import execute
-        outs = list(dict.fromkeys(fg.outputs))
+        want = list(fg.outputs) + list(extra)
+        outs = list(dict.fromkeys(want))
         sub = compile_plan(fg, list(fg.inputs), outs, fg.stateful_ops(), contexts, devices,
                            soft_placement)
         slots = [sub.feed_slots[t] for t in fg.inputs]
-        index = [outs.index(t) for t in fg.outputs]
+        index = [outs.index(t) for t in want]
         if index == list(range(len(outs))):
             return lambda ctx, values: execute(sub, slots, values, ctx)
 

@@ -201,3 +201,38 @@ def test_cond_and_loop_read_variables_when_they_run():
         s.run(v.initializer)
         assert s.run(c, {p: True}) == 30.0     # sees the update made before it
         assert s.run(w) == 8.0                 # v is 4.0 by now: 4 + 4
+
+
+def test_while_gradient_reads_the_forward_values_of_random_ops():
+    # The backward loop must use the dropout masks the forward loop drew, not new ones:
+    # d(sum y)/dx = product of the masks = y / x for x > 0.
+    x = tf.placeholder(tf.float64, [50])
+    _, y = tf.while_loop(
+        lambda i, v: i < 3,
+        lambda i, v: (i + 1, v * tf.cast(tf.random_uniform([50]) < 0.5, tf.float64) * 2.0),
+        [0, x])
+    g, = tf.gradients(tf.reduce_sum(y), x)
+    x0 = np.linspace(1.0, 2.0, 50)
+    with tf.Session() as s:
+        for _ in range(3):
+            yv, gv = s.run([y, g], {x: x0})
+            np.testing.assert_allclose(gv, yv / x0)
+            assert 0 < np.count_nonzero(gv) < 50
+
+
+def test_while_gradient_does_not_recompute_the_body():
+    # The backward body reads recorded forward values instead of replaying the forward
+    # ops: no Sin runs in it (d sin = cos reads the recorded input).
+    x = tf.placeholder(tf.float64, [2])
+    _, y = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, tf.sin(v) * 2.0), [0, x])
+    g, = tf.gradients(tf.reduce_sum(y), x)
+    grad_while = next(op for op in tf.get_default_graph().get_operations()
+                      if op.type == "While" and "grad" in op.name)
+    types = [op.type for op in grad_while.get_attr("body").get_operations()]
+    assert "Sin" not in types and "Cos" in types and "WhileTapeRead" in types
+    with tf.Session() as s:
+        x0 = np.array([0.3, -1.2])
+        v, d = x0, np.ones(2)
+        for _ in range(3):
+            d, v = d * np.cos(v) * 2.0, np.sin(v) * 2.0
+        np.testing.assert_allclose(s.run(g, {x: x0}), d)

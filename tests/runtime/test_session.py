@@ -215,3 +215,33 @@ def test_control_dependency_on_a_fed_placeholder():
         assert s.run(y, {x: 2.0}) == 2.0
         with pytest.raises(tf.errors.InvalidArgumentError):
             s.run(y)
+
+
+def test_feeds_in_another_order_than_the_plan_was_compiled_for():
+    a, b = tf.placeholder(tf.float32, []), tf.placeholder(tf.float32, [])
+    d = a - b
+    with tf.Session() as s:
+        assert s.run(d, {a: 5.0, b: 2.0}) == 3.0
+        assert s.run(d, {b: 2.0, a: 5.0}) == 3.0  # same plan, feeds given the other way
+        assert len(s._plans) == 1
+
+
+def test_failing_step_is_the_one_named_in_the_error():
+    x = tf.placeholder(tf.float32, [None])
+    ok = tf.exp(x, name="before")
+    line = sys._getframe().f_lineno + 1
+    bad = tf.reshape(ok, [3], name="bad_reshape")
+    after = tf.identity(bad * 2.0, name="after")
+    with tf.Session() as s:
+        with pytest.raises(tf.errors.InvalidArgumentError) as e:
+            s.run(after, {x: [1.0, 2.0]})
+    assert "bad_reshape" in str(e.value) and f"test_session.py:{line}" in str(e.value)
+    assert e.value.op.name == "bad_reshape"
+
+
+def test_simple_elementwise_kernels_bind_to_the_array_function():
+    from flowgraph.runtime.plan import bind_kernel
+    x = tf.placeholder(tf.float32, [])
+    y = x + x
+    fn, ins = bind_kernel(y.op, np, [0, 0])
+    assert fn is np.add and ins == (0, 0)
