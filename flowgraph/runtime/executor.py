@@ -1,4 +1,7 @@
 """The run loop: a flat pass over a Plan's steps. No lookups, parsing or shape work here."""
+import copy
+import threading
+import time
 import warnings
 
 import numpy as np
@@ -70,41 +73,52 @@ def _failed_step(run, e):
     raise e  # not raised by a step: a bug in flowgraph itself
 
 
-def execute_traced(plan, feed_slots, feed_values, ctx, step_stats):
-    """`execute` that also records each op's start and end time into `step_stats`, one
-    DeviceStepStats per device: the same loop over steps wrapped with timers."""
-    import copy
-    import time
-    per_device = {}
+def execute_traced(plan, feed_slots, feed_values, ctx, step_stats, pool=None):
+    """`execute`, or `execute_parallel` on `pool`, that also records into `step_stats` each
+    op's start and end time and the thread it ran on, one DeviceStepStats per device."""
+    records = []  # (step, start ns, end ns, thread id); appended to by the pool's threads
 
     def timed(i, fn):
-        op, dname = plan.ops[i], plan.step_devices[i]
-        label = f"{op.name} = {op.type}({', '.join(t.op.name for t in op._inputs)})"
-
         def run(*args):
-            t0 = time.time()
+            t0 = time.time_ns()
             r = fn(*args)
-            rel = int((time.time() - t0) * 1e6)
-            dev = per_device.get(dname)
-            if dev is None:
-                dev = per_device[dname] = step_stats.dev_stats.add(device=dname)
-            dev.node_stats.add(node_name=op.name, all_start_micros=int(t0 * 1e6),
-                               op_start_rel_micros=0, op_end_rel_micros=rel,
-                               all_end_rel_micros=rel, timeline_label=label)
+            records.append((i, t0, time.time_ns(), threading.get_native_id() % 2**32))
             return r
         return run
+    if pool is not None:
+        plan.dependency_graph()  # cached on the plan, so the traced copy shares it
     traced = copy.copy(plan)
     traced.steps = [(timed(i, fn), ins, out, frees)
                     for i, (fn, ins, out, frees) in enumerate(plan.steps)]
     traced.runner = None
-    return execute(traced, feed_slots, feed_values, ctx)
+    try:
+        if pool is None:
+            return execute(traced, feed_slots, feed_values, ctx)
+        return execute_parallel(traced, feed_slots, feed_values, ctx, pool)
+    finally:
+        _write_step_stats(plan, sorted(records, key=lambda r: r[1]), step_stats)
+
+
+def _write_step_stats(plan, records, step_stats):
+    """Adds a NodeExecStats per `execute_traced` record, in microseconds."""
+    per_device = {}
+    for i, t0, t1, thread in records:
+        op, dname = plan.ops[i], plan.step_devices[i]
+        dev = per_device.get(dname)
+        if dev is None:
+            dev = per_device[dname] = step_stats.dev_stats.add(device=dname)
+        start, rel = t0 // 1000, t1 // 1000 - t0 // 1000
+        label = f"{op.name} = {op.type}({', '.join(t.op.name for t in op._inputs)})"
+        dev.node_stats.add(node_name=op.name, all_start_micros=start, op_start_rel_micros=0,
+                           op_end_rel_micros=rel, all_end_rel_micros=rel,
+                           timeline_label=label, thread_id=thread)
 
 
 def execute_parallel(plan, feed_slots, feed_values, ctx, pool):
     """`execute` with independent steps run concurrently on `pool` (a thread pool): each
     step starts once the steps it depends on are done; a slot is freed when its last reader
-    finishes."""
-    import threading
+    finishes. After a failure no further step starts, and the run rolls back and raises
+    once the steps already running have finished."""
     users, indeg, readers = plan.dependency_graph()
     pending, readers = list(indeg), list(readers)
     keep = set(feed_slots) | set(plan.fetch_slots)
@@ -112,9 +126,18 @@ def execute_parallel(plan, feed_slots, feed_values, ctx, pool):
     for s, v in zip(feed_slots, feed_values):
         vals[s] = v
     lock, done = threading.Lock(), threading.Event()
-    left, failure = [len(plan.steps)], []
+    running, failure = [0], []
     if plan.has_state:
         ctx.begin()
+
+    def settle(ready):
+        """Called holding `lock` as a step ends: the steps to start next (none after a
+        failure); ends the run when no step is left running."""
+        ready = [] if failure else ready
+        running[0] += len(ready) - 1
+        if running[0] == 0:
+            done.set()
+        return ready
 
     def run(i):
         fn, ins, out, _ = plan.steps[i]
@@ -129,7 +152,7 @@ def execute_parallel(plan, feed_slots, feed_values, ctx, pool):
         except Exception as e:
             with lock:
                 failure.append((i, e))
-            done.set()
+                settle([])
             return
         ready = []
         with lock:
@@ -144,14 +167,12 @@ def execute_parallel(plan, feed_slots, feed_values, ctx, pool):
                 pending[k] -= 1
                 if pending[k] == 0:
                     ready.append(k)
-            left[0] -= 1
-            if left[0] == 0:
-                done.set()
+            ready = settle(ready)
         for k in ready:
-            if not failure:
-                pool.submit(run, k)
+            pool.submit(run, k)
 
     roots = [i for i, n in enumerate(pending) if n == 0]
+    running[0] = len(roots)
     if not roots:
         done.set()
     for i in roots:

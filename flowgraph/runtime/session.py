@@ -124,10 +124,12 @@ class BaseSession:
                 tensors.append(e)
         plan = self._plan(feeds, tuple(tensors), tuple(targets))
         slots = [plan.feed_slots[t] for t in feeds]
+        pool = self._pool if len(plan.steps) > 1 else None
         if options is not None and options.trace_level and run_metadata is not None:
-            out = execute_traced(plan, slots, values, self._ctx, run_metadata.step_stats)
-        elif self._pool is not None and len(plan.steps) > 1:
-            out = execute_parallel(plan, slots, values, self._ctx, self._pool)
+            out = execute_traced(plan, slots, values, self._ctx, run_metadata.step_stats,
+                                 pool)
+        elif pool is not None:
+            out = execute_parallel(plan, slots, values, self._ctx, pool)
         else:
             out = execute(plan, slots, values, self._ctx)
         results = dict(zip(tensors, out))
