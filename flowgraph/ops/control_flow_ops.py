@@ -68,8 +68,8 @@ class If:
 
         def run(cond, *inputs):
             if cond:
-                return run_t(ctx, [inputs[i] for i in idx_t])
-            return run_f(ctx, [inputs[i] for i in idx_f])
+                return run_t(*[inputs[i] for i in idx_t])
+            return run_f(*[inputs[i] for i in idx_f])
         return run
 
     def grad(op, *dys):
@@ -214,12 +214,12 @@ class While:
             vs, ex = list(inputs[:nv]), inputs[nv:]
             ce, be = [ex[i] for i in idx_c], [ex[i] for i in idx_b]
             if taped is None:
-                while run_c(ctx, vs + ce)[0]:
-                    vs = run_b(ctx, vs + be)
+                while run_c(*vs, *ce)[0]:
+                    vs = run_b(*vs, *be)
                 return vs + list(ex)
             tape = ctx.tapes[op] = []
-            while run_c(ctx, vs + ce)[0]:
-                out = run_b(ctx, vs + be)
+            while run_c(*vs, *ce)[0]:
+                out = run_b(*vs, *be)
                 vs = out[:nv]
                 tape.append(out[nv:])
             return vs + list(ex)

@@ -1,4 +1,5 @@
-"""The run loop: a flat pass over a Plan's steps. No lookups, parsing or shape work here."""
+"""Running plans: as generated straight-line code, traced, or on a thread pool. No lookups,
+parsing or shape work happens here."""
 import copy
 import threading
 import time
@@ -27,7 +28,7 @@ def execute(plan, feed_slots, feed_values, ctx):
     except Exception as e:
         if own:
             ctx.rollback()
-        raise op_error(e, plan.ops[_failed_step(run, e)]) from e
+        raise op_error(e, plan.ops[failed_step(run, e)]) from e
     if own:
         ctx.commit()
     return out
@@ -63,7 +64,7 @@ def straight_line(plan):
     return plan.runner
 
 
-def _failed_step(run, e):
+def failed_step(run, e):
     """The index of the step whose line raised `e` inside `run`'s generated code."""
     tb = e.__traceback__
     while tb is not None:

@@ -256,21 +256,24 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
     steps, step_ops, step_devices, transfers = [], [], [], {}
 
     def compile_function(fg, extra=()):
-        """A runner `run(ctx, values) -> outputs` for a FuncGraph's compiled sub-plan; it
-        returns the values of tensors `extra` of fg after the outputs."""
-        from flowgraph.runtime.executor import execute
+        """A runner `run(*input values) -> outputs` for a FuncGraph's compiled sub-plan;
+        it returns the values of tensors `extra` of fg after the outputs. Sub-plans run
+        inside a run that owns the variable journal (If and While are stateful)."""
+        from flowgraph.runtime.executor import failed_step, op_error, straight_line
         want = list(fg.outputs) + list(extra)
         outs = list(dict.fromkeys(want))
         sub = compile_plan(fg, list(fg.inputs), outs, fg.stateful_ops(), contexts, devices,
                            soft_placement)
-        slots = [sub.feed_slots[t] for t in fg.inputs]
+        code, order = straight_line(sub)  # takes the inputs in fg.inputs order
         index = [outs.index(t) for t in want]
-        if index == list(range(len(outs))):
-            return lambda ctx, values: execute(sub, slots, values, ctx)
+        same = index == list(range(len(outs)))
 
-        def run(ctx, values):
-            got = execute(sub, slots, values, ctx)
-            return [got[i] for i in index]
+        def run(*values):
+            try:
+                got = code(*values)
+            except Exception as e:
+                raise op_error(e, sub.ops[failed_step(code, e)]) from e
+            return got if same else [got[i] for i in index]
         return run
 
     def on(t, dev):
