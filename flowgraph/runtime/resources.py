@@ -62,6 +62,7 @@ class RunContext:
 
     def commit(self):
         self._run[0] = None
+        self.tapes.clear()  # a run's loop records are not kept alive after it
 
     def rollback(self):
         for key, old in (self._run[0] or {}).items():
@@ -70,6 +71,7 @@ class RunContext:
             else:
                 self.vars[key] = old
         self._run[0] = None
+        self.tapes.clear()
 
     def rng(self, op_name, seed, seed2):
         """The op's generator: seeded from (seed, seed2), or from entropy if both are 0."""

@@ -236,3 +236,12 @@ def test_while_gradient_does_not_recompute_the_body():
         for _ in range(3):
             d, v = d * np.cos(v) * 2.0, np.sin(v) * 2.0
         np.testing.assert_allclose(s.run(g, {x: x0}), d)
+
+
+def test_loop_records_are_released_after_the_run():
+    x = tf.placeholder(tf.float64, [3])
+    _, y = tf.while_loop(lambda i, v: i < 4, lambda i, v: (i + 1, tf.sin(v)), [0, x])
+    g, = tf.gradients(tf.reduce_sum(y), x)
+    with tf.Session() as s:
+        s.run(g, {x: [0.1, 0.2, 0.3]})
+        assert s._ctx.tapes == {}
