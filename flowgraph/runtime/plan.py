@@ -160,9 +160,6 @@ def bind_kernel(op, first_arg, in_slots, ctx=None, compile_fn=None):
     d = op._op_def
     if d.binder is not None:  # control flow: the op runs compiled sub-plans
         fn = d.binder(op, first_arg, compile_fn)
-        if len(op._outputs) == 1 and d.outputs[0].type_list_attr:
-            run_all = fn
-            fn = lambda *a: run_all(*a)[0]  # noqa: E731  (one output of an output list)
         if None in in_slots:  # some inputs are variable reads: done when the op runs
             return _with_reads(fn, op, in_slots, ctx)
         return fn, tuple(in_slots)
@@ -304,7 +301,8 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
                 log(op, dev)
             continue
         outs = [slot[t] for t in op._outputs]
-        out = outs[0] if len(outs) == 1 else (tuple(outs) if outs else None)
+        listed = any(a.number_attr or a.type_list_attr for a in op._op_def.outputs)
+        out = None if not outs else outs[0] if len(outs) == 1 and not listed else tuple(outs)
         steps.append([fn, ins, out, ()])
         step_ops.append(op)
         step_devices.append(dev.name)

@@ -324,3 +324,14 @@ def test_second_order_through_mirror_pad():
         r = sess.run(gg, {x: np.arange(4.0)})
     # d/dx of sum(2 * M^T M x) = 2 * M^T M 1 = 2 * (number of copies of each x in y)
     np.testing.assert_allclose(r, 2 * np.array([1, 2, 3, 1]))
+
+
+def test_list_outputs_of_length_one_fetch_as_their_element():
+    x = tf.constant([1.0, 2.0])
+    (y,) = tf.identity_n([x])
+    (z,) = tf.split(x, 1)
+    (u,) = tf.unstack(tf.constant([[3.0, 4.0]]))
+    with tf.Session() as s:
+        for got, want in zip(s.run([y, z, u]), ([1.0, 2.0], [1.0, 2.0], [3.0, 4.0])):
+            assert isinstance(got, np.ndarray)
+            np.testing.assert_array_equal(got, want)
