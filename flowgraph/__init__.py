@@ -59,6 +59,7 @@ from flowgraph.ops.tensor_array_ops import *  # noqa: F401,F403
 from flowgraph.ops import functional_ops as _functional_ops
 from flowgraph.ops.functional_ops import *  # noqa: F401,F403
 from flowgraph.ops.linalg_ops import *  # noqa: F401,F403
+from flowgraph.ops.script_ops import *  # noqa: F401,F403
 from flowgraph.initializers import *  # noqa: F401,F403
 from flowgraph import initializers, train, nn, layers, losses, metrics  # noqa: E402
 
