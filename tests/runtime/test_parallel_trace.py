@@ -8,30 +8,17 @@ import pytest
 
 import flowgraph as tf
 from flowgraph.client import timeline
-from flowgraph.framework import registry
 
 FULL_TRACE = tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE)
 POOL = tf.ConfigProto(device_count={"CPU": 2}, inter_op_parallelism_threads=2)
 
 
-@pytest.fixture
-def py_op(monkeypatch):
-    """`py_op(f, name)`: an op that calls `f()` when it runs (flowgraph has no tf.py_func).
-    It is a StopGradient of f's index, whose kernel is swapped for the call in the test."""
-    fns = []
-
-    def kernel(xp, input):
-        fns[int(input)]()
-        return input
-    monkeypatch.setattr(registry.get("StopGradient"), "kernel", kernel)
-
-    def make(f, name):
-        fns.append(f)
-        return tf.stop_gradient(float(len(fns) - 1), name=name)
-    return make
+def py_op(f, name):
+    """An op that calls `f()` when it runs (and outputs 0.0)."""
+    return tf.py_func(lambda: f() or np.float32(0), [], tf.float32, name=name)
 
 
-def _meeting_ops(py_op):
+def _meeting_ops():
     """Two independent ops, on /cpu:0 and /cpu:1, that each wait for the other at a barrier,
     twice: they can only finish if they run at the same time, and both are running all the
     while between the two meetings."""
@@ -56,11 +43,11 @@ def _overlap(spans):
     return max(s for s, _ in spans) < min(e for _, e in spans)
 
 
-def test_traced_run_with_a_pool_overlaps_ops_on_different_threads(py_op):
-    ops = _meeting_ops(py_op)
+def test_traced_run_with_a_pool_overlaps_ops_on_different_threads():
+    ops = _meeting_ops()
     md = tf.RunMetadata()
     with tf.Session(config=POOL) as s:
-        assert s.run(ops, options=FULL_TRACE, run_metadata=md) == [0.0, 1.0]
+        assert s.run(ops, options=FULL_TRACE, run_metadata=md) == [0.0, 0.0]
     devices = {n.node_name: d.device[-5:] for d in md.step_stats.dev_stats
                for n in d.node_stats}
     assert devices == {"meet0": "CPU:0", "meet1": "CPU:1"}
@@ -77,7 +64,7 @@ def test_traced_run_with_a_pool_overlaps_ops_on_different_threads(py_op):
     assert _overlap([(e["ts"], e["ts"] + e["dur"]) for e in (x, y)])
 
 
-def test_traced_parallel_run_gives_the_untraced_results_and_times_every_op_once(py_op):
+def test_traced_parallel_run_gives_the_untraced_results_and_times_every_op_once():
     x = tf.placeholder(tf.float32, [3], name="x")
     v = tf.Variable([1.0, 2.0, 3.0], name="v")
     branches = []
@@ -86,7 +73,7 @@ def test_traced_parallel_run_gives_the_untraced_results_and_times_every_op_once(
             branches.append(tf.reduce_sum(x * float(i) + v, name=f"branch{i}"))
     with tf.control_dependencies(branches):
         step = tf.assign_add(v, x, name="step")
-    fetches = branches + [step] + _meeting_ops(py_op)
+    fetches = branches + [step] + _meeting_ops()
     feed = {x: np.array([0.5, -1.0, 2.0], np.float32)}
 
     def runs(traced):
@@ -110,7 +97,7 @@ def test_traced_parallel_run_gives_the_untraced_results_and_times_every_op_once(
         assert len(n) == len(set(n)) and expected <= set(n)
 
 
-def test_traced_parallel_failure_waits_for_running_ops_raises_and_rolls_back(py_op):
+def test_traced_parallel_failure_waits_for_running_ops_raises_and_rolls_back():
     v = tf.Variable([1.0, 2.0], name="v")
     failed, seen = threading.Event(), []
 
