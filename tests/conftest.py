@@ -1,5 +1,11 @@
 """Suite-wide test settings: quiet TensorFlow, a fresh default graph per test, and the `gpu`
-marker (tests marked `@pytest.mark.gpu` are skipped unless CuPy sees a CUDA device)."""
+marker (tests marked `@pytest.mark.gpu` are skipped unless CuPy sees a CUDA device).
+
+`--fake-gpu` (or FLOWGRAPH_FAKE_GPU=1) installs tests/gpu/fake_cupy.py as `cupy` for the
+whole run where no real CuPy GPU is present: sessions then get a /gpu:0 whose arrays obey
+CuPy's device/host rules (it is not a GPU; see that module), ops default to it, and `gpu`
+tests run on it. Tests written for a CPU-only machine (device lists, placement logs,
+timelines) fail in that mode, as they would on a GPU machine."""
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before anything imports tensorflow
@@ -7,6 +13,21 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before anything imports te
 import pytest  # noqa: E402
 
 import flowgraph as tf  # noqa: E402
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fake-gpu", action="store_true", default=False,
+                     help="run with the CuPy emulation of tests/gpu/fake_cupy.py as the GPU "
+                          "array module where no real CuPy GPU is present (also: "
+                          "FLOWGRAPH_FAKE_GPU=1)")
+
+
+def pytest_configure(config):
+    if config.getoption("--fake-gpu") or \
+            os.environ.get("FLOWGRAPH_FAKE_GPU", "0") not in ("", "0"):
+        from tests.gpu import fake_cupy
+        if not fake_cupy.real_cupy_available():  # a real GPU wins
+            fake_cupy.install()
 
 
 def _have_gpu():

@@ -145,6 +145,39 @@ def _host(a):
     return get() if callable(get) and not isinstance(a, np.ndarray) else np.asarray(a)
 
 
+_ATOMIC_ADD = frozenset(map(np.dtype, ("float16", "float32", "float64", "int32", "uint32",
+                                      "uint64")))
+
+
+def _scatter_add(xp, a, index, values, subtract=False):
+    """`a[index] += values` (or `-=`) in place, repeated indices accumulating: numpy's
+    `ufunc.at` on the host. CuPy has no `ufunc.at` everywhere; `cupyx.scatter_add` does it
+    with CUDA atomics, which exist for float16/32/64, int32, uint32 and uint64: int64 goes
+    through uint64 (two's complement addition is the same bits), complex through its real
+    and imaginary parts, and the remaining small types through the host."""
+    if xp is np:
+        (np.subtract if subtract else np.add).at(a, index, values)
+        return a
+    import cupyx
+    values = xp.asarray(values, dtype=a.dtype)
+    if subtract:
+        values = -values
+    if a.dtype in _ATOMIC_ADD:
+        cupyx.scatter_add(a, index, values)
+    elif a.dtype == np.int64:
+        cupyx.scatter_add(a.view(np.uint64), index, values.view(np.uint64))
+    elif a.dtype.kind == "c":
+        cupyx.scatter_add(a.real, index, values.real)
+        cupyx.scatter_add(a.imag, index, values.imag)
+    else:
+        host = a.get()
+        ix = tuple(map(_host, index)) if isinstance(index, tuple) else \
+            index if isinstance(index, (int, slice)) else _host(index)
+        np.add.at(host, ix, values.get())
+        a[...] = xp.asarray(host)
+    return a
+
+
 def _int_list(value):
     """A list of Python ints from a constant numpy value."""
     return [int(v) for v in np.reshape(_host(value), -1)]

@@ -10,8 +10,8 @@ from flowgraph.framework.indexed_slices import IndexedSlices
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
-from flowgraph.ops.array_ops import _as_input, _host, _const_axis, _fn, _shape_from_tensor, \
-    _shape_of, expand_dims, reshape, shape, size, squeeze, transpose
+from flowgraph.ops.array_ops import _as_input, _host, _const_axis, _fn, _scatter_add, \
+    _shape_from_tensor, _shape_of, expand_dims, reshape, shape, size, squeeze, transpose
 
 __all__ = ["gather", "gather_nd", "scatter_nd", "unsorted_segment_sum", "boolean_mask",
            "one_hot", "unique", "unique_with_counts", "setdiff1d"]
@@ -233,7 +233,7 @@ class ScatterNd:
                 None, None, f"updates.shape {list(updates.shape)} must be indices.shape[:-1] "
                             f"+ shape[indices.shape[-1]:]")
         out = xp.zeros(shape, dtype=updates.dtype)
-        xp.add.at(out, tuple(indices[..., i] for i in range(k)), updates)
+        _scatter_add(xp, out, tuple(indices[..., i] for i in range(k)), updates)
         return out
 
     def grad(op, g):
@@ -296,7 +296,7 @@ class UnsortedSegmentSum:
         keep = ids >= 0
         if not keep.all():
             flat, ids = flat[xp.asarray(keep)], ids[keep]
-        xp.add.at(out, xp.asarray(ids), flat)
+        _scatter_add(xp, out, xp.asarray(ids), flat)
         return out
 
     def grad(op, g):

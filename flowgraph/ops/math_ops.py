@@ -220,7 +220,8 @@ def _equality_op(op_type, fn, doc):
                 raise errors.InvalidArgumentError(
                     None, None, f"Incompatible shapes: {list(np.shape(x))} vs. "
                                 f"{list(np.shape(y))}") from None
-            return np.bool_(op_type == "NotEqual")
+            v = np.bool_(op_type == "NotEqual")
+            return v if xp is np else xp.asarray(v)
     cls = type(op_type, (), {"__doc__": doc, "shape": staticmethod(shape),
                              "kernel": staticmethod(kernel), "grad": NOT_DIFFERENTIABLE})
     defop(op_type, inputs=("x: T", "y: T"), outputs=("z: bool",),
@@ -229,13 +230,13 @@ def _equality_op(op_type, fn, doc):
 
 def _equal(xp, x, y):
     if x.shape != y.shape:
-        xp.broadcast_shapes(x.shape, y.shape)  # ValueError when incompatible
+        np.broadcast_shapes(x.shape, y.shape)  # ValueError when incompatible (host shapes)
     return xp.equal(x, y)
 
 
 def _not_equal(xp, x, y):
     if x.shape != y.shape:
-        xp.broadcast_shapes(x.shape, y.shape)
+        np.broadcast_shapes(x.shape, y.shape)
     return xp.not_equal(x, y)
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from flowgraph.framework import errors
 from flowgraph.framework.op_builder import apply_op
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.ops.array_ops import _scatter_add
 from flowgraph.ops.training_ops import (_FTRL_ATTRS, _adadelta_step, _adagrad_step,
                                         _ftrl_step, _momentum_step, _read, _rmsprop_step,
                                         _rows, _scalar, _sparse_apply, _sparse_rule)
@@ -214,7 +215,7 @@ def _scatter_op(name, doc, how, use_locking):
             if how == "update":
                 new[indices] = updates
             else:
-                (xp.add if how == "add" else xp.subtract).at(new, indices, updates)
+                _scatter_add(xp, new, indices, updates, subtract=how != "add")
             return ctx.write(ref, new)
         grad = NOT_DIFFERENTIABLE
     Scatter.__doc__ = doc

@@ -80,7 +80,8 @@ class IsVariableInitialized:
     shape = shape_fns.scalar
 
     def kernel(ctx, ref):
-        return np.bool_(ctx.is_initialized(ref))
+        v = np.bool_(ctx.is_initialized(ref))
+        return v if ctx.xp is np else ctx.xp.asarray(v)
     grad = NOT_DIFFERENTIABLE
 
 

@@ -23,15 +23,18 @@ class Device:
         self.name = f"{PREFIX}{device_type}:{index}"
 
     def copy_from(self, value, src):
-        """`value` (living on `src`) as an array on this device: always a real copy.
-        Values that are not arrays (TensorLists) pass through unchanged."""
-        if not isinstance(value, (np.ndarray, np.generic)) and \
-                not hasattr(value, "__cuda_array_interface__"):
+        """`value` as an array on this device: always a real copy. Where it comes from is
+        read off the value itself (a CuPy array or a host array), not `src`, the device the
+        plan expects it on. Values that are not arrays (TensorLists) pass through."""
+        on_gpu = hasattr(value, "__cuda_array_interface__")
+        if not on_gpu and not isinstance(value, (np.ndarray, np.generic)):
             return value
         if self.device_type == "GPU":
             with self.xp.cuda.Device(self.index):
+                if on_gpu and value.device.id != self.index:
+                    value = value.get()  # from another GPU: through the host
                 return self.xp.array(value, copy=True)
-        if src is not None and src.device_type == "GPU":
+        if on_gpu:
             return value.get()
         return np.array(value, copy=True)
 

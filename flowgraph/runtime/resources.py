@@ -39,9 +39,12 @@ class RunContext:
     def read_local(self, key):
         """The variable's value as an array of this context's device."""
         v = self.read(key)
+        on_gpu = hasattr(v, "__cuda_array_interface__")
         if self.xp is np:
-            return v.get() if hasattr(v, "__cuda_array_interface__") else v
-        return self.xp.asarray(v)
+            return v.get() if on_gpu else v
+        if on_gpu and v.device.id == self.device.index:
+            return v  # already here: no copy
+        return self.device.copy_from(v, None)
 
     def is_initialized(self, key):
         return key in self.vars
