@@ -236,8 +236,8 @@ class WhileTapeSize:
     shape = staticmethod(lambda op: tensor_shape.TensorShape([]))
 
     def bind(op, ctx, compile_fn):
-        fwd = op.get_attr("forward")
-        return lambda handle: np.int32(len(ctx.tapes[fwd]))
+        fwd, xp = op.get_attr("forward"), ctx.xp
+        return lambda handle: xp.asarray(len(ctx.tapes[fwd]), dtype=np.int32)
     grad = NOT_DIFFERENTIABLE
 
 
@@ -249,8 +249,12 @@ class WhileTapeRead:
     shape = staticmethod(lambda op: op.get_attr("shape"))
 
     def bind(op, ctx, compile_fn):
-        fwd, k = op.get_attr("forward"), op.get_attr("var")
-        return lambda index: ctx.tapes[fwd][int(index)][k]
+        fwd, k, device = op.get_attr("forward"), op.get_attr("var"), ctx.device
+        if device is None:  # a context without a device: values as recorded
+            return lambda index: ctx.tapes[fwd][int(index)][k]
+        # the loop may have recorded on another device (a loop over TensorLists runs on
+        # the host)
+        return lambda index: device.put(ctx.tapes[fwd][int(index)][k])
     grad = NOT_DIFFERENTIABLE
 
 

@@ -38,6 +38,14 @@ class Device:
             return value.get()
         return np.array(value, copy=True)
 
+    def put(self, value):
+        """`value` on this device: as it is when it is already here, else a copy."""
+        on_gpu = hasattr(value, "__cuda_array_interface__")
+        if on_gpu == (self.device_type == "GPU") and (not on_gpu or
+                                                     value.device.id == self.index):
+            return value
+        return self.copy_from(value, None)
+
     def __repr__(self):
         return f"<Device {self.name}>"
 

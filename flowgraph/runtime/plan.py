@@ -219,12 +219,13 @@ def _with_reads(fn, op, in_slots, ctx):
 
 
 def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placement=False,
-                 log=None):
+                 log=None, host=None):
     """Builds the Plan for fetching `fetches` and running `targets` given `feeds`.
 
-    `devices` are the session's devices (the first is the host, where feeds arrive and
-    fetches return) and `contexts` their RunContexts. Each op is placed; each (tensor,
-    destination device) pair that crosses devices gets one transfer step."""
+    `devices` are the session's devices and `contexts` their RunContexts; feeds arrive on
+    and fetches return to `host` (default: the first device; for a sub-plan, the device of
+    the op running it). Each op is placed; each (tensor, destination device) pair that
+    crosses devices gets one transfer step."""
     from flowgraph.runtime.placer import place
     feed_set = set(feeds)
     needed = _prune(feed_set, fetches, targets)
@@ -239,7 +240,7 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
                           f"dtype {op._outputs[0].dtype.name} and shape {shape_s}\n\t "
                           f"[[node {op.name} (defined at {f}:{line}) ]]")
     order = _order(needed, feed_set)
-    host = devices[0]
+    host = host or devices[0]
     placement = place(order, devices, graph, soft_placement)
     slot, where = {}, {}  # tensor -> slot; slot -> device holding it
     for t in feeds:
@@ -252,15 +253,16 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
                 where[slot[t]] = placement[op]
     steps, step_ops, step_devices, transfers = [], [], [], {}
 
-    def compile_function(fg, extra=()):
-        """A runner `run(*input values) -> outputs` for a FuncGraph's compiled sub-plan;
-        it returns the values of tensors `extra` of fg after the outputs. Sub-plans run
-        inside a run that owns the variable journal (If and While are stateful)."""
+    def compile_function(device, fg, extra=()):
+        """A runner `run(*input values) -> outputs` for a FuncGraph's sub-plan, run by an
+        op on `device` (where its inputs and outputs live); it returns the values of
+        tensors `extra` of fg after the outputs. Sub-plans run inside a run that owns the
+        variable journal (If and While are stateful)."""
         from flowgraph.runtime.executor import failed_step, op_error, straight_line
         want = list(fg.outputs) + list(extra)
         outs = list(dict.fromkeys(want))
         sub = compile_plan(fg, list(fg.inputs), outs, fg.stateful_ops(), contexts, devices,
-                           soft_placement)
+                           soft_placement, host=device)
         code, order = straight_line(sub)  # takes the inputs in fg.inputs order
         index = [outs.index(t) for t in want]
         same = index == list(range(len(outs)))
@@ -294,7 +296,10 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
         in_slots = [None if a.is_ref or (by_reference(t) and t not in feed_set)
                     else on(t, dev) for a, t in zip(input_args(op), op._inputs)]
         first = contexts[dev] if op._op_def.wants_ctx else dev.xp
-        fn, ins = bind_kernel(op, first, in_slots, contexts[dev], compile_function)
+        fn, ins = bind_kernel(op, first, in_slots, contexts[dev],
+                              functools.partial(compile_function, dev))
+        if dev.device_type == "GPU" and dev.index:
+            fn = _on_gpu(fn, dev)
         if op.type == "Const" and not op._control_inputs:
             consts[slot[op._outputs[0]]] = fn()  # a constant is put in place, not run
             if log is not None:
@@ -308,8 +313,8 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
         step_devices.append(dev.name)
         if log is not None:
             log(op, dev)
-    fetch_slots = [on(t, host) if where[slot[t]].device_type != "CPU" else slot[t]
-                   for t in fetches]
+    fetch_slots = [slot[t] if where[slot[t]] is host or where[slot[t]].device_type ==
+                   host.device_type == "CPU" else on(t, host) for t in fetches]
     nslots = len(slot) + len(transfers)
     keep = {slot[t] for t in feeds} | set(fetch_slots)
     template = [None] * nslots
@@ -334,6 +339,14 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
     has_state = any(op._op_def.stateful for op in order)
     return Plan(steps, step_ops, step_devices, nslots, {t: slot[t] for t in feeds},
                 fetch_slots, has_state, template)
+
+
+def _on_gpu(fn, dev):
+    """`fn` run with `dev` (a GPU other than 0) as CuPy's current device."""
+    def run(*args):
+        with dev.xp.cuda.Device(dev.index):
+            return fn(*args)
+    return run
 
 
 def _transfer(dst, src, value):

@@ -275,9 +275,6 @@ def test_comparisons_qr_and_initialization_checks_on_gpu():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.xfail(raises=tf.errors.InvalidArgumentError, strict=True, reason=(
-    "control-flow sub-plans fetch their results to the session's host (plan.compile_plan's "
-    "compile_function), so a While on a GPU hands host arrays to GPU kernels"))
 def test_while_loop_on_gpu():
     def build():
         i = tf.constant(0)
@@ -288,10 +285,6 @@ def test_while_loop_on_gpu():
     np.testing.assert_array_equal(cpu, gpu)
 
 
-@pytest.mark.xfail(raises=tf.errors.InvalidArgumentError, strict=True, reason=(
-    "WhileTapeRead/WhileTapeSize (control_flow_ops.py) return the forward loop's records "
-    "where they were recorded (the host, for a loop over TensorLists) whatever device they "
-    "run on"))
 def test_map_fn_gradient_on_gpu():
     def build():
         x = tf.placeholder(tf.float32, [3, 2])
@@ -303,10 +296,6 @@ def test_map_fn_gradient_on_gpu():
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.xfail(raises=tf.errors.InvalidArgumentError, strict=True, reason=(
-    "kernels of ops placed on /gpu:1 run with CUDA device 0 current: nothing selects the "
-    "op's device around its kernel (a plan/executor change); only transfers enter "
-    "`cuda.Device(i)`"))
 def test_ops_on_a_second_gpu(backend, monkeypatch):
     if hasattr(backend, "DEVICE_COUNT"):
         monkeypatch.setattr(backend, "DEVICE_COUNT", 2)
