@@ -436,6 +436,18 @@ def markdown(runs, command):
     return "\n".join(lines)
 
 
+def _kept_sections(path):
+    """The hand-written sections of an existing RESULTS.md (from "## GPU" on: figures
+    taken on other machines), kept when the CPU tables are rewritten."""
+    try:
+        with open(path) as f:
+            old = f.read()
+    except OSError:
+        return ""
+    at = old.find("\n## GPU")
+    return "" if at < 0 else old[at:]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -468,8 +480,9 @@ def main():
     text = markdown(runs, command.strip())
     print(text)
     if not args.quick:
+        kept = _kept_sections(args.out)
         with open(args.out, "w") as f:
-            f.write(text)
+            f.write(text + kept)
         print(f"\nwrote {args.out}", file=sys.stderr)
 
 

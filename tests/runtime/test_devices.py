@@ -4,7 +4,9 @@ import pytest
 
 import flowgraph as tf
 
-TWO_CPUS = tf.ConfigProto(device_count={"CPU": 2})
+# GPU 0: these tests are about CPU devices, also on a machine with a GPU
+TWO_CPUS = tf.ConfigProto(device_count={"CPU": 2, "GPU": 0})
+CPU_ONLY = tf.ConfigProto(device_count={"GPU": 0})
 CPU = "/job:localhost/replica:0/task:0/device:CPU:"
 
 
@@ -15,7 +17,7 @@ def _transfers(sess):
 def test_list_devices():
     with tf.Session(config=TWO_CPUS) as s:
         assert [d.name for d in s.list_devices()] == [CPU + "0", CPU + "1"]
-    with tf.Session() as s:
+    with tf.Session(config=CPU_ONLY) as s:
         assert [d.device_type for d in s.list_devices()] == ["CPU"]
 
 
@@ -25,7 +27,7 @@ def test_ops_run_where_placed_with_one_transfer_per_tensor_and_device(capsys):
         a = tf.identity(x, name="a")
     b = tf.identity(a, name="b")      # CPU:0 consumer of a
     c = tf.identity(a, name="c")      # a second CPU:0 consumer: shares b's transfer
-    config = tf.ConfigProto(device_count={"CPU": 2}, log_device_placement=True)
+    config = tf.ConfigProto(device_count={"CPU": 2, "GPU": 0}, log_device_placement=True)
     with tf.Session(config=config) as s:
         got = s.run([b, c, a], {x: [1.0, 2.0, 3.0]})
         for v in got:
@@ -65,10 +67,11 @@ def test_variable_colocation_group_follows_the_variable(capsys):
 def test_missing_device_is_an_error_unless_soft_placement():
     with tf.device("/gpu:0"):
         a = tf.constant([1.0], name="on_gpu")
-    with tf.Session() as s:
+    with tf.Session(config=CPU_ONLY) as s:
         with pytest.raises(tf.errors.InvalidArgumentError, match="on_gpu"):
             s.run(a)
-    with tf.Session(config=tf.ConfigProto(allow_soft_placement=True)) as s:
+    with tf.Session(config=tf.ConfigProto(allow_soft_placement=True,
+                                          device_count={"GPU": 0})) as s:
         np.testing.assert_array_equal(s.run(a), [1.0])
 
 

@@ -146,7 +146,8 @@ def test_make_callable():
 
 def test_log_device_placement(capsys):
     c = tf.constant(1, name="answer")
-    with tf.Session(config=tf.ConfigProto(log_device_placement=True)) as s:
+    config = tf.ConfigProto(log_device_placement=True, device_count={"GPU": 0})
+    with tf.Session(config=config) as s:
         s.run(c)
     err = capsys.readouterr().err
     assert "answer: (Const): /job:localhost/replica:0/task:0/device:CPU:0" in err
@@ -179,7 +180,7 @@ def test_full_trace_fills_step_stats():
     x = tf.placeholder(tf.float32, [], name="x")
     y = tf.identity(x, name="y")
     md = tf.RunMetadata()
-    with tf.Session() as s:
+    with tf.Session(config=tf.ConfigProto(device_count={"GPU": 0})) as s:
         assert s.run(y, {x: 2.0}, options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE),
                      run_metadata=md) == 2.0
         s.run(y, {x: 2.0}, run_metadata=tf.RunMetadata())  # no options: no trace

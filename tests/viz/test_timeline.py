@@ -5,9 +5,9 @@ import flowgraph as tf
 from flowgraph.client import timeline
 
 
-def _traced_run(config=None):
+def _traced_run(config=tf.ConfigProto(device_count={"GPU": 0})):
     x = tf.placeholder(tf.float32, [2, 3], name="x")
-    with tf.device("/cpu:1" if config else None):
+    with tf.device("/cpu:1" if config.device_count.get("CPU", 1) > 1 else None):
         with tf.name_scope("layer"):
             y = tf.matmul(x, tf.ones([3, 4]), name="mm")
     z = tf.reduce_sum(tf.nn.relu(y), name="total")
@@ -42,7 +42,7 @@ def test_trace_has_a_process_per_device_and_an_event_per_op():
 
 
 def test_dataflow_between_devices():
-    md = _traced_run(tf.ConfigProto(device_count={"CPU": 2}))
+    md = _traced_run(tf.ConfigProto(device_count={"CPU": 2, "GPU": 0}))
     tl = timeline.Timeline(md.step_stats)
     events = json.loads(tl.generate_chrome_trace_format())["traceEvents"]
     compute = {e["args"]["name"].split(" ")[0]: e["pid"] for e in events
