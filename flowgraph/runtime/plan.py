@@ -6,6 +6,7 @@ import heapq
 import numpy as np
 
 from flowgraph.framework import dtypes, errors, tensor_shape
+from flowgraph.runtime.executor import failed_step, op_error, straight_line
 
 VARIABLE_OPS = frozenset(("VariableV2", "Variable"))
 
@@ -258,7 +259,6 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
         op on `device` (where its inputs and outputs live); it returns the values of
         tensors `extra` of fg after the outputs. Sub-plans run inside a run that owns the
         variable journal (If and While are stateful)."""
-        from flowgraph.runtime.executor import failed_step, op_error, straight_line
         want = list(fg.outputs) + list(extra)
         outs = list(dict.fromkeys(want))
         sub = compile_plan(fg, list(fg.inputs), outs, fg.stateful_ops(), contexts, devices,
@@ -301,7 +301,10 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
         if dev.device_type == "GPU" and dev.index:
             fn = _on_gpu(fn, dev)
         if op.type == "Const" and not op._control_inputs:
-            consts[slot[op._outputs[0]]] = fn()  # a constant is put in place, not run
+            try:  # a constant is put in place, not run
+                consts[slot[op._outputs[0]]] = fn()
+            except Exception as e:  # e.g. no room for it on a GPU
+                raise op_error(e, op) from e
             if log is not None:
                 log(op, dev)
             continue

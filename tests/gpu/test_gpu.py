@@ -311,3 +311,15 @@ def test_ops_on_a_second_gpu(backend, monkeypatch):
         got_b, got_c = s.run([b, c], {x: np.ones(3, np.float32)})
     np.testing.assert_array_equal(got_b, [3.0, 3.0, 3.0])
     assert got_c == 27.0
+
+
+def test_constant_too_big_for_the_gpu_is_resource_exhausted(backend, monkeypatch):
+    if not hasattr(backend, "MEMORY"):
+        pytest.skip("needs a GPU smaller than a host array: the emulation's")
+    monkeypatch.setattr(backend, "MEMORY", 1 << 12)  # a 4 KiB emulated GPU
+    with tf.device("/gpu:0"):
+        c = tf.constant(np.ones(2048, np.float32), name="weights")  # 8 KiB
+    with tf.Session() as s:
+        with pytest.raises(tf.errors.ResourceExhaustedError) as e:
+            s.run(c)
+    assert "weights" in str(e.value) and "8,192 bytes" in str(e.value)
