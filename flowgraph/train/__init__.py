@@ -14,6 +14,7 @@ from flowgraph.train.saver import *  # noqa: F401,F403
 from flowgraph.train.checkpoint_management import *  # noqa: F401,F403
 from flowgraph.train.checkpoint import (NewCheckpointReader, load_checkpoint, load_variable,
                                         list_variables)
+from flowgraph.train.moving_averages import ExponentialMovingAverage
 from flowgraph.framework.meta_graph import export_meta_graph, import_meta_graph
 from flowgraph.framework.graph_io import write_graph
 
@@ -24,5 +25,5 @@ __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Adagra
            "inverse_time_decay", "natural_exp_decay", "piecewise_constant",
            "polynomial_decay", "cosine_decay", "NewCheckpointReader", "load_checkpoint",
            "load_variable", "list_variables", "export_meta_graph", "import_meta_graph",
-           "write_graph"]
+           "write_graph", "ExponentialMovingAverage"]
 __all__ += [n for n in _saver.__all__ + _cm.__all__ if n not in __all__]
