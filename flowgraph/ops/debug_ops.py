@@ -516,7 +516,7 @@ def assert_integer(x, message=None, name=None):
         x = convert_to_tensor(x, name="x")
         if not x.dtype.is_integer:
             raise TypeError(f'{_prefix(message)}Expected "x" to be integer type.  Found: '
-                            f"{x.name} of dtype {x.dtype!r}")
+                            f"{x.name} of dtype <dtype: '{x.dtype.name}'>")
         return tf_.no_op("statically_determined_was_integer")
 
 
