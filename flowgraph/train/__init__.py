@@ -15,6 +15,16 @@ from flowgraph.train.checkpoint_management import *  # noqa: F401,F403
 from flowgraph.train.checkpoint import (NewCheckpointReader, load_checkpoint, load_variable,
                                         list_variables)
 from flowgraph.train.moving_averages import ExponentialMovingAverage
+from flowgraph.train.session_run_hook import (SessionRunHook, SessionRunArgs,
+                                              SessionRunContext, SessionRunValues)
+from flowgraph.train.basic_session_run_hooks import (
+    SecondOrStepTimer, LoggingTensorHook, StopAtStepHook, CheckpointSaverListener,
+    CheckpointSaverHook, StepCounterHook, NanLossDuringTrainingError, NanTensorHook,
+    SummarySaverHook, GlobalStepWaiterHook, FinalOpsHook, FeedFnHook)
+from flowgraph.train.monitored_session import (Scaffold, SessionCreator, ChiefSessionCreator,
+                                               WorkerSessionCreator, MonitoredSession,
+                                               SingularMonitoredSession,
+                                               MonitoredTrainingSession)
 from flowgraph.framework.meta_graph import export_meta_graph, import_meta_graph
 from flowgraph.framework.graph_io import write_graph
 
@@ -26,4 +36,7 @@ __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Adagra
            "polynomial_decay", "cosine_decay", "NewCheckpointReader", "load_checkpoint",
            "load_variable", "list_variables", "export_meta_graph", "import_meta_graph",
            "write_graph", "ExponentialMovingAverage"]
+from flowgraph.train import session_run_hook as _srh, basic_session_run_hooks as _bh, \
+    monitored_session as _ms
+__all__ += _srh.__all__ + _bh.__all__ + _ms.__all__
 __all__ += [n for n in _saver.__all__ + _cm.__all__ if n not in __all__]
