@@ -16,7 +16,7 @@ class Plan:
     `feed_slots` maps each fed tensor to its slot."""
 
     __slots__ = ("steps", "ops", "step_devices", "nslots", "feed_slots", "fetch_slots",
-                 "has_state", "template", "_graph", "runner")
+                 "has_state", "template", "_graph", "runner", "late")
 
     def __init__(self, steps, ops, step_devices, nslots, feed_slots, fetch_slots, has_state,
                  template):
@@ -25,6 +25,7 @@ class Plan:
         self.template = template  # the slots' values before a run: constants filled in
         self._graph = None
         self.runner = None  # (function, feed order) once executor.straight_line compiles it
+        self.late = 0  # the last `late` steps read fetched variables: they run after the rest
 
     def dependency_graph(self):
         """(users, in-degrees, readers per slot) of the steps, for the parallel executor:
@@ -40,9 +41,12 @@ class Plan:
             readers = [0] * self.nslots
             for i, (op, (_, ins, _, _)) in enumerate(zip(self.ops, self.steps)):
                 deps = {producer[s] for s in ins if s in producer}
-                deps.update(step_of[t.op] for t in op._inputs if t.op in step_of)
+                deps.update(step_of[t.op] for t in op._inputs
+                            if t.op in step_of and not by_reference(t))  # as _order
                 deps.update(step_of[c] for c in getattr(op, "_control_inputs", ())
                             if c in step_of)
+                if i >= len(self.steps) - self.late:  # after every other step
+                    deps.update(range(len(self.steps) - self.late))
                 for d in deps:
                     users[d].add(i)
                 indeg[i] = len(deps)
@@ -241,6 +245,10 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
                           f"dtype {op._outputs[0].dtype.name} and shape {shape_s}\n\t "
                           f"[[node {op.name} (defined at {f}:{line}) ]]")
     order = _order(needed, feed_set)
+    # A fetched variable (or a snapshot of one) is read after everything else, as TF's
+    # fetch of it aliases the variable's buffer: it shows the run's updates.
+    late = {op for op in order if op._outputs and all(by_reference(t) for t in op._outputs)}
+    order = [op for op in order if op not in late] + [op for op in order if op in late]
     host = host or devices[0]
     placement = place(order, devices, graph, soft_placement)
     slot, where = {}, {}  # tensor -> slot; slot -> device holding it
@@ -340,8 +348,10 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
         step[3] = tuple(sorted(set(fr)))
     steps = [tuple(s) for s in steps]
     has_state = any(op._op_def.stateful for op in order)
-    return Plan(steps, step_ops, step_devices, nslots, {t: slot[t] for t in feeds},
+    plan = Plan(steps, step_ops, step_devices, nslots, {t: slot[t] for t in feeds},
                 fetch_slots, has_state, template)
+    plan.late = sum(1 for op in step_ops if op in late)
+    return plan
 
 
 def _on_gpu(fn, dev):

@@ -25,6 +25,8 @@ def _writer_for(logdir):
     return FileWriterCache.get(logdir)
 
 
+# A fetched variable shows the updates of the run that fetched it (see runtime/plan.py), so
+# the global step a hook fetches next to a train op is already the step after that run.
 def _global_step_or_raise(hook_name):
     step = training_util.get_global_step()
     if step is None:
@@ -184,10 +186,8 @@ class StopAtStepHook(SessionRunHook):
         return SessionRunArgs(self._global_step_tensor)
 
     def after_run(self, run_context, run_values):
-        if run_values.results + 1 >= self._last_step:
-            # The fetched value predates this run's update: read the step again.
-            if run_context.session.run(self._global_step_tensor) >= self._last_step:
-                run_context.request_stop()
+        if run_values.results >= self._last_step:
+            run_context.request_stop()
 
 
 class CheckpointSaverListener:
@@ -223,7 +223,6 @@ class CheckpointSaverHook(SessionRunHook):
         self._scaffold = scaffold
         self._timer = SecondOrStepTimer(every_secs=save_secs, every_steps=save_steps)
         self._listeners = listeners or []
-        self._steps_per_run = 1
         self._save_graph_def = save_graph_def
 
     def begin(self):
@@ -245,13 +244,11 @@ class CheckpointSaverHook(SessionRunHook):
         return SessionRunArgs(self._global_step_tensor)
 
     def after_run(self, run_context, run_values):
-        stale = run_values.results
-        if self._timer.should_trigger_for_step(stale + self._steps_per_run):
-            global_step = int(run_context.session.run(self._global_step_tensor))
-            if self._timer.should_trigger_for_step(global_step):
-                self._timer.update_last_triggered_step(global_step)
-                if self._save(run_context.session, global_step):
-                    run_context.request_stop()
+        global_step = int(run_values.results)
+        if self._timer.should_trigger_for_step(global_step):
+            self._timer.update_last_triggered_step(global_step)
+            if self._save(run_context.session, global_step):
+                run_context.request_stop()
 
     def end(self, session):
         last_step = int(session.run(self._global_step_tensor))
@@ -305,7 +302,6 @@ class StepCounterHook(SessionRunHook):
         self._summary_writer = summary_writer
         self._output_dir = output_dir
         self._last_global_step = None
-        self._steps_per_run = 1
 
     def begin(self):
         if self._summary_writer is None and self._output_dir:
@@ -317,24 +313,21 @@ class StepCounterHook(SessionRunHook):
         return SessionRunArgs(self._global_step_tensor)
 
     def after_run(self, run_context, run_values):
-        stale = run_values.results
-        if self._timer.should_trigger_for_step(stale + self._steps_per_run):
-            global_step = int(run_context.session.run(self._global_step_tensor))
-            if self._timer.should_trigger_for_step(global_step):
-                elapsed_time, elapsed_steps = self._timer.update_last_triggered_step(
-                    global_step)
-                if elapsed_time is not None and elapsed_time > 0:
-                    rate = elapsed_steps / elapsed_time
-                    if self._summary_writer is not None:
-                        from flowgraph.summary import Summary
-                        self._summary_writer.add_summary(Summary(value=[Summary.Value(
-                            tag=self._summary_tag, simple_value=rate)]), global_step)
-                    _log.info("%s: %g", self._summary_tag, rate)
-        if stale == self._last_global_step:
+        global_step = int(run_values.results)
+        if self._timer.should_trigger_for_step(global_step):
+            elapsed_time, elapsed_steps = self._timer.update_last_triggered_step(global_step)
+            if elapsed_time is not None and elapsed_time > 0:
+                rate = elapsed_steps / elapsed_time
+                if self._summary_writer is not None:
+                    from flowgraph.summary import Summary
+                    self._summary_writer.add_summary(Summary(value=[Summary.Value(
+                        tag=self._summary_tag, simple_value=rate)]), global_step)
+                _log.info("%s: %g", self._summary_tag, rate)
+        if global_step == self._last_global_step:
             _log.debug("It seems that global step (tf.train.get_global_step) has not "
                        "been increased. Current value (could be stable): %s vs previous "
-                       "value: %s.", stale, self._last_global_step)
-        self._last_global_step = stale
+                       "value: %s.", global_step, self._last_global_step)
+        self._last_global_step = global_step
 
 
 class NanLossDuringTrainingError(RuntimeError):
@@ -397,9 +390,7 @@ class SummarySaverHook(SessionRunHook):
         if not self._summary_writer:
             return
         results = run_values.results
-        global_step = results["global_step"] + 1
-        if self._next_step is None or self._request_summary:
-            global_step = int(run_context.session.run(self._global_step_tensor))
+        global_step = int(results["global_step"])
         if self._next_step is None:
             from flowgraph.summary import SessionLog
             self._summary_writer.add_session_log(SessionLog(status=SessionLog.START),

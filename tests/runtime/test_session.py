@@ -246,3 +246,21 @@ def test_simple_elementwise_kernels_bind_to_the_array_function():
     y = x + x
     fn, ins = bind_kernel(y.op, np, [0, 0])
     assert fn is np.add and ins == (0, 0)
+
+
+def test_fetched_variables_show_the_runs_updates_as_in_tensorflow():
+    # TF's fetch of a variable (or of a snapshot of it) aliases its buffer, so it shows the
+    # updates of the same run, whatever the fetch order (values as TF 2.21 gives them).
+    v = tf.Variable(1.0, name="v")
+    snapshot = tf.identity(v)  # made before the update: still read after it
+    step = tf.train.get_or_create_global_step()
+    inc, bump = tf.assign_add(v, 10.0), tf.assign_add(step, 1)
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        assert s.run([inc, v]) == [11.0, 11.0]
+        assert s.run([v, inc]) == [21.0, 21.0]
+        assert s.run([snapshot, inc, v.value()]) == [31.0, 31.0, 31.0]
+        assert s.run([bump, step]) == [1, 1]
+    with tf.Session(config=tf.ConfigProto(inter_op_parallelism_threads=2)) as s:
+        s.run(tf.global_variables_initializer())
+        assert s.run([v, inc]) == [11.0, 11.0]

@@ -116,7 +116,7 @@ def test_logging_tensor_hook_logs_every_n_iterations(caplog):
         lines = [r.getMessage() for r in caplog.records if "loss = " in r.getMessage()]
         # Iterations 0, 3 and 6 log; tags in sorted order.
         assert len(lines) == 3
-        assert lines[0] == "loss = 3.0, step = 0"
+        assert lines[0] == "loss = 3.0, step = 1"  # as TF: the step after the run
         assert lines[1].startswith("loss = 3.0, step = ") and lines[1].endswith(" sec)")
     with pytest.raises(ValueError):
         tf.train.LoggingTensorHook({"a": "x"})
