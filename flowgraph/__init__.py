@@ -145,6 +145,7 @@ from flowgraph.app import flags  # noqa: E402
 from flowgraph import gfile  # noqa: E402
 from flowgraph import io_namespace as io  # noqa: E402
 from flowgraph import tf_logging as logging  # noqa: E402
+from flowgraph.ops.template import make_template  # noqa: E402
 
 
 from flowgraph import summary, client, viz  # noqa: E402
