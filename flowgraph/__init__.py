@@ -60,6 +60,8 @@ from flowgraph.ops import functional_ops as _functional_ops
 from flowgraph.ops.functional_ops import *  # noqa: F401,F403
 from flowgraph.ops.linalg_ops import *  # noqa: F401,F403
 from flowgraph.ops.script_ops import *  # noqa: F401,F403
+from flowgraph.ops import extra_array_ops as _extra_array_ops
+from flowgraph.ops.extra_array_ops import *  # noqa: F401,F403
 from flowgraph.ops import debug_ops as _debug_ops
 from flowgraph.ops.debug_ops import *  # noqa: F401,F403
 from flowgraph.initializers import *  # noqa: F401,F403
@@ -92,7 +94,7 @@ _OP_MODULES = [_core, _state_ops, _variables, _math_ops, _array_ops, _random_ops
 _OP_MODULES += [_nn_ops, _conv_ops, _pool_ops, _norm_ops, _xent_ops, _nn_impl]
 _OP_MODULES += [_training_ops, _sparse_training_ops]
 _OP_MODULES += [_list_ops, _tensor_array_ops, _functional_ops]
-_OP_MODULES += [_debug_ops]
+_OP_MODULES += [_debug_ops, _extra_array_ops]
 math = _namespace("math", _OP_MODULES)
 linalg = _namespace("linalg", _OP_MODULES)
 random = _namespace("random", _OP_MODULES)
