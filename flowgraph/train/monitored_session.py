@@ -11,6 +11,7 @@ from flowgraph.framework.graph import GraphKeys, get_default_graph
 from flowgraph.ops import core
 from flowgraph.ops import variables as variables_lib
 from flowgraph.runtime.session import Session
+from flowgraph.train.coordinator import Coordinator
 from flowgraph.train import basic_session_run_hooks as hooks_lib
 from flowgraph.train import checkpoint_management
 from flowgraph.train.session_run_hook import (SessionRunArgs, SessionRunContext,
@@ -252,27 +253,6 @@ class WorkerSessionCreator(SessionCreator):
             time.sleep(min(1.0, max(0.0, deadline - time.time())))
 
 
-class _Coordinator:
-    """The minimal coordinator hooks receive in `after_create_session`."""
-
-    def __init__(self):
-        self._stop = False
-
-    def request_stop(self, ex=None):
-        self._stop = True
-        if ex is not None:
-            raise ex
-
-    def should_stop(self):
-        return self._stop
-
-    def join(self, threads=None, stop_grace_period_secs=120, ignore_live_threads=False):
-        pass
-
-    def clear_stop(self):
-        self._stop = False
-
-
 def _raise_if_feeds_intersect(a, b, message):
     if set(a) & set(b):
         raise RuntimeError(message + f" Conflict(s): {list(set(a) & set(b))}")
@@ -290,7 +270,7 @@ class _MonitoredSession:
             h.begin()
         self._session_creator = session_creator or ChiefSessionCreator()
         self._tf_sess_value = self._session_creator.create_session()
-        self._coord = _Coordinator()
+        self._coord = Coordinator()  # hooks may register threads with it
         for h in self._hooks:
             h.after_create_session(self._tf_sess_value, self._coord)
         self._should_stop = False
@@ -369,7 +349,12 @@ class _MonitoredSession:
             if self._closed:
                 raise RuntimeError("Session is already closed.")
             self._closed = True
-            self._tf_sess_value.close()
+            try:  # stop the hooks' threads; an exception one reported is raised here
+                self._coord.request_stop()
+                self._coord.join(stop_grace_period_secs=self._stop_grace_period_secs,
+                                 ignore_live_threads=True)
+            finally:
+                self._tf_sess_value.close()
 
     def __enter__(self):
         return self
