@@ -96,8 +96,20 @@ class DType:
     def __repr__(self):
         return f"tf.{self._name}"
 
+    def __str__(self):
+        return f"<dtype: {self._name!r}>"
+
     def __reduce__(self):
         return as_dtype, (self._name,)
+
+
+def type_string(dtype):
+    """The name TF's runtime messages give a dtype: `float` for float32, `double`, ..."""
+    name = as_dtype(dtype).base_dtype.name
+    return _CPP_NAMES.get(name, name)
+
+
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
 
 
 _SPECS = [  # enum, name, numpy type

@@ -257,8 +257,9 @@ def _infer_shapes(op):
     try:
         shapes = fn(op)
     except ValueError as e:
-        ins = ", ".join(str(t.shape.as_tuple_or_none() and list(t.shape.as_tuple_or_none())
-                            if t.shape.ndims is not None else "?") for t in op._inputs)
+        ins = ", ".join("?" if t.shape.ndims is None else "[" + ",".join(
+            "?" if d is None else str(d) for d in t.shape.as_list()) + "]"
+            for t in op._inputs)  # as TF writes them: [?,3]
         f, line, _ = op._traceback
         raise ValueError(f"{e} for '{op.name}' (op: '{op.type}') with input shapes: {ins}. "
                          f"(defined at {f}:{line})") from None

@@ -34,15 +34,12 @@ depthwise_conv2d_backprop_filter = depthwise_conv2d_native_backprop_filter
 
 def _reexport():
     """Builders TF also lists under tf.nn that belong to the math and array modules."""
-    from flowgraph.ops import math_ops, array_ops
+    from flowgraph.ops import math_ops, extra_array_ops
     g = globals()
     for name in ("sigmoid", "tanh"):
         g[name] = getattr(math_ops, name)
-    for name in ("space_to_batch", "space_to_depth", "depth_to_space", "batch_to_space"):
-        try:
-            g[name] = getattr(array_ops, name)
-        except AttributeError:
-            pass
+    for name in ("space_to_depth", "depth_to_space"):
+        g[name] = getattr(extra_array_ops, name)
 
 
 _reexport()

@@ -356,6 +356,12 @@ def _reshape_shape(op):
     n_known = int(np.prod(known)) if known else 1
     missing = [i for i, d in enumerate(dims) if d is None or d < 0]
     out = [None if d is None or d < 0 else d for d in dims]
+    if not missing and n_in is None and x.ndims is not None:
+        # the known input dims must divide the output size, whatever the unknown ones are
+        n_part = int(np.prod([d for d in x.as_list() if d is not None]))
+        if n_part and n_known % n_part:
+            raise ValueError(f"Dimension size must be evenly divisible by {n_part} but is "
+                             f"{n_known}")
     if not missing:
         if n_in is not None and n_in != n_known:
             raise ValueError(f"Cannot reshape a tensor with {n_in} elements to shape "

@@ -1,8 +1,9 @@
 """Functional control flow: `If` and `While` ops hold their branches and bodies as
 FuncGraphs, each compiled once into a sub-plan; `tf.cond`, `tf.case`, `tf.while_loop`.
 
-Gradients are graph ops too. An If's gradient is another If whose branches replay the
-forward branch and differentiate it. A While's gradient is a While running backwards over
+Gradients are graph ops too. An If's gradient is another If whose branches differentiate
+the forward branches, reading the forward values they need as extra outputs of the forward
+If. A While's gradient is a While running backwards over
 the iterations; the forward loop records, every iteration, the body values that the
 gradient ops read (only when a gradient exists), and the backward body reads them back."""
 import numpy as np
@@ -73,22 +74,126 @@ class If:
         return run
 
     def grad(op, *dys):
-        pred, ext = op.inputs[0], list(op.inputs[1:])
-        dys = [None if d is None else convert_to_tensor(d) for d in dys]
+        return _if_grad(op, dys)
 
-        def branch_grad(attr):
-            fg, idx = op.get_attr(attr), op.get_attr(f"_{attr}_inputs")
 
-            def fn():
-                return _replay_gradients(fg, [ext[i] for i in idx], list(fg.inputs), dys, ext)
-            return fn
-        if not any(_differentiable(t) for t in ext):
-            return [None] * len(op.inputs)
-        grads = cond(pred, branch_grad("then_branch"), branch_grad("else_branch"),
-                     name="If_grad")
-        grads = grads if isinstance(grads, (list, tuple)) else [grads]
-        it = iter(grads)
-        return [None] + [next(it) if _differentiable(t) else None for t in ext]
+def _if_grad(op, dys):
+    """An If over the same predicate whose branches differentiate the forward branches.
+    Their gradient ops are built from the forward branch's own ops; every forward value
+    they read becomes an output of the forward If (as TF's cond_v2 does), so nothing is
+    recomputed and random or stateful ops in a branch run once."""
+    from flowgraph.gradients import gradients
+    from flowgraph.ops import array_ops
+    pred, ext = op.inputs[0], list(op.inputs[1:])
+    diff = [j for j, t in enumerate(ext) if _differentiable(t)]
+    # Zero seeds the gradient pass made for unused outputs carry nothing: drop them.
+    dys = [None if d is None or (isinstance(d, Tensor) and d.op.type == "ZerosLike" and
+                                 d.op.inputs[0] is op.outputs[i]) else convert_to_tensor(d)
+           for i, d in enumerate(dys)]
+    if not diff or all(d is None for d in dys):
+        return [None] * len(op.inputs)
+
+    def branch_grad(attr):
+        fg = op.get_attr(attr)
+        caps = dict(zip(fg.inputs, op.get_attr(f"_{attr}_inputs")))  # placeholder -> j
+
+        def fn():
+            if _holds_while(fg):  # a loop's record is per run: the branch runs again
+                return _replay_gradients(fg, [ext[j] for j in caps.values()],
+                                         list(caps), dys, ext)
+            g = get_default_graph()
+            read = {}
+
+            def resolve(t):  # a forward-branch value the gradient needs
+                if t not in read:
+                    with g.as_default():  # also when asked from a function nested in g
+                        read[t] = g.capture(ext[caps[t]] if t in caps else
+                                            _if_output(op, attr, t))
+                return read[t]
+            g.resolves = (fg, resolve)
+            pairs = [(o, d) for o, d in zip(list(fg.outputs), dys)
+                     if d is not None and _differentiable(o)]
+            phs = {j: ph for ph, j in caps.items()}
+            xs = [phs.get(j) for j in diff]
+            wrt = [x for x in xs if x is not None]
+            gs = iter(gradients([o for o, _ in pairs], wrt,
+                                grad_ys=[g.capture(d) for _, d in pairs])
+                      if pairs and wrt else [None] * len(wrt))
+            out = []
+            for j, x in zip(diff, xs):
+                gr = next(gs) if x is not None else None
+                out.append(array_ops.zeros_like(g.capture(ext[j])) if gr is None
+                           else convert_to_tensor(gr))
+            return out
+        return fn
+
+    grads = cond(pred, branch_grad("then_branch"), branch_grad("else_branch"),
+                 name="If_grad")
+    grads = grads if isinstance(grads, (list, tuple)) else [grads]
+    out = [None] * len(op.inputs)
+    for j, gr in zip(diff, grads):
+        out[1 + j] = gr
+    return out
+
+
+def _if_output(op, attr, t):
+    """The output of If `op` carrying tensor `t` of its branch `attr`: `t` becomes a new
+    output of that branch, and the other branch returns a dummy of t's type there."""
+    fg = op.get_attr(attr)
+    if t in fg.outputs:
+        return op.outputs[fg.outputs.index(t)]
+    other = op.get_attr("else_branch" if attr == "then_branch" else "then_branch")
+    dtype = t.dtype.base_dtype
+    if dtype in (dtypes.variant, dtypes.resource):
+        raise NotImplementedError(
+            f"The gradient of cond '{op.name}' needs {t.name} ({dtype.name}) from its "
+            "branch; tensor lists and resources cannot leave a cond branch yet.")
+    with other.as_default(), name_scope(None):
+        dims = t.shape.as_list() if t.shape.ndims is not None else []
+        dummy = _zeros([d or 0 for d in dims], dtype)
+    fg.outputs.append(t)
+    other.outputs.append(dummy)
+    shape = t.shape.most_specific_compatible_shape(dummy.shape)
+    new = Tensor(op, len(op._outputs), dtype, shape)
+    op._outputs += (new,)
+    op._attrs["Tout"] = list(op._attrs["Tout"]) + [dtype]
+    op._attrs["output_shapes"] = list(op._attrs["output_shapes"]) + [shape]
+    return new
+
+
+def _holds_while(fg):
+    """Whether function `fg` runs a While, directly or in a nested function."""
+    for o in fg._ops:
+        if o.type == "While" or (o.type == "If" and any(
+                _holds_while(o.get_attr(a)) for a in ("then_branch", "else_branch"))):
+            return True
+    return False
+
+
+def _replay_gradients(fg, outer_inputs, fg_inputs, dys, wrt_outer):
+    """Inside a new function graph: replays `fg` on captures of `outer_inputs`, and returns
+    the gradients of its outputs (seeded with captured `dys`) for each of `wrt_outer`
+    (zeros where `fg` does not depend on it); non-float entries are skipped."""
+    from flowgraph.gradients import gradients
+    from flowgraph.ops import array_ops
+    g = get_default_graph()
+    caps = [g.capture(t) for t in outer_inputs]
+    m = _replay(fg, dict(zip(fg_inputs, caps)))
+    outs = [m[t] for t in fg.outputs]
+    seeds = [None if d is None else g.capture(d) for d in dys]
+    pairs = [(o, s) for o, s in zip(outs, seeds) if s is not None and _differentiable(o)]
+    xs = [g.capture(t) for t in wrt_outer if _differentiable(t)]
+    gs = gradients([o for o, _ in pairs], xs, grad_ys=[s for _, s in pairs]) if pairs \
+        else [None] * len(xs)
+    return [array_ops.zeros_like(x) if gr is None else convert_to_tensor(gr)
+            for x, gr in zip(xs, gs)]
+
+
+def _zeros(shape, dtype):
+    from flowgraph.ops import array_ops
+    if dtype == dtypes.string:
+        return array_ops.fill(shape, convert_to_tensor(b""))
+    return array_ops.zeros(shape, dtype=dtype)
 
 
 def _differentiable(t):
@@ -118,27 +223,6 @@ def _replay(fg, mapping):
         for t, u in zip(op._outputs, new._outputs):
             m[t] = u
     return m
-
-
-def _replay_gradients(fg, outer_inputs, fg_inputs, dys, wrt_outer):
-    """Inside a new function graph: replays `fg` on captures of `outer_inputs`, and returns
-    the gradients of its outputs (seeded with captured `dys`) for each of `wrt_outer`
-    (zeros where `fg` does not depend on it); non-float entries are skipped."""
-    from flowgraph.gradients import gradients
-    from flowgraph.ops import array_ops
-    g = get_default_graph()
-    caps = [g.capture(t) for t in outer_inputs]
-    m = _replay(fg, dict(zip(fg_inputs, caps)))
-    outs = [m[t] for t in fg.outputs]
-    seeds = [None if d is None else g.capture(d) for d in dys]
-    pairs = [(o, s) for o, s in zip(outs, seeds) if s is not None and _differentiable(o)]
-    xs = [g.capture(t) for t in wrt_outer if _differentiable(t)]
-    if pairs:
-        gs = gradients([o for o, _ in pairs], xs, grad_ys=[s for _, s in pairs])
-    else:
-        gs = [None] * len(xs)
-    return [array_ops.zeros_like(x) if gr is None else convert_to_tensor(gr)
-            for x, gr in zip(xs, gs)]
 
 
 def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, fn2=None):
@@ -287,7 +371,7 @@ def _while_grad(op, dys):
         op._taped = []
     caps = dict(zip(body_fg.inputs[nv:], op.get_attr("_body_inputs")))  # placeholder -> j
     cap_ph = {j: ph for ph, j in caps.items()}
-    replay = any(o.type == "While" for o in body_fg._ops)
+    replay = _holds_while(body_fg)
     n = apply_op("WhileTapeSize", [op.outputs[0]], {"forward": op})
     init = [math_ops.subtract(n, 1)]
     init += [array_ops.zeros_like(op.outputs[k]) if dys[k] is None

@@ -65,19 +65,52 @@ def _static_shape(t):
 
 
 def _sum_static(g, target, axes):
-    """Sum `g` over the constant `axes` and reshape it to the constant shape `target`."""
+    """Sum `g` over the constant `axes` and reshape it to the constant shape `target` (as
+    TF does, the reshape follows every sum, so the gradient's name is TF's)."""
     from flowgraph.ops import array_ops, reduction_ops
+    gshape = g.shape.as_list() if g.shape.is_fully_defined() else None
+    if not axes and gshape == list(target):
+        return g
     if axes:
         g = reduction_ops.reduce_sum(g, axes)
-    gshape = g.shape.as_list() if g.shape.is_fully_defined() else None
-    if gshape != list(target):
-        g = array_ops.reshape(g, target)
-    return g
+    return array_ops.reshape(g, target)
+
+
+def _partial_reduction_axes(s0, s1):
+    """(r0, r1) as in `broadcast_reduction_axes` for partially known shapes when the
+    broadcast is decided at build time (a 1 against anything else), else None."""
+    if s0.ndims is None or s1.ndims is None:
+        return None
+    n = max(s0.ndims, s1.ndims)
+    a = [1] * (n - s0.ndims) + s0.as_list()
+    b = [1] * (n - s1.ndims) + s1.as_list()
+    r0, r1 = [], []
+    for k, (i, j) in enumerate(zip(a, b)):
+        if i == 1 and j != 1:
+            r0.append(k)
+        elif j == 1 and i != 1:
+            r1.append(k)
+        elif i is None or j is None:
+            return None
+    return r0, r1
+
+
+def _sum_partial(g, x, axes):
+    """`g` summed over the constant `axes` and reshaped to x's shape; `g` itself when no
+    reduction is needed."""
+    from flowgraph.ops import array_ops, reduction_ops
+    if not axes and g.shape.ndims is not None and g.shape.ndims == x.shape.ndims:
+        return g
+    if axes:
+        g = reduction_ops.reduce_sum(g, axes)
+    target = _static_shape(x)
+    return array_ops.reshape(g, target if target is not None else array_ops.shape(x))
 
 
 def reduce_gradient_args(x, y, gx, gy):
     """Reduces the gradients `gx`, `gy` of a broadcasting binary op on `x`, `y` to the
-    shapes of `x` and `y`. Either gradient may be None (and then stays None)."""
+    shapes of `x` and `y`. Either gradient may be None (and then stays None). As in TF,
+    the reduction is decided at build time wherever the known dims decide it."""
     from flowgraph.ops import array_ops, reduction_ops
     gx = None if gx is None else convert_to_tensor(gx)
     gy = None if gy is None else convert_to_tensor(gy)
@@ -88,6 +121,10 @@ def reduce_gradient_args(x, y, gx, gy):
         rx, ry = broadcast_reduction_axes(sx, sy)
         return (None if gx is None else _sum_static(gx, sx, rx),
                 None if gy is None else _sum_static(gy, sy, ry))
+    axes = _partial_reduction_axes(x.shape, y.shape)
+    if axes is not None:
+        return (None if gx is None else _sum_partial(gx, x, axes[0]),
+                None if gy is None else _sum_partial(gy, y, axes[1]))
     shape_x, shape_y = array_ops.shape(x), array_ops.shape(y)
     rx, ry = broadcast_gradient_args(shape_x, shape_y)
     if gx is not None:
@@ -107,7 +144,9 @@ def sum_to(grad, x):
             return grad
         rx, _ = broadcast_reduction_axes(sx, sg)
         return _sum_static(grad, sx, rx)
+    axes = _partial_reduction_axes(x.shape, grad.shape)
+    if axes is not None:
+        return _sum_partial(grad, x, axes[0])
     shape_x = array_ops.shape(x)
     rx, _ = broadcast_gradient_args(shape_x, array_ops.shape(grad))
     return array_ops.reshape(reduction_ops.reduce_sum(grad, rx), shape_x)
-

@@ -92,8 +92,7 @@ def _add_grad(op, grad):
 
 
 def _sub_grad(op, grad):
-    gx, gy = reduce_gradient_args(op.inputs[0], op.inputs[1], grad, grad)
-    return [gx, _negative(gy)]
+    return list(reduce_gradient_args(op.inputs[0], op.inputs[1], grad, _negative(grad)))
 
 
 def _mul_grad(op, grad):

@@ -17,7 +17,6 @@ _TOKENS = itertools.count()
 _ERRORS = {ValueError: errors.InvalidArgumentError, TypeError: errors.InvalidArgumentError,
            StopIteration: errors.OutOfRangeError, MemoryError: errors.ResourceExhaustedError,
            NotImplementedError: errors.UnimplementedError}
-_TF_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
 
 
 def _call(token, inputs, Tout):
@@ -43,7 +42,7 @@ def _call(token, inputs, Tout):
         elif not isinstance(v, np.ndarray):
             v = np.asarray(v, dtype=dt)  # Python values take the declared type
         if v.dtype != dt:
-            got, want = (_TF_NAMES.get(d.name, d.name) for d in (v.dtype, np.dtype(dt)))
+            got, want = (dtypes.type_string(d) for d in (v.dtype, np.dtype(dt)))
             raise errors.InvalidArgumentError(
                 None, None, f"{i}-th value returned by {token} is {got}, but expects {want}")
         out.append(v)

@@ -90,15 +90,19 @@ class RefKey(str):
         return k
 
 
-def by_reference(t):
+def by_reference(t, feeds=()):
     """Tensors that stand for a variable's current value: the variable's own output, or an
     Identity of one with no control inputs (a snapshot such as `v/read`, which in TF
     aliases the variable's buffer). Their consumers read the store when they run, so
-    they see every update that ran before them, and the variable ops need no steps."""
+    they see every update that ran before them, and the variable ops need no steps.
+    A fed tensor on the way replaces the variable's value for the run, as in TF."""
     op = t._op
     while op._op_def.name == "Identity" and not op._control_inputs:
-        op = op._inputs[0]._op
-    return op._op_def.name in VARIABLE_OPS
+        if t in feeds:
+            return False
+        t = op._inputs[0]
+        op = t._op
+    return op._op_def.name in VARIABLE_OPS and t not in feeds
 
 
 def _prune(feeds, fetches, targets):
@@ -111,7 +115,7 @@ def _prune(feeds, fetches, targets):
             continue
         needed.add(op)
         for t in op._inputs:
-            if t not in feeds and not by_reference(t):
+            if t not in feeds and not by_reference(t, feeds):
                 stack.append(t.op)
         # A control input whose outputs are all fed is satisfied by the feed.
         stack.extend(c for c in op._control_inputs
@@ -125,7 +129,7 @@ def _order(needed, feeds):
     users = {op: [] for op in needed}
     for op in needed:
         ds = {t.op for t in op._inputs
-              if t not in feeds and not by_reference(t) and t.op in needed}
+              if t not in feeds and not by_reference(t, feeds) and t.op in needed}
         ds.update(c for c in op._control_inputs if c in needed)
         deps[op] = len(ds)
         for d in ds:
@@ -247,7 +251,8 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
     order = _order(needed, feed_set)
     # A fetched variable (or a snapshot of one) is read after everything else, as TF's
     # fetch of it aliases the variable's buffer: it shows the run's updates.
-    late = {op for op in order if op._outputs and all(by_reference(t) for t in op._outputs)}
+    late = {op for op in order
+            if op._outputs and all(by_reference(t, feed_set) for t in op._outputs)}
     order = [op for op in order if op not in late] + [op for op in order if op in late]
     host = host or devices[0]
     placement = place(order, devices, graph, soft_placement)
@@ -301,7 +306,13 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
     consts = {}
     for op in order:
         dev = placement[op]
-        in_slots = [None if a.is_ref or (by_reference(t) and t not in feed_set)
+        for k, (a, t) in enumerate(zip(input_args(op), op._inputs)):
+            if a.is_ref and t in feed_set:  # a fed value is no variable to write to
+                dt = dtypes.type_string(t.dtype)
+                raise errors.InvalidArgumentError(
+                    None, op, f"Input {k} of node {op.name} was passed {dt} from {t.name} "
+                              f"incompatible with expected {dt}_ref.")
+        in_slots = [None if a.is_ref or by_reference(t, feed_set)
                     else on(t, dev) for a, t in zip(input_args(op), op._inputs)]
         first = contexts[dev] if op._op_def.wants_ctx else dev.xp
         fn, ins = bind_kernel(op, first, in_slots, contexts[dev],
