@@ -265,11 +265,22 @@ class Graph:
         op = Operation(self, op_def, name, inputs, attrs, out_types, controls, device,
                        _user_frame())
         if not self._colocation_stack:
-            for d in self._device_stack:
-                device = d(op) if callable(d) else merge_device(device, d)
-                device = device or ""
-            op._device = device
+            self._apply_device_scopes(op)
         return op
+
+    def _apply_device_scopes(self, op):
+        """As TF: the innermost scope first; a string fills the fields the op's device
+        leaves open (and canonicalizes it), a function sees the op and replaces its device."""
+        for d in reversed(self._device_stack):
+            if callable(d):
+                device = d(op)
+                if device is not None and not isinstance(device, (str, bytes)):
+                    device = device.to_string()
+                if device is None:
+                    raise TypeError(f"Expected binary or unicode string, got {device!r}")
+                op._device = device.decode() if isinstance(device, bytes) else device
+            elif d:
+                op._device = merge_device(d, op._device)
 
     def _add_op(self, op):
         if self._finalized:

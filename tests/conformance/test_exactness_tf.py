@@ -179,3 +179,50 @@ def test_dtypes_print_as_tf_prints_them():
                  "float16"):
         assert str(getattr(fg, name)) == str(getattr(tf1, name))
         assert repr(getattr(fg, name)) == repr(getattr(tf1, name))
+
+
+# --- device scopes and device functions -------------------------------------------------
+
+def _fn(result):
+    def f(op):
+        f.seen.append(op.device)
+        return result(op) if callable(result) else result
+    f.seen = []
+    return f
+
+
+DEVICE_CASES = {
+    "function_in_job_scope": lambda tf: ["/job:ps/task:1", _fn("/cpu:1")],
+    "double_slash": lambda tf: ["//cpu:0"],
+    "string_in_function_scope": lambda tf: [_fn("/gpu:0"), "/cpu:0"],
+    "job_in_function_scope": lambda tf: [_fn("/gpu:0"), "/job:w"],
+    "string_function_string": lambda tf: ["/job:a/task:2", _fn("/gpu:0"), "/device:CPU:3"],
+    "function_keeps_device": lambda tf: ["/job:a", "/gpu:1", _fn(lambda op: op.device)],
+    "nested_functions": lambda tf: [_fn("/cpu:1"), _fn("/gpu:0")],
+    "none_resets": lambda tf: ["/job:a", None, "/cpu:0"],
+    "function_returns_spec": lambda tf: [
+        "/task:3", _fn(lambda op: tf.DeviceSpec(job="w", device_type="GPU", device_index=2))],
+    "lower_case_gpu": lambda tf: ["/job:ps/replica:0/task:0/gpu:1"],
+    "any_index": lambda tf: ["/cpu:*"],
+    "spec_object": lambda tf: [tf.DeviceSpec(job="x", task=2)],
+    "inner_overrides": lambda tf: ["/job:a/task:1/cpu:0", "/job:b/gpu:2"],
+    "function_returns_none": lambda tf: ["/job:a", _fn(None)],
+}
+
+
+@pytest.mark.parametrize("case", sorted(DEVICE_CASES))
+def test_device_scopes_and_functions_match_tf(case):
+    import contextlib
+
+    def build(tf):
+        scopes = DEVICE_CASES[case](tf)
+        with contextlib.ExitStack() as stack:
+            for s in scopes:
+                stack.enter_context(tf.device(s))
+            try:
+                c = tf.constant(1.0)
+            except TypeError as e:
+                return "TypeError", str(e)
+        return c.device, [s.seen for s in scopes if hasattr(s, "seen")]
+    mine, theirs = _both(build)
+    assert mine == theirs
