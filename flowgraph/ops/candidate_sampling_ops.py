@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from flowgraph.framework import dtypes, errors, tensor_shape
+from flowgraph.framework.graph import Tensor
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.random_seed import seed_attrs
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
@@ -49,9 +50,15 @@ def _dev(ctx, arrs):
 
 
 # -- shared pieces ---------------------------------------------------------------------------
+def _rank(shape, n):
+    if shape.ndims is not None and shape.ndims != n:
+        raise ValueError(f"Shape must be rank {n} but is rank {shape.ndims}")
+    return shape if shape.ndims is not None else tensor_shape.TensorShape([None] * n)
+
+
 def _sampler_shape(op):
     """[num_sampled], [batch, num_true], [num_sampled]."""
-    s = op.inputs[0].shape.with_rank(2)
+    s = _rank(op.inputs[0].shape, 2)
     n, k = op.get_attr("num_sampled"), op.get_attr("num_true")
     return [tensor_shape.TensorShape([n]), tensor_shape.TensorShape([s[0].value, k]),
             tensor_shape.TensorShape([n])]
@@ -287,8 +294,8 @@ class ComputeAccidentalHits:
     where it was sampled, and the weight -FLT_MAX, in row-major order."""
 
     def shape(op):
-        s = op.inputs[0].shape.with_rank(2)
-        op.inputs[1].shape.with_rank(1)
+        s = _rank(op.inputs[0].shape, 2)
+        _rank(op.inputs[1].shape, 1)
         k = op.get_attr("num_true")
         if s[1].value is not None and s[1].value != k:
             raise ValueError(f"Dimension must be {k} but is {s[1].value}")
@@ -321,12 +328,15 @@ def _check_min(op_type, attrs, minimums):
                              f"minimum {lo}.")
 
 
-def _true_tensor(true_classes, op_type):
-    t = convert_to_tensor(true_classes, dtype=dtypes.int64, name="true_classes")
-    if t.dtype.base_dtype != dtypes.int64:
-        raise TypeError(f"Input 'true_classes' of '{op_type}' Op has type {t.dtype.name} "
-                        "that does not match expected type of int64.")
-    return t
+def _int64_input(value, op_type, arg):
+    """`value` as an int64 tensor; a tensor of another type is TF's TypeError."""
+    if not isinstance(value, Tensor) and hasattr(value, "dtype") and \
+            hasattr(value, "_as_graph_element"):
+        value = convert_to_tensor(value)
+    if isinstance(value, Tensor) and value.dtype.base_dtype != dtypes.int64:
+        raise TypeError(f"Input '{arg}' of '{op_type}' Op has type {value.dtype.name} that "
+                        "does not match expected type of int64.")
+    return convert_to_tensor(value, dtype=dtypes.int64, name=arg)
 
 
 _MINIMUMS = {"num_true": 1, "num_sampled": 1, "range_max": 1, "num_shards": 1, "shard": 0}
@@ -337,7 +347,7 @@ def _sampler(op_type, true_classes, num_true, num_sampled, unique, seed, name, *
              "unique": bool(unique), **extra}
     _check_min(op_type, attrs, {k: v for k, v in _MINIMUMS.items() if k in attrs})
     attrs.update(seed_attrs(seed))
-    t = _true_tensor(true_classes, op_type)
+    t = _int64_input(true_classes, op_type, "true_classes")
     return SamplerOutput(*apply_op(op_type, [t], attrs, name=name))
 
 
@@ -393,6 +403,6 @@ def compute_accidental_hits(true_classes, sampled_candidates, num_true, seed=Non
     """The (row, position, -FLT_MAX) triples where a row's true class was also sampled:
     returns (indices int32, ids int64, weights float32)."""
     attrs = {"num_true": int(num_true), **seed_attrs(seed)}
-    t = _true_tensor(true_classes, "ComputeAccidentalHits")
-    s = convert_to_tensor(sampled_candidates, dtype=dtypes.int64, name="sampled_candidates")
+    t = _int64_input(true_classes, "ComputeAccidentalHits", "true_classes")
+    s = _int64_input(sampled_candidates, "ComputeAccidentalHits", "sampled_candidates")
     return AccidentalHits(*apply_op("ComputeAccidentalHits", [t, s], attrs, name=name))
