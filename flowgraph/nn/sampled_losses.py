@@ -134,7 +134,7 @@ def _compute_sampled_logits(weights, biases, labels, inputs, num_sampled, num_cl
 
 def _hit_mask(labels, sampled, num_true, num_sampled, dtype):
     """[batch, num_sampled]: -FLT_MAX where `compute_accidental_hits` reports a hit, else
-    0 (a hit reported twice still gives -FLT_MAX, as TF's SparseToDense assignment)."""
+    0 (a hit reported twice still gives -FLT_MAX, as TF's SparseToDense assigns)."""
     indices, ids, weights = sampling.compute_accidental_hits(labels, sampled,
                                                              num_true=num_true)
     at = array_ops.concat([array_ops.reshape(math_ops.cast(indices, dtypes.int64), [-1, 1]),
@@ -142,10 +142,9 @@ def _hit_mask(labels, sampled, num_true, num_sampled, dtype):
     shape = array_ops.concat(
         [array_ops.shape(labels, out_type=dtypes.int64)[:1],
          array_ops.expand_dims(convert_to_tensor(num_sampled, dtype=dtypes.int64), 0)], 0)
-    if weights.dtype.base_dtype != dtype.base_dtype:
-        weights = math_ops.cast(weights, dtype)
-    dense = array_ops.scatter_nd(at, weights, shape)
-    return stop_gradient(math_ops.maximum(dense, math_ops.cast(-_FLT_MAX, dtype)))
+    hit = math_ops.minimum(array_ops.scatter_nd(at, array_ops.ones_like(weights), shape), 1.0)
+    return stop_gradient(math_ops.multiply(math_ops.cast(hit, dtype),
+                                           math_ops.cast(-_FLT_MAX, dtype)))
 
 
 def nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,

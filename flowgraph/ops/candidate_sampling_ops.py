@@ -252,21 +252,24 @@ class FixedUnigramCandidateSampler:
     def kernel(ctx, true_classes, num_true, num_sampled, unique, range_max, vocab_file,
                distortion, num_reserved_ids, num_shards, shard, unigrams, seed, seed2,
                op_name):
-        if bool(vocab_file) == bool(len(unigrams)):
-            raise _bad("Must only provide one of vocab_file and unigrams." if vocab_file
-                       else "Must provide either vocab_file or unigrams.")
-        counts = _read_vocab(vocab_file) if vocab_file else unigrams
-        w = _fixed_weights(counts, distortion, num_reserved_ids, num_shards, shard)
-        if len(w) != range_max:
-            raise _bad(f"range is {range_max} must be equal to weights size  {len(w)}")
-        total = float(w.astype(np.float64).sum())
+        key = (op_name, "fixed_unigram_weights")  # built once per session, as TF's kernel
+        if key not in ctx.rngs:
+            if bool(vocab_file) == bool(len(unigrams)):
+                raise _bad("Must only provide one of vocab_file and unigrams." if vocab_file
+                           else "Must provide either vocab_file or unigrams.")
+            counts = _read_vocab(vocab_file) if vocab_file else unigrams
+            w = _fixed_weights(counts, distortion, num_reserved_ids, num_shards, shard)
+            if len(w) != range_max:
+                raise _bad(f"range is {range_max} must be equal to weights size  {len(w)}")
+            ctx.rngs[key] = (w, float(w.astype(np.float64).sum()), _weighted_draw(w),
+                             int(np.count_nonzero(w)))
+        w, total, draw, support = ctx.rngs[key]
 
         def prob(v):
             v = np.asarray(v, np.int64)
             return (w[np.clip(v, 0, len(w) - 1)] / total).astype(np.float32)
         return _dev(ctx, _sample(ctx, op_name, seed, seed2, true_classes, num_true,
-                                 num_sampled, unique, range_max, _weighted_draw(w), prob,
-                                 support=int(np.count_nonzero(w))))
+                                 num_sampled, unique, range_max, draw, prob, support))
     grad = NOT_DIFFERENTIABLE
 
 

@@ -312,6 +312,23 @@ def test_our_graph_def_runs_in_tf():
     assert ids.dtype == np.int64
 
 
+def test_tf_graph_def_runs_here():
+    tf1 = _tf()
+    with tf1.Graph().as_default() as tg:
+        tf1.random.fixed_unigram_candidate_sampler(TC, 2, 3, True, 10, unigrams=[1.0] * 10,
+                                                   num_reserved_ids=0, name="fixed")
+        tf1.random.learned_unigram_candidate_sampler(TC, 2, 4, False, 10, seed=3, name="lg")
+    with tf.Graph().as_default() as g:
+        tf.import_graph_def(tg.as_graph_def(), name="")
+        op = g.get_operation_by_name("fixed")
+        assert op.get_attr("unigrams") == [1.0] * 10 and op.get_attr("vocab_file") == ""
+        assert g.get_operation_by_name("lg").get_attr("seed2") == 3
+        with tf.Session() as s:
+            smp, cnt = s.run(["fixed:0", "lg:1"])
+    assert len(set(smp.tolist())) == 3
+    np.testing.assert_allclose(cnt, np.full((3, 2), 0.4), rtol=1e-6)
+
+
 def test_namespaces_as_tf():
     tf1 = _tf()
     for name in ("uniform_candidate_sampler", "log_uniform_candidate_sampler",
