@@ -77,7 +77,10 @@ def _compute_sampled_logits(weights, biases, labels, inputs, num_sampled, num_cl
                             name=None, seed=None):
     """Logits [batch, num_true + num_sampled] (true classes first) and their labels
     (1 / num_true for the true classes, 0 for the sampled ones)."""
-    weights = list(weights) if isinstance(weights, (list, tuple)) else [weights]
+    if isinstance(weights, (list, tuple)) or hasattr(weights, "_get_variable_list"):
+        weights = list(weights)  # shards (TF also takes a PartitionedVariable)
+    else:
+        weights = [weights]
     with name_scope(name, "compute_sampled_logits", weights + [biases, inputs, labels]):
         labels = convert_to_tensor(labels, dtype_hint=dtypes.int64, name="labels")
         inputs = convert_to_tensor(inputs, name="inputs")

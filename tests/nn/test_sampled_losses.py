@@ -196,9 +196,35 @@ def test_errors():
                        sampled_values=sv)
 
 
-def test_word2vec_training_reduces_loss():
+@pytest.mark.parametrize("name", ["nce_loss", "sampled_softmax_loss"])
+@pytest.mark.parametrize("shards", [1, 3])
+def test_numeric_gradients(name, shards):
+    """Gradients against central differences, in float64, for weights (each shard),
+    biases and inputs."""
+    from flowgraph.test.gradient_checker import compute_gradient_error
+    w, b, x, labels = _problem(num_true=2, shards=shards, dtype=np.float64)
+    sv = _f64(_values([3, 8, 1, 0], labels.shape))
+    g = fg.Graph()
+    with g.as_default():
+        shards_ = w if isinstance(w, list) else [w]
+        phs = [fg.placeholder(fg.float64, s.shape) for s in shards_ + [b, x]]
+        loss = getattr(fg.nn, name)(phs[:-2] if shards > 1 else phs[0], phs[-2], labels,
+                                    phs[-1], 4, 10, num_true=2, sampled_values=sv,
+                                    partition_strategy="div")
+        vals = shards_ + [b, x]
+        with fg.Session(graph=g) as s:
+            for i, (p, v) in enumerate(zip(phs, vals)):
+                others = {q: u for j, (q, u) in enumerate(zip(phs, vals)) if j != i}
+                err = compute_gradient_error(p, v.shape, loss, [3], x_init_value=v,
+                                             extra_feed_dict=others, session=s)
+                assert err < 1e-6, (i, err)
+
+
+@pytest.mark.parametrize("shards", [1, 2])
+def test_word2vec_training_reduces_loss(shards):
     """Skip-gram with NCE (word2vec_basic's graph): the loss falls with plain SGD on sparse
-    gradients, and with the default sampler over repeated draws."""
+    gradients (into one table or into each of its shards), drawing with the default
+    sampler."""
     vocab, dim, batch = 50, 8, 32
     rng = np.random.RandomState(0)
     centers = rng.randint(0, vocab, 400)
@@ -209,10 +235,12 @@ def test_word2vec_training_reduces_loss():
         inp = fg.placeholder(fg.int32, [batch])
         lab = fg.placeholder(fg.int32, [batch, 1])
         emb = fg.Variable(fg.random_uniform([vocab, dim], -1.0, 1.0))
-        nce_w = fg.Variable(fg.truncated_normal([vocab, dim], stddev=1.0 / np.sqrt(dim)))
+        nce_w = [fg.Variable(fg.truncated_normal([vocab // shards, dim],
+                                                 stddev=1.0 / np.sqrt(dim)))
+                 for _ in range(shards)]
         nce_b = fg.Variable(fg.zeros([vocab]))
         embed = fg.nn.embedding_lookup(emb, inp)
-        loss = fg.reduce_mean(fg.nn.nce_loss(nce_w, nce_b, lab, embed, num_sampled=8,
+        loss = fg.reduce_mean(fg.nn.nce_loss(nce_w if shards > 1 else nce_w[0], nce_b, lab, embed, num_sampled=8,
                                              num_classes=vocab))
         step = fg.train.GradientDescentOptimizer(1.0).minimize(loss)
         with fg.Session(graph=g) as s:
