@@ -175,33 +175,50 @@ class LogUniformCandidateSampler:
     grad = NOT_DIFFERENTIABLE
 
 
+def _learned_unigram(ctx, true_classes, num_true, num_sampled, unique, range_max, seed,
+                     seed2, op_name):
+    key = (op_name, "unigram_weights")  # per-session state, kept beside the generator
+    w = ctx.rngs.get(key)
+    if w is None or len(w) != range_max:
+        w = ctx.rngs[key] = np.ones(range_max, np.int64)
+    total = np.float32(w.sum())
+
+    def prob(v):
+        return w[np.asarray(v, np.int64)].astype(np.float32) / total
+    out = _sample(ctx, op_name, seed, seed2, true_classes, num_true, num_sampled, unique,
+                  range_max, _weighted_draw(w), prob)
+    seen = _host(ctx, true_classes).reshape(-1).astype(np.int64)
+    seen = seen[:max(0, min(len(seen), _INT32_MAX - int(w.sum())))]
+    np.add.at(w, seen, 1)
+    return _dev(ctx, out)
+
+
+_LEARNED_DOC = """Classes drawn from a unigram distribution learned from the true classes seen so far
+    in this session: every class starts at weight 1 and gains 1 per occurrence (counted
+    after the op's draw)."""
+
+
 @defop("LearnedUnigramCandidateSampler", inputs=("true_classes: int64",),
        outputs=("sampled_candidates: int64", "true_expected_count: float32",
                 "sampled_expected_count: float32"),
        attrs={"num_true": None, "num_sampled": None, "unique": None, "range_max": None,
               "seed": 0, "seed2": 0}, stateful=True)
 class LearnedUnigramCandidateSampler:
-    """Classes drawn from a unigram distribution learned from the true classes seen so far
-    in this session: every class starts at weight 1 and gains 1 per occurrence (counted
-    after the op's draw)."""
+    __doc__ = _LEARNED_DOC
     shape = _sampler_shape
+    kernel = _learned_unigram
+    grad = NOT_DIFFERENTIABLE
 
-    def kernel(ctx, true_classes, num_true, num_sampled, unique, range_max, seed, seed2,
-               op_name):
-        key = (op_name, "unigram_weights")  # per-session state, kept beside the generator
-        w = ctx.rngs.get(key)
-        if w is None or len(w) != range_max:
-            w = ctx.rngs[key] = np.ones(range_max, np.int64)
-        total = np.float32(w.sum())
 
-        def prob(v):
-            return w[np.asarray(v, np.int64)].astype(np.float32) / total
-        out = _sample(ctx, op_name, seed, seed2, true_classes, num_true, num_sampled,
-                      unique, range_max, _weighted_draw(w), prob)
-        seen = _host(ctx, true_classes).reshape(-1).astype(np.int64)
-        seen = seen[:max(0, min(len(seen), _INT32_MAX - int(w.sum())))]
-        np.add.at(w, seen, 1)
-        return _dev(ctx, out)
+@defop("ThreadUnsafeUnigramCandidateSampler", inputs=("true_classes: int64",),
+       outputs=("sampled_candidates: int64", "true_expected_count: float32",
+                "sampled_expected_count: float32"),
+       attrs={"num_true": None, "num_sampled": None, "unique": None, "range_max": None,
+              "seed": 0, "seed2": 0}, stateful=True)
+class ThreadUnsafeUnigramCandidateSampler:
+    __doc__ = _LEARNED_DOC + " (TF's raw op without a lock; the same sampler here.)"
+    shape = _sampler_shape
+    kernel = _learned_unigram
     grad = NOT_DIFFERENTIABLE
 
 

@@ -9,6 +9,7 @@ import pytest
 
 import flowgraph as tf
 from flowgraph.framework import errors
+from flowgraph.framework.op_builder import apply_op
 from tests.optest import Case, run_case
 
 R = tf.random
@@ -47,6 +48,11 @@ CASES = [
          lambda t: R.learned_unigram_candidate_sampler(t, 2, 3, False, 12)
          .true_expected_count,
          [TC], ref=lambda t: np.full(t.shape, 0.25, np.float32), grad=False),
+    Case("ThreadUnsafeUnigramCandidateSampler",  # TF's raw op (no Python wrapper)
+         lambda t: apply_op("ThreadUnsafeUnigramCandidateSampler", [t],
+                            {"num_true": 2, "num_sampled": 6, "unique": False,
+                             "range_max": 12})[1],
+         [TC], ref=lambda t: np.full(t.shape, 0.5, np.float32), grad=False),
     Case("FixedUnigramCandidateSampler",
          lambda t: R.fixed_unigram_candidate_sampler(
              t, 2, 4, False, 10, unigrams=np.arange(1.0, 11.0), distortion=0.5)
@@ -434,3 +440,22 @@ def test_vocab_file_errors(tmp_path):
         with tf.Session() as s, pytest.raises(errors.InvalidArgumentError,
                                               match="Must only provide one"):
             s.run(out)
+
+
+def test_thread_unsafe_unigram_sampler_as_tf():
+    """TF's raw ThreadUnsafeUnigramCandidateSampler, imported from TF's GraphDef, learns
+    from the true classes as TF's does."""
+    tf1 = _tf()
+    batches = [TC, np.array([[2, 2], [2, 7]], np.int64), TC]
+    with tf1.Graph().as_default() as tg:
+        t = tf1.placeholder(tf1.int64, [None, 2], name="t")
+        tf1.raw_ops.ThreadUnsafeUnigramCandidateSampler(
+            true_classes=t, num_true=2, num_sampled=4, unique=False, range_max=10, name="tu")
+        with tf1.Session() as s:
+            want = [s.run("tu:1", {"t:0": b}) for b in batches]
+    with tf.Graph().as_default() as g:
+        tf.import_graph_def(tg.as_graph_def(), name="")
+        with tf.Session() as s:
+            got = [s.run("tu:1", {"t:0": b}) for b in batches]
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
