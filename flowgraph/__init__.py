@@ -159,3 +159,4 @@ from flowgraph import compat  # noqa: E402
 from flowgraph.ops import candidate_sampling_ops as _candidate_sampling_ops  # noqa: E402
 for _n in _candidate_sampling_ops.__namespaces__["random"]:
     setattr(random, _n, getattr(_candidate_sampling_ops, _n))
+del _n

@@ -58,3 +58,4 @@ from flowgraph.nn import sampled_losses as _sampled_losses  # noqa: E402
 for _m in (_candidate_sampling, _sampled_losses):
     for _n in _m.__namespaces__["nn"]:
         globals()[_n] = getattr(_m, _n)
+del _m, _n
