@@ -133,6 +133,7 @@ def _assert_matches(freq, p, n):
 
 
 def test_draw_frequencies_follow_the_base_distributions():
+    tf.set_random_seed(1)  # reproducible draws: the 5-standard-error bounds never flake
     t = tf.constant(TC)
     n = 40000
     freq, m = _frequencies(R.log_uniform_candidate_sampler(t, 2, n, False, 10), 10)
