@@ -154,3 +154,9 @@ from flowgraph import summary, client, viz  # noqa: E402
 from flowgraph.summary import (Summary, SummaryMetadata, Event, SessionLog,  # noqa: E402
                                LogMessage, HistogramProto)
 from flowgraph import compat  # noqa: E402
+
+# Candidate samplers under tf.random (tf.random.log_uniform_candidate_sampler, ...).
+from flowgraph.ops import candidate_sampling_ops as _candidate_sampling_ops  # noqa: E402
+for _n in _candidate_sampling_ops.__namespaces__["random"]:
+    setattr(random, _n, getattr(_candidate_sampling_ops, _n))
+del _n
