@@ -24,7 +24,7 @@ from flowgraph.framework.op_builder import register_tensor_conversion_function
 from flowgraph.framework.registry import RegisterGradient, NotDifferentiable, NoGradient
 from flowgraph.runtime.session import (Session, InteractiveSession, get_default_session)
 from flowgraph.runtime.config import (ConfigProto, GPUOptions, GraphOptions, RunOptions,
-                                      RunMetadata)
+                                      OptimizerOptions, RunMetadata)
 from flowgraph.ops import core as _core, state_ops as _state_ops, variables as _variables
 from flowgraph.ops import math_ops as _math_ops, array_ops as _array_ops
 from flowgraph.ops import random_ops as _random_ops
