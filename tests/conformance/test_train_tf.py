@@ -170,7 +170,8 @@ def _minimize_graph(tf, make_opt):
     return tf.get_default_graph().get_operations()[n0:]
 
 
-@pytest.mark.parametrize("which", ["gd", "momentum", "adam", "rmsprop", "ftrl"])
+@pytest.mark.parametrize("which", ["gd", "momentum", "adam", "rmsprop", "ftrl", "proximal_gd_l1_l2",
+                                   "proximal_adagrad", "adagrad_da"])
 def test_minimize_graph_is_no_bigger_than_tensorflows(which):
     with tf1.Graph().as_default():
         theirs = _minimize_graph(tf1, OPTIMIZERS[which])
