@@ -211,42 +211,6 @@ recall = _ratio_metric(
     "there was no positive label); labels and predictions are cast to bool.")
 
 
-def _confusion_at_thresholds(labels, predictions, thresholds, weights=None):
-    """Variables and update ops for tp, fn, tn, fp counted at each threshold
-    (a prediction is positive when above the threshold)."""
-    tf = _tf()
-    predictions, labels, weights = _remove_squeezable_dimensions(
-        tf.cast(predictions, dtypes.float32), tf.cast(labels, dtypes.bool), weights)
-    n = len(thresholds)
-    preds_2d = tf.reshape(predictions, [-1, 1])
-    labels_2d = tf.reshape(tf.cast(labels, dtypes.bool), [1, -1])
-    num = preds_2d.shape.as_list()[0]
-    if num is None:
-        num = tf.shape(preds_2d)[0]
-    thresh = tf.tile(tf.expand_dims(tf.constant(thresholds, dtype=dtypes.float32), [1]),
-                     tf.stack([1, num]))
-    pred_pos = tf.greater(tf.tile(tf.transpose(preds_2d), [n, 1]), thresh)
-    pred_neg = tf.logical_not(pred_pos)
-    label_pos = tf.tile(labels_2d, [n, 1])
-    label_neg = tf.logical_not(label_pos)
-    w = None
-    if weights is not None:
-        w = util.broadcast_weights(tf.cast(weights, dtypes.float32), predictions)
-        w = tf.tile(tf.reshape(w, [1, -1]), [n, 1])
-    values, updates = {}, {}
-    for key, name, a, b in (("tp", "true_positives", label_pos, pred_pos),
-                            ("fn", "false_negatives", label_pos, pred_neg),
-                            ("tn", "true_negatives", label_neg, pred_neg),
-                            ("fp", "false_positives", label_neg, pred_pos)):
-        var = metric_variable([n], dtypes.float32, name=name)
-        hit = tf.cast(tf.logical_and(a, b), dtypes.float32)
-        if w is not None:
-            hit = hit * w
-        updates[key] = tf.assign_add(var, tf.reduce_sum(hit, 1))
-        values[key] = var
-    return values, updates
-
-
 def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collections=None,
         updates_collections=None, curve="ROC", name=None, summation_method="trapezoidal",
         thresholds=None):
@@ -267,7 +231,9 @@ def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collectio
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1)
                           for i in range(num_thresholds - 2)]
         thresholds = [0.0 - kepsilon] + list(thresholds) + [1.0 + kepsilon]
-        values, updates = _confusion_at_thresholds(labels, predictions, thresholds, weights)
+        from flowgraph.metrics.threshold_metrics import confusion_matrix_at_thresholds
+        values, updates = confusion_matrix_at_thresholds(labels, predictions, thresholds,
+                                                         weights)
         epsilon = 1.0e-6
         k = num_thresholds - 1
 

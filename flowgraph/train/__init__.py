@@ -41,3 +41,8 @@ from flowgraph.train import session_run_hook as _srh, basic_session_run_hooks as
     monitored_session as _ms
 __all__ += _srh.__all__ + _bh.__all__ + _ms.__all__
 __all__ += [n for n in _saver.__all__ + _cm.__all__ if n not in __all__]
+# Proximal optimizers and Adagrad DA (h-metrics).
+from flowgraph.train.proximal import (ProximalGradientDescentOptimizer,  # noqa: E402
+                                      ProximalAdagradOptimizer, AdagradDAOptimizer)
+from flowgraph.train import proximal as _proximal  # noqa: E402
+__all__ += _proximal.__all__

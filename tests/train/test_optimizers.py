@@ -358,3 +358,29 @@ def test_compute_gradients_for_a_tensor_and_updating_it_fails():
         np.testing.assert_allclose(s.run(gv[0][0]), [6.0, 12.0])
     with pytest.raises(NotImplementedError, match="Trying to update a Tensor"):
         opt.apply_gradients(gv)
+
+
+def test_proximal_and_adagrad_da_constructor_errors_and_slots():
+    with pytest.raises(ValueError, match="initial_accumulator_value must be positive"):
+        tf.train.ProximalAdagradOptimizer(0.1, initial_accumulator_value=0.0)
+    with pytest.raises(ValueError, match="initial_gradient_squared_accumulator_value"):
+        tf.train.AdagradDAOptimizer(0.1, None, initial_gradient_squared_accumulator_value=-1)
+    w, loss = _quadratic()
+    step = tf.train.get_or_create_global_step()
+    opt = tf.train.AdagradDAOptimizer(0.5, step)
+    train = opt.minimize(loss, global_step=step)
+    assert opt.get_slot_names() == ["gradient_accumulator", "gradient_squared_accumulator"]
+    assert opt.get_slot(w, "gradient_accumulator").op.name == "w/AdagradDA"
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        s.run(train)  # T = 1, g = [2, 4]: w = -0.5 * g / sqrt(0.1 + g^2)
+        g = np.array([2.0, 4.0])
+        np.testing.assert_allclose(s.run(w), -0.5 * g / np.sqrt(0.1 + g * g), rtol=1e-6)
+    tf.reset_default_graph()
+    w, loss = _quadratic()
+    train = tf.train.ProximalGradientDescentOptimizer(
+        0.1, l1_regularization_strength=1.0).minimize(loss)
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        s.run(train)  # prox = [0.8, 1.6], shrunk by 0.1
+        np.testing.assert_allclose(s.run(w), [0.7, 1.5], rtol=1e-6)
