@@ -160,3 +160,14 @@ from flowgraph.ops import candidate_sampling_ops as _candidate_sampling_ops  # n
 for _n in _candidate_sampling_ops.__namespaces__["random"]:
     setattr(random, _n, getattr(_candidate_sampling_ops, _n))
 del _n
+
+# Complex numbers and FFTs: tf.complex/real/imag/angle, tf.signal, tf.spectral, tf.fft, ...
+from flowgraph.ops import complex_ops as _complex_ops  # noqa: E402
+from flowgraph.ops.complex_ops import *  # noqa: F401,F403,E402
+for _ns, _m in ((math, _complex_ops), (linalg, _complex_ops)):
+    for _n in _m.__namespaces__[_ns.__name__.rsplit(".", 1)[1]]:
+        setattr(_ns, _n, getattr(_m, _n))
+del _ns, _m, _n
+for _k in _complex_ops.__all__:  # compat.v1 copied the namespace before this block
+    setattr(compat.v1, _k, getattr(_complex_ops, _k))
+del _k

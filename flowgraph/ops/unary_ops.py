@@ -311,8 +311,13 @@ is_finite = _unary_builder("IsFinite", "Returns which elements of x are finite."
 
 
 def abs(x, name=None):  # noqa: A001 (TF's name)
-    """Computes the absolute value of a tensor."""
-    return apply_op("Abs", [x], name=name)
+    """Computes the absolute value of a tensor (`ComplexAbs` for complex x, a real tensor)."""
+    with name_scope(name, "Abs", [x]) as name:
+        x = convert_to_tensor(x, name="x")
+        if x.dtype.base_dtype.is_complex:
+            from flowgraph.ops.complex_ops import complex_abs
+            return complex_abs(x, name=name)
+        return apply_op("Abs", [x], name=name)
 
 
 def sigmoid(x, name=None):
