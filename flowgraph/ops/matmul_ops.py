@@ -49,7 +49,8 @@ class MatMul:
         return xp.matmul(a, b)
 
     def grad(op, grad):
-        a, b = op.inputs
+        from flowgraph.ops.unary_ops import conj
+        a, b = conj(op.inputs[0]), conj(op.inputs[1])  # complex: conj, as TF
         ta, tb = op.get_attr("transpose_a"), op.get_attr("transpose_b")
         if not ta and not tb:
             return [_mm(grad, b, tb=True, ga=True), _mm(a, grad, ta=True, gb=True)]

@@ -65,7 +65,7 @@ def _sign_grad(op, grad):
 
 
 def _square_grad(op, grad):
-    x = op.inputs[0]
+    x = conj(op.inputs[0])
     return [_m().multiply(grad, _m().multiply(x, _const(2, x)))]
 
 
@@ -79,26 +79,26 @@ def _y_grad(op_type):
 def _times(factor):
     """grad * factor(x)."""
     def fn(op, grad):
-        return [_m().multiply(grad, factor(op.inputs[0]))]
+        return [_m().multiply(grad, factor(conj(op.inputs[0])))]
     return fn
 
 
 def _exp_grad(op, grad):
-    return [_m().multiply(grad, op.outputs[0])]
+    return [_m().multiply(grad, conj(op.outputs[0]))]
 
 
 def _tan_grad(op, grad):
-    return [_m().multiply(grad, square(reciprocal(cos(op.inputs[0]))))]
+    return [_m().multiply(grad, square(reciprocal(cos(conj(op.inputs[0])))))]
 
 
 def _erf_grad(op, grad):
-    x = op.inputs[0]
+    x = conj(op.inputs[0])
     k = _const(2 / math.sqrt(math.pi), x)
     return [_m().multiply(_m().multiply(grad, k), exp(negative(square(x))))]
 
 
 def _erfc_grad(op, grad):
-    x = op.inputs[0]
+    x = conj(op.inputs[0])
     k = _const(-2 / math.sqrt(math.pi), x)
     return [_m().multiply(_m().multiply(grad, k), exp(negative(square(x))))]
 
@@ -217,16 +217,21 @@ def _reciprocal_grad_grad(op, grad):
             apply_op("ReciprocalGrad", [a, grad])]
 
 
-_grad_op("SqrtGrad", lambda xp, y, dy: dy * 0.5 / y,
+def _cj(xp, y):
+    return xp.conj(y) if y.dtype.kind == "c" else y
+
+
+# For complex y each factor is conjugated (TF's kernels): the gradient flows as conj.
+_grad_op("SqrtGrad", lambda xp, y, dy: dy * 0.5 / _cj(xp, y),
          "The gradient of sqrt: dy * 0.5 / y, where y = sqrt(x).", _sqrt_grad_grad)
-_grad_op("RsqrtGrad", lambda xp, y, dy: dy * -0.5 * (y * y * y),
+_grad_op("RsqrtGrad", lambda xp, y, dy: dy * -0.5 * _cj(xp, y * y * y),
          "The gradient of rsqrt: dy * -0.5 * y^3, where y = rsqrt(x).", _rsqrt_grad_grad)
-_grad_op("TanhGrad", lambda xp, y, dy: dy * (1 - y * y),
+_grad_op("TanhGrad", lambda xp, y, dy: dy * _cj(xp, 1 - y * y),
          "The gradient of tanh: dy * (1 - y^2), where y = tanh(x).", _tanh_grad_grad)
-_grad_op("SigmoidGrad", lambda xp, y, dy: dy * (y * (1 - y)),
+_grad_op("SigmoidGrad", lambda xp, y, dy: dy * _cj(xp, y * (1 - y)),
          "The gradient of sigmoid: dy * y * (1 - y), where y = sigmoid(x).",
          _sigmoid_grad_grad)
-_grad_op("ReciprocalGrad", lambda xp, y, dy: -dy * (y * y),
+_grad_op("ReciprocalGrad", lambda xp, y, dy: -dy * _cj(xp, y * y),
          "The gradient of reciprocal: -dy * y^2, where y = 1 / x.", _reciprocal_grad_grad)
 
 
@@ -279,7 +284,6 @@ def _unary_builder(op_type, doc):
 
 
 negative = _unary_builder("Neg", "Computes numerical negative value elementwise.")
-sign = _unary_builder("Sign", "Returns -1, 0 or 1 by the sign of each element.")
 square = _unary_builder("Square", "Computes x * x elementwise.")
 sqrt = _unary_builder("Sqrt", "Computes the square root elementwise.")
 rsqrt = _unary_builder("Rsqrt", "Computes 1 / sqrt(x) elementwise.")
@@ -318,6 +322,15 @@ def abs(x, name=None):  # noqa: A001 (TF's name)
             from flowgraph.ops.complex_ops import complex_abs
             return complex_abs(x, name=name)
         return apply_op("Abs", [x], name=name)
+
+
+def sign(x, name=None):
+    """Returns -1, 0 or 1 by the sign of each element; x / |x| (0 at 0) for complex x."""
+    x = convert_to_tensor(x)
+    if x.dtype.base_dtype.is_complex:
+        from flowgraph.ops.complex_ops import complex_abs
+        return apply_op("DivNoNan", [x, cast(complex_abs(x), x.dtype.base_dtype)], name=name)
+    return apply_op("Sign", [x], name=name)
 
 
 def sigmoid(x, name=None):
