@@ -156,7 +156,13 @@ def complex_abs(x, name=None):
 
 def adjoint(x, name=None):
     """The conjugate transpose of the innermost two dimensions of x."""
-    from flowgraph.ops.array_ops import matrix_transpose
+    from flowgraph.ops.array_ops import transpose
     with name_scope(name, "adjoint", [x]):
         x = convert_to_tensor(x, name="x")
-        return matrix_transpose(x, conjugate=True)
+        # TF's matrix_transpose scope, with its `transpose` op inside it.
+        with name_scope(None, "matrix_transpose", [x]):
+            n = x.shape.ndims
+            if n is None or n < 2:
+                raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  "
+                                 f"Received `a` = {x} with shape: {x.shape}")
+            return transpose(x, list(range(n - 2)) + [n - 1, n - 2], conjugate=True)

@@ -362,7 +362,8 @@ def divide(x, y, name=None):
 def div(x, y, name=None):
     """Python 2 division: floor division for integers, real division for floats."""
     with name_scope(name, "div", [x, y]) as name:
-        x, y = _convert_pair(x, y)
+        x = convert_to_tensor(x, name="x")  # as TF: a y of another dtype is a ValueError
+        y = convert_to_tensor(y, dtype=x.dtype.base_dtype, name="y")
         if x.dtype.base_dtype.is_floating or x.dtype.base_dtype.is_complex:
             return apply_op("RealDiv", [x, y], name=name)
         return apply_op("FloorDiv", [x, y], name=name)
