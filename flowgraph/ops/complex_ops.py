@@ -33,9 +33,10 @@ class Complex:
         return shape_fns.broadcast(op)
 
     def kernel(xp, real, imag, Tout):
-        out = xp.empty(xp.broadcast(real, imag).shape, dtype=Tout)
-        out.real = real
-        out.imag = imag
+        # Part by part (not real + 1j * imag, which turns an infinite imag into NaN + inf j).
+        out = xp.empty(np.broadcast_shapes(real.shape, imag.shape), dtype=Tout)
+        out.real[...] = real
+        out.imag[...] = imag
         return out
 
     def grad(op, grad):

@@ -410,6 +410,9 @@ def saturate_cast(value, dtype, name=None):
 def conj(x, name=None):
     """The complex conjugate of x (x itself for real types)."""
     x = convert_to_tensor(x, name="x")
-    if x.dtype.base_dtype.is_complex:
+    dt = x.dtype.base_dtype
+    if dt.is_complex:
         return apply_op("Conj", [x], name=name)
+    if not (dt.is_floating or dt.is_integer):
+        raise TypeError(f"Expected numeric or variant tensor, got dtype {dt!r}.")
     return x
