@@ -90,7 +90,7 @@ def _rfft_shape(rank, inverse):
 
 def _fit(t, like, rank):
     """t cropped or zero-padded on its innermost `rank` axes to the sizes of `like`'s."""
-    from flowgraph.ops import array_ops, manip_ops, slicing_ops, math_ops, join_ops
+    from flowgraph.ops import array_ops, creation_ops, manip_ops, slicing_ops, math_ops, join_ops
     have, want = t.shape, like.shape
     if have.ndims is not None and want.ndims is not None and \
             have[-rank:].is_fully_defined() and want[-rank:].is_fully_defined():
@@ -108,33 +108,38 @@ def _fit(t, like, rank):
     outer = array_ops.rank(t) - rank
     h = array_ops.shape(t)[-rank:]
     w = array_ops.shape(like)[-rank:]
-    zeros = array_ops.zeros(array_ops.reshape(outer, [1]), dtypes.int32)
+    zeros = creation_ops.zeros(array_ops.reshape(outer, [1]), dtypes.int32)
     size = join_ops.concat([zeros - 1, math_ops.minimum(h, w)], 0)
     t = slicing_ops.slice(t, array_ops.zeros_like(size), size)
     after = join_ops.concat([zeros, math_ops.maximum(w - h, 0)], 0)
     return manip_ops.pad(t, join_ops.stack([array_ops.zeros_like(after), after], 1))
 
 
-def _const_length(op, rank):
-    n = _fft_length(op, rank)
-    if n is None:
-        raise NotImplementedError(f"The gradient of {op.type} needs a constant fft_length")
-    return n
+def _n_points(op, n, dtype):
+    """prod(fft_length) as a `dtype` scalar (a constant when fft_length is one)."""
+    from flowgraph.ops import reduction_ops, unary_ops
+    if n is not None:
+        return convert_to_tensor(float(np.prod(n)), dtype=dtype)
+    return unary_ops.cast(reduction_ops.reduce_prod(op.inputs[1]), dtype)
 
 
 def _rfft_grad(rank):
     def grad(op, g):
         # y = the first n//2+1 columns of F x (x real): dx = Re(F^H [g, 0]) on x's shape.
-        from flowgraph.ops import manip_ops, math_ops
+        from flowgraph.ops import array_ops, creation_ops, join_ops, manip_ops, math_ops
         from flowgraph.ops.complex_ops import real
-        n = _const_length(op, rank)
-        outer = g.shape.ndims - rank if g.shape.ndims is not None else None
-        if outer is None:
+        nd = g.shape.ndims
+        if nd is None:
             raise NotImplementedError(f"The gradient of {op.type} needs a known rank")
-        full = manip_ops.pad(g, [[0, 0]] * (g.shape.ndims - 1) + [[0, n[-1] - n[-1] // 2 - 1]])
-        back = _BUILDERS[(rank, True)](full)
-        dx = math_ops.multiply(real(back), convert_to_tensor(
-            float(np.prod(n)), dtype=op.inputs[0].dtype.base_dtype))
+        n = _fft_length(op, rank)
+        if n is not None:
+            pads = [[0, 0]] * (nd - 1) + [[0, (n[-1] - 1) // 2]]
+        else:
+            extra = math_ops.floordiv(op.inputs[1][-1:] - 1, 2)
+            last = join_ops.stack([array_ops.zeros_like(extra), extra], 1)
+            pads = join_ops.concat([creation_ops.zeros([nd - 1, 2], dtypes.int32), last], 0)
+        back = _BUILDERS[(rank, True)](manip_ops.pad(g, pads))
+        dx = math_ops.multiply(real(back), _n_points(op, n, op.inputs[0].dtype.base_dtype))
         return [_fit(dx, op.inputs[0], rank), None]
     return grad
 
@@ -143,16 +148,26 @@ def _irfft_grad(rank):
     def grad(op, g):
         # x = F^H Y / n with Y the Hermitian completion of y: each column of y but the
         # first (and the last, for even n) appears twice in Y.
-        from flowgraph.ops import math_ops
-        n = _const_length(op, rank)
-        last = n[-1] // 2 + 1
-        mask = np.full([last], 2.0)
-        mask[0] = 1.0
-        if n[-1] % 2 == 0:
-            mask[-1] = 1.0
+        from flowgraph.ops import creation_ops, join_ops, math_ops, unary_ops
         ctype = op.inputs[0].dtype.base_dtype
-        scale = convert_to_tensor((mask / np.prod(n)).astype(ctype.as_numpy_dtype))
-        dy = math_ops.multiply(_RBUILDERS[(rank, False)](g, n), scale)
+        n = _fft_length(op, rank)
+        if n is not None:
+            mask = np.full([n[-1] // 2 + 1], 2.0)
+            mask[0] = 1.0
+            if n[-1] % 2 == 0:
+                mask[-1] = 1.0
+            scale = convert_to_tensor((mask / np.prod(n)).astype(ctype.as_numpy_dtype))
+        else:
+            real_t = ctype.real_dtype
+            m = op.inputs[1][-1:]
+            even = 1 - math_ops.floormod(m, 2)
+            twos = creation_ops.fill(m // 2 - even, convert_to_tensor(2.0, dtype=real_t))
+            mask = join_ops.concat([creation_ops.ones([1], real_t), twos,
+                                    creation_ops.fill(even, convert_to_tensor(1.0, dtype=real_t))],
+                                   0)
+            scale = unary_ops.cast(math_ops.realdiv(mask, _n_points(op, None, real_t)), ctype)
+        dy = math_ops.multiply(_RBUILDERS[(rank, False)](g, op.inputs[1] if n is None else n),
+                               scale)
         return [_fit(dy, op.inputs[0], rank), None]
     return grad
 
