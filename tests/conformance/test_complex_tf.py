@@ -225,3 +225,35 @@ def test_same_build_errors_as_tensorflow(key):
     want = _error(tf1, key)
     assert want is not None
     assert _error(fg, key) == want
+
+
+_TYPES = ["float16", "float32", "float64", "int32", "int64", "uint8", "complex64",
+          "complex128", "bool", "string"]
+_MY_OPS = {"Complex": 0, "Real": 0, "Imag": 0, "Angle": 0, "ComplexAbs": 0, "FFT": 0,
+           "IFFT": 0, "FFT2D": 0, "IFFT2D": 0, "FFT3D": 0, "IFFT3D": 0, "RFFT": 1,
+           "IRFFT": 1, "RFFT2D": 2, "IRFFT2D": 2, "RFFT3D": 3, "IRFFT3D": 3}
+
+
+def _builds(op_type, fft_rank, dtype):
+    from flowgraph.framework.op_builder import apply_op
+    from flowgraph.framework import registry
+    d = registry.get(op_type)
+    with fg.Graph().as_default():
+        x = fg.placeholder(dtype, [2, 2, 2])
+        inputs = [x] * len(d.inputs) if not fft_rank else [x, [2] * fft_rank]
+        try:
+            apply_op(op_type, inputs)
+            return True
+        except TypeError as e:
+            assert "not in list of allowed values" in str(e), (op_type, dtype, e)
+            return False
+
+
+@pytest.mark.parametrize("op_type", sorted(_MY_OPS))
+def test_allowed_input_types_match_tensorflow(op_type):
+    from tensorflow.python.framework import op_def_registry
+    tf_def = op_def_registry.get(op_type)
+    attr = {a.name: a for a in tf_def.attr}[tf_def.input_arg[0].type_attr]
+    tf_types = {tf_real.as_dtype(t).name for t in attr.allowed_values.list.type}
+    got = {n for n in _TYPES if _builds(op_type, _MY_OPS[op_type], getattr(fg, n))}
+    assert got == tf_types & set(_TYPES)
