@@ -69,10 +69,12 @@ def _square_grad(op, grad):
     return [_m().multiply(grad, _m().multiply(x, _const(2, x)))]
 
 
-def _y_grad(op_type):
-    """Gradients that are a `*Grad(y, dy)` op of the output, as TF registers them."""
+def _y_grad(op_type, conjugate=False):
+    """Gradients that are a `*Grad(y, dy)` op of the output, as TF registers them (Tanh and
+    Sigmoid pass conj(y) for complex y; the other kernels conjugate inside)."""
     def fn(op, grad):
-        return [apply_op(op_type, [op.outputs[0], grad])]
+        y = conj(op.outputs[0]) if conjugate else op.outputs[0]
+        return [apply_op(op_type, [y, grad])]
     return fn
 
 
@@ -152,9 +154,9 @@ _UNARY_TABLE = [
     ("Atanh", "arctanh", FLOAT,
      _times(lambda x: reciprocal(_m().subtract(_const(1, x), square(x)))),
      "Computes the inverse hyperbolic tangent."),
-    ("Tanh", "tanh", FLOAT, _y_grad("TanhGrad"),
+    ("Tanh", "tanh", FLOAT, _y_grad("TanhGrad", conjugate=True),
      "Computes the hyperbolic tangent."),
-    ("Sigmoid", _sigmoid, FLOAT, _y_grad("SigmoidGrad"), "Computes 1 / (1 + exp(-x))."),
+    ("Sigmoid", _sigmoid, FLOAT, _y_grad("SigmoidGrad", conjugate=True), "Computes 1 / (1 + exp(-x))."),
     ("Floor", "floor", REAL_FLOAT, NOT_DIFFERENTIABLE,
      "Returns the largest integer not greater than x, elementwise."),
     ("Ceil", "ceil", REAL_FLOAT, NOT_DIFFERENTIABLE,
@@ -186,34 +188,35 @@ def _grad_op(op_type, kernel, doc, grad):
     defop(op_type, inputs=("y: T", "dy: T"), outputs=("z: T",))(cls)
 
 
+# Second derivatives; for complex inputs the conjugates sit where TF puts them.
 def _sqrt_grad_grad(op, grad):
     a, y = op.inputs[0], op.outputs[0]
     ga = _m().realdiv(grad, a)
-    return [negative(_m().multiply(ga, y)), _m().multiply(_const(0.5, a), ga)]
+    return [negative(_m().multiply(conj(ga), y)), _m().multiply(_const(0.5, a), ga)]
 
 
 def _rsqrt_grad_grad(op, grad):
-    a, b = op.inputs
-    ga = _m().multiply(_m().multiply(_const(-1.5, a), grad), _m().multiply(b, square(a)))
+    a, b = conj(op.inputs[0]), op.inputs[1]
+    ga = _m().multiply(_m().multiply(_const(-1.5, a), conj(grad)), _m().multiply(b, square(a)))
     return [ga, apply_op("RsqrtGrad", [a, grad])]
 
 
 def _tanh_grad_grad(op, grad):
-    a, b = op.inputs
+    a, b = conj(op.inputs[0]), conj(op.inputs[1])
     return [_m().multiply(_m().multiply(grad, _const(-2, a)), _m().multiply(b, a)),
             apply_op("TanhGrad", [a, grad])]
 
 
 def _sigmoid_grad_grad(op, grad):
-    a, b = op.inputs
+    a, b = conj(op.inputs[0]), conj(op.inputs[1])
     gb = _m().multiply(grad, b)
     return [_m().subtract(gb, _m().multiply(_m().multiply(_const(2, a), gb), a)),
             apply_op("SigmoidGrad", [a, grad])]
 
 
 def _reciprocal_grad_grad(op, grad):
-    a, b = op.inputs
-    return [_m().multiply(_m().multiply(grad, _const(-2, a)), _m().multiply(b, a)),
+    a, b = conj(op.inputs[0]), op.inputs[1]
+    return [_m().multiply(_m().multiply(conj(grad), _const(-2, a)), _m().multiply(b, a)),
             apply_op("ReciprocalGrad", [a, grad])]
 
 
@@ -221,14 +224,14 @@ def _cj(xp, y):
     return xp.conj(y) if y.dtype.kind == "c" else y
 
 
-# For complex y each factor is conjugated (TF's kernels): the gradient flows as conj.
+# For complex y the kernels of Sqrt, Rsqrt and Reciprocal conjugate y (TF's kernels).
 _grad_op("SqrtGrad", lambda xp, y, dy: dy * 0.5 / _cj(xp, y),
          "The gradient of sqrt: dy * 0.5 / y, where y = sqrt(x).", _sqrt_grad_grad)
 _grad_op("RsqrtGrad", lambda xp, y, dy: dy * -0.5 * _cj(xp, y * y * y),
          "The gradient of rsqrt: dy * -0.5 * y^3, where y = rsqrt(x).", _rsqrt_grad_grad)
-_grad_op("TanhGrad", lambda xp, y, dy: dy * _cj(xp, 1 - y * y),
+_grad_op("TanhGrad", lambda xp, y, dy: dy * (1 - y * y),
          "The gradient of tanh: dy * (1 - y^2), where y = tanh(x).", _tanh_grad_grad)
-_grad_op("SigmoidGrad", lambda xp, y, dy: dy * _cj(xp, y * (1 - y)),
+_grad_op("SigmoidGrad", lambda xp, y, dy: dy * (y * (1 - y)),
          "The gradient of sigmoid: dy * y * (1 - y), where y = sigmoid(x).",
          _sigmoid_grad_grad)
 _grad_op("ReciprocalGrad", lambda xp, y, dy: -dy * _cj(xp, y * y),

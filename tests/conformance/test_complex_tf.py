@@ -257,3 +257,30 @@ def test_allowed_input_types_match_tensorflow(op_type):
     tf_types = {tf_real.as_dtype(t).name for t in attr.allowed_values.list.type}
     got = {n for n in _TYPES if _builds(op_type, _MY_OPS[op_type], getattr(fg, n))}
     assert got == tf_types & set(_TYPES)
+
+
+SECOND_ORDER = {
+    "sqrt": lambda t, z: t.sqrt(z), "rsqrt": lambda t, z: t.rsqrt(z),
+    "tanh": lambda t, z: t.tanh(z), "sigmoid": lambda t, z: t.sigmoid(z),
+    "reciprocal": lambda t, z: t.reciprocal(z), "exp": lambda t, z: t.exp(z),
+    "cube": lambda t, z: z * z * z, "div": lambda t, z: 1.0 / (z + 2.0),
+    "fft": lambda t, z: t.signal.fft(z * z),
+    "abs_angle": lambda t, z: t.complex(t.abs(z), t.angle(z)),
+}
+
+
+def _second_order(t, key):
+    g = t.Graph()
+    with g.as_default():
+        z = t.placeholder(t.complex128, [2, 3])
+        y = t.reduce_sum(t.abs(SECOND_ORDER[key](t, z)) ** 2)
+        gz = t.gradients(y, z)[0]
+        gg = t.gradients(t.reduce_sum(t.real(gz * t.conj(gz))), z)[0]
+        with t.Session(graph=g) as s:
+            return s.run([gz, gg], {z: VALUES["x"]})
+
+
+@pytest.mark.parametrize("key", sorted(SECOND_ORDER))
+def test_second_order_gradients_match_tensorflow(key):
+    for w, v in zip(_second_order(tf1, key), _second_order(fg, key)):
+        np.testing.assert_allclose(v, w, rtol=1e-8, atol=1e-9, err_msg=key)

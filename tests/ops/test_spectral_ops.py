@@ -207,7 +207,8 @@ _TF_EXPRS = {
     "dct2o": lambda t, c, r: t.signal.dct(r, norm="ortho"),
     "dct3o": lambda t, c, r: t.signal.dct(r, 3, norm="ortho"),
     "dct2n": lambda t, c, r: t.signal.dct(r, 2, n=4),
-    "idct2": lambda t, c, r: t.signal.idct(r), "idct3o": lambda t, c, r: t.signal.idct(r, 3, norm="ortho"),
+    "idct2": lambda t, c, r: t.signal.idct(r),
+    "idct3o": lambda t, c, r: t.signal.idct(r, 3, norm="ortho"),
 }
 
 
