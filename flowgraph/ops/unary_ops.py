@@ -105,6 +105,13 @@ def _erfc_grad(op, grad):
     return [_m().multiply(_m().multiply(grad, k), exp(negative(square(x))))]
 
 
+def _acosh_grad(op, grad):
+    x = op.inputs[0]
+    if x.dtype.is_complex:  # 1 / sinh(acosh(x)): the branch TF takes off the real line
+        return [_m().realdiv(grad, sinh(conj(op.outputs[0])))]
+    return [_m().multiply(grad, rsqrt(_m().subtract(square(x), _const(1, x))))]
+
+
 def _inv_sqrt_one_minus_sq(x):
     return reciprocal(sqrt(_m().subtract(_const(1, x), square(x))))
 
@@ -148,8 +155,7 @@ _UNARY_TABLE = [
     ("Asinh", "arcsinh", FLOAT,
      _times(lambda x: rsqrt(_m().add(square(x), _const(1, x)))),
      "Computes the inverse hyperbolic sine."),
-    ("Acosh", "arccosh", FLOAT,
-     _times(lambda x: rsqrt(_m().subtract(square(x), _const(1, x)))),
+    ("Acosh", "arccosh", FLOAT, _acosh_grad,
      "Computes the inverse hyperbolic cosine."),
     ("Atanh", "arctanh", FLOAT,
      _times(lambda x: reciprocal(_m().subtract(_const(1, x), square(x)))),
