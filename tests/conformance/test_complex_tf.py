@@ -143,7 +143,8 @@ def _graph_program(t):
         t.signal.fft3d(t.reshape(z, [1, 2, 3])), t.signal.rfft(x), t.signal.rfft(x, [5]),
         t.signal.rfft2d(x), t.signal.irfft(z), t.signal.irfft(z, [6]),
         t.spectral.irfft2d(z), t.signal.rfft(x, [2]), t.signal.irfft(w),
-        t.signal.rfft3d(t.reshape(x, [1, 2, 3])), t.spectral.ifft(w),
+        t.signal.rfft3d(t.reshape(x, [1, 2, 3])), t.spectral.ifft(w), abs(z), z ** 2.0,
+        t.math.angle(w), t.cast(w, t.int32),
     ]
 
 
