@@ -14,7 +14,7 @@ from flowgraph.ops.math_common import check_type, host_ints, COMPLEX
 _FFT = ["fft", "ifft", "fft2d", "ifft2d", "fft3d", "ifft3d"]
 _RFFT = ["rfft", "irfft", "rfft2d", "irfft2d", "rfft3d", "irfft3d"]
 __all__ = list(_FFT)  # TF1 has only the complex transforms at the top level
-__namespaces__ = {"signal": _FFT + _RFFT + ["dct", "idct"],
+__namespaces__ = {"signal": _FFT + _RFFT + ["dct", "idct", "fftshift", "ifftshift"],
                   "spectral": _FFT + _RFFT + ["dct", "idct"]}
 
 _REAL = frozenset((dtypes.float32, dtypes.float64))
@@ -391,3 +391,34 @@ def idct(input, type=2, n=None, axis=-1, norm=None, name=None):  # noqa: A002
     _check_dct(convert_to_tensor(input), type, n, axis, norm)
     inverse_type = {1: 1, 2: 3, 3: 2, 4: 4}[type]
     return dct(input, type=inverse_type, n=n, axis=axis, norm=norm, name=name)
+
+
+# -- shifting the zero frequency to the centre ---------------------------------------------
+def _shift(x, axes, sign, name, default):
+    from flowgraph.ops import array_ops, extra_array_ops
+    with name_scope(name, default, [x]):
+        x = convert_to_tensor(x, name="x")
+        if axes is None:
+            if x.shape.ndims is None:
+                raise ValueError(f"{default} with axes=None needs a known rank")
+            axes = tuple(range(x.shape.ndims))
+        one = isinstance(axes, int)
+        ax = [axes] if one else list(axes)
+        dims = [x.shape.as_list()[a] if x.shape.ndims is not None else None for a in ax]
+        if all(d is not None for d in dims):
+            shift = [sign * (d // 2) for d in dims]
+        else:
+            shift = sign * (array_ops.gather(array_ops.shape(x), ax) // 2)
+        return extra_array_ops.roll(x, shift[0] if one and isinstance(shift, list) else shift,
+                                    axes)
+
+
+def fftshift(x, axes=None, name=None):
+    """Rolls the zero-frequency term of a spectrum to the centre of `axes` (all axes by
+    default), as numpy.fft.fftshift."""
+    return _shift(x, axes, 1, name, "fftshift")
+
+
+def ifftshift(x, axes=None, name=None):
+    """The inverse of `fftshift`."""
+    return _shift(x, axes, -1, name, "ifftshift")

@@ -270,3 +270,19 @@ def test_gradients_with_a_fed_fft_length():
                 e2 = compute_gradient_error(x, [3, 4], w, ws.shape, x_init_value=x0,
                                             extra_feed_dict={n: n_val, zr: x0}, session=s)
         assert e1 < 1e-6 and e2 < 1e-6, (n_val, e1, e2)
+
+
+def test_fftshift_and_ifftshift_match_numpy():
+    x = np.arange(35.0).reshape(5, 7)
+    with tf.Graph().as_default():
+        p = tf.placeholder(tf.float64, [None, 7])
+        outs = [tf.signal.fftshift(x), tf.signal.ifftshift(x), tf.signal.fftshift(x, axes=1),
+                tf.signal.ifftshift(x, axes=(0,)), tf.signal.fftshift(p, axes=[0, 1]),
+                tf.signal.ifftshift(p, axes=0)]
+        with tf.Session() as s:
+            got = s.run(outs, {p: x})
+    want = [np.fft.fftshift(x), np.fft.ifftshift(x), np.fft.fftshift(x, axes=1),
+            np.fft.ifftshift(x, axes=(0,)), np.fft.fftshift(x, axes=[0, 1]),
+            np.fft.ifftshift(x, axes=0)]
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
