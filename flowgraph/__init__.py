@@ -73,7 +73,9 @@ from flowgraph import test
 
 _variables.overload_variable_operators()
 
-__version__ = "0.1.0"
+from flowgraph import version  # noqa: E402
+from flowgraph.version import *  # noqa: F401,F403,E402
+from flowgraph.version import __version__  # noqa: E402
 newaxis = None
 AUTO_REUSE = "AUTO_REUSE"
 
@@ -153,7 +155,23 @@ from flowgraph.ops.template import make_template  # noqa: E402
 from flowgraph import summary, client, viz  # noqa: E402
 from flowgraph.summary import (Summary, SummaryMetadata, Event, SessionLog,  # noqa: E402
                                LogMessage, HistogramProto)
+from flowgraph.proto.attr_value_pb2 import AttrValue, NameAttrList  # noqa: E402
+from flowgraph.proto.graph_pb2 import GraphDef  # noqa: E402
+from flowgraph.proto.node_def_pb2 import NodeDef  # noqa: E402
+from flowgraph.proto.meta_graph_pb2 import MetaGraphDef, TensorInfo  # noqa: E402
+from flowgraph.framework.errors import OpError  # noqa: E402
 from flowgraph import compat  # noqa: E402
+from flowgraph import raw_ops  # noqa: E402
+from flowgraph.module import Module  # noqa: E402
+from flowgraph.ops import audio_ops as _audio_ops  # noqa: E402
+audio = _namespace("audio", [_audio_ops])
+from flowgraph.ops import fake_quant_ops as _fake_quant_ops  # noqa: E402
+from flowgraph.ops.fake_quant_ops import *  # noqa: F401,F403,E402
+quantization = _namespace("quantization", [_fake_quant_ops])
+from flowgraph.compat import dimension_value, dimension_at_index  # noqa: E402
+import sys as _sys  # noqa: E402
+compat.v1 = _sys.modules[__name__]          # `tf.compat.v1` is this very module
+_sys.modules["flowgraph.compat.v1"] = compat.v1
 
 # Candidate samplers under tf.random (tf.random.log_uniform_candidate_sampler, ...).
 from flowgraph.ops import candidate_sampling_ops as _candidate_sampling_ops  # noqa: E402

@@ -17,6 +17,7 @@ class FuncGraph(Graph):
         self.inputs = []
         self.outputs = []
         self.captures = {}  # outer tensor -> placeholder in this graph, in capture order
+        self._variables = {}  # store key -> VariableV2 here naming an outer variable
         self.resolves = None  # (graph, fn): how a While gradient's body reads forward values
         self._seed = outer_graph.seed
         self._last_id = 0
@@ -49,10 +50,7 @@ class FuncGraph(Graph):
             raise ValueError(f"Tensor {tensor.name} is from a graph that does not enclose "
                              f"function {self.name}.")
         if tensor.dtype.is_ref_dtype:
-            raise NotImplementedError(
-                f"Using variable {tensor.op.name} by reference (assigning to it) inside a "
-                "cond branch or while loop body is not supported; read it outside or use "
-                "its value.")
+            return self._capture_variable(tensor)
         outer = tensor if tensor.graph is self.outer_graph else self.outer_graph.capture(tensor)
         if outer in self.captures:
             return self.captures[outer]
@@ -62,6 +60,25 @@ class FuncGraph(Graph):
         self.captures[outer] = ph
         self.inputs.append(ph)
         return ph
+
+    def _capture_variable(self, ref):
+        """A variable used by reference (assigned) inside the function: a `VariableV2` here
+        whose `shared_name` is the outer variable's store key, so both name one value."""
+        op = ref.op
+        while op.type not in ("VariableV2", "Variable"):
+            if not (op._op_def.forwards_ref or op.type == "Identity") or not op._inputs:
+                raise ValueError(f"Cannot find the variable behind ref tensor {ref.name}")
+            op = op._inputs[0].op
+        key = op._attrs.get("shared_name") or op.name
+        if key not in self._variables:
+            from flowgraph.framework.op_builder import apply_op
+            with self.as_default(), self.name_scope(None):
+                self._variables[key] = apply_op(
+                    "VariableV2", [], {"shape": op._attrs["shape"],
+                                       "dtype": op._attrs["dtype"],
+                                       "container": op._attrs.get("container", ""),
+                                       "shared_name": key}, name=op.name.split("/")[-1])
+        return self._variables[key]
 
     @property
     def captured_outer(self):

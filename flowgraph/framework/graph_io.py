@@ -13,10 +13,7 @@ from google.protobuf import text_format
 from flowgraph.framework import dtypes, tensor_shape, tensor_util
 from flowgraph.proto import attr_value_pb2, graph_pb2, node_def_pb2, variable_pb2
 
-# The GraphDef producer version we write: new enough that TF honours scalar and partial
-# Placeholder shapes (>= 22), old enough that no op we emit counts as deprecated.
-GRAPH_DEF_VERSION = 134
-GRAPH_DEF_VERSION_MIN_CONSUMER = 0
+from flowgraph.version import GRAPH_DEF_VERSION, GRAPH_DEF_VERSION_MIN_CONSUMER  # noqa: F401
 
 
 # -- attrs --------------------------------------------------------------------------------

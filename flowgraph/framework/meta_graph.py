@@ -11,6 +11,7 @@ from flowgraph.framework import graph_io
 from flowgraph.framework.graph import GraphKeys, Operation, Tensor, get_default_graph
 from flowgraph.framework.importer import import_graph_def
 from flowgraph.proto import meta_graph_pb2, saver_pb2, variable_pb2
+from flowgraph import version
 
 __all__ = ["export_meta_graph", "import_meta_graph", "read_meta_graph_file",
            "export_scoped_meta_graph", "import_scoped_meta_graph", "MetaGraphDef"]
@@ -122,8 +123,8 @@ def export_scoped_meta_graph(filename=None, graph_def=None, graph=None, export_s
     if meta_info_def is not None:
         meta.meta_info_def.CopyFrom(meta_info_def)
     meta.meta_info_def.stripped_default_attrs = True
-    from flowgraph import __version__
-    meta.meta_info_def.tensorflow_git_version = f"flowgraph {__version__}"
+    meta.meta_info_def.tensorflow_version = version.VERSION
+    meta.meta_info_def.tensorflow_git_version = version.GIT_VERSION
     meta.graph_def.CopyFrom(graph_def)
     if saver_def is not None:
         sd = saver_pb2.SaverDef.FromString(saver_def.SerializeToString())

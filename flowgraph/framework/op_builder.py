@@ -71,6 +71,8 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, as_ref
                       dtype_hint=None):
     """Converts a Tensor, Variable, numpy array or Python value to a `Tensor`."""
     preferred_dtype = preferred_dtype or dtype_hint
+    if value is None:
+        raise ValueError("None values not supported.")
     if isinstance(value, Tensor):
         if dtype is not None and not dtypes.as_dtype(dtype).is_compatible_with(value.dtype) \
                 and dtypes.as_dtype(dtype).base_dtype != value.dtype.base_dtype:
@@ -235,6 +237,9 @@ def _convert_arg(op_def, arg, value, attrs, name):
         if not isinstance(value, Tensor) or not value.dtype.is_ref_dtype:
             raise TypeError(f"'{op_def.name}' Op requires that input '{arg.name}' be a "
                             "mutable tensor (e.g.: a tf.Variable)")
+    if value is None:
+        raise ValueError(f"Tried to convert '{arg.name}' to a tensor and failed. Error: None "
+                         "values not supported.")
     want = arg.dtype or (attrs.get(arg.type_attr) if arg.type_attr else None)
     try:
         t = convert_to_tensor(value, dtype=want, name=name)

@@ -16,7 +16,7 @@ from flowgraph.ops.math_common import (check_type, const_axes, host_ints, kernel
 _PUBLIC = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
            "reduce_any", "reduce_all", "reduce_logsumexp", "reduce_variance", "reduce_std",
            "argmax", "argmin", "cumsum", "cumprod", "count_nonzero"]
-__all__ = _PUBLIC + ["clip_by_value", "where", "where_v2", "select"]
+__all__ = _PUBLIC + ["clip_by_value", "where", "where_v2", "select", "arg_max", "arg_min"]
 # `gen_math_ops.clip_by_value` (the ClipByValue op) is `_clip_by_value` here, as in TF.
 __namespaces__ = {"math": list(_PUBLIC)}
 _INDEX = (dtypes.int32, dtypes.int64)
@@ -508,6 +508,18 @@ def argmin(input, axis=None, name=None, dimension=None, output_type=dtypes.int64
     axis = lookup(axis, "axis", dimension, "dimension")
     return apply_op("ArgMin", [input, 0 if axis is None else axis],
                     {"output_type": dtypes.as_dtype(output_type)}, name=name)
+
+
+def arg_max(input, dimension, output_type=dtypes.int64, name=None):
+    """The raw `ArgMax` op (TF1's deprecated `tf.arg_max`): `dimension` is required."""
+    return apply_op("ArgMax", [input, dimension], {"output_type": dtypes.as_dtype(output_type)},
+                    name=name)
+
+
+def arg_min(input, dimension, output_type=dtypes.int64, name=None):
+    """The raw `ArgMin` op (TF1's deprecated `tf.arg_min`): `dimension` is required."""
+    return apply_op("ArgMin", [input, dimension], {"output_type": dtypes.as_dtype(output_type)},
+                    name=name)
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):

@@ -28,6 +28,7 @@ from flowgraph.train.monitored_session import (Scaffold, SessionCreator, ChiefSe
 from flowgraph.train.coordinator import Coordinator
 from flowgraph.framework.meta_graph import export_meta_graph, import_meta_graph
 from flowgraph.framework.graph_io import write_graph
+from flowgraph.summary.event_reader import summary_iterator
 
 __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdagradOptimizer",
            "AdadeltaOptimizer", "RMSPropOptimizer", "AdamOptimizer", "FtrlOptimizer",
@@ -36,7 +37,8 @@ __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Adagra
            "inverse_time_decay", "natural_exp_decay", "piecewise_constant",
            "polynomial_decay", "cosine_decay", "NewCheckpointReader", "load_checkpoint",
            "load_variable", "list_variables", "export_meta_graph", "import_meta_graph",
-           "write_graph", "ExponentialMovingAverage", "Coordinator"]
+           "write_graph", "ExponentialMovingAverage", "Coordinator",
+           "summary_iterator"]
 from flowgraph.train import session_run_hook as _srh, basic_session_run_hooks as _bh, \
     monitored_session as _ms
 __all__ += _srh.__all__ + _bh.__all__ + _ms.__all__

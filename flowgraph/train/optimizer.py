@@ -4,6 +4,8 @@ The graph follows TF1's: gradients under `gradients/`, slots named `<var>/<Optim
 `<var>/<Optimizer>_1` (created colocated with their variable, outside the caller's name
 scope), one `update_<var>` scope per variable inside the optimizer's scope, then a NoOp
 (or, with a `global_step`, an `AssignAdd` after that NoOp) named after the optimizer."""
+import collections.abc
+
 from flowgraph.framework import dtypes
 from flowgraph.framework.graph import (GraphKeys, Tensor, colocate_with,
                                        control_dependencies, get_default_graph, name_scope)
@@ -343,7 +345,8 @@ def create_slot(primary, val, name):
 
 
 def _flatten(xs):
-    if isinstance(xs, (list, tuple)):
+    """Leaves of nested lists, tuples, dicts and dict views (`d.values()`), as TF's nest."""
+    if isinstance(xs, (list, tuple, collections.abc.MappingView)):
         for x in xs:
             yield from _flatten(x)
     elif isinstance(xs, dict):

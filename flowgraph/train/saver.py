@@ -39,6 +39,9 @@ def _var_items(var_list):
     """Sorted (checkpoint key, variable tensor) pairs for a list or dict of variables."""
     if isinstance(var_list, dict):
         pairs = list(var_list.items())
+    elif not isinstance(var_list, (list, tuple, set)):
+        raise TypeError("Variables to save should be passed in a dict or a list. Got "
+                        f"{var_list}")
     else:
         pairs = []
         for v in var_list:
