@@ -186,13 +186,7 @@ for _ns, _m in ((math, _complex_ops), (linalg, _complex_ops)):
     for _n in _m.__namespaces__[_ns.__name__.rsplit(".", 1)[1]]:
         setattr(_ns, _n, getattr(_m, _n))
 del _ns, _m, _n
-for _k in _complex_ops.__all__:  # compat.v1 copied the namespace before this block
-    setattr(compat.v1, _k, getattr(_complex_ops, _k))
-del _k
 from flowgraph.ops import spectral_ops as _spectral_ops  # noqa: E402
 from flowgraph.ops.spectral_ops import *  # noqa: F401,F403,E402
 signal = _namespace("signal", [_spectral_ops])
 spectral = _namespace("spectral", [_spectral_ops])
-for _k in _spectral_ops.__all__ + ["signal", "spectral"]:
-    setattr(compat.v1, _k, globals()[_k])
-del _k
