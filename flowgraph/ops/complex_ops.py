@@ -11,7 +11,7 @@ from flowgraph.framework.registry import defop
 from flowgraph.ops.grad_util import reduce_gradient_args
 from flowgraph.ops.math_common import check_type, COMPLEX
 
-__all__ = ["complex", "real", "imag", "angle"]
+__all__ = ["complex", "real", "imag", "angle", "to_complex64", "to_complex128"]
 __namespaces__ = {"math": ["complex", "real", "imag", "angle"],
                   "linalg": ["adjoint"]}
 
@@ -167,3 +167,15 @@ def adjoint(x, name=None):
                 raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  "
                                  f"Received `a` = {x} with shape: {x.shape}")
             return transpose(x, list(range(n - 2)) + [n - 1, n - 2], conjugate=True)
+
+
+def to_complex64(x, name="ToComplex64"):
+    """Casts a tensor to complex64."""
+    from flowgraph.ops.unary_ops import cast
+    return cast(x, dtypes.complex64, name=name)
+
+
+def to_complex128(x, name="ToComplex128"):
+    """Casts a tensor to complex128."""
+    from flowgraph.ops.unary_ops import cast
+    return cast(x, dtypes.complex128, name=name)

@@ -144,7 +144,7 @@ def _graph_program(t):
         t.signal.rfft2d(x), t.signal.irfft(z), t.signal.irfft(z, [6]),
         t.spectral.irfft2d(z), t.signal.rfft(x, [2]), t.signal.irfft(w),
         t.signal.rfft3d(t.reshape(x, [1, 2, 3])), t.spectral.ifft(w), abs(z), z ** 2.0,
-        t.math.angle(w), t.cast(w, t.int32),
+        t.math.angle(w), t.cast(w, t.int32), t.to_complex64(x), t.to_complex128(y),
     ]
 
 
