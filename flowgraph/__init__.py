@@ -188,5 +188,6 @@ for _ns, _m in ((math, _complex_ops), (linalg, _complex_ops)):
 del _ns, _m, _n
 from flowgraph.ops import spectral_ops as _spectral_ops  # noqa: E402
 from flowgraph.ops.spectral_ops import *  # noqa: F401,F403,E402
-signal = _namespace("signal", [_spectral_ops])
+from flowgraph.ops import signal_ops as _signal_ops  # noqa: E402
+signal = _namespace("signal", [_spectral_ops, _signal_ops])
 spectral = _namespace("spectral", [_spectral_ops])

@@ -1,0 +1,109 @@
+"""Short-time spectra under `tf.signal`: `hann_window`, `hamming_window`, `frame` and `stft`,
+built from gathers, casts and the RFFT op as TF builds them."""
+import math
+
+import numpy as np
+
+from flowgraph.framework import dtypes
+from flowgraph.framework.graph import name_scope
+from flowgraph.framework.op_builder import constant_value, convert_to_tensor
+
+__all__ = []
+__namespaces__ = {"signal": ["hann_window", "hamming_window", "frame", "stft"]}
+
+
+def _raised_cosine(window_length, periodic, dtype, a, b, name, default):
+    """a - b cos(2 pi k / n) for k < window_length, with n = window_length - 1, or
+    window_length when `periodic` and window_length is even (TF's rule)."""
+    from flowgraph.ops import creation_ops, math_ops, unary_ops
+    dtype = dtypes.as_dtype(dtype)
+    if not dtype.is_floating:
+        raise ValueError(f"dtype must be a floating point type. Found {dtype}")
+    with name_scope(name, default, [window_length, periodic]):
+        length = convert_to_tensor(window_length, dtype=dtypes.int32, name="window_length")
+        length.shape.with_rank(0)
+        n_const, p_const = constant_value(length), constant_value(periodic)
+        if n_const is not None and int(n_const) == 1:
+            return creation_ops.ones([1], dtype)
+        if n_const is not None and p_const is not None:
+            size = int(n_const)
+            n = size - 1 + (1 if bool(p_const) and size % 2 == 0 else 0)
+            k = np.arange(size)
+            w = a - b * np.cos(2 * np.pi * k / n) if n else np.ones([size])
+            return convert_to_tensor(w.astype(dtype.as_numpy_dtype))
+        p = unary_ops.cast(convert_to_tensor(periodic, dtype=dtypes.bool), dtypes.int32)
+        even = 1 - math_ops.floormod(length, 2)
+        n = unary_ops.cast(length + p * even - 1, dtype)
+        k = unary_ops.cast(creation_ops.range(length), dtype)
+        arg = convert_to_tensor(2 * math.pi, dtype=dtype) * k / n
+        return convert_to_tensor(a, dtype=dtype) - convert_to_tensor(b, dtype=dtype) * \
+            unary_ops.cos(arg)
+
+
+def hann_window(window_length, periodic=True, dtype=dtypes.float32, name=None):
+    """The Hann window 0.5 - 0.5 cos(2 pi k / n) of `window_length` points."""
+    return _raised_cosine(window_length, periodic, dtype, 0.5, 0.5, name, "hann_window")
+
+
+def hamming_window(window_length, periodic=True, dtype=dtypes.float32, name=None):
+    """The Hamming window 0.54 - 0.46 cos(2 pi k / n) of `window_length` points."""
+    return _raised_cosine(window_length, periodic, dtype, 0.54, 0.46, name,
+                          "hamming_window")
+
+
+def _const_int(v, what):
+    c = constant_value(convert_to_tensor(v, dtype=dtypes.int32))
+    if c is None or np.ndim(c) != 0:
+        raise ValueError(f"{what} must be a constant scalar")
+    return int(c)
+
+
+def frame(signal, frame_length, frame_step, pad_end=False, pad_value=0, axis=-1, name=None):
+    """Expands the `axis` dimension of `signal` into frames of `frame_length` samples taken
+    every `frame_step` samples (padding the end with `pad_value` when `pad_end`)."""
+    from flowgraph.ops import gather_ops, manip_ops
+    with name_scope(name, "frame", [signal, frame_length, frame_step, pad_value]):
+        x = convert_to_tensor(signal, name="signal")
+        length = _const_int(frame_length, "frame_length")
+        step = _const_int(frame_step, "frame_step")
+        rank = x.shape.ndims
+        if rank is None or rank < 1:
+            raise ValueError("frame needs a signal of known rank at least 1")
+        ax = axis % rank
+        size = x.shape.as_list()[ax]
+        if size is None:
+            raise ValueError("frame needs a known size of the framed axis")
+        if pad_end:
+            count = -(-size // step)
+            extra = max(0, (count - 1) * step + length - size)
+            if extra:
+                pads = [[0, 0]] * rank
+                pads[ax] = [0, extra]
+                x = manip_ops.pad(x, pads, constant_values=pad_value)
+        else:
+            count = max(0, 1 + (size - length) // step) if size >= length else 0
+        idx = (step * np.arange(count)[:, None] + np.arange(length)[None, :]).astype(np.int32)
+        if ax:
+            return gather_ops.gather(x, idx, axis=ax)
+        # Gathering on a leading unit axis instead keeps the gradient dense (as TF's).
+        from flowgraph.ops import array_ops
+        framed = gather_ops.gather(array_ops.expand_dims(x, 0), idx, axis=1)
+        return array_ops.squeeze(framed, [0])
+
+
+def stft(signals, frame_length, frame_step, fft_length=None, window_fn=hann_window,
+         pad_end=False, name=None):
+    """The short-time Fourier transform: the RFFT of each windowed frame of `signals`'
+    last axis, shape [..., frames, fft_length // 2 + 1]."""
+    from flowgraph.ops import math_ops
+    from flowgraph.ops.spectral_ops import rfft
+    with name_scope(name, "stft", [signals, frame_length, frame_step]):
+        x = convert_to_tensor(signals, name="signals")
+        x.shape.with_rank_at_least(1)
+        length = _const_int(frame_length, "frame_length")
+        if fft_length is None:
+            fft_length = 1 << max(0, (length - 1).bit_length())  # enclosing power of two
+        framed = frame(x, length, frame_step, pad_end=pad_end)
+        if window_fn is not None:
+            framed = math_ops.multiply(framed, window_fn(length, dtype=framed.dtype))
+        return rfft(framed, [fft_length])
