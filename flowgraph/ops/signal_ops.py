@@ -1,5 +1,6 @@
-"""Short-time spectra under `tf.signal`: `hann_window`, `hamming_window`, `frame` and `stft`,
-built from gathers, casts and the RFFT op as TF builds them."""
+"""Short-time spectra under `tf.signal`: `hann_window`, `hamming_window`, `frame`, `stft`,
+`linear_to_mel_weight_matrix` and `mfccs_from_log_mel_spectrograms`, built from gathers,
+casts, the RFFT op and the DCT as TF builds them."""
 import math
 
 import numpy as np
@@ -9,7 +10,8 @@ from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import constant_value, convert_to_tensor
 
 __all__ = []
-__namespaces__ = {"signal": ["hann_window", "hamming_window", "frame", "stft"]}
+__namespaces__ = {"signal": ["hann_window", "hamming_window", "frame", "stft",
+                             "linear_to_mel_weight_matrix", "mfccs_from_log_mel_spectrograms"]}
 
 
 def _raised_cosine(window_length, periodic, dtype, a, b, name, default):
@@ -107,3 +109,61 @@ def stft(signals, frame_length, frame_step, fft_length=None, window_fn=hann_wind
         if window_fn is not None:
             framed = math_ops.multiply(framed, window_fn(length, dtype=framed.dtype))
         return rfft(framed, [fft_length])
+
+
+def _hertz_to_mel(f):
+    return 1127.0 * np.log(1.0 + f / 700.0)
+
+
+def linear_to_mel_weight_matrix(num_mel_bins=20, num_spectrogram_bins=129, sample_rate=8000,
+                                lower_edge_hertz=125.0, upper_edge_hertz=3800.0,
+                                dtype=dtypes.float32, name=None):
+    """A [num_spectrogram_bins, num_mel_bins] matrix of triangular mel-band weights that
+    maps a linear spectrogram (DC .. Nyquist) to the mel scale (HTK's formula)."""
+    dtype = dtypes.as_dtype(dtype)
+    with name_scope(name, "linear_to_mel_weight_matrix"):
+        rate = constant_value(convert_to_tensor(sample_rate))
+        if rate is None:
+            raise ValueError("sample_rate must be a constant")
+        rate = float(rate)
+        if num_mel_bins <= 0:
+            raise ValueError(f"num_mel_bins must be positive. Got: {num_mel_bins}")
+        if lower_edge_hertz < 0.0:
+            raise ValueError(f"lower_edge_hertz must be non-negative. Got: {lower_edge_hertz}")
+        if lower_edge_hertz >= upper_edge_hertz:
+            raise ValueError(f"lower_edge_hertz {lower_edge_hertz:.1f} >= upper_edge_hertz "
+                             f"{upper_edge_hertz:.1f}")
+        if rate <= 0.0:
+            raise ValueError(f"sample_rate must be positive. Got: {rate}")
+        if upper_edge_hertz > rate / 2:
+            raise ValueError(f"upper_edge_hertz must not be larger than the Nyquist "
+                             f"frequency (sample_rate / 2). Got {upper_edge_hertz} for "
+                             f"sample_rate: {rate}")
+        if not dtype.is_floating:
+            raise ValueError(f"dtype must be a floating point type. Got: {dtype}")
+        # In the requested precision, as TF computes it.
+        ft = dtype.as_numpy_dtype
+        freqs = np.linspace(0.0, rate / 2.0, num_spectrogram_bins).astype(ft)[1:]
+        bins = _hertz_to_mel(freqs)[:, None].astype(ft)
+        edges = np.linspace(_hertz_to_mel(ft(lower_edge_hertz)),
+                            _hertz_to_mel(ft(upper_edge_hertz)), num_mel_bins + 2).astype(ft)
+        lower, center, upper = edges[:-2], edges[1:-1], edges[2:]
+        weights = np.maximum(0.0, np.minimum((bins - lower) / (center - lower),
+                                             (upper - bins) / (upper - center)))
+        weights = np.concatenate([np.zeros([1, num_mel_bins]), weights], 0)  # DC: no weight
+        return convert_to_tensor(weights.astype(ft), name=name)
+
+
+def mfccs_from_log_mel_spectrograms(log_mel_spectrograms, name=None):
+    """Mel-frequency cepstral coefficients: the type-II DCT of the last axis scaled by
+    sqrt(1 / (2 num_mel_bins)) (HTK's scaling)."""
+    from flowgraph.ops import math_ops
+    from flowgraph.ops.spectral_ops import dct
+    with name_scope(name, "mfccs_from_log_mel_spectrograms", [log_mel_spectrograms]):
+        x = convert_to_tensor(log_mel_spectrograms)
+        bins = x.shape.as_list()[-1] if x.shape.ndims else None
+        if bins == 0:
+            raise ValueError(f"num_mel_bins must be positive. Got: {x}")
+        dct2 = dct(x, type=2)
+        return math_ops.multiply(dct2, convert_to_tensor(1.0 / math.sqrt(2.0 * bins),
+                                                         dtype=dct2.dtype))
