@@ -1,6 +1,7 @@
-"""Short-time spectra under `tf.signal`: `hann_window`, `hamming_window`, `frame`, `stft`,
-`linear_to_mel_weight_matrix` and `mfccs_from_log_mel_spectrograms`, built from gathers,
-casts, the RFFT op and the DCT as TF builds them."""
+"""Short-time spectra under `tf.signal`: `hann_window`, `hamming_window`, `frame`,
+`overlap_and_add`, `stft`, `inverse_stft` (and its window), `linear_to_mel_weight_matrix`
+and `mfccs_from_log_mel_spectrograms`, built from gathers, segment sums, casts, the
+(I)RFFT ops and the DCT."""
 import math
 
 import numpy as np
@@ -11,6 +12,7 @@ from flowgraph.framework.op_builder import constant_value, convert_to_tensor
 
 __all__ = []
 __namespaces__ = {"signal": ["hann_window", "hamming_window", "frame", "stft",
+                             "overlap_and_add", "inverse_stft", "inverse_stft_window_fn",
                              "linear_to_mel_weight_matrix", "mfccs_from_log_mel_spectrograms"]}
 
 
@@ -167,3 +169,74 @@ def mfccs_from_log_mel_spectrograms(log_mel_spectrograms, name=None):
         dct2 = dct(x, type=2)
         return math_ops.multiply(dct2, convert_to_tensor(1.0 / math.sqrt(2.0 * bins),
                                                          dtype=dct2.dtype))
+
+
+def overlap_and_add(signal, frame_step, name=None):
+    """Sums frames [..., frames, frame_length] placed every `frame_step` samples into a
+    signal [..., (frames - 1) * frame_step + frame_length]: the inverse of `frame`."""
+    from flowgraph.ops import array_ops, gather_ops
+    with name_scope(name, "overlap_and_add", [signal, frame_step]):
+        x = convert_to_tensor(signal, name="signal")
+        step = _const_int(frame_step, "frame_step")
+        rank = x.shape.ndims
+        if rank is None or rank < 2:
+            raise ValueError(f"input must have rank at least 2, got {x.shape}")
+        count, length = x.shape.as_list()[-2:]
+        if count is None or length is None:
+            raise ValueError("overlap_and_add needs known sizes of the last two axes")
+        out_len = (count - 1) * step + length if count else 0
+        # Frames to the front, one row per sample, summed by output position.
+        perm = [rank - 2, rank - 1] + list(range(rank - 2))
+        rows = array_ops.reshape(array_ops.transpose(x, perm), [count * length, -1])
+        pos = (step * np.arange(count)[:, None] + np.arange(length)[None, :]).reshape(-1)
+        summed = gather_ops.unsorted_segment_sum(rows, pos.astype(np.int32), out_len)
+        batch = array_ops.shape(x)[:-2]
+        from flowgraph.ops import join_ops
+        out = array_ops.reshape(summed, join_ops.concat([[out_len], batch], 0))
+        out = array_ops.transpose(out, list(range(1, rank - 1)) + [0])
+        out.set_shape(x.shape[:-2].concatenate([out_len]))
+        return out
+
+
+def inverse_stft_window_fn(frame_step, forward_window_fn=hann_window, name=None):
+    """A window function for `inverse_stft` that undoes `forward_window_fn`'s weighting
+    (the forward window over the sum of its squared overlapping copies)."""
+    from flowgraph.ops import manip_ops, math_ops, reduction_ops, unary_ops
+    from flowgraph.ops import array_ops
+
+    def window(frame_length, dtype):
+        with name_scope(name, "inverse_stft_window_fn", [forward_window_fn]):
+            step = _const_int(frame_step, "frame_step")
+            length = _const_int(frame_length, "frame_length")
+            forward = forward_window_fn(length, dtype=dtype)
+            overlaps = -(-length // step)
+            denom = manip_ops.pad(unary_ops.square(forward), [[0, overlaps * step - length]])
+            denom = reduction_ops.reduce_sum(array_ops.reshape(denom, [overlaps, step]), 0,
+                                             keepdims=True)
+            denom = array_ops.reshape(manip_ops.tile(denom, [overlaps, 1]), [overlaps * step])
+            return math_ops.truediv(forward, denom[:length])
+    return window
+
+
+def inverse_stft(stfts, frame_length, frame_step, fft_length=None, window_fn=hann_window,
+                 name=None):
+    """Signals from their STFTs [..., frames, fft_length // 2 + 1]: the IRFFT of each frame,
+    cut or padded to `frame_length`, windowed, and overlapped-and-added."""
+    from flowgraph.ops import manip_ops, math_ops
+    from flowgraph.ops.spectral_ops import irfft
+    with name_scope(name, "inverse_stft", [stfts]):
+        z = convert_to_tensor(stfts, name="stfts")
+        z.shape.with_rank_at_least(2)
+        length = _const_int(frame_length, "frame_length")
+        if fft_length is None:
+            fft_length = 1 << max(0, (length - 1).bit_length())
+        frames = irfft(z, [fft_length])
+        have = frames.shape.as_list()[-1]
+        if have > length:
+            frames = frames[..., :length]
+        elif have < length:
+            frames = manip_ops.pad(frames, [[0, 0]] * (frames.shape.ndims - 1) +
+                                   [[0, length - have]])
+        if window_fn is not None:
+            frames = math_ops.multiply(frames, window_fn(length, dtype=z.dtype.real_dtype))
+        return overlap_and_add(frames, frame_step)

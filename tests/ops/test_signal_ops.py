@@ -60,6 +60,16 @@ _TF = {
     "stft_options": lambda t, x: t.signal.stft(x, 16, 8, fft_length=20, pad_end=True,
                                                window_fn=t.signal.hamming_window),
     "stft_no_window": lambda t, x: t.signal.stft(x, 8, 8, window_fn=None),
+    "overlap_and_add": lambda t, x: t.signal.overlap_and_add(t.reshape(x, [2, 5, 10]), 3),
+    "overlap_and_add_3d": lambda t, x: t.signal.overlap_and_add(t.reshape(x, [1, 2, 2, 25]),
+                                                                25),
+    "inverse_stft": lambda t, x: t.signal.inverse_stft(t.signal.stft(x, 16, 4), 16, 4),
+    "inverse_stft_window": lambda t, x: t.signal.inverse_stft(
+        t.signal.stft(x, 12, 3, fft_length=14), 12, 3, fft_length=14,
+        window_fn=t.signal.inverse_stft_window_fn(3)),
+    # fft_length < frame_length: TF's RFFT gradient fails there, values only.
+    "inverse_stft_short_fft": lambda t, x: t.signal.inverse_stft(
+        t.signal.stft(x, 12, 3, fft_length=10), 12, 3, fft_length=10),
     "mel_matrix": lambda t, x: t.signal.linear_to_mel_weight_matrix(),
     "mel_matrix_64": lambda t, x: t.signal.linear_to_mel_weight_matrix(
         40, 257, 16000, 20.0, 7600.0, dtype=t.float64),
@@ -75,7 +85,8 @@ def _values_and_grad(t, key):
         x = t.placeholder(t.float64, X.shape)
         e = _TF[key](t, x)
         fetch = [e]
-        if key not in ("hann", "hamming_sym", "mel_matrix", "mel_matrix_64"):
+        if key not in ("hann", "hamming_sym", "mel_matrix", "mel_matrix_64",
+                       "inverse_stft_short_fft"):
             fetch += t.gradients(t.reduce_sum(t.abs(e) * t.abs(e)), x)
         with t.Session(graph=g) as s:
             return s.run(fetch, {x: X}), e.shape.as_list(), e.dtype.name
@@ -102,3 +113,14 @@ def test_mel_matrix_argument_errors():
                    {"upper_edge_hertz": 5000.0}, {"dtype": tf.int32}):
         with tf.Graph().as_default(), pytest.raises(ValueError):
             m(**kwargs)
+
+
+def test_inverse_stft_reconstructs_the_signal():
+    with tf.Graph().as_default():
+        x = tf.constant(X)
+        spec = tf.signal.stft(x, 16, 4)
+        back = tf.signal.inverse_stft(spec, 16, 4,
+                                      window_fn=tf.signal.inverse_stft_window_fn(4))
+        got = _run(back)
+    # Away from the edges (where fewer frames overlap) the signal comes back exactly.
+    np.testing.assert_allclose(got[:, 16:-16], X[:, 16:got.shape[1] - 16], atol=1e-10)
