@@ -167,6 +167,8 @@ from flowgraph.ops import audio_ops as _audio_ops  # noqa: E402
 audio = _namespace("audio", [_audio_ops])
 from flowgraph.ops import fake_quant_ops as _fake_quant_ops  # noqa: E402
 from flowgraph.ops.fake_quant_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.conv_ops import *  # noqa: F401,F403,E402  (the V2 backprops)
+from flowgraph.ops.xent_ops import approx_top_k  # noqa: E402
 quantization = _namespace("quantization", [_fake_quant_ops])
 from flowgraph.compat import dimension_value, dimension_at_index  # noqa: E402
 import sys as _sys  # noqa: E402

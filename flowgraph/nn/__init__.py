@@ -52,7 +52,8 @@ from flowgraph.nn.rnn import (static_rnn, dynamic_rnn, bidirectional_dynamic_rnn
 # Candidate samplers and sampled losses (tf.nn.*_candidate_sampler, nce_loss, ...).
 from flowgraph.ops import candidate_sampling_ops as _candidate_sampling  # noqa: E402
 from flowgraph.nn import sampled_losses as _sampled_losses  # noqa: E402
-for _m in (_candidate_sampling, _sampled_losses):
+from flowgraph.ops import xent_ops as _xent  # noqa: E402
+for _m in (_candidate_sampling, _sampled_losses, _xent):
     for _n in _m.__namespaces__["nn"]:
         globals()[_n] = getattr(_m, _n)
 del _m, _n
