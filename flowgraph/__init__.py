@@ -160,3 +160,17 @@ from flowgraph.ops import candidate_sampling_ops as _candidate_sampling_ops  # n
 for _n in _candidate_sampling_ops.__namespaces__["random"]:
     setattr(random, _n, getattr(_candidate_sampling_ops, _n))
 del _n
+
+# tf.linalg decompositions, solvers and composites (cholesky, svd, eigh, norm, expm, ...).
+from flowgraph.ops import linalg_decomp_ops as _linalg_decomp_ops  # noqa: E402
+from flowgraph.ops import linalg_impl as _linalg_impl  # noqa: E402
+from flowgraph.ops.linalg_decomp_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.linalg_impl import *  # noqa: F401,F403,E402
+for _mod in (_linalg_decomp_ops, _linalg_impl):
+    for _n in _mod.__namespaces__["linalg"]:
+        _pub, _, _priv = _n.partition("=")
+        setattr(linalg, _pub, getattr(_mod, _priv or _pub))
+    for _n in _mod.__all__:
+        setattr(compat.v1, _n, getattr(_mod, _n))
+linalg.global_norm = global_norm
+del _mod, _n, _pub, _priv

@@ -25,6 +25,8 @@ def _square(op):
         r, c = s.as_list()[-2:]
         if r is not None and c is not None and r != c:
             raise ValueError(f"Input matrix must be square, got {r} x {c}")
+        n = s[-2].merge_with(s[-1])
+        return s[:-2].concatenate([n, n])
     return s
 
 
