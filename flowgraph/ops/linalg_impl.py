@@ -62,8 +62,8 @@ def matrix_solve_ls(matrix, rhs, l2_regularizer=0.0, fast=True, name=None):
 
         def chol_of(gram):
             if not _is_zero(l2_regularizer):
-                l2 = _m.cast(convert_to_tensor(l2_regularizer, name="l2_regularizer"),
-                             matrix.dtype)
+                l2 = convert_to_tensor(l2_regularizer, name="l2_regularizer",
+                                       dtype=matrix.dtype)
                 gram = gram + l2 * _decomp._identity_like(_m.matrix_diag_part(gram))
             return _decomp.cholesky(gram)
         if m >= n:
