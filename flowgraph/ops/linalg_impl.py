@@ -56,9 +56,7 @@ def matrix_solve_ls(matrix, rhs, l2_regularizer=0.0, fast=True, name=None):
         if not fast:
             return _decomp.matrix_solve_ls_op(matrix, rhs, l2_regularizer, fast=False,
                                               name=scope)
-        m, n = matrix.shape.as_list()[-2:] if matrix.shape.ndims is not None else (None,) * 2
-        if m is None or n is None:
-            raise NotImplementedError("matrix_solve_ls(fast=True) needs static matrix sizes")
+        dims = matrix.shape.as_list()[-2:] if matrix.shape.ndims is not None else [None] * 2
 
         def chol_of(gram):
             if not _is_zero(l2_regularizer):
@@ -66,11 +64,19 @@ def matrix_solve_ls(matrix, rhs, l2_regularizer=0.0, fast=True, name=None):
                                        dtype=matrix.dtype)
                 gram = gram + l2 * _decomp._identity_like(_m.matrix_diag_part(gram))
             return _decomp.cholesky(gram)
-        if m >= n:
+
+        def overdetermined():
             chol = chol_of(_m.matmul(matrix, matrix, adjoint_a=True))
             return cholesky_solve(chol, _m.matmul(matrix, rhs, adjoint_a=True))
-        chol = chol_of(_m.matmul(matrix, matrix, adjoint_b=True))
-        return _m.matmul(matrix, cholesky_solve(chol, rhs), adjoint_a=True)
+
+        def underdetermined():
+            chol = chol_of(_m.matmul(matrix, matrix, adjoint_b=True))
+            return _m.matmul(matrix, cholesky_solve(chol, rhs), adjoint_a=True)
+        if None not in dims:
+            return overdetermined() if dims[0] >= dims[1] else underdetermined()
+        from flowgraph.ops.control_flow_ops import cond
+        shape = _m.shape(matrix)
+        return cond(shape[-1] <= shape[-2], overdetermined, underdetermined)
 
 
 def _axes(axis):

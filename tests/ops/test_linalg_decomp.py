@@ -262,3 +262,16 @@ def test_solve_ls_slow_has_no_gradient():
     x = tf.matrix_solve_ls(a, tf.constant(B4.astype(np.float64)), fast=False)
     with pytest.raises(ValueError, match="fast=False"):
         tf.gradients(x, a)
+
+
+def test_lstsq_with_unknown_sizes_picks_the_system_at_run_time():
+    a = tf.placeholder(tf.float64, [2, None, None])
+    b = tf.placeholder(tf.float64, [2, None, 2])
+    x = tf.linalg.lstsq(a, b, l2_regularizer=0.2)
+    ga, gb = tf.gradients(tf.reduce_sum(x * x), [a, b])
+    with tf.Session() as sess:
+        for av, bv in ((TALL, B4), (WIDE, B)):
+            av, bv = av.astype(np.float64), bv.astype(np.float64)
+            got, g = sess.run([x, ga], {a: av, b: bv})
+            np.testing.assert_allclose(got, _lstsq(av, bv, 0.2), rtol=1e-8)
+            assert g.shape == av.shape
