@@ -164,9 +164,10 @@ del _n
 # tf.linalg decompositions, solvers and composites (cholesky, svd, eigh, norm, expm, ...).
 from flowgraph.ops import linalg_decomp_ops as _linalg_decomp_ops  # noqa: E402
 from flowgraph.ops import linalg_impl as _linalg_impl  # noqa: E402
+from flowgraph.ops import lu_ops as _lu_ops  # noqa: E402
 from flowgraph.ops.linalg_decomp_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.linalg_impl import *  # noqa: F401,F403,E402
-for _mod in (_linalg_decomp_ops, _linalg_impl):
+for _mod in (_linalg_decomp_ops, _linalg_impl, _lu_ops):
     for _n in _mod.__namespaces__["linalg"]:
         _pub, _, _priv = _n.partition("=")
         setattr(linalg, _pub, getattr(_mod, _priv or _pub))

@@ -13,9 +13,10 @@ import flowgraph as fg  # noqa: E402
 
 _OPS = {"Cholesky", "MatrixDeterminant", "LogMatrixDeterminant", "MatrixSolve",
         "MatrixSolveLs", "SelfAdjointEigV2", "Svd", "MatrixSquareRoot", "Cross",
-        "TridiagonalSolve", "TridiagonalMatMul", "MatrixTriangularSolve", "MatrixInverse"}
+        "TridiagonalSolve", "TridiagonalMatMul", "MatrixTriangularSolve", "MatrixInverse",
+        "Lu"}
 _ATTRS = ("T", "adjoint", "lower", "fast", "compute_v", "compute_uv", "full_matrices",
-          "partial_pivoting", "perturb_singular")
+          "partial_pivoting", "perturb_singular", "output_idx_type")
 
 R = np.random.RandomState(11)
 GEN = R.uniform(-1, 1, (2, 3, 3))
@@ -95,14 +96,20 @@ def _program(tf, dtype):
     return p, exprs
 
 
-_VALUE_ONLY = {"solve_ls_min_norm", "matrix_rank"}
-
-
 def _value_extras(tf, p):
-    return {"solve_ls_min_norm": [tf.matrix_solve_ls(tf.linalg.matrix_transpose(p["tall"]),
+    """Outputs TF cannot differentiate (it has no gradient for Lu; flowgraph has one,
+    checked numerically in tests/ops/test_linalg_decomp.py)."""
+    lu_sq = tf.linalg.lu(p["sq"])
+    return {"lu": list(lu_sq),
+            "lu_reconstruct": [tf.linalg.lu_reconstruct(*tf.linalg.lu(p["gen"]))],
+            "lu_solve": [tf.linalg.lu_solve(*lu_sq, p["b"])],
+            "lu_matrix_inverse": [tf.linalg.lu_matrix_inverse(*lu_sq)],
+            "solve_ls_min_norm": [tf.matrix_solve_ls(tf.linalg.matrix_transpose(p["tall"]),
                                                      p["b"], fast=False)],
             "matrix_rank": [tf.linalg.matrix_rank(p["tall"]),
-                            tf.linalg.matrix_rank(tf.concat([p["tall"], p["tall"]], -1))]}
+                            tf.linalg.matrix_rank(tf.concat([p["tall"], p["tall"]], -1))],
+            "lu_perm": [tf.linalg.lu(p["gen"])[1],
+                        tf.linalg.lu(p["sq"], output_idx_type=tf.int64)[1]]}
 
 
 def _build(tf, dtype):

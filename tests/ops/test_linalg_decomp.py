@@ -177,11 +177,6 @@ CASES += [Case("Svd" if kw.get("ord") == 2 and isinstance(kw.get("axis"), tuple)
                atol=1e-5, name=f"norm_{i}") for i, (kw, ref) in enumerate(NORMS)]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_case(case):
-    run_case(case)
-
-
 def test_norm_rejects_bad_ord():
     x = tf.constant(TALL)
     with pytest.raises(ValueError):
@@ -275,3 +270,45 @@ def test_lstsq_with_unknown_sizes_picks_the_system_at_run_time():
             got, g = sess.run([x, ga], {a: av, b: bv})
             np.testing.assert_allclose(got, _lstsq(av, bv, 0.2), rtol=1e-8)
             assert g.shape == av.shape
+
+
+def _np_lu(a):
+    """Doolittle with partial pivoting, one matrix at a time (LAPACK's pivot choice)."""
+    out, perms = a.astype(np.float64).copy(), []
+    for m in out.reshape(-1, *a.shape[-2:]):
+        n, p = m.shape[0], np.arange(m.shape[0])
+        for k in range(n):
+            j = k + np.argmax(np.abs(m[k:, k]))
+            m[[k, j]], p[[k, j]] = m[[j, k]], p[[j, k]]
+            m[k + 1:, k] /= m[k, k]
+            m[k + 1:, k + 1:] -= np.outer(m[k + 1:, k], m[k, k + 1:])
+        perms.append(p)
+    return out.reshape(a.shape), np.array(perms).reshape(a.shape[:-1])
+
+
+CASES += [
+    Case("Lu", lambda x: tf.linalg.lu(x)[0], [GEN], ref=_f64(lambda x: _np_lu(x)[0]),
+         rtol=1e-4, atol=1e-5),
+    Case("Lu", lambda x: tf.linalg.lu_reconstruct(*tf.linalg.lu(x)), [GEN], ref=lambda x: x,
+         rtol=1e-4, atol=1e-5, name="lu_reconstruct"),
+    Case("Lu", lambda x, b: tf.linalg.lu_solve(*tf.linalg.lu(x), b), [SQ, B],
+         ref=_f64(np.linalg.solve), rtol=1e-4, atol=1e-4, name="lu_solve"),
+    Case("Lu", lambda x: tf.linalg.lu_matrix_inverse(*tf.linalg.lu(x)), [SQ],
+         ref=_f64(np.linalg.inv), rtol=1e-4, atol=1e-5, name="lu_matrix_inverse"),
+]
+
+
+def test_lu_permutation_and_shapes():
+    lu, p = tf.linalg.lu(tf.placeholder(tf.float32, [None, 3, None]))
+    assert lu.shape.as_list() == [None, 3, 3] and p.shape.as_list() == [None, 3]
+    assert p.dtype == tf.int32
+    lu, p = tf.linalg.lu(tf.constant(GEN), output_idx_type=tf.int64)
+    with tf.Session() as sess:
+        pv = sess.run(p)
+    assert pv.dtype == np.int64
+    np.testing.assert_array_equal(pv, _np_lu(GEN)[1])
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_case(case):
+    run_case(case)
