@@ -14,7 +14,7 @@ import flowgraph as fg  # noqa: E402
 _OPS = {"Cholesky", "MatrixDeterminant", "LogMatrixDeterminant", "MatrixSolve",
         "MatrixSolveLs", "SelfAdjointEigV2", "Svd", "MatrixSquareRoot", "Cross",
         "TridiagonalSolve", "TridiagonalMatMul", "MatrixTriangularSolve", "MatrixInverse",
-        "Lu"}
+        "Lu", "Qr"}
 _ATTRS = ("T", "adjoint", "lower", "fast", "compute_v", "compute_uv", "full_matrices",
           "partial_pivoting", "perturb_singular", "output_idx_type")
 
@@ -74,6 +74,9 @@ def _program(tf, dtype):
         "logdet": [tf.linalg.logdet(spd)],
         "cholesky_solve": [tf.cholesky_solve(tf.cholesky(spd), b)],
         "inv": [tf.linalg.inv(sq)],
+        "qr_deep": list(tf.qr(tall)),
+        "qr_wide": list(tf.linalg.qr(wide)),
+        "qr_square_full": list(tf.qr(gen, full_matrices=True)),
         "cross": [tf.cross(p["v3"], p["w3"])],
         "tridiagonal_solve": [tf.linalg.tridiagonal_solve(p["diags"], p["rhs5"])],
         "tridiagonal_matmul": [tf.linalg.tridiagonal_matmul(p["diags"], p["rhs5"])],
