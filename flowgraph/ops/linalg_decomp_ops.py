@@ -277,9 +277,16 @@ class Svd:
             return [_m.matmul(u * _m.expand_dims(gs, -2), v, adjoint_b=True)]
         s, u, v = op.outputs
         m, n = a.shape.as_list()[-2:] if a.shape.ndims is not None else (None, None)
-        if op.get_attr("full_matrices") and (m is None or m != n):
+        if op.get_attr("full_matrices") and (m is None or n is None or abs(m - n) > 1):
             raise NotImplementedError("SVD gradient with full_matrices=True is implemented "
-                                      "only for square matrices of known size")
+                                      "only for known sizes with abs(m - n) <= 1")
+        if op.get_attr("full_matrices") and m != n:
+            # The one extra singular vector is fixed (up to sign) by the others: as TF,
+            # differentiate through the reduced factors only.
+            k = min(m, n)
+            u, v = u[..., :, :k], v[..., :, :k]
+            gu = gu[..., :, :k] if gu is not None else None
+            gv = gv[..., :, :k] if gv is not None else None
         # Townsend, "Differentiating the Singular Value Decomposition" (2016).
         s_row, s_col = _m.expand_dims(s, -2), _m.expand_dims(s, -1)
         inner = _m.matrix_diag(gs) if gs is not None else \

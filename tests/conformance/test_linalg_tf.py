@@ -51,6 +51,11 @@ def _program(tf, dtype):
         s, u, v = tf.svd(x, **kw)
         return [s, u * u, tf.matmul(u, v, adjoint_b=True)]
 
+    def svd_full(x):
+        s, u, v = tf.svd(x, full_matrices=True)
+        u, v = u[..., :3], v[..., :3]
+        return [s, u * u, v * v, tf.matmul(u, v, adjoint_b=True)]
+
     exprs = {
         "cholesky": [tf.cholesky(spd)],
         "cholesky_composed": [tf.linalg.cholesky(sym_pd(gen))],
@@ -66,6 +71,8 @@ def _program(tf, dtype):
         "svd_tall": svd(tall),
         "svd_wide": svd(wide),
         "svd_square_full": svd(gen, full_matrices=True),
+        "svd_full_one_more_row": svd_full(tall),
+        "svd_full_one_more_column": svd_full(wide),
         "svd_values": [tf.svd(tall, compute_uv=False)],
         "sqrtm": [tf.linalg.sqrtm(spd)],
         "sqrtm_nonsymmetric": [tf.matrix_square_root(sq)],

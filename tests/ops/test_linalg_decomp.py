@@ -50,6 +50,13 @@ def _svd(x):
     return [s, u * u, tf.matmul(u, v, adjoint_b=True)]  # sign-invariant
 
 
+def _svd_full(x):
+    s, u, v = tf.linalg.svd(x, full_matrices=True)
+    k = min(x.shape.as_list()[-2:])
+    u, v = u[..., :k], v[..., :k]
+    return [s, u * u, tf.matmul(u, v, adjoint_b=True)]
+
+
 def _np_svd(x):
     u, s, vh = np.linalg.svd(x.astype(np.float64), full_matrices=False)
     return [a.astype(x.dtype) for a in (s, u * u, u @ vh)]
@@ -119,6 +126,8 @@ CASES = [
          ref=_f64(np.linalg.eigvalsh), rtol=1e-4, atol=1e-5, name="eigvalsh"),
     Case("Svd", _svd, [TALL], ref=_np_svd, rtol=1e-4, atol=1e-5, name="svd_tall"),
     Case("Svd", _svd, [WIDE], ref=_np_svd, rtol=1e-4, atol=1e-5, name="svd_wide"),
+    Case("Svd", _svd_full, [TALL], ref=_np_svd, rtol=1e-4, atol=1e-5, name="svd_full_tall"),
+    Case("Svd", _svd_full, [WIDE], ref=_np_svd, rtol=1e-4, atol=1e-5, name="svd_full_wide"),
     Case("Svd", lambda x: tf.svd(x, compute_uv=False), [WIDE],
          ref=_f64(lambda x: np.linalg.svd(x, compute_uv=False)), rtol=1e-4, atol=1e-5,
          name="svd_values"),
@@ -250,6 +259,13 @@ def test_matrix_rank_normalize_and_aliases():
     assert tf.linalg.l2_normalize is not None and tf.linalg.global_norm is tf.global_norm
     assert tf.compat.v1.svd is tf.svd and tf.compat.v1.norm is tf.norm
     assert tf.linalg.inv is tf.matrix_inverse and tf.linalg.det is tf.matrix_determinant
+
+
+def test_svd_full_gradient_needs_close_sizes():
+    x = tf.constant(np.ones((5, 3)))
+    _, u, _ = tf.svd(x, full_matrices=True)
+    with pytest.raises(NotImplementedError):
+        tf.gradients(u, x)
 
 
 def test_solve_ls_slow_has_no_gradient():
