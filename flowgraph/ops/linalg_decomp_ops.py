@@ -336,19 +336,19 @@ class MatrixSquareRoot:
         # dA = X dX + dX X, so the gradient solves X^H G_A + G_A X^H = g: one linear system
         # (kron(X^H, I) + kron(I, X)) vec(G_A) = vec(g) per matrix, row-major vec.
         x = op.outputs[0]
-        n = x.shape.as_list()[-1] if x.shape.ndims is not None else None
-        if n is None:
-            raise NotImplementedError("MatrixSquareRoot gradient needs a static matrix size")
         eye = _identity_like(_m.matrix_diag_part(x))
         xt = _adjoint(x)
+        shape = _m.shape(x)
+        nn = shape[-1] * shape[-1]
+        batch = shape[:-2]
 
         def kron(p, q):
             big = _m.expand_dims(_m.expand_dims(p, -1), -3) * \
                 _m.expand_dims(_m.expand_dims(q, -2), -4)
-            return _m.reshape(big, _m.concat([_m.shape(x)[:-2], [n * n, n * n]], 0))
+            return _m.reshape(big, _m.concat([batch, _m.stack([nn, nn])], 0))
         system = kron(xt, eye) + kron(eye, x)
-        rhs = _m.reshape(g, _m.concat([_m.shape(x)[:-2], [n * n, 1]], 0))
-        return [_m.reshape(matrix_solve(system, rhs), _m.shape(x))]
+        rhs = _m.reshape(g, _m.concat([batch, _m.stack([nn, 1])], 0))
+        return [_m.reshape(matrix_solve(system, rhs), shape)]
 
 
 # -- Cross product --------------------------------------------------------------------------

@@ -328,3 +328,14 @@ def test_lu_permutation_and_shapes():
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_case(case):
     run_case(case)
+
+
+def test_sqrtm_gradient_with_unknown_sizes():
+    x = tf.placeholder(tf.float64, [None, None, None])
+    y = tf.linalg.sqrtm(x)
+    g, = tf.gradients(tf.reduce_sum(tf.sin(y)), x)
+    xs = tf.placeholder(tf.float64, SQ.shape)
+    gs, = tf.gradients(tf.reduce_sum(tf.sin(tf.linalg.sqrtm(xs))), xs)
+    with tf.Session() as sess:
+        a = SQ.astype(np.float64)
+        np.testing.assert_allclose(sess.run(g, {x: a}), sess.run(gs, {xs: a}), rtol=1e-10)
