@@ -1,6 +1,8 @@
 """Matrix decompositions and solvers on batches of matrices `[..., M, N]`: Cholesky,
 determinants, general and least-squares solves, eigh, SVD, square root, cross products and
 tridiagonal systems. Gradients follow the formulas TF uses (Giles 2008, Townsend 2016)."""
+import collections
+
 import numpy as np
 
 from flowgraph.framework import tensor_shape
@@ -453,9 +455,13 @@ def matrix_determinant(input, name=None):
     return apply_op("MatrixDeterminant", [input], name=name)
 
 
+_SlogdetResult = collections.namedtuple("LogMatrixDeterminant",
+                                        ["sign", "log_abs_determinant"])
+
+
 def slogdet(input, name=None):
     """(sign, log_abs_determinant) of each square matrix."""
-    return tuple(apply_op("LogMatrixDeterminant", [input], name=name))
+    return _SlogdetResult(*apply_op("LogMatrixDeterminant", [input], name=name))
 
 
 def matrix_solve(matrix, rhs, adjoint=False, name=None):

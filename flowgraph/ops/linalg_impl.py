@@ -83,11 +83,10 @@ def _axes(axis):
     if axis is None:
         return None
     if isinstance(axis, (list, tuple)):
-        axis = list(axis)
-        if len(axis) not in (1, 2) or (len(axis) == 2 and axis[0] == axis[1]):
+        if len(axis) != 2 or axis[0] == axis[1]:
             raise ValueError(f"'axis' must be None, an integer, or a tuple of 2 unique "
                              f"integers, got {axis}")
-        return axis
+        return list(axis)
     return [axis]
 
 
@@ -106,11 +105,9 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None,  # noqa: 
         if ord not in ("euclidean", "fro", 1, 2, np.inf):
             raise ValueError(f"'ord' must be a supported matrix norm in ['euclidean', 'fro', "
                              f"1, 2, inf], got {ord}")
-    elif not (ord in ("euclidean", "fro") or
-              (isinstance(ord, (int, float)) and not isinstance(ord, bool) and ord > 0)):
+    elif not (ord == "euclidean" or
+              (isinstance(ord, (int, float, np.number)) and ord > 0)):
         raise ValueError(f"'ord' must be a supported vector norm, got {ord}")
-    if not matrix and ord == "fro" and axes is not None:
-        raise ValueError("'fro' is a matrix norm: 'axis' must be a pair of axes")
     with name_scope(name, "norm", [tensor]):
         x = convert_to_tensor(tensor, name="tensor")
         if ord in ("euclidean", "fro") or (not matrix and ord == 2):

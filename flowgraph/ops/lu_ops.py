@@ -1,6 +1,8 @@
 """LU decomposition with partial pivoting (`tf.linalg.lu`) and what TF builds on it:
 `lu_solve`, `lu_reconstruct`, `lu_matrix_inverse`. `lu` packs the unit lower factor L
 (below the diagonal) and U (on and above it); `input[..., p, :] = L @ U`."""
+import collections
+
 import numpy as np
 
 from flowgraph.framework import dtypes
@@ -70,7 +72,11 @@ class Lu:
 
 def lu(input, output_idx_type=dtypes.int32, name=None):  # noqa: A002
     """(lu, p): packed LU factors and row permutation with `input[..., p, :] = L @ U`."""
-    return tuple(apply_op("Lu", [input], {"output_idx_type": output_idx_type}, name=name))
+    return _LuResult(*apply_op("Lu", [input], {"output_idx_type": output_idx_type},
+                               name=name))
+
+
+_LuResult = collections.namedtuple("Lu", ["lu", "p"])
 
 
 def lu_reconstruct(lower_upper, perm, validate_args=False, name=None):

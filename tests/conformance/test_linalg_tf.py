@@ -223,3 +223,26 @@ def test_same_gradients_as_tensorflow():
         for n, w in want[k].items():
             v = got[k][n]
             np.testing.assert_allclose(v, w, rtol=1e-6, atol=1e-8, err_msg=f"{k} d/d{n}")
+
+
+@pytest.mark.parametrize("kw", [
+    dict(ord="fro", axis=1), dict(ord="fro"), dict(ord=0.5, axis=1), dict(ord=3, axis=(1, 2)),
+    dict(ord=-1), dict(ord=0), dict(ord="nuc", axis=(1, 2)), dict(axis=(1, 1)),
+    dict(axis=(0, 1, 2)), dict(ord=2, axis=[1]), dict(ord=True),
+    dict(ord="fro", axis=(0, 2), keepdims=True)], ids=str)
+def test_norm_arguments_as_tensorflow(kw):
+    x = R.uniform(-1, 1, (2, 3, 4))
+    results = []
+    for tf in (tf1, fg):
+        try:
+            with tf.Graph().as_default():
+                y = tf.norm(tf.constant(x), **kw)
+                with tf.Session() as s:
+                    results.append(s.run(y))
+        except ValueError:
+            results.append(ValueError)
+    want, got = results
+    if want is ValueError:
+        assert got is ValueError
+    else:
+        np.testing.assert_allclose(got, want, rtol=1e-10)

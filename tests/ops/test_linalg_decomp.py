@@ -268,6 +268,14 @@ def test_svd_full_gradient_needs_close_sizes():
         tf.gradients(u, x)
 
 
+def test_slogdet_and_lu_return_named_tuples():
+    x = tf.constant(SQ)
+    res = tf.linalg.slogdet(x)
+    assert res.sign is res[0] and res.log_abs_determinant is res[1]
+    lu = tf.linalg.lu(x)
+    assert lu.lu is lu[0] and lu.p is lu[1]
+
+
 def test_solve_ls_slow_has_no_gradient():
     a = tf.constant(TALL.astype(np.float64))
     x = tf.matrix_solve_ls(a, tf.constant(B4.astype(np.float64)), fast=False)
