@@ -9,8 +9,8 @@ from flowgraph.framework import dtypes
 from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop
-from flowgraph.ops.linalg_decomp_ops import _identity_like, _m, _square
-from flowgraph.ops.linalg_ops import matrix_band_part, matrix_triangular_solve
+from flowgraph.ops.linalg_decomp_ops import _identity_like, _m
+from flowgraph.ops.linalg_ops import _square, matrix_band_part, matrix_triangular_solve
 
 __all__ = []
 __namespaces__ = {"linalg": ["lu", "lu_solve", "lu_reconstruct", "lu_matrix_inverse"]}
