@@ -246,3 +246,22 @@ def test_norm_arguments_as_tensorflow(kw):
         assert got is ValueError
     else:
         np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_same_second_derivatives_as_tensorflow():
+    results = []
+    for tf in (tf1, fg):
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.placeholder(tf.float64, SQ.shape)
+            outs = [tf.matrix_determinant(x), tf.matrix_solve(x, B), tf.linalg.logdet(
+                tf.matmul(x, x, transpose_b=True)), tf.self_adjoint_eigvals(x),
+                tf.svd(x, compute_uv=False), tf.linalg.inv(x)]
+            second = []
+            for o in outs:
+                dx, = tf.gradients(tf.reduce_sum(tf.sin(o)), x)
+                second.append(tf.gradients(tf.reduce_sum(tf.sin(dx)), x)[0])
+            with tf.Session(graph=g) as s:
+                results.append(s.run(second, {x: SQ}))
+    for k, (w, v) in enumerate(zip(*results)):
+        np.testing.assert_allclose(v, w, rtol=1e-6, atol=1e-8, err_msg=str(k))
