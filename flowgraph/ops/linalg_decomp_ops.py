@@ -181,26 +181,33 @@ class MatrixSolveLs:
             raise ValueError("Gradient not defined for fast=False")
         a, b, l2 = op.inputs
         x = op.outputs[0]
-        m, n = a.shape.as_list()[-2:] if a.shape.ndims is not None else (None, None)
-        if m is None or n is None:
-            raise NotImplementedError("MatrixSolveLs gradient needs static matrix sizes")
         l2 = _m.cast(l2, a.dtype)
-        if m >= n:  # x = C^-1 A^H b with C = A^H A + l2 I
-            gram = _m.matmul(a, a, adjoint_a=True)
-            gram = gram + l2 * _identity_like(_m.matrix_diag_part(gram))
-            z = matrix_solve(gram, g)
+
+        def regularized(gram):
+            return gram + l2 * _identity_like(_m.matrix_diag_part(gram))
+
+        def overdetermined():  # x = C^-1 A^H b with C = A^H A + l2 I
+            z = matrix_solve(regularized(_m.matmul(a, a, adjoint_a=True)), g)
             az = _m.matmul(a, z)
             ga = _m.matmul(b - _m.matmul(a, x), z, adjoint_b=True) - \
                 _m.matmul(az, x, adjoint_b=True)
-            return [ga, az, None]
-        # x = A^H y with y = C^-1 b, C = A A^H + l2 I
-        gram = _m.matmul(a, a, adjoint_b=True)
-        gram = gram + l2 * _identity_like(_m.matrix_diag_part(gram))
-        y = matrix_solve(gram, b)
-        w = matrix_solve(gram, _m.matmul(a, g))
-        ga = _m.matmul(y, g, adjoint_b=True) - _m.matmul(w, x, adjoint_b=True) - \
-            _m.matmul(_m.matmul(y, w, adjoint_b=True), a)
-        return [ga, w, None]
+            return ga, az
+
+        def underdetermined():  # x = A^H y with y = C^-1 b, C = A A^H + l2 I
+            gram = regularized(_m.matmul(a, a, adjoint_b=True))
+            y = matrix_solve(gram, b)
+            w = matrix_solve(gram, _m.matmul(a, g))
+            ga = _m.matmul(y, g, adjoint_b=True) - _m.matmul(w, x, adjoint_b=True) - \
+                _m.matmul(_m.matmul(y, w, adjoint_b=True), a)
+            return ga, w
+        dims = a.shape.as_list()[-2:] if a.shape.ndims is not None else [None, None]
+        if None not in dims:
+            ga, gb = overdetermined() if dims[0] >= dims[1] else underdetermined()
+        else:
+            from flowgraph.ops.control_flow_ops import cond
+            shape = _m.shape(a)
+            ga, gb = cond(shape[-1] <= shape[-2], overdetermined, underdetermined)
+        return [ga, gb, None]
 
 
 # -- Eigen and singular value decompositions ------------------------------------------------

@@ -338,6 +338,22 @@ def test_case(case):
     run_case(case)
 
 
+def test_solve_ls_op_gradient_with_unknown_sizes():
+    a = tf.placeholder(tf.float64, [2, None, None])
+    b = tf.placeholder(tf.float64, [2, None, 2])
+    x = matrix_solve_ls_op(a, b, 0.5, fast=True)
+    grads = tf.gradients(tf.reduce_sum(tf.sin(x)), [a, b])
+    for av, bv in ((TALL, B4), (WIDE, B)):
+        av, bv = av.astype(np.float64), bv.astype(np.float64)
+        ast, bst = tf.constant(av), tf.constant(bv)
+        want = tf.gradients(tf.reduce_sum(tf.sin(matrix_solve_ls_op(ast, bst, 0.5))),
+                            [ast, bst])
+        with tf.Session() as sess:
+            got, exp = sess.run([grads, want], {a: av, b: bv})
+        for g, w in zip(got, exp):
+            np.testing.assert_allclose(g, w, rtol=1e-10)
+
+
 def test_sqrtm_gradient_with_unknown_sizes():
     x = tf.placeholder(tf.float64, [None, None, None])
     y = tf.linalg.sqrtm(x)
