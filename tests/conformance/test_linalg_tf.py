@@ -56,7 +56,16 @@ def _program(tf, dtype):
         u, v = u[..., :3], v[..., :3]
         return [s, u * u, v * v, tf.matmul(u, v, adjoint_b=True)]
 
+    def solve_ls_op(a, b):  # the MatrixSolveLs op itself, fast=True
+        if tf is fg:
+            from flowgraph.ops.linalg_decomp_ops import matrix_solve_ls_op
+            return matrix_solve_ls_op(a, b, 0.25, fast=True)
+        return tf_real.raw_ops.MatrixSolveLs(matrix=a, rhs=b, l2_regularizer=np.float64(0.25),
+                                             fast=True)
+
     exprs = {
+        "solve_ls_op_tall": [solve_ls_op(tall, b4)],
+        "solve_ls_op_wide": [solve_ls_op(wide, b)],
         "cholesky": [tf.cholesky(spd)],
         "cholesky_composed": [tf.linalg.cholesky(sym_pd(gen))],
         "det": [tf.matrix_determinant(neg)],
