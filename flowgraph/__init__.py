@@ -171,7 +171,7 @@ for _mod in (_linalg_decomp_ops, _linalg_impl, _lu_ops):
     for _n in _mod.__namespaces__["linalg"]:
         _pub, _, _priv = _n.partition("=")
         setattr(linalg, _pub, getattr(_mod, _priv or _pub))
-    for _n in _mod.__all__:
+    for _n in _mod.__all__:  # compat.v1 copied the namespace before these imports
         setattr(compat.v1, _n, getattr(_mod, _n))
 linalg.global_norm = global_norm
 del _mod, _n, _pub, _priv
