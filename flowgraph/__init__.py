@@ -181,15 +181,30 @@ for _n in _candidate_sampling_ops.__namespaces__["random"]:
     setattr(random, _n, getattr(_candidate_sampling_ops, _n))
 del _n
 
+def _extend(name, modules):
+    """Adds to namespace `tf.<name>` what each module lists in `__namespaces__[name]`."""
+    ns = globals()[name]
+    for m in modules:
+        for attr in getattr(m, "__namespaces__", {}).get(name, ()):
+            public, _, private = attr.partition("=")
+            setattr(ns, public, getattr(m, private or public))
+
+
 # Complex numbers and FFTs: tf.complex/real/imag/angle, tf.signal, tf.spectral, tf.fft, ...
 from flowgraph.ops import complex_ops as _complex_ops  # noqa: E402
 from flowgraph.ops.complex_ops import *  # noqa: F401,F403,E402
-for _ns, _m in ((math, _complex_ops), (linalg, _complex_ops)):
-    for _n in _m.__namespaces__[_ns.__name__.rsplit(".", 1)[1]]:
-        setattr(_ns, _n, getattr(_m, _n))
-del _ns, _m, _n
 from flowgraph.ops import spectral_ops as _spectral_ops  # noqa: E402
 from flowgraph.ops.spectral_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops import signal_ops as _signal_ops  # noqa: E402
 signal = _namespace("signal", [_spectral_ops, _signal_ops])
 spectral = _namespace("spectral", [_spectral_ops])
+
+# tf.linalg decompositions, solvers and composites (cholesky, svd, eigh, norm, expm, ...).
+from flowgraph.ops import linalg_decomp_ops as _linalg_decomp_ops  # noqa: E402
+from flowgraph.ops import linalg_impl as _linalg_impl  # noqa: E402
+from flowgraph.ops import lu_ops as _lu_ops  # noqa: E402
+from flowgraph.ops.linalg_decomp_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.linalg_impl import *  # noqa: F401,F403,E402
+_extend("math", [_complex_ops])
+_extend("linalg", [_complex_ops, _linalg_decomp_ops, _linalg_impl, _lu_ops])
+linalg.global_norm = global_norm
