@@ -170,3 +170,6 @@ from flowgraph.ops import candidate_sampling_ops as _candidate_sampling_ops  # n
 for _n in _candidate_sampling_ops.__namespaces__["random"]:
     setattr(random, _n, getattr(_candidate_sampling_ops, _n))
 del _n
+
+# tf.distributions (TF1's deprecated distributions) (h-misc).
+from flowgraph import distributions  # noqa: E402
