@@ -47,6 +47,22 @@ def test_categorical_cdf_outside_the_classes_vs_tf():
     np.testing.assert_allclose(got[0], got[1], rtol=1e-6)
 
 
+def _quantiles(tfm):
+    p = np.array([1e-6, 0.001, 0.02, 0.1, 0.3, 0.5, 0.77, 0.98, 0.9999, 0., 1.], np.float32)
+    with tfm.Graph().as_default():
+        loc, scale = tfm.constant(LOC[:1]), tfm.constant(SCALE[:1])
+        q = tfm.distributions.Normal(loc, scale).quantile(p)
+        grads = tfm.gradients(tfm.reduce_sum(q[:-2]), [loc, scale])
+        with tfm.Session() as s:
+            return s.run([q] + grads)
+
+
+def test_normal_quantile_vs_tf():
+    tf1 = _tf1()
+    for o, t in zip(_quantiles(fg), _quantiles(tf1)):
+        np.testing.assert_allclose(o, t, rtol=2e-5, atol=2e-6)
+
+
 def _tf1():
     return pytest.importorskip("tensorflow").compat.v1
 
