@@ -136,3 +136,40 @@ def test_loop_state_none_and_errors():
         assert s.run(emit_ta.stack()).shape == (2, B, 2)
     with pytest.raises(TypeError, match="loop_fn must be a callable"):
         fg.nn.raw_rnn(cell, 3)
+
+
+def _dynamic_batch(tfm, xv):
+    """raw_rnn with an unknown batch size (from the input's dynamic shape) and a given
+    scope; returns the emitted outputs, final state and their static shapes."""
+    with tfm.Graph().as_default():
+        x = tfm.placeholder(tfm.float32, [T, None, D])
+        batch = tfm.shape(x)[1]
+        cell = _cell(tfm, "gru")
+        inputs_ta = tfm.TensorArray(tfm.float32, size=T).unstack(x)
+
+        def loop_fn(time, cell_output, cell_state, loop_state):
+            finished = tfm.fill([batch], time >= 3)
+            state = cell.zero_state(batch, tfm.float32) if cell_output is None \
+                else cell_state
+            nxt = inputs_ta.read(tfm.minimum(time, T - 1))
+            return finished, nxt, state, cell_output, None
+        emit_ta, state, _ = tfm.nn.raw_rnn(cell, loop_fn, scope="decoder",
+                                           parallel_iterations=4)
+        out = emit_ta.stack()
+        names = [v.op.name for v in tfm.trainable_variables()]
+        with tfm.Session() as s:
+            s.run(tfm.global_variables_initializer())
+            for v in tfm.trainable_variables():  # equal weights in both
+                shape = v.shape.as_list()
+                v.load(np.linspace(-0.5, 0.5, int(np.prod(shape))).reshape(shape), s)
+            return names, s.run([out, state], {x: xv}), [out.shape.as_list(),
+                                                         state.shape.as_list()]
+
+
+def test_raw_rnn_dynamic_batch_vs_tf():
+    tf1 = _tf1()
+    xv = np.random.RandomState(2).randn(T, B, D).astype(np.float32)
+    ours, theirs = _dynamic_batch(fg, xv), _dynamic_batch(tf1, xv)
+    assert ours[0] == theirs[0] and ours[2] == theirs[2]
+    for o, t in zip(ours[1], theirs[1]):
+        np.testing.assert_allclose(o, t, rtol=1e-5, atol=1e-6)
