@@ -8,5 +8,5 @@ from flowgraph.distributions.categorical import Categorical
 from flowgraph.distributions.uniform import Uniform
 
 __all__ = ["Distribution", "ReparameterizationType", "FULLY_REPARAMETERIZED",
-           "NOT_REPARAMETERIZED", "kl_divergence", "RegisterKL", "Normal", "Bernoulli", "Categorical",
-           "Uniform"]
+           "NOT_REPARAMETERIZED", "kl_divergence", "RegisterKL", "Normal", "Bernoulli",
+           "Categorical", "Uniform"]

@@ -79,6 +79,7 @@ class BaseSession:
     def close(self):
         self._closed = True
         self._plans.clear()
+        self._partial_runs.clear()
         if self._pool is not None:
             self._pool.shutdown(wait=False)
             self._pool = None
