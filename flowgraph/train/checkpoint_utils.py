@@ -20,6 +20,9 @@ def init_from_checkpoint(ckpt_dir_or_file, assignment_map):
     items = assignment_map.items() if hasattr(assignment_map, "items") else assignment_map
     store = variable_scope._get_default_variable_store()._vars
     for ckpt_name, current in sorted(items, key=lambda kv: kv[0]):
+        if isinstance(current, (list, tuple)):
+            raise NotImplementedError("init_from_checkpoint: lists of partitioned variables "
+                                      "are not supported (flowgraph has no partitioners)")
         var = current if _is_variable(current) else store.get(current)
         if var is not None:
             if ckpt_name not in saved:
