@@ -208,3 +208,6 @@ from flowgraph.ops.linalg_impl import *  # noqa: F401,F403,E402
 _extend("math", [_complex_ops])
 _extend("linalg", [_complex_ops, _linalg_decomp_ops, _linalg_impl, _lu_ops])
 linalg.global_norm = global_norm
+
+# tf.distributions (TF1's deprecated distributions).
+from flowgraph import distributions  # noqa: E402

@@ -47,7 +47,7 @@ _reexport()
 # Recurrent networks: cells (`tf.nn.rnn_cell`) and the loops running them.
 from flowgraph.nn import rnn_cell  # noqa: E402,F401
 from flowgraph.nn.rnn import (static_rnn, dynamic_rnn, bidirectional_dynamic_rnn,  # noqa: E402,F401
-                              static_bidirectional_rnn)
+                              static_bidirectional_rnn, raw_rnn)
 
 # Candidate samplers and sampled losses (tf.nn.*_candidate_sampler, nce_loss, ...).
 from flowgraph.ops import candidate_sampling_ops as _candidate_sampling  # noqa: E402
