@@ -11,6 +11,17 @@ tf1.disable_v2_behavior()
 
 import flowgraph as fg  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def _tf1_control_flow():
+    """TF builds its composites' conds as TF1 does (v1 control flow, visible ops) here,
+    whatever modules that ran before left switched on."""
+    cf2 = tf1.control_flow_v2_enabled()
+    tf1.disable_control_flow_v2()
+    yield
+    if cf2:
+        tf1.enable_control_flow_v2()
+
 _OPS = {"Cholesky", "MatrixDeterminant", "LogMatrixDeterminant", "MatrixSolve",
         "MatrixSolveLs", "SelfAdjointEigV2", "Svd", "MatrixSquareRoot", "Cross",
         "TridiagonalSolve", "TridiagonalMatMul", "MatrixTriangularSolve", "MatrixInverse",
