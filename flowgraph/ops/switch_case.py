@@ -1,6 +1,5 @@
 """`tf.switch_case`: run the branch selected by an integer index."""
-from flowgraph.framework.graph import name_scope
-from flowgraph.framework.op_builder import convert_to_tensor
+from flowgraph.framework.graph import Tensor, name_scope
 from flowgraph.ops import control_flow_ops, math_ops
 
 __all__ = ["switch_case"]
@@ -35,7 +34,8 @@ def switch_case(branch_index, branch_fns, default=None, name="switch_case"):
     `(int, callable)` pairs or a dict keyed 0..N-1."""
     fns = _branches(branch_fns)
     with name_scope(name, "switch_case", [branch_index]):
-        branch_index = convert_to_tensor(branch_index, name="branch_index")
+        if not isinstance(branch_index, Tensor):
+            raise TypeError(f"'branch_index' must be a Tensor, got {type(branch_index)}")
         if not branch_index.dtype.base_dtype.is_integer:
             raise TypeError("'branch_index' must be an integer Tensor, got "
                             f"{branch_index.dtype}")
