@@ -174,6 +174,8 @@ from flowgraph.ops.scopes import *  # noqa: F401,F403,E402
 from flowgraph.ops.switch_case import *  # noqa: F401,F403,E402
 from flowgraph.ops.tensor_checks import *  # noqa: F401,F403,E402
 from flowgraph.ops.py_function import *  # noqa: F401,F403,E402
+from flowgraph.ops.counter_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.variables import variable_creator_scope  # noqa: E402
 from flowgraph.behavior import *  # noqa: F401,F403,E402
 from flowgraph.load_library import *  # noqa: F401,F403,E402
 from flowgraph import config, sysconfig, resource_loader  # noqa: E402

@@ -244,7 +244,8 @@ class _VariableStore:
                 regularizer=regularizer, reuse=reuse, trainable=trainable,
                 collections=collections, caching_device=caching_device,
                 validate_shape=validate_shape, use_resource=use_resource,
-                constraint=constraint)
+                constraint=constraint, synchronization=synchronization,
+                aggregation=aggregation)
 
         kwargs = dict(shape=shape, dtype=dtype, initializer=initializer,
                       regularizer=regularizer, reuse=reuse, trainable=trainable,
@@ -262,7 +263,7 @@ class _VariableStore:
                              initializer=None, regularizer=None, partition_info=None,
                              reuse=None, trainable=None, collections=None,
                              caching_device=None, validate_shape=True, use_resource=None,
-                             constraint=None):
+                             constraint=None, synchronization=None, aggregation=None):
         from_value = initializer is not None and not callable(initializer)
         if shape is not None and from_value:
             raise ValueError("If initializer is a constant, do not specify shape.")
@@ -316,7 +317,8 @@ class _VariableStore:
             v = Variable(initial_value=init_val, name=name, trainable=trainable,
                          collections=collections, caching_device=caching_device,
                          dtype=var_dtype, validate_shape=validate_shape,
-                         constraint=constraint, shape=shape)
+                         constraint=constraint, shape=shape,
+                         synchronization=synchronization, aggregation=aggregation)
         self._vars[name] = v
 
         if regularizer:
