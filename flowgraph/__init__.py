@@ -192,3 +192,5 @@ manip = _module("manip", **{n: globals()[n] for n in (
 user_ops = _module("user_ops", my_fact=_user_ops.my_fact)
 types = _module("types", experimental=_module(
     "types.experimental", TensorLike=(Tensor, _variables.Variable, IndexedSlices)))
+from flowgraph.ops.session_ops import (get_session_handle, get_session_tensor,  # noqa: E402
+                                       delete_session_tensor)
