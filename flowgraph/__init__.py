@@ -194,3 +194,4 @@ types = _module("types", experimental=_module(
     "types.experimental", TensorLike=(Tensor, _variables.Variable, IndexedSlices)))
 from flowgraph.ops.session_ops import (get_session_handle, get_session_tensor,  # noqa: E402
                                        delete_session_tensor)
+from flowgraph.ops.partitioned_variables import *  # noqa: F401,F403,E402

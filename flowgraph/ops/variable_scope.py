@@ -233,8 +233,13 @@ class _VariableStore:
                 if not callable(partitioner):
                     raise ValueError(f"Partitioner must be callable, but received: "
                                      f"{partitioner}")
-                raise NotImplementedError("flowgraph does not support partitioned variables "
-                                          f"(variable {name} has a partitioner)")
+                from flowgraph.ops.partitioned_variables import get_partitioned_variable
+                return get_partitioned_variable(
+                    self, name, shape, dtype, partitioner, reuse, initializer=initializer,
+                    regularizer=regularizer, trainable=trainable, collections=collections,
+                    caching_device=caching_device, validate_shape=validate_shape,
+                    use_resource=use_resource, constraint=constraint,
+                    synchronization=synchronization, aggregation=aggregation)
             if f"{name}/part_0" in self._vars:
                 raise ValueError("No partitioner was provided, but a partitioned version of "
                                  f"the variable was found: {name}/part_0. Perhaps a variable "
