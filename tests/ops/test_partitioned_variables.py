@@ -124,3 +124,51 @@ def test_partitioned_variable_errors():
         tf.convert_to_tensor(tf.get_variable("e", [4],
                                              partitioner=tf.fixed_size_partitioner(2)),
                              as_ref=True)
+
+
+def _init_w(lib):
+    def init(shape, dtype=None, partition_info=None):
+        off = partition_info.var_offset[0]
+        return lib.constant(W[off:off + shape[0]], dtype=dtype)
+    return init
+
+
+def test_saver_saves_one_full_tensor_and_restores_parts(tmp_path):
+    _save_partitioned(tmp_path)
+
+
+def _save_partitioned(tmp_path):
+    g = tf.Graph()
+    with g.as_default():
+        w = tf.get_variable("w", [5, 3], partitioner=tf.fixed_size_partitioner(2),
+                            initializer=_init_w(tf))
+        b = tf.get_variable("b", [2], initializer=tf.ones_initializer())
+        saver = tf.train.Saver()
+        with tf.Session(graph=g) as s:
+            s.run(tf.global_variables_initializer())
+            path = saver.save(s, str(tmp_path / "m"))
+            s.run([tf.assign(list(w)[0], tf.zeros([3, 3])), tf.assign(b, [5.0, 5.0])])
+            saver.restore(s, path)
+            np.testing.assert_array_equal(s.run(tf.convert_to_tensor(w)), W)
+            assert s.run(b).tolist() == [1.0, 1.0]
+        assert sorted(tf.train.list_variables(path)) == [("b", [2]), ("w", [5, 3])]
+        with tf.Session(graph=g) as s:  # an explicit dict naming the PartitionedVariable
+            s.run(tf.global_variables_initializer())
+            p2 = tf.train.Saver({"whole": w}).save(s, str(tmp_path / "d"))
+        assert tf.train.list_variables(p2) == [("whole", [5, 3])]
+    return path
+
+
+def test_tf_reads_our_partitioned_checkpoint(tmp_path, tf1):
+    path = _save_partitioned(tmp_path)
+    reader = tf1.train.NewCheckpointReader(path)
+    assert reader.get_variable_to_shape_map() == {"w": [5, 3], "b": [2]}
+    for parts in (3, None):  # TF restores it partitioned differently, or whole
+        g = tf1.Graph()
+        with g.as_default():
+            pt = tf1.fixed_size_partitioner(parts) if parts else None
+            tw = tf1.get_variable("w", [5, 3], partitioner=pt)
+            tf1.get_variable("b", [2])
+            with tf1.Session(graph=g) as s:
+                tf1.train.Saver().restore(s, path)
+                np.testing.assert_array_equal(s.run(tf1.convert_to_tensor(tw)), W)
