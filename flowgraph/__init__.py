@@ -168,7 +168,7 @@ from flowgraph.framework.dtypes import (qint8, quint8, qint16, quint16, qint32, 
 from flowgraph.framework.enums import (UnconnectedGradients, VariableAggregation,  # noqa: E402
                                        VariableSynchronization)
 from flowgraph.framework.constant_value import get_static_value  # noqa: E402
-from flowgraph.framework.type_spec import *  # noqa: F401,F403,E402
+from flowgraph.ops.type_spec import *  # noqa: F401,F403,E402
 from flowgraph.ops.custom_gradient import *  # noqa: F401,F403,E402
 from flowgraph.ops.scopes import *  # noqa: F401,F403,E402
 from flowgraph.ops.switch_case import *  # noqa: F401,F403,E402
@@ -195,3 +195,8 @@ types = _module("types", experimental=_module(
 from flowgraph.ops.session_ops import (get_session_handle, get_session_tensor,  # noqa: E402
                                        delete_session_tensor)
 from flowgraph.ops.partitioned_variables import *  # noqa: F401,F403,E402
+from flowgraph.compat import v1 as _compat_v1  # noqa: E402
+for _k, _v in list(globals().items()):  # tf.compat.v1 also gets the names added above
+    if not _k.startswith("_") and not hasattr(_compat_v1, _k):
+        setattr(_compat_v1, _k, _v)
+del _k, _v

@@ -314,3 +314,26 @@ def test_module_namespaces():
         fact = s.run(fg.user_ops.my_fact())
     with tf1.Graph().as_default(), tf1.Session() as s:
         assert fact == s.run(tf1.user_ops.my_fact())
+
+
+_NAMES = """custom_gradient grad_pass_through recompute_grad no_gradient UnconnectedGradients
+switch_case init_scope py_function op_scope container get_static_value is_tensor
+is_symbolic_tensor is_numeric_tensor convert_to_tensor_or_indexed_slices
+assert_proper_iterable executing_eagerly_outside_functions control_flow_v2_enabled
+resource_variables_enabled enable_eager_execution enable_control_flow_v2
+disable_control_flow_v2 enable_resource_variables disable_resource_variables
+enable_tensor_equality disable_tensor_equality enable_v2_tensorshape disable_v2_tensorshape
+get_logger VariableAggregation VariableSynchronization variable_creator_scope count_up_to
+fixed_size_partitioner min_max_variable_partitioner variable_axis_size_partitioner
+create_partitioned_variables get_session_handle get_session_tensor delete_session_tensor
+nest manip sysconfig resource_loader user_ops types config load_op_library load_library
+load_file_system_library TensorSpec TypeSpec IndexedSlicesSpec SparseTensorSpec
+TensorArraySpec NoneTensorSpec OptionalSpec RaggedTensorSpec type_spec_from_value qint8
+quint8 qint16 quint16 qint32 QUANTIZED_DTYPES""".split()
+
+
+def test_names_exist_in_tf_flowgraph_and_compat_v1():
+    import flowgraph.compat.v1 as fg_v1
+    for n in _NAMES:
+        assert hasattr(tf1, n), n
+        assert getattr(fg_v1, n) is getattr(fg, n), n

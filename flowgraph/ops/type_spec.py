@@ -150,8 +150,8 @@ class SparseTensorSpec(TypeSpec):
 
     @property
     def value_type(self):
-        import flowgraph
-        return getattr(flowgraph, "SparseTensor", None)
+        """None: flowgraph has no SparseTensor class yet."""
+        return None
 
     def _serialize(self):
         return (self._shape, self._dtype)
