@@ -172,3 +172,19 @@ def test_tf_reads_our_partitioned_checkpoint(tmp_path, tf1):
             with tf1.Session(graph=g) as s:
                 tf1.train.Saver().restore(s, path)
                 np.testing.assert_array_equal(s.run(tf1.convert_to_tensor(tw)), W)
+
+
+def test_optimizer_trains_the_parts():
+    w = tf.get_variable("w", [5, 3], partitioner=tf.fixed_size_partitioner(2),
+                        initializer=tf.ones_initializer())
+    x = tf.constant(np.ones([2, 5], np.float32))
+    loss = tf.reduce_sum(tf.matmul(x, w)) + tf.reduce_sum(tf.nn.embedding_lookup(w, [1, 2]))
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        s.run(train)
+        got = s.run(tf.convert_to_tensor(w))
+    # matmul: every entry gets 2; "mod" lookup of ids 1 and 2 hits rows 3 and 1 once more.
+    want = np.full([5, 3], 1 - 0.2, np.float32)
+    want[[1, 3]] -= 0.1
+    np.testing.assert_allclose(got, want, rtol=1e-6)
