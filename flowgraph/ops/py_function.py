@@ -16,10 +16,6 @@ class _EagerValue(np.ndarray):
     def numpy(self):
         return np.asarray(self)
 
-    @property
-    def dtype_(self):  # pragma: no cover - convenience only
-        return dtypes.as_dtype(self.dtype)
-
 
 def _eager_args(func):
     def call(*args):

@@ -188,3 +188,23 @@ def test_optimizer_trains_the_parts():
     want = np.full([5, 3], 1 - 0.2, np.float32)
     want[[1, 3]] -= 0.1
     np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_we_read_tf_partitioned_checkpoints(tmp_path, tf1):
+    g = tf1.Graph()
+    with g.as_default():
+        tw = tf1.get_variable("w", [5, 3], partitioner=tf1.fixed_size_partitioner(3),
+                              initializer=_init_w(tf1))
+        with tf1.Session(graph=g) as s:
+            s.run(tf1.global_variables_initializer())
+            path = tf1.train.Saver().save(s, str(tmp_path / "tf"))
+            assert len(list(tw)) == 3
+    np.testing.assert_array_equal(tf.train.load_variable(path, "w"), W)
+    for parts in (2, None):  # restored re-partitioned, or whole
+        g = tf.Graph()
+        with g.as_default():
+            pt = tf.fixed_size_partitioner(parts) if parts else None
+            w = tf.get_variable("w", [5, 3], partitioner=pt)
+            with tf.Session(graph=g) as s:
+                tf.train.Saver().restore(s, path)
+                np.testing.assert_array_equal(s.run(tf.convert_to_tensor(w)), W)
