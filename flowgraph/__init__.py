@@ -186,9 +186,19 @@ nest = _module("nest", flatten=_nest.flatten, pack_sequence_as=_nest.pack_sequen
                map_structure=_nest.map_structure,
                assert_same_structure=_nest.assert_same_structure,
                is_nested=_nest.is_sequence)
-manip = _module("manip", **{n: globals()[n] for n in (
-    "batch_to_space_nd", "gather_nd", "reshape", "reverse", "roll", "scatter_nd",
-    "space_to_batch_nd", "tile") if n in globals()})
+_MANIP = ("batch_to_space_nd", "gather_nd", "reshape", "reverse", "roll", "scatter_nd",
+          "space_to_batch_nd", "tile")
+manip = _module("manip", **{n: globals()[n] for n in _MANIP if n in globals()})
+
+
+def _manip_getattr(name, _names=_MANIP, _ns=globals()):
+    """tf.manip also finds its names added to flowgraph later in this file."""
+    if name in _names and name in _ns:
+        return _ns[name]
+    raise AttributeError(f"module 'flowgraph.manip' has no attribute {name!r}")
+
+
+manip.__getattr__ = _manip_getattr
 user_ops = _module("user_ops", my_fact=_user_ops.my_fact)
 types = _module("types", experimental=_module(
     "types.experimental", TensorLike=(Tensor, _variables.Variable, IndexedSlices)))
