@@ -211,3 +211,40 @@ linalg.global_norm = global_norm
 
 # tf.distributions (TF1's deprecated distributions).
 from flowgraph import distributions  # noqa: E402
+
+# Framework-level TF1 names: custom gradients, scopes, toggles, type specs, tf.config,
+# tf.nest/tf.manip/tf.sysconfig/tf.resource_loader/tf.user_ops/tf.types, quantized dtypes.
+from flowgraph.framework.dtypes import (qint8, quint8, qint16, quint16, qint32,  # noqa: E402
+                                        QUANTIZED_DTYPES)
+from flowgraph.framework.enums import (UnconnectedGradients, VariableAggregation,  # noqa: E402
+                                       VariableSynchronization)
+from flowgraph.framework.constant_value import get_static_value  # noqa: E402
+from flowgraph.ops.type_spec import *  # noqa: F401,F403,E402
+from flowgraph.ops.custom_gradient import *  # noqa: F401,F403,E402
+from flowgraph.ops.scopes import *  # noqa: F401,F403,E402
+from flowgraph.ops.switch_case import *  # noqa: F401,F403,E402
+from flowgraph.ops.tensor_checks import *  # noqa: F401,F403,E402
+from flowgraph.ops.py_function import *  # noqa: F401,F403,E402
+from flowgraph.ops.counter_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.variables import variable_creator_scope  # noqa: E402
+from flowgraph.behavior import *  # noqa: F401,F403,E402
+from flowgraph.load_library import *  # noqa: F401,F403,E402
+from flowgraph import config, sysconfig, resource_loader  # noqa: E402
+from flowgraph.ops import user_ops as _user_ops  # noqa: E402
+from flowgraph.framework import nest as _nest  # noqa: E402
+no_gradient = NotDifferentiable
+nest = _module("nest", flatten=_nest.flatten, pack_sequence_as=_nest.pack_sequence_as,
+               map_structure=_nest.map_structure,
+               assert_same_structure=_nest.assert_same_structure,
+               is_nested=_nest.is_sequence)
+user_ops = _module("user_ops", my_fact=_user_ops.my_fact)
+types = _module("types", experimental=_module(
+    "types.experimental", TensorLike=(Tensor, _variables.Variable, IndexedSlices)))
+from flowgraph.ops.session_ops import (get_session_handle, get_session_tensor,  # noqa: E402
+                                       delete_session_tensor)
+from flowgraph.ops.partitioned_variables import *  # noqa: F401,F403,E402
+
+# Last: namespaces gathering names from everything above.
+manip = _module("manip", **{n: globals()[n] for n in (
+    "batch_to_space_nd", "gather_nd", "reshape", "reverse", "roll", "scatter_nd",
+    "space_to_batch_nd", "tile") if n in globals()})

@@ -92,7 +92,10 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     """Symbolic derivatives of the sum of `ys` with respect to each of `xs`.
 
     Returns a list with one entry per x: a Tensor, an IndexedSlices (for sparse
-    gradients such as those of `gather`), or None when x does not affect ys."""
+    gradients such as those of `gather`), or None when x does not affect ys
+    (zeros with `unconnected_gradients=tf.UnconnectedGradients.ZERO` or `'zero'`)."""
+    from flowgraph.framework.enums import unconnected_gradients_value
+    unconnected_gradients = unconnected_gradients_value(unconnected_gradients)
     ys = _as_tensors(ys)
     xs = _as_tensors(xs, as_ref=True)
     stop = {t.op if isinstance(t, Tensor) else t for t in _as_tensors(stop_gradients)}

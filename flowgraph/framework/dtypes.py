@@ -52,6 +52,10 @@ class DType:
         return self.base_dtype is bool
 
     @property
+    def is_quantized(self):
+        return self.base_dtype in QUANTIZED_DTYPES
+
+    @property
     def is_numpy_compatible(self):
         return self.base_dtype._np is not None
 
@@ -144,6 +148,20 @@ resource = _BY_NAME["resource"]; variant = _BY_NAME["variant"]
 
 _BY_NP = {np.dtype(t): _BY_ENUM[e] for e, _, t in _SPECS if t not in (None, object)}
 
+# Quantized types: like TF, their numpy type is a one-field structured dtype, so they
+# never collide with the plain integer types (no kernels compute on them yet).
+_QUANTIZED_SPECS = [(11, "qint8", np.int8), (12, "quint8", np.uint8), (13, "qint32", np.int32),
+                    (15, "qint16", np.int16), (16, "quint16", np.uint16)]
+for _e, _n, _t in _QUANTIZED_SPECS:
+    _np_q = np.dtype([(_n, _t)])
+    for _d in (DType(_e, _n, _np_q), DType(_e + 100, _n + "_ref", _np_q)):
+        _BY_ENUM[_d.as_datatype_enum] = _d
+        _BY_NAME[_d.name] = _d
+        globals()[_d.name] = _d
+    _BY_NP[_np_q] = _BY_ENUM[_e]
+qint8 = _BY_NAME["qint8"]; quint8 = _BY_NAME["quint8"]; qint16 = _BY_NAME["qint16"]
+quint16 = _BY_NAME["quint16"]; qint32 = _BY_NAME["qint32"]
+
 
 def as_dtype(type_value):
     """Converts a DType, name, enum, numpy dtype or Python type to a `DType`."""
@@ -169,4 +187,5 @@ def as_dtype(type_value):
     raise TypeError(f"Cannot convert value {type_value!r} to a TensorFlow DType.")
 
 
-QUANTIZED_DTYPES = frozenset()
+QUANTIZED_DTYPES = frozenset(_BY_NAME[n + r] for _, n, _ in _QUANTIZED_SPECS
+                              for r in ("", "_ref"))

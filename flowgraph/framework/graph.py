@@ -209,6 +209,7 @@ class Graph:
         self._version = 0
         self._variable_scope_store = None
         self._attr_scope = {}
+        self._container = ""
 
     # -- identity and building ---------------------------------------------------------
     def _next_id(self):
@@ -251,6 +252,9 @@ class Graph:
             attrs.update(self._attr_scope)
         if op_def.name in self._gradient_override_map:
             attrs["_gradient_op_type"] = self._gradient_override_map[op_def.name]
+        if self._container and op_def.stateful and "container" in op_def.attrs and \
+                not attrs.get("container"):
+            attrs["container"] = self._container
         input_ops = {t._op for t in inputs}
         controls = []
         for frame in self._control_stack:
@@ -392,6 +396,15 @@ class Graph:
             yield
         finally:
             self._colocation_stack = saved
+
+    @contextlib.contextmanager
+    def container(self, container_name):
+        """Stateful ops with a `container` attr made inside get `container_name`."""
+        saved, self._container = self._container, container_name
+        try:
+            yield container_name
+        finally:
+            self._container = saved
 
     @contextlib.contextmanager
     def gradient_override_map(self, op_type_map):

@@ -64,6 +64,9 @@ class OpDef:
         self.kernel = getattr(cls, "kernel", None)
         self.grad = getattr(cls, "grad", None)
         self.forwards_ref = getattr(cls, "forwards_ref", False)
+        # How `Session.run` returns a fetched output: `fetch_as(value, tensor, session)`
+        # (e.g. a TensorHandle for GetSessionHandle); None returns the value itself.
+        self.fetch_as = getattr(cls, "fetch_as", None)
         self.binder = getattr(cls, "bind", None)  # ops running sub-plans (If, While)
         self.device_kernels = getattr(cls, "devices", ("CPU", "GPU"))
         self.kernel_params = ()

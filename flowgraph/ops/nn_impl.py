@@ -272,6 +272,8 @@ def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_
     partitions split by `partition_strategy`)."""
     if isinstance(params, (list, tuple)):
         params = list(params)
+    elif hasattr(params, "_get_variable_list"):  # a PartitionedVariable: its parts
+        params = params._get_variable_list()
     else:
         params = [params]
     if not params:

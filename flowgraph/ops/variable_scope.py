@@ -233,8 +233,13 @@ class _VariableStore:
                 if not callable(partitioner):
                     raise ValueError(f"Partitioner must be callable, but received: "
                                      f"{partitioner}")
-                raise NotImplementedError("flowgraph does not support partitioned variables "
-                                          f"(variable {name} has a partitioner)")
+                from flowgraph.ops.partitioned_variables import get_partitioned_variable
+                return get_partitioned_variable(
+                    self, name, shape, dtype, partitioner, reuse, initializer=initializer,
+                    regularizer=regularizer, trainable=trainable, collections=collections,
+                    caching_device=caching_device, validate_shape=validate_shape,
+                    use_resource=use_resource, constraint=constraint,
+                    synchronization=synchronization, aggregation=aggregation)
             if f"{name}/part_0" in self._vars:
                 raise ValueError("No partitioner was provided, but a partitioned version of "
                                  f"the variable was found: {name}/part_0. Perhaps a variable "
@@ -244,7 +249,8 @@ class _VariableStore:
                 regularizer=regularizer, reuse=reuse, trainable=trainable,
                 collections=collections, caching_device=caching_device,
                 validate_shape=validate_shape, use_resource=use_resource,
-                constraint=constraint)
+                constraint=constraint, synchronization=synchronization,
+                aggregation=aggregation)
 
         kwargs = dict(shape=shape, dtype=dtype, initializer=initializer,
                       regularizer=regularizer, reuse=reuse, trainable=trainable,
@@ -262,7 +268,7 @@ class _VariableStore:
                              initializer=None, regularizer=None, partition_info=None,
                              reuse=None, trainable=None, collections=None,
                              caching_device=None, validate_shape=True, use_resource=None,
-                             constraint=None):
+                             constraint=None, synchronization=None, aggregation=None):
         from_value = initializer is not None and not callable(initializer)
         if shape is not None and from_value:
             raise ValueError("If initializer is a constant, do not specify shape.")
@@ -316,7 +322,8 @@ class _VariableStore:
             v = Variable(initial_value=init_val, name=name, trainable=trainable,
                          collections=collections, caching_device=caching_device,
                          dtype=var_dtype, validate_shape=validate_shape,
-                         constraint=constraint, shape=shape)
+                         constraint=constraint, shape=shape,
+                         synchronization=synchronization, aggregation=aggregation)
         self._vars[name] = v
 
         if regularizer:

@@ -8,7 +8,7 @@ from flowgraph.framework.op_builder import (apply_op, convert_to_tensor,
                                             register_tensor_conversion_function)
 from flowgraph.ops import core, state_ops
 
-__all__ = ["Variable", "VariableV1", "global_variables_initializer",
+__all__ = ["Variable", "VariableV1", "variable_creator_scope", "global_variables_initializer",
            "initialize_all_variables", "variables_initializer", "initialize_variables",
            "local_variables_initializer", "initialize_local_variables", "global_variables",
            "all_variables", "local_variables", "trainable_variables", "model_variables",
@@ -31,7 +31,70 @@ def _init_scope():
         yield
 
 
-class Variable:
+def _creator_stack(graph=None):
+    g = graph or get_default_graph()
+    if not hasattr(g, "_variable_creator_stack"):
+        g._variable_creator_stack = []
+    return g._variable_creator_stack
+
+
+@contextlib.contextmanager
+def variable_creator_scope(variable_creator):
+    """Routes `tf.Variable(...)` (and so `get_variable`) made inside through
+    `variable_creator(next_creator, **kwargs)`; the innermost scope's creator runs first."""
+    stack = _creator_stack()
+    stack.append(variable_creator)
+    try:
+        yield
+    finally:
+        stack.remove(variable_creator)
+
+
+class _VariableMeta(type):
+    """Makes `Variable(...)` go through the graph's variable creator scopes."""
+
+    def __call__(cls, *args, **kwargs):
+        stack = list(_creator_stack())
+        if not stack:
+            return super().__call__(*args, **kwargs)
+        import inspect
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+        bound.apply_defaults()
+        params = dict(bound.arguments)
+        params.pop("self")
+
+        def make(i):
+            if i < 0:
+                return lambda **kw: type.__call__(cls, **kw)
+            return lambda **kw: stack[i](make(i - 1), **kw)
+        return make(len(stack) - 1)(**params)
+
+
+def _sync_and_aggregation(synchronization, aggregation, trainable, name):
+    """Validates TF's distribution enums; ON_READ variables default to non-trainable."""
+    from flowgraph.framework.enums import VariableAggregation, VariableSynchronization
+    if aggregation is None:
+        aggregation = VariableAggregation.NONE
+    elif not isinstance(aggregation, VariableAggregation):
+        try:
+            aggregation = VariableAggregation(aggregation)
+        except ValueError:
+            raise ValueError(f"Invalid variable aggregation mode: {aggregation} for "
+                             f"variable: {name}") from None
+    if synchronization is None:
+        synchronization = VariableSynchronization.AUTO
+    else:
+        try:
+            synchronization = VariableSynchronization(synchronization)
+        except ValueError:
+            raise ValueError(f"Invalid variable synchronization mode: {synchronization} "
+                             f"for variable: {name}") from None
+    if trainable is None:
+        trainable = synchronization != VariableSynchronization.ON_READ
+    return synchronization, aggregation, trainable
+
+
+class Variable(metaclass=_VariableMeta):
     """A variable: state kept in the session across `run` calls, changed by assign ops."""
 
     def __init__(self, initial_value=None, trainable=None, collections=None,
@@ -43,7 +106,8 @@ class Variable:
             return
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
-        trainable = True if trainable is None else trainable
+        self._synchronization, self._aggregation, trainable = _sync_and_aggregation(
+            synchronization, aggregation, trainable, name)
         collections = list(collections) if collections is not None else \
             [GraphKeys.GLOBAL_VARIABLES]
         if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
@@ -105,6 +169,8 @@ class Variable:
     initial_value = property(lambda self: self._initial_value)
     trainable = property(lambda self: self._trainable)
     constraint = property(lambda self: self._constraint)
+    synchronization = property(lambda self: getattr(self, "_synchronization", None))
+    aggregation = property(lambda self: getattr(self, "_aggregation", None))
 
     @property
     def shape(self):
@@ -158,7 +224,9 @@ class Variable:
         s.run(self._initializer_op, {self._initializer_op.inputs[1]: value})
 
     def count_up_to(self, limit):
-        raise NotImplementedError("count_up_to is not supported")
+        """Increments this int variable until `limit`; returns the old value."""
+        from flowgraph.ops.counter_ops import count_up_to
+        return count_up_to(self, limit)
 
     def to_proto(self, export_scope=None):
         from flowgraph.framework import graph_io

@@ -16,7 +16,7 @@ class Plan:
     `feed_slots` maps each fed tensor to its slot."""
 
     __slots__ = ("steps", "ops", "step_devices", "nslots", "feed_slots", "fetch_slots",
-                 "has_state", "template", "_graph", "runner", "late")
+                 "has_state", "template", "_graph", "runner", "late", "fetch_wrapped")
 
     def __init__(self, steps, ops, step_devices, nslots, feed_slots, fetch_slots, has_state,
                  template):
@@ -24,6 +24,7 @@ class Plan:
         self.feed_slots, self.fetch_slots, self.has_state = feed_slots, fetch_slots, has_state
         self.template = template  # the slots' values before a run: constants filled in
         self._graph = None
+        self.fetch_wrapped = False  # some fetch's op declares `fetch_as` (Session.run)
         self.runner = None  # (function, feed order) once executor.straight_line compiles it
         self.late = 0  # the last `late` steps read fetched variables: they run after the rest
 

@@ -136,6 +136,10 @@ class BaseSession:
             out = execute(plan, slots, values, self._ctx)
         results = dict(zip(tensors, out))
         flat = [None if e.__class__ is Operation else _owned(results[e]) for e in elements]
+        if plan.fetch_wrapped:
+            flat = [e._op._op_def.fetch_as(v, e, self)
+                    if e.__class__ is not Operation and e._op._op_def.fetch_as else v
+                    for e, v in zip(elements, flat)]
         return flat[0] if rebuild is None else rebuild(flat)
 
     def _plan(self, feeds, tensors, targets):
@@ -150,6 +154,7 @@ class BaseSession:
             plan = compile_plan(self._graph, list(feeds), list(tensors), list(targets),
                                 self._contexts, self._devices,
                                 self._config.allow_soft_placement, log=log)
+            plan.fetch_wrapped = any(t._op._op_def.fetch_as for t in tensors)
             self._plans[key] = plan
         return plan
 

@@ -227,16 +227,40 @@ class BundleReader:
             self._fail(f"Invalid shape for tensor {_text(name)}")
         return dims
 
+    def _slice_entries(self, name, e):
+        """(slice proto, entry) pairs of a tensor TF saved as partitioned slices. A slice's
+        key is `\\x00` + the escaped name + `\\x00\\x01` + its order-preserving extents, so
+        the keys sorted match the slices sorted by (start, length) per dimension."""
+        escaped = self._key(name).replace(b"\xff", b"\xff\x00").replace(b"\x00", b"\x00\xff")
+        prefix = b"\x00" + escaped + b"\x00\x01"
+        keys = sorted(k for k in self._entries if k.startswith(prefix))
+        full = [d.size for d in e.shape.dim]
+
+        def extents(sl):
+            return [(x.start, x.length if x.HasField("length") else full[i])
+                    for i, x in enumerate(sl.extent)]
+        slices = sorted(e.slices, key=lambda sl: [v for ext in extents(sl) for v in ext])
+        if len(keys) != len(slices):
+            self._fail(f"Tensor {_text(name)}: {len(slices)} slices but {len(keys)} "
+                       "slice entries")
+        return [(extents(sl), self._entries[k]) for sl, k in zip(slices, keys)]
+
     def read(self, name):
-        """The tensor stored under `name` as a numpy array (checksum verified)."""
+        """The tensor stored under `name` as a numpy array (checksum verified); a tensor
+        saved as partitioned slices is assembled from them."""
         e = self.entry(name)
-        name = _text(name)
         if e.slices:
-            raise errors.UnimplementedError(
-                None, None, f"Tensor {name} is stored as partitioned slices, which flowgraph "
-                            "cannot read")
-        dt = self.dtype(name)
-        shape = self.shape(name)
+            dt = self.dtype(name)
+            out = np.zeros(self.shape(name), dtype=dt.as_numpy_dtype)
+            for ext, se in self._slice_entries(name, e):
+                if [d.size for d in se.shape.dim] != [n for _, n in ext]:
+                    self._fail(f"Slice of tensor {_text(name)} has the wrong shape")
+                out[tuple(np.s_[a:a + n] for a, n in ext)] = self._read_entry(
+                    se, _text(name), dt, [n for _, n in ext])
+            return out
+        return self._read_entry(e, _text(name), self.dtype(name), self.shape(name))
+
+    def _read_entry(self, e, name, dt, shape):
         if not 0 <= e.shard_id < self._num_shards:
             self._fail(f"Invalid shard id {e.shard_id} for tensor {name}")
         path = data_filename(self._prefix, e.shard_id, self._num_shards)

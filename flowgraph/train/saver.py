@@ -35,18 +35,58 @@ def _as_text(s):
     return s.decode() if isinstance(s, bytes) else str(s)
 
 
+class _Parts:
+    """The parts of a partitioned variable, saved as one full tensor under its name (a
+    checkpoint TF reads both as a whole variable and, by slices, as a partitioned one)."""
+
+    def __init__(self, full_name, parts):
+        self.parts = sorted(parts, key=lambda v: v._save_slice_info.var_offset)
+        info = self.parts[0]._save_slice_info
+        self.full_name = full_name
+        self.axis = next((i for i, (a, b) in enumerate(zip(info.var_shape, info.full_shape))
+                          if a != b), 0)
+        self.shape = tensor_shape.TensorShape(info.full_shape)
+        self.refs = [_ref_tensor(v) for v in self.parts]
+        self.op, self.dtype, self.device = self.refs[0].op, self.refs[0].dtype, \
+            self.refs[0].device
+
+    def value(self):
+        from flowgraph.ops import join_ops
+        return join_ops.concat([core.identity(r) for r in self.refs], self.axis) \
+            if len(self.refs) > 1 else core.identity(self.refs[0])
+
+
+def _slice_info(v):
+    return getattr(v, "_save_slice_info", None) if not isinstance(v, Tensor) else None
+
+
 def _var_items(var_list):
-    """Sorted (checkpoint key, variable tensor) pairs for a list or dict of variables."""
+    """Sorted (checkpoint key, variable tensor) pairs for a list or dict of variables; a
+    partitioned variable's parts pair as one `_Parts` under the full name."""
     if isinstance(var_list, dict):
-        pairs = list(var_list.items())
+        pairs = []
+        for key, v in var_list.items():
+            if hasattr(v, "_get_variable_list"):
+                pairs.append((key, _Parts(key, v._get_variable_list())))
+            elif isinstance(v, (list, tuple)) and v and all(_slice_info(p) for p in v):
+                pairs.append((key, _Parts(key, list(v))))
+            else:
+                pairs.append((key, v))
     elif not isinstance(var_list, (list, tuple, set)):
         raise TypeError("Variables to save should be passed in a dict or a list. Got "
                         f"{var_list}")
     else:
-        pairs = []
+        pairs, groups = [], {}
         for v in var_list:
-            t = _ref_tensor(v)
-            pairs.append((t.op.name, v))
+            members = v._get_variable_list() if hasattr(v, "_get_variable_list") else [v]
+            for m in members:
+                info = _slice_info(m)
+                if info is not None:
+                    groups.setdefault(info.full_name, []).append(m)
+                else:
+                    t = _ref_tensor(m)
+                    pairs.append((t.op.name, m))
+        pairs += [(name, _Parts(name, ps)) for name, ps in groups.items()]
     out, seen = [], set()
     for key, v in pairs:
         if not isinstance(key, str):
@@ -54,9 +94,13 @@ def _var_items(var_list):
         if key in seen:
             raise ValueError(f"At least two variables have the same name: {key}")
         seen.add(key)
-        out.append((key, _ref_tensor(v)))
+        out.append((key, v if isinstance(v, _Parts) else _ref_tensor(v)))
     out.sort(key=lambda kv: kv[0])
     return out
+
+
+def _save_value(t):
+    return t.value() if isinstance(t, _Parts) else t
 
 
 def _ref_tensor(v):
@@ -170,7 +214,8 @@ class Saver:
         with g.name_scope(op_name) as ss:
             names = constant([k for k, _ in items], dtype=dtypes.string, name="tensor_names")
             slices = constant([""] * len(items), dtype=dtypes.string, name="shape_and_slices")
-            save = io_ops.save_v2(prefix, names, slices, [t for _, t in items], name=_exact(ss))
+            save = io_ops.save_v2(prefix, names, slices, [_save_value(t) for _, t in items],
+                                  name=_exact(ss))
         with colocate_with(prefix), control_dependencies([save]):
             return core.identity(prefix, name=dep_name)
 
@@ -197,12 +242,29 @@ class Saver:
     def _add_restore(self, scope, prefix, items, name):
         assigns = []
         for (key, var), value in zip(items, self._restore_ops(prefix, items)):
+            if isinstance(var, _Parts):
+                assigns += self._restore_parts(key, var, value)
+                continue
             with colocate_with(var.op):
                 a = state_ops.assign(var, value, validate_shape=not self._reshape,
                                      use_locking=True, name="Assign")
             self._assign_to_key[a.op.name] = (key, var.op.name)
             assigns.append(a.op)
         return core.group(*assigns, name=name)
+
+    def _restore_parts(self, key, parts, value):
+        """Assigns each part its slice of the restored full tensor."""
+        from flowgraph.ops import slicing_ops
+        out = []
+        for v, ref in zip(parts.parts, parts.refs):
+            info = v._save_slice_info
+            with colocate_with(ref.op):
+                piece = slicing_ops.slice(value, info.var_offset, info.var_shape)
+                a = state_ops.assign(ref, piece, validate_shape=not self._reshape,
+                                     use_locking=True, name="Assign")
+            self._assign_to_key[a.op.name] = (key, ref.op.name)
+            out.append(a.op)
+        return out
 
     def _build_sharded(self, scope, prefix, items):
         by_device = {}

@@ -419,9 +419,9 @@ def test_custom_getter_gets_constraint_only_if_it_takes_it():
     assert tf.get_variable("b", [1], custom_getter=getter_no_kw).name == "b:0"
 
 
-def test_partitioner_not_supported():
-    with pytest.raises(NotImplementedError, match="partitioned"):
-        tf.get_variable("p", [4, 2], partitioner=lambda shape, dtype: [2, 1])
+def test_partitioner_makes_parts_and_scalars_stay_whole():
+    p = tf.get_variable("p", [4, 2], partitioner=lambda shape, dtype: [2, 1])
+    assert [v.name for v in p] == ["p/part_0:0", "p/part_1:0"]
     assert tf.get_variable("q", [], partitioner=lambda shape, dtype: [1]).name == "q:0"
 
 
