@@ -98,9 +98,6 @@ def _if_grad(op, dys):
         caps = dict(zip(fg.inputs, op.get_attr(f"_{attr}_inputs")))  # placeholder -> j
 
         def fn():
-            if _holds_while(fg):  # a loop's record is per run: the branch runs again
-                return _replay_gradients(fg, [ext[j] for j in caps.values()],
-                                         list(caps), dys, ext)
             g = get_default_graph()
             read = {}
 
@@ -144,13 +141,17 @@ def _if_output(op, attr, t):
         return op.outputs[fg.outputs.index(t)]
     other = op.get_attr("else_branch" if attr == "then_branch" else "then_branch")
     dtype = t.dtype.base_dtype
-    if dtype in (dtypes.variant, dtypes.resource):
+    if dtype == dtypes.resource:
         raise NotImplementedError(
-            f"The gradient of cond '{op.name}' needs {t.name} ({dtype.name}) from its "
-            "branch; tensor lists and resources cannot leave a cond branch yet.")
+            f"The gradient of cond '{op.name}' needs {t.name} (resource) from its branch; "
+            "resources cannot leave a cond branch yet.")
     with other.as_default(), name_scope(None):
-        dims = t.shape.as_list() if t.shape.ndims is not None else []
-        dummy = _zeros([d or 0 for d in dims], dtype)
+        if dtype == dtypes.variant:  # a TensorList (a loop's accumulator): an empty one
+            from flowgraph.ops import list_ops
+            dummy = list_ops.tensor_list_reserve(None, 0, dtypes.float32)
+        else:
+            dims = t.shape.as_list() if t.shape.ndims is not None else []
+            dummy = _zeros([d or 0 for d in dims], dtype)
     fg.outputs.append(t)
     other.outputs.append(dummy)
     shape = t.shape.most_specific_compatible_shape(dummy.shape)

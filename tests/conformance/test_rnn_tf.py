@@ -203,3 +203,32 @@ def test_functional_ops_match_tensorflow(which):
         got = fg.Session().run(build(fg))
     for a, b in zip(_flat(got), _flat(want)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_dynamic_rnn_in_cond_matches_tensorflow():
+    """A loop carrying TensorLists inside a branch: its gradient needs the lists from the
+    forward branch (the other branch returns an empty list there)."""
+    x0 = np.random.RandomState(1).rand(2, 5, 3)
+
+    def run(m):
+        with m.Graph().as_default():
+            x = m.placeholder(m.float64, [None, 5, 3])
+            t = m.placeholder(m.bool, [])
+            def init(shape, dtype=None, partition_info=None):
+                n = int(np.prod(shape))
+                return m.constant(np.linspace(-0.5, 0.5, n).reshape(shape), m.float64)
+            with m.variable_scope("s", initializer=init):
+                cell = m.nn.rnn_cell.GRUCell(4, kernel_initializer=init,
+                                             bias_initializer=m.constant_initializer(0.1))
+
+                def branch():
+                    return m.nn.dynamic_rnn(cell, x * 2.0, dtype=m.float64)[0]
+                y = m.cond(t, branch, lambda: m.zeros_like(x[:, :, :1]) + m.reduce_sum(x))
+            gs = m.gradients(m.reduce_sum(y * y), [x] + m.trainable_variables())
+            with m.Session() as s:
+                s.run(m.global_variables_initializer())
+                return [s.run(gs, {x: x0, t: v}) for v in (True, False)]
+    ours, theirs = run(fg), run(tf1)
+    for a, b in zip(ours, theirs):
+        for u, v in zip(a, b):
+            np.testing.assert_allclose(np.asarray(u), np.asarray(v), rtol=1e-8, atol=1e-10)

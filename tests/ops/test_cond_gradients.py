@@ -167,3 +167,17 @@ def test_cond_gradient_matches_tensorflow():
     for a, b in zip(got, want):
         for u, v in zip(a, b):
             np.testing.assert_allclose(u, v, rtol=1e-10)
+
+
+def test_random_op_in_loop_in_cond():
+    # A while loop inside a branch: the branch's gradient reads the loop's record (it is
+    # made once per run), so the masks the loop drew are the ones differentiated.
+    x = tf.placeholder(tf.float64, [40])
+    t = tf.placeholder(tf.bool, [])
+    y = tf.cond(t, lambda: tf.while_loop(lambda i, v: i < 2, lambda i, v: (i + 1, _mask(v)),
+                                         [0, x])[1], lambda: x * 1.0)
+    g, = tf.gradients(tf.reduce_sum(y), x)
+    _check_shared_draws(y, g, {x: X0, t: True})
+    with tf.Session() as s:
+        np.testing.assert_allclose(s.run(g, {x: X0, t: False}), np.ones(40))
+

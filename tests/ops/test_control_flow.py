@@ -209,7 +209,7 @@ def test_while_gradient_reads_the_forward_values_of_random_ops():
     x = tf.placeholder(tf.float64, [50])
     _, y = tf.while_loop(
         lambda i, v: i < 3,
-        lambda i, v: (i + 1, v * tf.cast(tf.random_uniform([50]) < 0.5, tf.float64) * 2.0),
+        lambda i, v: (i + 1, v * tf.cast(tf.random_uniform([50], seed=3) < 0.5, tf.float64) * 2.0),
         [0, x])
     g, = tf.gradients(tf.reduce_sum(y), x)
     x0 = np.linspace(1.0, 2.0, 50)
