@@ -58,3 +58,21 @@ def _fresh_default_graph():
         if not isinstance(sess, tf.InteractiveSession):
             break
         sess.close()
+
+
+@pytest.fixture(autouse=True)
+def _keep_tensorflow_modes():
+    """Tests that switch real TF's control-flow or variable mode cannot leak it into the
+    tests after them: the modes are put back as they were before each test."""
+    import sys
+    tf_real = sys.modules.get("tensorflow")
+    if tf_real is None:
+        yield
+        return
+    v1 = tf_real.compat.v1
+    cf2, rv = v1.control_flow_v2_enabled(), v1.resource_variables_enabled()
+    yield
+    if v1.control_flow_v2_enabled() != cf2:
+        (v1.enable_control_flow_v2 if cf2 else v1.disable_control_flow_v2)()
+    if v1.resource_variables_enabled() != rv:
+        (v1.enable_resource_variables if rv else v1.disable_resource_variables)()
