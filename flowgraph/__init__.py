@@ -172,3 +172,13 @@ from flowgraph.ops import candidate_sampling_ops as _candidate_sampling_ops  # n
 for _n in _candidate_sampling_ops.__namespaces__["random"]:
     setattr(random, _n, getattr(_candidate_sampling_ops, _n))
 del _n
+
+# Special functions, scatter family, partition/histogram/search ops, batch<->space, bitwise.
+from flowgraph.ops import special_math_ops as _special_math_ops  # noqa: E402
+from flowgraph.ops import bitwise_ops as _bitwise_ops  # noqa: E402
+from flowgraph.ops.special_math_ops import *  # noqa: F401,F403,E402
+for _m in (_special_math_ops,):
+    for _n in _m.__namespaces__.get("math", ()):
+        setattr(math, _n, getattr(_m, _n))
+bitwise = _namespace("bitwise", [_bitwise_ops])
+del _m, _n
