@@ -176,7 +176,9 @@ del _n
 # Special functions, scatter family, partition/histogram/search ops, batch<->space, bitwise.
 from flowgraph.ops import special_math_ops as _special_math_ops  # noqa: E402
 from flowgraph.ops import bitwise_ops as _bitwise_ops  # noqa: E402
+from flowgraph.ops import scatter_ops as _scatter_ops  # noqa: E402
 from flowgraph.ops.special_math_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.scatter_ops import *  # noqa: F401,F403,E402
 for _m in (_special_math_ops,):
     for _n in _m.__namespaces__.get("math", ()):
         setattr(math, _n, getattr(_m, _n))
