@@ -178,8 +178,15 @@ from flowgraph.ops import special_math_ops as _special_math_ops  # noqa: E402
 from flowgraph.ops import bitwise_ops as _bitwise_ops  # noqa: E402
 from flowgraph.ops import scatter_ops as _scatter_ops  # noqa: E402
 from flowgraph.ops.special_math_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops import partition_ops as _partition_ops  # noqa: E402
+from flowgraph.ops import histogram_ops as _histogram_ops  # noqa: E402
+from flowgraph.ops import poisson_ops as _poisson_ops  # noqa: E402
 from flowgraph.ops.scatter_ops import *  # noqa: F401,F403,E402
-for _m in (_special_math_ops,):
+from flowgraph.ops.partition_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.histogram_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.poisson_ops import *  # noqa: F401,F403,E402
+random.poisson = _poisson_ops.random_poisson
+for _m in (_special_math_ops, _histogram_ops):
     for _n in _m.__namespaces__.get("math", ()):
         setattr(math, _n, getattr(_m, _n))
 bitwise = _namespace("bitwise", [_bitwise_ops])
