@@ -181,11 +181,14 @@ from flowgraph.ops.special_math_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops import partition_ops as _partition_ops  # noqa: E402
 from flowgraph.ops import histogram_ops as _histogram_ops  # noqa: E402
 from flowgraph.ops import poisson_ops as _poisson_ops  # noqa: E402
+from flowgraph.ops import batch_space_ops as _batch_space_ops  # noqa: E402
+from flowgraph.ops.batch_space_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.scatter_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.partition_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.histogram_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.poisson_ops import *  # noqa: F401,F403,E402
 random.poisson = _poisson_ops.random_poisson
+nn.space_to_batch = _batch_space_ops.space_to_batch
 for _m in (_special_math_ops, _histogram_ops):
     for _n in _m.__namespaces__.get("math", ()):
         setattr(math, _n, getattr(_m, _n))
