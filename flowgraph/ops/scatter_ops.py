@@ -110,9 +110,6 @@ def _nd_shape(op):
 
 # -- into ref variables ----------------------------------------------------------------------
 def _ref_op(name, doc, how, nd, use_locking):
-    @defop(name, inputs=("ref: Ref(T)", "indices: Tindices", "updates: T"),
-           outputs=("output_ref: Ref(T)",), attrs={"use_locking": use_locking},
-           stateful=True)
     class Scatter:
         forwards_ref = True
         shape = _nd_shape if nd else _scatter_shape
@@ -137,7 +134,17 @@ def _ref_op(name, doc, how, nd, use_locking):
             return ctx.write(ref, _apply_at(ctx.xp, how, old.copy(), index, updates))
         grad = NOT_DIFFERENTIABLE
     Scatter.__doc__ = doc
-    return Scatter
+    if nd:  # TF's ScatterNd* ops carry bad_indices_policy (only the default is supported)
+        plain = Scatter.kernel
+
+        def kernel(ctx, ref, indices, updates, bad_indices_policy):
+            return plain(ctx, ref, indices, updates)
+        Scatter.kernel = staticmethod(kernel)
+    return defop(name, inputs=("ref: Ref(T)", "indices: Tindices", "updates: T"),
+                 outputs=("output_ref: Ref(T)",),
+                 attrs={"use_locking": use_locking,
+                        **({"bad_indices_policy": ""} if nd else {})},
+                 stateful=True)(Scatter)
 
 
 for _t, _how, _nd, _lock, _doc in [
