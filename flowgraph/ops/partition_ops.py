@@ -126,7 +126,12 @@ def batch_gather(params, indices, name=None):
         params = convert_to_tensor(params, name="params")
         if indices.shape.ndims is None:
             raise ValueError("batch_gather does not allow indices with unknown shape.")
-        return gather(params, indices, batch_dims=indices.shape.ndims - 1)
+        from flowgraph.ops import array_ops, join_ops
+        r = indices.shape.ndims
+        out = gather(params, indices, batch_dims=r - 1)
+        # as TF's version ends: reshape to indices.shape + params.shape[rank(indices):]
+        shape = join_ops.concat([array_ops.shape(indices), array_ops.shape(params)[r:]], 0)
+        return array_ops.reshape(out, shape)
 
 
 @defop("UnravelIndex", inputs=("indices: Tidx", "dims: Tidx"), outputs=("output: Tidx",),

@@ -133,4 +133,4 @@ def test_special_dtypes_are_checked():
     with pytest.raises(TypeError):
         tf.bitwise.left_shift(tf.constant([1.0]), tf.constant([1.0]))
     with pytest.raises(TypeError):
-        tf.igamma(tf.constant([1.0], tf.float16), tf.constant([1.0], tf.float16))
+        tf.polygamma(tf.constant([1.0], tf.float16), tf.constant([1.0], tf.float16))
