@@ -82,7 +82,7 @@ def _program(tf):
         tf.math.confusion_matrix([0, 1, 2], [2, 1, 0], weights=[1., 2., 3.],
                                  dtype=tf.float32),
         tf.is_non_decreasing(h["ids"]), tf.is_strictly_increasing(tf.range(4)),
-        tf.math.is_non_decreasing(d),
+        tf.math.is_non_decreasing(d), tf.to_complex64(x), tf.to_complex128(d),
     ]
     outs += list(tf.required_space_to_batch_paddings([5, 7], [2, 3], [[1, 0], [0, 1]]))
     return h, outs
@@ -224,4 +224,15 @@ def test_random_poisson_graph_like_tensorflow():
             y = tf.random_poisson([1.0, 3.0], [5, 2], dtype=tf.int64, seed=2)
             got.append((y.op.type, y.dtype.name, y.shape.as_list(),
                         y.op.inputs[1].dtype.name))
+    assert got[0] == got[1]
+
+
+def test_to_bfloat16_like_tensorflow():
+    got = []
+    for tf in (tf1, fg):
+        with tf.Graph().as_default():
+            y = tf.to_bfloat16(tf.constant([1.5, -2.0]))
+            with tf.Session() as s:
+                v = s.run(y)
+            got.append((y.op.type, y.op.name, y.dtype.name, np.asarray(v, np.float32).tolist()))
     assert got[0] == got[1]
