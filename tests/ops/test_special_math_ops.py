@@ -102,6 +102,15 @@ def test_float64_accuracy_vs_scipy():
         np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-13)
 
 
+def test_incomplete_gamma_for_large_a():
+    special = sp()
+    a = np.repeat([50.0, 2e3, 3e4], 5)
+    x = a * np.tile([0.9, 1.0, 1.001, 1.1, 0.5], 3)
+    p, q = _run([tf.igamma(a, x), tf.igammac(a, x)])
+    np.testing.assert_allclose(p, special.gammainc(a, x), rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(q, special.gammaincc(a, x), rtol=1e-8, atol=1e-12)
+
+
 def test_poles_and_domain():
     x = tf.constant([0., -1., -2.5, 1.])
     lg, dg = _run([tf.lgamma(x), tf.digamma(x)])
