@@ -170,6 +170,14 @@ _bound_op("LowerBound", "left")
 _bound_op("UpperBound", "right")
 
 
+def _as_rows(t):
+    """The shape [prod(shape[:-1]), shape[-1]] (no -1, so empty tensors reshape too)."""
+    from flowgraph.ops import array_ops, reduction_ops
+    shape = array_ops.shape(t)
+    lead = reduction_ops.reduce_prod(shape[:-1])
+    return apply_op("Pack", [[lead, shape[-1]]])
+
+
 def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32, name=None):
     """Searches for where `values` go in the innermost dimension of `sorted_sequence`."""
     from flowgraph.ops import array_ops
@@ -179,10 +187,7 @@ def searchsorted(sorted_sequence, values, side="left", out_type=dtypes.int32, na
     with name_scope(name, "searchsorted", [sorted_sequence, values]):
         seq = convert_to_tensor(sorted_sequence, name="sorted_sequence")
         values = convert_to_tensor(values, name="values")
-        last_s = array_ops.shape(seq)[-1]
-        last_v = array_ops.shape(values)[-1]
-        s2 = apply_op("Reshape", [seq, apply_op("Pack", [[convert_to_tensor(-1), last_s]])])
-        v2 = apply_op("Reshape", [values, apply_op("Pack", [[convert_to_tensor(-1), last_v]])])
+        s2, v2 = (apply_op("Reshape", [t, _as_rows(t)]) for t in (seq, values))
         out = apply_op(op_type, [s2, v2], {"out_type": dtypes.as_dtype(out_type)})
         return apply_op("Reshape", [out, array_ops.shape(values)])
 

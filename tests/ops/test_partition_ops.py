@@ -127,6 +127,18 @@ def test_partial_shapes():
         tf.bitcast(tf.zeros([3, 3], tf.int16), tf.int32)
 
 
+def test_searchsorted_empty_values_and_nd():
+    v = tf.placeholder(tf.float32, [1, None])
+    out = tf.searchsorted([[1., 2.]], v)
+    assert _run(out, {v: np.zeros((1, 0))}).shape == (1, 0)
+    seq = np.sort(rng.uniform(size=(2, 3, 5)), -1)
+    q = rng.uniform(size=(2, 3, 4))
+    got = _run(tf.searchsorted(seq, q, side="right"))
+    want = np.array([[np.searchsorted(a, b, "right") for a, b in zip(s2, q2)]
+                     for s2, q2 in zip(seq, q)])
+    np.testing.assert_array_equal(got, want)
+
+
 def test_runtime_errors():
     p = tf.placeholder(tf.int32, [None])
     bad = tf.dynamic_partition(tf.zeros([3]), p, 2)
