@@ -183,6 +183,7 @@ from flowgraph.ops import histogram_ops as _histogram_ops  # noqa: E402
 from flowgraph.ops import poisson_ops as _poisson_ops  # noqa: E402
 from flowgraph.ops import batch_space_ops as _batch_space_ops  # noqa: E402
 from flowgraph.ops.batch_space_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.fingerprint_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.scatter_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.partition_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.histogram_ops import *  # noqa: F401,F403,E402

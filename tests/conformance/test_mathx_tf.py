@@ -236,3 +236,21 @@ def test_to_bfloat16_like_tensorflow():
                 v = s.run(y)
             got.append((y.op.type, y.op.name, y.dtype.name, np.asarray(v, np.float32).tolist()))
     assert got[0] == got[1]
+
+
+def test_fingerprint_like_tensorflow():
+    r = np.random.RandomState(9)
+    datas = [r.randint(0, 256, (2, n)).astype(np.uint8) for n in
+             (0, 1, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 300)]
+    datas += [r.randn(3, 5).astype(np.float32), r.randint(0, 9, (2, 3, 4)).astype(np.int64),
+              np.array([[True, False]]), np.array([["ab", "cde", ""], ["x", "yy", "zzz"]]),
+              np.array(["hello", "", "a" * 100])]
+    res = []
+    for tf in (tf1, fg):
+        with tf.Graph().as_default():
+            outs = [tf.fingerprint(tf.constant(d)) for d in datas]
+            with tf.Session() as s:
+                res.append((s.run(outs), [(o.op.type, o.shape.as_list()) for o in outs]))
+    assert res[0][1] == res[1][1]
+    for a, b in zip(res[0][0], res[1][0]):
+        np.testing.assert_array_equal(a, b)

@@ -97,7 +97,9 @@ CASES = [
         ref=lambda v: _np_patches(v, [1, 2, 3, 2, 1], [1, 1, 1, 2, 1], "VALID"),
         name="extract_volume_patches_valid"),
 ]
-EXEMPT = {"RandomPoissonV2": "tests/ops/test_partition_ops.py::test_random_poisson"}
+EXEMPT = {"RandomPoissonV2": "tests/ops/test_partition_ops.py::test_random_poisson",
+          "Fingerprint": "tests/conformance/test_mathx_tf.py::test_fingerprint_like_tensorflow "
+                         "(values); tests/ops/test_partition_ops.py::test_fingerprint"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
@@ -198,3 +200,18 @@ def test_random_poisson():
         with tf.Session() as s2:
             r2 = s2.run(z)
     np.testing.assert_array_equal(r1, r2)
+
+
+def test_fingerprint():
+    x = np.array([[1, 2, 3], [1, 2, 3], [1, 2, 4]], np.int32)
+    p = tf.placeholder(tf.int32, [None, 3])
+    f = tf.fingerprint(p)
+    assert f.dtype == tf.uint8 and f.shape.as_list() == [None, 8]
+    got = _run(f, {p: x})
+    assert got.shape == (3, 8) and (got[0] == got[1]).all() and (got[0] != got[2]).any()
+    s = _run(tf.fingerprint(tf.constant([["a", "b"], ["a", "c"]])))
+    assert (s[0] != s[1]).any()
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        _run(tf.fingerprint(p, method="md5"), {p: x})
+    with pytest.raises(ValueError):
+        tf.fingerprint(tf.constant(1))
