@@ -161,14 +161,6 @@ def _xlog1py_grad(op, g):
                  _mul(g, xdivy(x, apply_op("AddV2", [y, _c(1, y)]))))
 
 
-def _igamma_grad_a(xp, a, x):
-    """d/da P(a, x) by a central difference of the float64 kernel (step ~1e-5 a)."""
-    a64, x64 = a.astype(np.float64), x.astype(np.float64)
-    h = 1e-5 * xp.maximum(xp.abs(a64), 1.0)
-    hi, lo = K.igamma(xp, a64 + h, x64), K.igamma(xp, xp.maximum(a64 - h, a64 / 2), x64)
-    return ((hi - lo) / (a64 + h - xp.maximum(a64 - h, a64 / 2))).astype(a.dtype)
-
-
 def _where0(xp, x, v):
     return xp.where(x == 0, xp.zeros((), v.dtype), v)
 
@@ -211,7 +203,7 @@ for _t, _ins, _k, _allowed, _g, _doc in [
         ("Igammac", ("a", "x"), _cast_back(lambda xp, a, x: K.igamma(xp, a, x, upper=True)),
          REAL_FLOAT,
          _igamma_grad(-1), "The regularized upper incomplete gamma function Q(a, x)."),
-        ("IgammaGradA", ("a", "x"), _igamma_grad_a, _F32_64, NOT_DIFFERENTIABLE,
+        ("IgammaGradA", ("a", "x"), _cast_back(K.igamma_grad_a), _F32_64, NOT_DIFFERENTIABLE,
          "The derivative of Igamma(a, x) with respect to a."),
         ("Atan2", ("y", "x"), _atan2, REAL_FLOAT, _atan2_grad, "arctan(y / x) in the right quadrant."),
         ("Xlogy", ("x", "y"), _xlogy, FLOAT, _xlogy_grad, "x * log(y), 0 where x is 0."),
