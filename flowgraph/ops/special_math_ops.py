@@ -205,7 +205,8 @@ for _t, _ins, _k, _allowed, _g, _doc in [
          _igamma_grad(-1), "The regularized upper incomplete gamma function Q(a, x)."),
         ("IgammaGradA", ("a", "x"), _cast_back(K.igamma_grad_a), _F32_64, NOT_DIFFERENTIABLE,
          "The derivative of Igamma(a, x) with respect to a."),
-        ("Atan2", ("y", "x"), _atan2, REAL_FLOAT, _atan2_grad, "arctan(y / x) in the right quadrant."),
+        ("Atan2", ("y", "x"), _atan2, REAL_FLOAT, _atan2_grad,
+         "arctan(y / x) in the right quadrant."),
         ("Xlogy", ("x", "y"), _xlogy, FLOAT, _xlogy_grad, "x * log(y), 0 where x is 0."),
         ("Xdivy", ("x", "y"), _xdivy, FLOAT, _xdivy_grad, "x / y, 0 where x is 0."),
         ("Xlog1py", ("x", "y"), _xlog1py, FLOAT, _xlog1py_grad, "x * log1p(y), 0 where x is 0.")]:
