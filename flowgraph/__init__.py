@@ -162,6 +162,14 @@ from flowgraph.proto.meta_graph_pb2 import MetaGraphDef, TensorInfo  # noqa: E40
 from flowgraph.framework.errors import OpError  # noqa: E402
 from flowgraph import compat  # noqa: E402
 from flowgraph import raw_ops  # noqa: E402
+from flowgraph.module import Module  # noqa: E402
+from flowgraph.ops import audio_ops as _audio_ops  # noqa: E402
+audio = _namespace("audio", [_audio_ops])
+from flowgraph.ops import fake_quant_ops as _fake_quant_ops  # noqa: E402
+from flowgraph.ops.fake_quant_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.conv_ops import *  # noqa: F401,F403,E402  (the V2 backprops)
+from flowgraph.ops.xent_ops import approx_top_k  # noqa: E402
+quantization = _namespace("quantization", [_fake_quant_ops])
 from flowgraph.compat import dimension_value, dimension_at_index  # noqa: E402
 import sys as _sys  # noqa: E402
 compat.v1 = _sys.modules[__name__]          # `tf.compat.v1` is this very module
@@ -172,6 +180,37 @@ from flowgraph.ops import candidate_sampling_ops as _candidate_sampling_ops  # n
 for _n in _candidate_sampling_ops.__namespaces__["random"]:
     setattr(random, _n, getattr(_candidate_sampling_ops, _n))
 del _n
+
+def _extend(name, modules):
+    """Adds to namespace `tf.<name>` what each module lists in `__namespaces__[name]`."""
+    ns = globals()[name]
+    for m in modules:
+        for attr in getattr(m, "__namespaces__", {}).get(name, ()):
+            public, _, private = attr.partition("=")
+            setattr(ns, public, getattr(m, private or public))
+
+
+# Complex numbers and FFTs: tf.complex/real/imag/angle, tf.signal, tf.spectral, tf.fft, ...
+from flowgraph.ops import complex_ops as _complex_ops  # noqa: E402
+from flowgraph.ops.complex_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops import spectral_ops as _spectral_ops  # noqa: E402
+from flowgraph.ops.spectral_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops import signal_ops as _signal_ops  # noqa: E402
+signal = _namespace("signal", [_spectral_ops, _signal_ops])
+spectral = _namespace("spectral", [_spectral_ops])
+
+# tf.linalg decompositions, solvers and composites (cholesky, svd, eigh, norm, expm, ...).
+from flowgraph.ops import linalg_decomp_ops as _linalg_decomp_ops  # noqa: E402
+from flowgraph.ops import linalg_impl as _linalg_impl  # noqa: E402
+from flowgraph.ops import lu_ops as _lu_ops  # noqa: E402
+from flowgraph.ops.linalg_decomp_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.linalg_impl import *  # noqa: F401,F403,E402
+_extend("math", [_complex_ops])
+_extend("linalg", [_complex_ops, _linalg_decomp_ops, _linalg_impl, _lu_ops])
+linalg.global_norm = global_norm
+
+# tf.distributions (TF1's deprecated distributions).
+from flowgraph import distributions  # noqa: E402
 
 # Special functions, scatter family, partition/histogram/search ops, batch<->space, bitwise.
 from flowgraph.ops import special_math_ops as _special_math_ops  # noqa: E402
@@ -190,8 +229,5 @@ from flowgraph.ops.histogram_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.poisson_ops import *  # noqa: F401,F403,E402
 random.poisson = _poisson_ops.random_poisson
 nn.space_to_batch = _batch_space_ops.space_to_batch
-for _m in (_special_math_ops, _histogram_ops):
-    for _n in _m.__namespaces__.get("math", ()):
-        setattr(math, _n, getattr(_m, _n))
+_extend("math", [_special_math_ops, _histogram_ops])
 bitwise = _namespace("bitwise", [_bitwise_ops])
-del _m, _n

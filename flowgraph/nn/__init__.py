@@ -47,12 +47,13 @@ _reexport()
 # Recurrent networks: cells (`tf.nn.rnn_cell`) and the loops running them.
 from flowgraph.nn import rnn_cell  # noqa: E402,F401
 from flowgraph.nn.rnn import (static_rnn, dynamic_rnn, bidirectional_dynamic_rnn,  # noqa: E402,F401
-                              static_bidirectional_rnn)
+                              static_bidirectional_rnn, raw_rnn)
 
 # Candidate samplers and sampled losses (tf.nn.*_candidate_sampler, nce_loss, ...).
 from flowgraph.ops import candidate_sampling_ops as _candidate_sampling  # noqa: E402
 from flowgraph.nn import sampled_losses as _sampled_losses  # noqa: E402
-for _m in (_candidate_sampling, _sampled_losses):
+from flowgraph.ops import xent_ops as _xent  # noqa: E402
+for _m in (_candidate_sampling, _sampled_losses, _xent):
     for _n in _m.__namespaces__["nn"]:
         globals()[_n] = getattr(_m, _n)
 del _m, _n

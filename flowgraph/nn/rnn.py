@@ -5,6 +5,7 @@ With `sequence_length`, past each sequence's end the output is zero and the stat
 copied through unchanged, as in TF (a select per step, so the values and gradients are
 TF's; TF's static_rnn also skips computing steps past every sequence's end)."""
 from flowgraph.framework import dtypes, nest, tensor_shape
+from flowgraph.framework.graph import Tensor
 from flowgraph.framework.op_builder import convert_to_tensor
 from flowgraph.ops import array_ops, math_ops, variable_scope as vs
 from flowgraph.ops.control_flow_ops import while_loop
@@ -12,7 +13,7 @@ from flowgraph.ops.core import identity
 from flowgraph.ops.tensor_array_ops import TensorArray
 from flowgraph.nn.rnn_cell_impl import _as_shape_list
 
-__all__ = ["static_rnn", "dynamic_rnn", "bidirectional_dynamic_rnn",
+__all__ = ["static_rnn", "dynamic_rnn", "bidirectional_dynamic_rnn", "raw_rnn",
            "static_bidirectional_rnn"]
 
 
@@ -310,3 +311,120 @@ def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
     out_bw = nest.map_structure(reverse, tmp)
     return (out_fw, out_bw), (state_fw, state_bw)
 
+
+
+def raw_rnn(cell, loop_fn, parallel_iterations=None, swap_memory=False, scope=None):
+    """Runs `cell` in a `tf.while_loop` whose inputs, state and emitted outputs `loop_fn`
+    decides step by step.
+
+    `loop_fn(time, cell_output, cell_state, loop_state)` returns `(finished, next_input,
+    next_cell_state, emit_output, next_loop_state)`; it is first called at time 0 with
+    `cell_output=None` (and `cell_state=None`) to give the first input and the initial
+    state, and its `emit_output` then is the structure of what is emitted (per example;
+    `cell.output_size` when None). Finished entries emit zeros and keep their state.
+    Returns `(emit_ta, final_state, final_loop_state)`: TensorArrays of the emitted
+    outputs, the final cell state and loop state (None if loop_fn gave none at time 0)."""
+    _check_cell(cell)
+    if not callable(loop_fn):
+        raise TypeError("loop_fn must be a callable")
+    parallel_iterations = parallel_iterations or 32
+    with vs.variable_scope(scope or "rnn"):
+        time = convert_to_tensor(0, dtype=dtypes.int32)
+        finished, next_input, state, emit_structure, init_loop_state = loop_fn(
+            time=time, cell_output=None, cell_state=None, loop_state=None)
+        flat_input = [convert_to_tensor(x) for x in nest.flatten(next_input)]
+        next_input = nest.pack_sequence_as(next_input, flat_input)
+        loop_state = init_loop_state if init_loop_state is not None else \
+            convert_to_tensor(0, dtype=dtypes.int32)
+        const_batch = None
+        for x in flat_input:
+            d = _dim(x.shape.with_rank_at_least(1), 0)
+            if const_batch is not None and d is not None and d != const_batch:
+                raise ValueError(f"Dimensions {const_batch} and {d} are not compatible")
+            const_batch = d if const_batch is None else const_batch
+        batch = const_batch if const_batch is not None else \
+            array_ops.shape(flat_input[0])[0]
+        nest.assert_same_structure(state, cell.state_size)
+        flat_state = [convert_to_tensor(s) for s in nest.flatten(state)]
+        state = nest.pack_sequence_as(state, flat_state)
+        if emit_structure is not None:
+            flat_emit = [convert_to_tensor(e) for e in nest.flatten(emit_structure)]
+            emit_sizes = [e.shape if e.shape.is_fully_defined() else array_ops.shape(e)
+                          for e in flat_emit]
+            emit_dtypes = [e.dtype.base_dtype for e in flat_emit]
+        else:
+            emit_structure = cell.output_size
+            emit_sizes = nest.flatten(emit_structure)
+            emit_dtypes = [flat_state[0].dtype.base_dtype] * len(emit_sizes)
+        emit_ta = nest.pack_sequence_as(emit_structure, [
+            TensorArray(dt, size=0, dynamic_size=True,
+                        element_shape=[const_batch] + _emit_shape_list(s),
+                        name=f"rnn_output_{i}")
+            for i, (dt, s) in enumerate(zip(emit_dtypes, emit_sizes))])
+        zero_emit = nest.pack_sequence_as(emit_structure, [
+            array_ops.zeros(_batch_concat(batch, s), dt)
+            for s, dt in zip(emit_sizes, emit_dtypes)])
+
+        def cond(time, elements_finished, *_):
+            return math_ops.logical_not(math_ops.reduce_all(elements_finished))
+
+        def body(time, elements_finished, current_input, emit_ta, state, loop_state):
+            output, cell_state = cell(current_input, state)
+            nest.assert_same_structure(state, cell_state)
+            nest.assert_same_structure(cell.output_size, output)
+            next_time = time + 1
+            next_finished, next_input, next_state, emit, next_loop_state = loop_fn(
+                next_time, output, cell_state, loop_state)
+            nest.assert_same_structure(state, next_state)
+            nest.assert_same_structure(current_input, next_input)
+            nest.assert_same_structure(emit_ta, emit)
+            loop_state = loop_state if next_loop_state is None else next_loop_state
+
+            def keep_finished(old, new):  # finished rows keep `old`
+                new = convert_to_tensor(new)
+                if new.shape.ndims == 0:
+                    return new
+                out = math_ops.where(elements_finished, old, new)
+                out.set_shape(new.shape)
+                return out
+            emit = nest.map_structure(keep_finished, zero_emit, emit)
+            next_state = nest.map_structure(keep_finished, state, next_state)
+            emit_ta = nest.pack_sequence_as(emit_structure, [
+                ta.write(time, e) for ta, e in zip(_tensor_arrays(emit_ta),
+                                                   nest.flatten(emit))])
+            elements_finished = math_ops.logical_or(elements_finished, next_finished)
+            return next_time, elements_finished, next_input, emit_ta, next_state, loop_state
+
+        out = while_loop(cond, body, [time, finished, next_input, emit_ta, state, loop_state],
+                         parallel_iterations=parallel_iterations, swap_memory=swap_memory)
+        emit_ta, final_state, final_loop_state = out[-3:]
+        return emit_ta, final_state, (None if init_loop_state is None else final_loop_state)
+
+
+def _tensor_arrays(structure):
+    """The TensorArrays of a nested structure, depth first (nest.flatten gives flows)."""
+    if isinstance(structure, dict):
+        return [ta for k in sorted(structure) for ta in _tensor_arrays(structure[k])]
+    if isinstance(structure, (list, tuple)):
+        return [ta for x in structure for ta in _tensor_arrays(x)]
+    return [structure]
+
+
+def _emit_shape_list(size):
+    """The per-example emit shape as a list (unknown dims where `size` is a tensor)."""
+    if isinstance(size, Tensor):
+        from flowgraph.framework.op_builder import constant_value
+        c = constant_value(size)
+        n = _dim(size.shape, 0)
+        return [int(d) for d in c] if c is not None else \
+            (None if n is None else [None] * n)
+    return _as_shape_list(size)
+
+
+def _batch_concat(batch, size):
+    """The shape [batch] + size, static where both are."""
+    if isinstance(size, Tensor) or isinstance(batch, Tensor):
+        return array_ops.concat([array_ops.reshape(batch, [1]),
+                                 math_ops.cast(size if isinstance(size, Tensor) else
+                                               _as_shape_list(size), dtypes.int32)], 0)
+    return [batch] + _as_shape_list(size)

@@ -16,7 +16,7 @@ from flowgraph.framework.registry import defop
 from flowgraph.framework.tensor_shape import TensorShape
 from flowgraph.ops import nn_util as U
 
-__all__ = []
+__all__ = ["conv2d_backprop_input_v2", "conv2d_backprop_filter_v2"]
 
 _CONV_ATTRS = {"T": None, "strides": None, "use_cudnn_on_gpu": True, "padding": None,
                "explicit_paddings": [], "data_format": "NHWC", "dilations": [1, 1, 1, 1]}
@@ -311,6 +311,50 @@ class Conv2DBackpropFilter:
     grad = _backprop_filter_grad(False)
 
 
+def _no_gradient(op, g):
+    raise LookupError(f"No gradient defined for operation '{op.name}' (op type: {op.type})")
+
+
+@defop("Conv2DBackpropInputV2", inputs=("input: T", "filter: T", "out_backprop: T"),
+       outputs=("output: T",), attrs=_CONV_ATTRS)
+class Conv2DBackpropInputV2:
+    """`Conv2DBackpropInput` with the input's shape taken from the tensor `input` (its
+    values are unused); no gradient is registered for it, as in TF."""
+    grad = _no_gradient
+
+    def shape(op):
+        op.inputs[1].shape.with_rank(4)
+        op.inputs[2].shape.with_rank(4)
+        _check_attrs(op)
+        return [op.inputs[0].shape.with_rank(4)]
+
+    def kernel(xp, input, filter, out_backprop, strides, padding, explicit_paddings,
+               data_format, dilations):
+        return _conv2d_backprop_input_kernel(xp, np.asarray(input.shape, np.int32), filter,
+                                             out_backprop, strides, padding,
+                                             explicit_paddings, data_format, dilations)
+
+
+@defop("Conv2DBackpropFilterV2", inputs=("input: T", "filter: T", "out_backprop: T"),
+       outputs=("output: T",), attrs=_CONV_ATTRS)
+class Conv2DBackpropFilterV2:
+    """`Conv2DBackpropFilter` with the filter's shape taken from the tensor `filter` (its
+    values are unused); no gradient is registered for it, as in TF."""
+    grad = _no_gradient
+
+    def shape(op):
+        op.inputs[0].shape.with_rank(4)
+        op.inputs[2].shape.with_rank(4)
+        _check_attrs(op)
+        return [op.inputs[1].shape.with_rank(4)]
+
+    def kernel(xp, input, filter, out_backprop, strides, padding, explicit_paddings,
+               data_format, dilations):
+        return _conv2d_backprop_filter_kernel(xp, input, np.asarray(filter.shape, np.int32),
+                                              out_backprop, strides, padding,
+                                              explicit_paddings, data_format, dilations)
+
+
 @defop("DepthwiseConv2dNative", inputs=("input: T", "filter: T"), outputs=("output: T",),
        attrs=_DW_ATTRS)
 class DepthwiseConv2dNative:
@@ -412,6 +456,28 @@ def conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
     sizes = _sizes_tensor(filter_sizes, "filter_sizes")
     return _apply_typed("Conv2DBackpropFilter", [input, sizes, out_backprop], a, name,
                         ("input", "filter_sizes", "out_backprop"))
+
+
+def conv2d_backprop_input_v2(input, filter, out_backprop, strides, padding,
+                             use_cudnn_on_gpu=True, explicit_paddings=[], data_format="NHWC",
+                             dilations=[1, 1, 1, 1], name=None):  # noqa: B006
+    """The gradient of conv2d with respect to its input, shaped like the tensor `input`."""
+    a = _conv_attr_dict(strides, padding, data_format, dilations, use_cudnn_on_gpu)
+    if explicit_paddings:
+        a["explicit_paddings"] = list(explicit_paddings)
+    return _apply_typed("Conv2DBackpropInputV2", [input, filter, out_backprop], a, name,
+                        ("input", "filter", "out_backprop"))
+
+
+def conv2d_backprop_filter_v2(input, filter, out_backprop, strides, padding,
+                              use_cudnn_on_gpu=True, explicit_paddings=[], data_format="NHWC",
+                              dilations=[1, 1, 1, 1], name=None):  # noqa: B006
+    """The gradient of conv2d with respect to its filter, shaped like the tensor `filter`."""
+    a = _conv_attr_dict(strides, padding, data_format, dilations, use_cudnn_on_gpu)
+    if explicit_paddings:
+        a["explicit_paddings"] = list(explicit_paddings)
+    return _apply_typed("Conv2DBackpropFilterV2", [input, filter, out_backprop], a, name,
+                        ("input", "filter", "out_backprop"))
 
 
 def _sizes_tensor(v, name):

@@ -10,7 +10,7 @@ from flowgraph.framework.op_builder import apply_op, constant, convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 
 __all__ = ["constant", "convert_to_tensor", "placeholder", "placeholder_with_default",
-           "identity", "no_op", "group", "tuple", "stop_gradient"]
+           "identity", "no_op", "group", "tuple", "stop_gradient", "guarantee_const"]
 
 
 @defop("Const", outputs=("output: dtype",), attrs={"value": None, "dtype": None})
@@ -57,6 +57,25 @@ class Identity:
 
     def grad(op, g):
         return [g]
+
+
+@defop("GuaranteeConst", inputs=("input: T",), outputs=("output: T",))
+class GuaranteeConst:
+    """Its input unchanged, promised constant for the session's lifetime (a hint to TF's
+    optimizer; no gradient is registered for it, as in TF)."""
+    shape = shape_fns.unchanged
+
+    def kernel(xp, input):
+        return input
+
+    def grad(op, g):
+        raise LookupError(f"No gradient defined for operation '{op.name}' (op type: "
+                          f"{op.type}). Insert tf.stop_gradient if it should be a constant.")
+
+
+def guarantee_const(input, name=None):
+    """Promises `input` stays constant; returns it unchanged."""
+    return apply_op("GuaranteeConst", [input], name=name)
 
 
 @defop("StopGradient", inputs=("input: T",), outputs=("output: T",))

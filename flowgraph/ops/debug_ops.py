@@ -5,17 +5,18 @@ Values are written the way TF writes them: `tf.Assert` and `tf.Print` summarize 
 as its first `summarize` elements in nested brackets (``[[1 2][3...]...]``); `tf.print`
 shows the first and last `summarize` elements of every dimension, numpy style."""
 import sys
+import time
 import weakref
 
 import numpy as np
 
-from flowgraph.framework import dtypes, errors, tensor_shape
+from flowgraph.framework import dtypes, errors, shape_fns, tensor_shape
 from flowgraph.framework.graph import Tensor, Operation, get_default_graph, name_scope
 from flowgraph.framework.op_builder import (apply_op, constant_value, convert_to_tensor,
                                             create_op)
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 
-__all__ = ["Assert", "Print", "print", "check_numerics", "verify_tensor_all_finite",
+__all__ = ["timestamp", "Assert", "Print", "print", "check_numerics", "verify_tensor_all_finite",
            "add_check_numerics_ops", "assert_equal", "assert_none_equal", "assert_less",
            "assert_less_equal", "assert_greater", "assert_greater_equal", "assert_positive",
            "assert_negative", "assert_non_negative", "assert_non_positive", "assert_near",
@@ -115,6 +116,21 @@ def _kernel_error(msg):
 # ----------------------------------------------------------------------------------- ops
 def _no_shapes(op):
     return []
+
+
+@defop("Timestamp", outputs=("ts: float64",), stateful=True)
+class Timestamp:
+    """Seconds since the epoch (float64) when the op runs."""
+    shape = shape_fns.scalar
+    grad = NOT_DIFFERENTIABLE
+
+    def kernel(xp):
+        return np.float64(time.time())
+
+
+def timestamp(name=None):
+    """The time (seconds since the epoch, float64) when the op runs."""
+    return apply_op("Timestamp", [], name=name)
 
 
 @defop("Assert", inputs=("condition: bool", "data: T"), attrs={"T": [], "summarize": 3},

@@ -1,13 +1,13 @@
 """Higher-order functions over the first dimension of tensors: `map_fn`, `scan`, `foldl`,
 `foldr`. As in TF, each is a `tf.while_loop` reading its elements from TensorArrays and
 writing results into TensorArrays, so gradients flow through them like through any loop."""
-from flowgraph.framework import dtypes, nest, tensor_shape
-from flowgraph.framework.graph import name_scope
+from flowgraph.framework import dtypes, func_graph, nest, tensor_shape
+from flowgraph.framework.graph import get_default_graph, name_scope
 from flowgraph.framework.op_builder import convert_to_tensor
 from flowgraph.ops.control_flow_ops import while_loop
 from flowgraph.ops.tensor_array_ops import TensorArray
 
-__all__ = ["map_fn", "scan", "foldl", "foldr"]
+__all__ = ["map_fn", "scan", "foldl", "foldr", "vectorized_map"]
 
 
 def _flat_elems(elems):
@@ -91,6 +91,21 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True,
         results = [ta.stack() for ta in r]
         _set_first_dim(results, n_static)
         return nest.pack_sequence_as(out_struct, results)
+
+
+def vectorized_map(fn, elems, fallback_to_while_loop=True, warn=True):
+    """`fn` over the slices of `elems` along dimension 0, results stacked: `map_fn` with
+    the output structure and dtypes found by tracing `fn` once on a slice. flowgraph runs
+    it as TF's while-loop fallback does (no pfor vectorization)."""
+    flat = _flat_elems(elems)
+
+    def probe(*slices):
+        out = fn(nest.pack_sequence_as(elems, list(slices)))
+        return nest.map_structure(convert_to_tensor, out)
+    _, out = func_graph.trace("vectorized_map_probe", probe,
+                              [(t.dtype, t.shape[1:]) for t in flat], get_default_graph())
+    dtype = nest.map_structure(lambda t: t.dtype, out)
+    return map_fn(fn, elems, dtype=dtype, name="vectorized_map")
 
 
 def scan(fn, elems, initializer=None, parallel_iterations=10, back_prop=True,

@@ -25,6 +25,8 @@ def _square(op):
         r, c = s.as_list()[-2:]
         if r is not None and c is not None and r != c:
             raise ValueError(f"Input matrix must be square, got {r} x {c}")
+        n = s[-2].merge_with(s[-1])
+        return s[:-2].concatenate([n, n])
     return s
 
 
@@ -109,23 +111,44 @@ class Qr:
         return q.astype(input.dtype, copy=False), r.astype(input.dtype, copy=False)
 
     def grad(op, dq, dr):
-        # For m >= n with reduced matrices, as TF: see Walter & Lehmann, "Algorithmic
-        # differentiation of linear algebra functions" (2018).
+        # Reduced QR of deep or square matrices (full QR of a square matrix is the same):
+        # see Walter & Lehmann, "Algorithmic differentiation of linear algebra functions"
+        # (2018). A wide matrix [X | Y] is X = Q U with Y = Q V: its gradient is the square
+        # case's for X (with Q's gradient taking Y dV^H) beside Q dV for Y, as TF does.
         a = op.inputs[0].shape
         m, n = (a.as_list()[-2:] if a.ndims is not None else (None, None))
-        if op.get_attr("full_matrices") or m is None or n is None or m < n:
-            raise NotImplementedError("QR gradient is implemented for reduced QR of "
-                                      "matrices with at least as many rows as columns")
+        if m is None or n is None or (op.get_attr("full_matrices") and m > n):
+            raise NotImplementedError("QR gradient needs static matrix sizes and is not "
+                                      "implemented for full_matrices=True with nrows > ncols")
         q, r = op.outputs
-        qdq = _matmul(q, dq, adjoint_a=True)
-        rdr = _matmul(r, dr, adjoint_b=True)
-        tril = matrix_band_part(qdq - _adjoint(qdq) + rdr - _adjoint(rdr), -1, 0)
+        dq = dq if dq is not None else _zeros_like(q)
+        dr = dr if dr is not None else _zeros_like(r)
+        if m >= n:
+            return [_qr_grad_deep(q, r, dq, dr)]
+        from flowgraph.ops.join_ops import concat
+        u, v = r[..., :, :m], r[..., :, m:]
+        du, dv = dr[..., :, :m], dr[..., :, m:]
+        y = op.inputs[0][..., :, m:]
+        dx = _qr_grad_deep(q, u, dq + _matmul(y, dv, adjoint_b=True), du)
+        return [concat([dx, _matmul(q, dv)], -1)]
 
-        def solve_right(x):  # x @ inv(r)^H
-            return _adjoint(matrix_triangular_solve(r, _adjoint(x), lower=False))
-        grad_a = _matmul(q, dr + solve_right(tril))
-        grad_b = solve_right(dq - _matmul(q, qdq))
-        return [grad_a + grad_b]
+
+def _zeros_like(x):
+    from flowgraph.ops.creation_ops import zeros_like
+    return zeros_like(x)
+
+
+def _qr_grad_deep(q, r, dq, dr):
+    """The gradient of reduced QR for m >= n (r square, invertible)."""
+    qdq = _matmul(q, dq, adjoint_a=True)
+    rdr = _matmul(r, dr, adjoint_b=True)
+    tril = matrix_band_part(qdq - _adjoint(qdq) + rdr - _adjoint(rdr), -1, 0)
+
+    def solve_right(x):  # x @ inv(r)^H
+        return _adjoint(matrix_triangular_solve(r, _adjoint(x), lower=False))
+    grad_a = _matmul(q, dr + solve_right(tril))
+    grad_b = solve_right(dq - _matmul(q, qdq))
+    return grad_a + grad_b
 
 
 def matrix_band_part(input, num_lower, num_upper, name=None):

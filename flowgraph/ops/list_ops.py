@@ -240,7 +240,7 @@ class TensorListFromTensor:
 
     def grad(op, dlist):
         tensor = op.inputs[0]
-        n = tensor.shape[0] if tensor.shape.ndims else None
+        n = tensor.shape.as_list()[0] if tensor.shape.ndims else None
         return [tensor_list_stack(dlist, tensor.dtype.base_dtype, _element_shape_of(tensor),
                                   num_elements=-1 if n is None else n), None]
 

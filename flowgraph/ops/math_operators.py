@@ -90,7 +90,7 @@ def install():
         setattr(Tensor, f"__{dunder}__", fwd)
         setattr(Tensor, f"__r{dunder}__", rev)
     Tensor.__neg__ = lambda self: apply_op("Neg", [self])
-    Tensor.__abs__ = lambda self: apply_op("Abs", [self])
+    Tensor.__abs__ = lambda self: _m().abs(self)  # ComplexAbs for complex tensors
     Tensor.__invert__ = _invert
     Tensor.__lt__ = lambda self, other: apply_op("Less", [self, other])
     Tensor.__le__ = lambda self, other: apply_op("LessEqual", [self, other])

@@ -83,6 +83,11 @@ def _div_no_nan(xp, x, y):
 
 
 # -- gradients -----------------------------------------------------------------------------
+def _conj(x):
+    from flowgraph.ops.unary_ops import conj
+    return conj(x)
+
+
 def _negative(x):
     return apply_op("Neg", [x])
 
@@ -97,19 +102,22 @@ def _sub_grad(op, grad):
 
 def _mul_grad(op, grad):
     x, y = op.inputs
-    return list(reduce_gradient_args(x, y, multiply(grad, y), multiply(x, grad)))
+    cx, cy = _conj(x), _conj(y)  # complex: the gradient flows as the conjugate (TF)
+    return list(reduce_gradient_args(x, y, multiply(grad, cy), multiply(cx, grad)))
 
 
 def _real_div_grad(op, grad):
     x, y = op.inputs
+    cx, cy = _conj(x), _conj(y)
     return list(reduce_gradient_args(
-        x, y, realdiv(grad, y), multiply(grad, realdiv(realdiv(_negative(x), y), y))))
+        x, y, realdiv(grad, cy), multiply(grad, realdiv(realdiv(_negative(cx), cy), cy))))
 
 
 def _div_no_nan_grad(op, grad):
     x, y = op.inputs
-    return list(reduce_gradient_args(
-        x, y, div_no_nan(grad, y), multiply(grad, div_no_nan(div_no_nan(_negative(x), y), y))))
+    cx, cy = _conj(x), _conj(y)
+    return list(reduce_gradient_args(x, y, div_no_nan(grad, cy), multiply(
+        grad, div_no_nan(div_no_nan(_negative(cx), cy), cy))))
 
 
 def _floor_mod_grad(op, grad):
@@ -119,14 +127,17 @@ def _floor_mod_grad(op, grad):
 
 def _pow_grad(op, grad):
     from flowgraph.ops import array_ops, unary_ops, reduction_ops
-    x, y = op.inputs
-    z = op.outputs[0]
+    x, y = _conj(op.inputs[0]), _conj(op.inputs[1])
+    z = _conj(op.outputs[0])
     one = convert_to_tensor(1, dtype=y.dtype.base_dtype)
     gx = multiply(multiply(grad, y), pow(x, subtract(y, one)))
-    mask = greater(x, convert_to_tensor(0, dtype=x.dtype.base_dtype))
+    zero = convert_to_tensor(0, dtype=x.dtype.base_dtype)
+    # Complex: log is defined off 0 (TF masks x != 0); real: only for x > 0.
+    mask = not_equal(x, zero) if x.dtype.is_complex else greater(x, zero)
     safe_x = reduction_ops.where(mask, x, array_ops.ones_like(x))
     log_x = reduction_ops.where(mask, unary_ops.log(safe_x), array_ops.zeros_like(x))
-    return list(reduce_gradient_args(x, y, gx, multiply(multiply(grad, z), log_x)))
+    return list(reduce_gradient_args(op.inputs[0], op.inputs[1], gx,
+                                     multiply(multiply(grad, z), log_x)))
 
 
 def _max_min_grad(selector):
@@ -351,7 +362,8 @@ def divide(x, y, name=None):
 def div(x, y, name=None):
     """Python 2 division: floor division for integers, real division for floats."""
     with name_scope(name, "div", [x, y]) as name:
-        x, y = _convert_pair(x, y)
+        x = convert_to_tensor(x, name="x")  # as TF: a y of another dtype is a ValueError
+        y = convert_to_tensor(y, dtype=x.dtype.base_dtype, name="y")
         if x.dtype.base_dtype.is_floating or x.dtype.base_dtype.is_complex:
             return apply_op("RealDiv", [x, y], name=name)
         return apply_op("FloorDiv", [x, y], name=name)

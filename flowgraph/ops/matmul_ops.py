@@ -49,7 +49,8 @@ class MatMul:
         return xp.matmul(a, b)
 
     def grad(op, grad):
-        a, b = op.inputs
+        from flowgraph.ops.unary_ops import conj
+        a, b = conj(op.inputs[0]), conj(op.inputs[1])  # complex: conj, as TF
         ta, tb = op.get_attr("transpose_a"), op.get_attr("transpose_b")
         if not ta and not tb:
             return [_mm(grad, b, tb=True, ga=True), _mm(a, grad, ta=True, gb=True)]
@@ -193,6 +194,7 @@ class Einsum:
 
     def grad(op, grad):
         from flowgraph.ops import array_ops
+        from flowgraph.ops.unary_ops import conj  # complex: the others enter conjugated
         xs = list(op.inputs)
         ins, out = _split(op.get_attr("equation"), len(xs))
         ranks = [t.shape.ndims for t in xs]
@@ -209,7 +211,7 @@ class Einsum:
             others = [s for j, s in enumerate(ins) if j != i]
             present = set(out).union(*others)
             kept = "".join(c for c in labels if c in present)
-            g = apply_op("Einsum", [[grad] + [t for j, t in enumerate(xs) if j != i]],
+            g = apply_op("Einsum", [[grad] + [conj(t) for j, t in enumerate(xs) if j != i]],
                          {"equation": ",".join([out] + others) + "->" + kept})
             if kept != labels:  # labels only in x were summed: broadcast back over them
                 sx = x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x)

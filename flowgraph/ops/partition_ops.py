@@ -1,5 +1,5 @@
 """Partitioning and index bookkeeping: DynamicPartition and DynamicStitch (each the other's
-gradient), batch_gather, UnravelIndex, Bitcast, and the to_bfloat16/to_complex* casts."""
+gradient), batch_gather, UnravelIndex, Bitcast and to_bfloat16."""
 import numpy as np
 
 from flowgraph.framework import dtypes, errors
@@ -10,7 +10,7 @@ from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
 from flowgraph.ops.array_ops import _host, _zeros_for_none
 
 __all__ = ["dynamic_partition", "dynamic_stitch", "batch_gather", "unravel_index",
-           "bitcast", "to_bfloat16", "to_complex64", "to_complex128"]
+           "bitcast", "to_bfloat16"]
 
 
 def _invalid(msg):
@@ -207,14 +207,3 @@ def to_bfloat16(x, name="ToBFloat16"):
     from flowgraph.ops.unary_ops import cast
     return cast(x, dtypes.bfloat16, name=name)
 
-
-def to_complex64(x, name="ToComplex64"):
-    """Casts a tensor to type `complex64`."""
-    from flowgraph.ops.unary_ops import cast
-    return cast(x, dtypes.complex64, name=name)
-
-
-def to_complex128(x, name="ToComplex128"):
-    """Casts a tensor to type `complex128`."""
-    from flowgraph.ops.unary_ops import cast
-    return cast(x, dtypes.complex128, name=name)

@@ -16,6 +16,35 @@ from flowgraph.ops import list_ops
 __all__ = ["TensorArray"]
 
 
+def _check_handle_args(handle, flow, size, element_shape, dynamic_size, clear_after_read,
+                       tensor_array_name):
+    """TF1's rules for wrapping an existing array's `handle` (with its `flow`). Here the
+    handle is the array's list itself, so the wrapper continues from `flow`."""
+    if tensor_array_name is not None:
+        raise ValueError("Cannot provide both `handle` and `tensor_array_name` arguments at "
+                         "the same time.")
+    if not isinstance(handle, Tensor):
+        raise TypeError(f"Expected `handle` to be a Tensor, but got `{handle}` of type "
+                        f"`{type(handle)}` instead.")
+    if size is not None:
+        raise ValueError("Cannot provide both a `handle` and `size` arguments at the same "
+                         "time.")
+    if element_shape is not None:
+        raise ValueError("Cannot provide both `handle` and `element_shape` arguments at the "
+                         "same time.")
+    if dynamic_size is not None:
+        raise ValueError("Cannot provide both `handle` and `dynamic_size` arguments at the "
+                         "same time.")
+    if clear_after_read is not None:
+        raise ValueError("Cannot provide both `handle` and `clear_after_read` arguments at "
+                         "the same time.")
+    if flow is None:
+        raise ValueError("flow must not be None if handle is not None.")
+    if handle.dtype.base_dtype != dtypes.variant:
+        raise TypeError(f"Expected `handle` to be the handle of a TensorArray (a variant "
+                        f"tensor), but received `{handle.dtype.name}` instead.")
+
+
 class TensorArray:
     """A list of tensors of one dtype, written and read by index (`write`, `read`), or
     all at once (`unstack`, `stack`, `scatter`, `gather`, `split`, `concat`)."""
@@ -24,15 +53,14 @@ class TensorArray:
                  tensor_array_name=None, handle=None, flow=None, infer_shape=True,
                  element_shape=None, colocate_with_first_write_call=True, name=None):
         if handle is not None:
-            raise ValueError("flowgraph's TensorArray is a TensorList: pass its `flow`, "
-                             "not a `handle`.")
+            _check_handle_args(handle, flow, size, element_shape, dynamic_size,
+                               clear_after_read, tensor_array_name)
         if flow is not None and (not isinstance(flow, Tensor) or
                                  flow.dtype.base_dtype != dtypes.variant):
             raise TypeError(f"Expected `flow` to be a variant tensor, but received "
                             f"`{getattr(flow, 'dtype', type(flow).__name__)}` instead.")
         if flow is None and size is None:
-            raise ValueError("Argument `size` must be provided if argument `flow` is not "
-                             "provided.")
+            raise ValueError("Argument `size` must be provided if handle is not provided.")
         if flow is not None and size is not None:
             raise ValueError("Cannot provide both `flow` and `size` arguments at the same "
                              "time.")

@@ -65,42 +65,51 @@ def _sign_grad(op, grad):
 
 
 def _square_grad(op, grad):
-    x = op.inputs[0]
+    x = conj(op.inputs[0])
     return [_m().multiply(grad, _m().multiply(x, _const(2, x)))]
 
 
-def _y_grad(op_type):
-    """Gradients that are a `*Grad(y, dy)` op of the output, as TF registers them."""
+def _y_grad(op_type, conjugate=False):
+    """Gradients that are a `*Grad(y, dy)` op of the output, as TF registers them (Tanh and
+    Sigmoid pass conj(y) for complex y; the other kernels conjugate inside)."""
     def fn(op, grad):
-        return [apply_op(op_type, [op.outputs[0], grad])]
+        y = conj(op.outputs[0]) if conjugate else op.outputs[0]
+        return [apply_op(op_type, [y, grad])]
     return fn
 
 
 def _times(factor):
     """grad * factor(x)."""
     def fn(op, grad):
-        return [_m().multiply(grad, factor(op.inputs[0]))]
+        return [_m().multiply(grad, factor(conj(op.inputs[0])))]
     return fn
 
 
 def _exp_grad(op, grad):
-    return [_m().multiply(grad, op.outputs[0])]
+    return [_m().multiply(grad, conj(op.outputs[0]))]
 
 
 def _tan_grad(op, grad):
-    return [_m().multiply(grad, square(reciprocal(cos(op.inputs[0]))))]
+    return [_m().multiply(grad, square(reciprocal(cos(conj(op.inputs[0])))))]
 
 
 def _erf_grad(op, grad):
-    x = op.inputs[0]
+    x = conj(op.inputs[0])
     k = _const(2 / math.sqrt(math.pi), x)
     return [_m().multiply(_m().multiply(grad, k), exp(negative(square(x))))]
 
 
 def _erfc_grad(op, grad):
-    x = op.inputs[0]
+    x = conj(op.inputs[0])
     k = _const(-2 / math.sqrt(math.pi), x)
     return [_m().multiply(_m().multiply(grad, k), exp(negative(square(x))))]
+
+
+def _acosh_grad(op, grad):
+    x = op.inputs[0]
+    if x.dtype.is_complex:  # 1 / sinh(acosh(x)): the branch TF takes off the real line
+        return [_m().realdiv(grad, sinh(conj(op.outputs[0])))]
+    return [_m().multiply(grad, rsqrt(_m().subtract(square(x), _const(1, x))))]
 
 
 def _inv_sqrt_one_minus_sq(x):
@@ -146,15 +155,14 @@ _UNARY_TABLE = [
     ("Asinh", "arcsinh", FLOAT,
      _times(lambda x: rsqrt(_m().add(square(x), _const(1, x)))),
      "Computes the inverse hyperbolic sine."),
-    ("Acosh", "arccosh", FLOAT,
-     _times(lambda x: rsqrt(_m().subtract(square(x), _const(1, x)))),
+    ("Acosh", "arccosh", FLOAT, _acosh_grad,
      "Computes the inverse hyperbolic cosine."),
     ("Atanh", "arctanh", FLOAT,
      _times(lambda x: reciprocal(_m().subtract(_const(1, x), square(x)))),
      "Computes the inverse hyperbolic tangent."),
-    ("Tanh", "tanh", FLOAT, _y_grad("TanhGrad"),
+    ("Tanh", "tanh", FLOAT, _y_grad("TanhGrad", conjugate=True),
      "Computes the hyperbolic tangent."),
-    ("Sigmoid", _sigmoid, FLOAT, _y_grad("SigmoidGrad"), "Computes 1 / (1 + exp(-x))."),
+    ("Sigmoid", _sigmoid, FLOAT, _y_grad("SigmoidGrad", conjugate=True), "Computes 1 / (1 + exp(-x))."),
     ("Floor", "floor", REAL_FLOAT, NOT_DIFFERENTIABLE,
      "Returns the largest integer not greater than x, elementwise."),
     ("Ceil", "ceil", REAL_FLOAT, NOT_DIFFERENTIABLE,
@@ -186,47 +194,53 @@ def _grad_op(op_type, kernel, doc, grad):
     defop(op_type, inputs=("y: T", "dy: T"), outputs=("z: T",))(cls)
 
 
+# Second derivatives; for complex inputs the conjugates sit where TF puts them.
 def _sqrt_grad_grad(op, grad):
     a, y = op.inputs[0], op.outputs[0]
     ga = _m().realdiv(grad, a)
-    return [negative(_m().multiply(ga, y)), _m().multiply(_const(0.5, a), ga)]
+    return [negative(_m().multiply(conj(ga), y)), _m().multiply(_const(0.5, a), ga)]
 
 
 def _rsqrt_grad_grad(op, grad):
-    a, b = op.inputs
-    ga = _m().multiply(_m().multiply(_const(-1.5, a), grad), _m().multiply(b, square(a)))
+    a, b = conj(op.inputs[0]), op.inputs[1]
+    ga = _m().multiply(_m().multiply(_const(-1.5, a), conj(grad)), _m().multiply(b, square(a)))
     return [ga, apply_op("RsqrtGrad", [a, grad])]
 
 
 def _tanh_grad_grad(op, grad):
-    a, b = op.inputs
+    a, b = conj(op.inputs[0]), conj(op.inputs[1])
     return [_m().multiply(_m().multiply(grad, _const(-2, a)), _m().multiply(b, a)),
             apply_op("TanhGrad", [a, grad])]
 
 
 def _sigmoid_grad_grad(op, grad):
-    a, b = op.inputs
+    a, b = conj(op.inputs[0]), conj(op.inputs[1])
     gb = _m().multiply(grad, b)
     return [_m().subtract(gb, _m().multiply(_m().multiply(_const(2, a), gb), a)),
             apply_op("SigmoidGrad", [a, grad])]
 
 
 def _reciprocal_grad_grad(op, grad):
-    a, b = op.inputs
-    return [_m().multiply(_m().multiply(grad, _const(-2, a)), _m().multiply(b, a)),
+    a, b = conj(op.inputs[0]), op.inputs[1]
+    return [_m().multiply(_m().multiply(conj(grad), _const(-2, a)), _m().multiply(b, a)),
             apply_op("ReciprocalGrad", [a, grad])]
 
 
-_grad_op("SqrtGrad", lambda xp, y, dy: dy * 0.5 / y,
+def _cj(xp, y):
+    return xp.conj(y) if y.dtype.kind == "c" else y
+
+
+# For complex y the kernels of Sqrt, Rsqrt and Reciprocal conjugate y (TF's kernels).
+_grad_op("SqrtGrad", lambda xp, y, dy: dy * 0.5 / _cj(xp, y),
          "The gradient of sqrt: dy * 0.5 / y, where y = sqrt(x).", _sqrt_grad_grad)
-_grad_op("RsqrtGrad", lambda xp, y, dy: dy * -0.5 * (y * y * y),
+_grad_op("RsqrtGrad", lambda xp, y, dy: dy * -0.5 * _cj(xp, y * y * y),
          "The gradient of rsqrt: dy * -0.5 * y^3, where y = rsqrt(x).", _rsqrt_grad_grad)
 _grad_op("TanhGrad", lambda xp, y, dy: dy * (1 - y * y),
          "The gradient of tanh: dy * (1 - y^2), where y = tanh(x).", _tanh_grad_grad)
 _grad_op("SigmoidGrad", lambda xp, y, dy: dy * (y * (1 - y)),
          "The gradient of sigmoid: dy * y * (1 - y), where y = sigmoid(x).",
          _sigmoid_grad_grad)
-_grad_op("ReciprocalGrad", lambda xp, y, dy: -dy * (y * y),
+_grad_op("ReciprocalGrad", lambda xp, y, dy: -dy * _cj(xp, y * y),
          "The gradient of reciprocal: -dy * y^2, where y = 1 / x.", _reciprocal_grad_grad)
 
 
@@ -279,7 +293,6 @@ def _unary_builder(op_type, doc):
 
 
 negative = _unary_builder("Neg", "Computes numerical negative value elementwise.")
-sign = _unary_builder("Sign", "Returns -1, 0 or 1 by the sign of each element.")
 square = _unary_builder("Square", "Computes x * x elementwise.")
 sqrt = _unary_builder("Sqrt", "Computes the square root elementwise.")
 rsqrt = _unary_builder("Rsqrt", "Computes 1 / sqrt(x) elementwise.")
@@ -311,8 +324,22 @@ is_finite = _unary_builder("IsFinite", "Returns which elements of x are finite."
 
 
 def abs(x, name=None):  # noqa: A001 (TF's name)
-    """Computes the absolute value of a tensor."""
-    return apply_op("Abs", [x], name=name)
+    """Computes the absolute value of a tensor (`ComplexAbs` for complex x, a real tensor)."""
+    with name_scope(name, "Abs", [x]) as name:
+        x = convert_to_tensor(x, name="x")
+        if x.dtype.base_dtype.is_complex:
+            from flowgraph.ops.complex_ops import complex_abs
+            return complex_abs(x, name=name)
+        return apply_op("Abs", [x], name=name)
+
+
+def sign(x, name=None):
+    """Returns -1, 0 or 1 by the sign of each element; x / |x| (0 at 0) for complex x."""
+    x = convert_to_tensor(x)
+    if x.dtype.base_dtype.is_complex:
+        from flowgraph.ops.complex_ops import complex_abs
+        return apply_op("DivNoNan", [x, cast(complex_abs(x), x.dtype.base_dtype)], name=name)
+    return apply_op("Sign", [x], name=name)
 
 
 def sigmoid(x, name=None):
@@ -392,6 +419,9 @@ def saturate_cast(value, dtype, name=None):
 def conj(x, name=None):
     """The complex conjugate of x (x itself for real types)."""
     x = convert_to_tensor(x, name="x")
-    if x.dtype.base_dtype.is_complex:
+    dt = x.dtype.base_dtype
+    if dt.is_complex:
         return apply_op("Conj", [x], name=name)
+    if not (dt.is_floating or dt.is_integer):
+        raise TypeError(f"Expected numeric or variant tensor, got dtype {dt!r}.")
     return x

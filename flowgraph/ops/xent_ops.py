@@ -14,8 +14,9 @@ from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.framework.tensor_shape import TensorShape
 from flowgraph.ops import nn_util as U
 
-__all__ = []
-__namespaces__ = {"math": ["top_k", "in_top_k"]}
+__all__ = ["approx_top_k"]
+__namespaces__ = {"math": ["top_k", "in_top_k", "approx_max_k", "approx_min_k"],
+                  "nn": ["approx_max_k", "approx_min_k"]}
 
 
 def _m():
@@ -158,26 +159,80 @@ class TopKV2:
             raise U.invalid(f"Need k >= 0, got {k}")
         if n < k:
             raise U.invalid(f"input must have at least k columns. Had {n}, needed {k}")
-        # Stable descending order: sort the reversed row ascending, then reverse back.
-        order = xp.argsort(input[..., ::-1], axis=-1, kind="stable")[..., ::-1][..., :k]
-        idx = (n - 1) - order
-        return xp.take_along_axis(input, idx, axis=-1), idx.astype(index_type)
+        values, idx = _top_k_last(xp, input, k, True)
+        return values, idx.astype(index_type)
 
     def grad(op, grad_values, _grad_indices=None):
-        # Scatter each row's k gradients back to their columns (TF's flat scatter_nd).
-        m, ar = _m(), _a()
-        i64 = dtypes.int64
+        return [_scatter_last(op.inputs[0], op.outputs[1], grad_values), None]
+
+
+def _scatter_last(x, idx, grad_values):
+    """Each row's k gradients scattered back to their columns of `x` (TF's flat
+    scatter_nd over the last dimension)."""
+    m, ar = _m(), _a()
+    i64 = dtypes.int64
+    in_shape = ar.shape(x, out_type=i64)
+    n = in_shape[-1]
+    k = ar.shape(idx, out_type=i64)[-1]
+    idx2 = ar.reshape(m.cast(idx, i64), ar.stack([m.cast(-1, i64), k]))
+    rows = ar.shape(idx2, out_type=i64)[0]
+    offsets = ar.expand_dims(ar.range(m.cast(0, i64), m.multiply(rows, n), n), -1)
+    flat = ar.reshape(m.add(idx2, offsets), [-1, 1])
+    scattered = ar.scatter_nd(flat, ar.reshape(grad_values, [-1]),
+                              ar.reshape(m.multiply(rows, n), [1]))
+    return ar.reshape(scattered, in_shape)
+
+
+def _top_k_last(xp, x, k, largest):
+    """(values, indices) of the k largest (or smallest) entries of the last dimension,
+    equal values in index order."""
+    n = x.shape[-1]
+    if largest:   # stable descending: sort the reversed row ascending, then reverse back
+        idx = (n - 1) - xp.argsort(x[..., ::-1], axis=-1, kind="stable")[..., ::-1][..., :k]
+    else:
+        idx = xp.argsort(x, axis=-1, kind="stable")[..., :k]
+    return xp.take_along_axis(x, idx, axis=-1), idx
+
+
+@defop("ApproxTopK", inputs=("input: T",), outputs=("values: T", "indices: int32"),
+       attrs={"k": None, "reduction_dimension": -1, "recall_target": 0.95,
+              "is_max_k": True, "reduction_input_size_override": -1,
+              "aggregate_to_topk": True})
+class ApproxTopK:
+    """The k largest (`is_max_k`) or smallest entries along `reduction_dimension` and their
+    indices. flowgraph computes them exactly (recall 1, above any `recall_target`)."""
+
+    def shape(op):
+        s = op.inputs[0].shape
+        k, d = op.get_attr("k"), op.get_attr("reduction_dimension")
+        if s.ndims is None:
+            return [s, s]
+        dims = s.as_list()
+        d = d % len(dims)
+        if dims[d] is None or dims[d] < k:   # TF's shape rule needs the size
+            raise ValueError(f"input must have last dimension >= k = {k} but was "
+                             f"{-1 if dims[d] is None else dims[d]}")
+        dims[d] = k
+        return [TensorShape(dims), TensorShape(dims)]
+
+    def kernel(xp, input, k, reduction_dimension, is_max_k):
+        x = xp.moveaxis(input, reduction_dimension, -1)
+        values, idx = _top_k_last(xp, x, k, is_max_k)
+        return (xp.moveaxis(values, -1, reduction_dimension),
+                xp.moveaxis(idx.astype(np.int32), -1, reduction_dimension))
+
+    def grad(op, grad_values, _grad_indices=None):
+        ar = _a()
         x, idx = op.inputs[0], op.outputs[1]
-        in_shape = ar.shape(x, out_type=i64)
-        n = in_shape[-1]
-        k = ar.shape(idx, out_type=i64)[-1]
-        idx2 = ar.reshape(m.cast(idx, i64), ar.stack([m.cast(-1, i64), k]))
-        rows = ar.shape(idx2, out_type=i64)[0]
-        offsets = ar.expand_dims(ar.range(m.cast(0, i64), m.multiply(rows, n), n), -1)
-        flat = ar.reshape(m.add(idx2, offsets), [-1, 1])
-        scattered = ar.scatter_nd(flat, ar.reshape(grad_values, [-1]),
-                                  ar.reshape(m.multiply(rows, n), [1]))
-        return [ar.reshape(scattered, in_shape), None]
+        rank = x.shape.ndims
+        d = op.get_attr("reduction_dimension") % rank
+        if d == rank - 1:
+            return [_scatter_last(x, idx, grad_values)]
+        perm = [i for i in range(rank) if i != d] + [d]
+        back = [perm.index(i) for i in range(rank)]
+        g = _scatter_last(ar.transpose(x, perm), ar.transpose(idx, perm),
+                          ar.transpose(grad_values, perm))
+        return [ar.transpose(g, back)]
 
 
 @defop("InTopKV2", inputs=("predictions: float32", "targets: T", "k: T"),
@@ -395,6 +450,30 @@ def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):  # noqa:
                                {"sorted": bool(sorted), "index_type":
                                 dtypes.as_dtype(index_type)}, name=name)
     return TopKV2Result(values, indices)
+
+
+def approx_top_k(input, k, reduction_dimension=-1, recall_target=0.95, is_max_k=True,
+                 reduction_input_size_override=-1, aggregate_to_topk=True, name=None):
+    """(values, indices) of the k largest (or smallest) entries along a dimension."""
+    return apply_op("ApproxTopK", [input], {
+        "k": int(k), "reduction_dimension": int(reduction_dimension),
+        "recall_target": float(recall_target), "is_max_k": bool(is_max_k),
+        "reduction_input_size_override": int(reduction_input_size_override),
+        "aggregate_to_topk": bool(aggregate_to_topk)}, name=name)
+
+
+def approx_max_k(operand, k, reduction_dimension=-1, recall_target=0.95,
+                 reduction_input_size_override=-1, aggregate_to_topk=True, name=None):
+    """The k largest entries along `reduction_dimension` (exact here) and their indices."""
+    return approx_top_k(operand, k, reduction_dimension, recall_target, True,
+                        reduction_input_size_override, aggregate_to_topk, name)
+
+
+def approx_min_k(operand, k, reduction_dimension=-1, recall_target=0.95,
+                 reduction_input_size_override=-1, aggregate_to_topk=True, name=None):
+    """The k smallest entries along `reduction_dimension` (exact here) and their indices."""
+    return approx_top_k(operand, k, reduction_dimension, recall_target, False,
+                        reduction_input_size_override, aggregate_to_topk, name)
 
 
 def in_top_k(predictions, targets, k, name=None):

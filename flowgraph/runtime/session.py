@@ -57,6 +57,7 @@ class BaseSession:
         self._contexts = {d: (self._ctx if i == 0 else self._ctx.for_device(d))
                           for i, d in enumerate(self._devices)}
         self._plans = {}
+        self._partial_runs = {}  # handle -> partial_run._PartialRun
         self._default_ctx = None
         threads = self._config.inter_op_parallelism_threads
         self._pool = None
@@ -78,6 +79,7 @@ class BaseSession:
     def close(self):
         self._closed = True
         self._plans.clear()
+        self._partial_runs.clear()
         if self._pool is not None:
             self._pool.shutdown(wait=False)
             self._pool = None
@@ -191,10 +193,18 @@ class BaseSession:
         return call
 
     def partial_run_setup(self, fetches, feeds=None):
-        raise errors.UnimplementedError(None, None, "partial_run is not supported")
+        """Declares the fetches and feeds of a step run in pieces; returns its handle."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        from flowgraph.runtime import partial_run
+        return partial_run.setup(self, fetches, feeds)
 
     def partial_run(self, handle, fetches, feed_dict=None):
-        raise errors.UnimplementedError(None, None, "partial_run is not supported")
+        """Continues the step `handle`: feeds `feed_dict`, returns `fetches`' values."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        from flowgraph.runtime import partial_run
+        return partial_run.run(self, handle, fetches, feed_dict)
 
 
 def _owned(v):

@@ -48,3 +48,6 @@ from flowgraph.train.proximal import (ProximalGradientDescentOptimizer,  # noqa:
                                       ProximalAdagradOptimizer, AdagradDAOptimizer)
 from flowgraph.train import proximal as _proximal  # noqa: E402
 __all__ += _proximal.__all__
+# Initializing variables from a checkpoint (h-misc).
+from flowgraph.train.checkpoint_utils import init_from_checkpoint  # noqa: E402
+__all__ += ["init_from_checkpoint"]

@@ -17,12 +17,15 @@ RNG = np.random.RandomState(7)
 @pytest.fixture(autouse=True)
 def _tf_ref_variables():
     """TF's layers make ref variables and v1 control flow (as TF1 does) while this module
-    runs."""
+    runs; the modes are put back as they were (not simply switched on)."""
+    cf2, rv = tf1.control_flow_v2_enabled(), tf1.resource_variables_enabled()
     tf1.disable_resource_variables()
     tf1.disable_control_flow_v2()
     yield
-    tf1.enable_control_flow_v2()
-    tf1.enable_resource_variables()
+    if cf2:
+        tf1.enable_control_flow_v2()
+    if rv:
+        tf1.enable_resource_variables()
 
 
 def rand(*shape):

@@ -14,7 +14,9 @@ CASES = [
     Case("Print", lambda x: tf.Print(x * 1.0, [x, x * 2], message="m"), [X], ref=lambda x: x),
     Case("CheckNumerics", lambda x: tf.check_numerics(x * x, "m"), [X], ref=lambda x: x * x),
 ]
-EXEMPT = {"Assert": "test_debug_ops.py (assert messages, errors)",
+EXEMPT = {"Timestamp": "test_timestamp (the clock, not a value to compare)",
+          "GuaranteeConst": "test_guarantee_const (no gradient registered, as in TF)",
+          "Assert": "test_debug_ops.py (assert messages, errors)",
           "StringFormat": "test_debug_ops.py (tf.print formatting)",
           "PrintV2": "test_debug_ops.py (tf.print formatting)"}
 
@@ -280,3 +282,27 @@ def test_statically_checked_names_match_tensorflow():
                     fn(*args)
                 out.append((type(e.value).__name__, str(e.value)))
     assert got == want
+
+
+def test_timestamp():
+    import time
+    with tf.Graph().as_default():
+        t = tf.timestamp()
+        assert (t.op.type, t.dtype, t.shape.as_list()) == ("Timestamp", tf.float64, [])
+        with tf.Session() as s:
+            before = time.time()
+            a, b = s.run(t), s.run(t)
+            after = time.time()
+    assert before <= a <= b <= after            # run each time, never folded
+
+
+def test_guarantee_const():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 2])
+        g = tf.guarantee_const(x)
+        assert (g.name, g.shape.as_list()) == ("GuaranteeConst:0", [None, 2])
+        with tf.Session() as s:
+            np.testing.assert_array_equal(s.run(g, {x: [[1, 2]]}), [[1, 2]])
+        with pytest.raises(LookupError, match="No gradient defined for operation "
+                                              "'GuaranteeConst'"):
+            tf.gradients(tf.reduce_sum(g), x)

@@ -120,3 +120,50 @@ def test_errors():
         tf.scan(None, tf.constant(X))
     with pytest.raises(ValueError, match="structure"):
         tf.scan(lambda a, r: (a, a), tf.constant(X))
+
+
+def test_vectorized_map_against_tf():
+    """vectorized_map: output structure and dtypes inferred from fn (unlike map_fn)."""
+    def program(mod):
+        with mod.Graph().as_default():
+            x = mod.placeholder(mod.float32, [None, 3])
+            k = mod.constant(2.0)
+            a = mod.vectorized_map(lambda e: e * k, x)
+            b = mod.vectorized_map(lambda e: (mod.reduce_sum(e), mod.cast(e > 0, mod.int32)),
+                                   x)
+            c = mod.vectorized_map(lambda p: p[0] + p[1], (x, x * 10.0))
+            g = mod.gradients(mod.reduce_sum(a) + mod.reduce_sum(b[0]), x)[0]
+            with mod.Session() as s:
+                vals = s.run([a, b, c, g], {x: [[1.0, -2.0, 3.0], [0.5, 0.0, -1.0]]})
+            return vals, [t.shape.as_list() for t in (a, b[0], b[1], c)], \
+                [t.dtype.name for t in (a, b[0], b[1], c)]
+    ours = program(tf)
+    np.testing.assert_allclose(ours[0][0], [[2.0, -4.0, 6.0], [1.0, 0.0, -2.0]])
+    np.testing.assert_array_equal(ours[0][1][1], [[1, 0, 1], [1, 0, 0]])
+    np.testing.assert_allclose(ours[0][3], np.full((2, 3), 3.0))
+    tft = pytest.importorskip("tensorflow").compat.v1
+    theirs = program(tft)
+    assert ours[1:] == theirs[1:]
+    for p, q in zip(_flat(ours[0]), _flat(theirs[0])):
+        np.testing.assert_allclose(p, q)
+
+
+def _flat(vals):
+    """Values as dense arrays (TF's pfor gives the gradient as IndexedSlices)."""
+    a, (b0, b1), c, g = vals
+    if hasattr(g, "indices"):
+        dense = np.zeros(g.dense_shape, g.values.dtype)
+        np.add.at(dense, g.indices, g.values)
+        g = dense
+    return [a, b0, b1, c, g]
+
+
+def test_map_fn_gradient_unknown_length():
+    """Regression: the gradient of a map_fn over an input of unknown length built."""
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 3])
+        y = tf.map_fn(lambda e: (tf.reduce_sum(e * e), e), x, dtype=(tf.float32, tf.float32))
+        g = tf.gradients(tf.reduce_sum(y[0]), x)[0]
+        with tf.Session() as s:
+            v = np.float32([[1, 2, 3], [4, 5, 6]])
+            np.testing.assert_allclose(s.run(g, {x: v}), 2 * v)

@@ -64,3 +64,32 @@ def test_qr_reconstructs_and_static_shapes():
 def test_inverse_of_non_square_is_a_build_error():
     with pytest.raises(ValueError, match="square"):
         tf.matrix_inverse(tf.constant(A))
+
+
+def _np_qr_sum_full(x):
+    q, r = np.linalg.qr(x.astype(np.float64), mode="complete")
+    return (q * 1.5 + r.sum(-2, keepdims=True)).astype(x.dtype)
+
+
+def _qr_sum_full(x):
+    q, r = tf.qr(x, full_matrices=True)
+    return q * 1.5 + tf.reduce_sum(r, axis=-2, keepdims=True)
+
+
+CASES += [
+    Case("Qr", lambda x: list(tf.qr(x)), [np.swapaxes(A, -1, -2).copy()],
+         ref=lambda x: [y.astype(x.dtype) for y in np.linalg.qr(x.astype(np.float64))],
+         rtol=1e-4, atol=1e-5, name="qr_wide"),
+    Case("Qr", _qr_sum_full, [SQ], ref=_np_qr_sum_full, rtol=1e-4, atol=1e-5,
+         name="qr_square_full"),
+    Case("Qr", lambda x: tf.qr(x)[1], [np.swapaxes(A, -1, -2).copy()],
+         ref=lambda x: np.linalg.qr(x.astype(np.float64))[1].astype(x.dtype), rtol=1e-4,
+         atol=1e-5, name="qr_wide_r_only"),
+]
+
+
+def test_qr_gradient_of_full_deep_matrices_is_not_implemented():
+    x = tf.constant(A.astype(np.float64))
+    q, _ = tf.qr(x, full_matrices=True)
+    with pytest.raises(NotImplementedError):
+        tf.gradients(q, x)

@@ -231,7 +231,8 @@ CASES = [
 
 # The batch norm ops take float32 only (as TF), so the float64 harness cannot
 # differentiate them: their gradients are checked in float32 below.
-EXEMPT = {"FusedBatchNormV3": "test_nn_ops.py::test_fused_batch_norm_gradients",
+EXEMPT = {"ApproxTopK": "test_nn_ops.py::test_approx_top_k_exact (values, indices, gradients)",
+          "FusedBatchNormV3": "test_nn_ops.py::test_fused_batch_norm_gradients",
           "FusedBatchNormGradV3": "test_nn_ops.py::test_fused_batch_norm_gradients"}
 
 
@@ -492,3 +493,50 @@ def test_static_shapes_with_unknown_dims():
     assert t.shape.as_list() == [None, 8, 8, 2]
     v, i = tf.nn.top_k(tf.placeholder(tf.float32, [None, 10]), tf.placeholder(tf.int32, []))
     assert v.shape.as_list() == [None, None] and i.dtype == tf.int32
+
+
+APPROX_X = np.float32([[1, 5, 3, 2, 4], [9, 8, 7, 6, 5], [0, 0, 1, 1, 2]])
+
+
+@pytest.mark.parametrize("k,dim,largest", [(2, -1, True), (3, -1, False), (2, 0, True),
+                                           (1, 0, False), (5, 1, True)])
+def test_approx_top_k_exact(k, dim, largest):
+    with tf.Graph().as_default():
+        x = tf.constant(APPROX_X)
+        v, i = tf.approx_top_k(x, k, reduction_dimension=dim, is_max_k=largest)
+        g = tf.gradients(tf.reduce_sum(v * v), x)[0]
+        with tf.Session() as s:
+            v, i, g = s.run([v, i, g])
+    xm = np.moveaxis(APPROX_X, dim, -1)
+    order = np.argsort(-xm if largest else xm, axis=-1, kind="stable")[..., :k]
+    np.testing.assert_array_equal(np.moveaxis(order, -1, dim), i)
+    np.testing.assert_array_equal(np.moveaxis(np.take_along_axis(xm, order, -1), -1, dim), v)
+    want = np.zeros_like(xm)
+    np.put_along_axis(want, order, 2 * np.take_along_axis(xm, order, -1), -1)
+    np.testing.assert_allclose(g, np.moveaxis(want, -1, dim))
+
+
+def test_approx_top_k_against_tf():
+    """TF's CPU kernel covers only the last dimension with is_max_k (a TopK)."""
+    tft = pytest.importorskip("tensorflow").compat.v1
+
+    def run(mod):
+        with mod.Graph().as_default():
+            x = mod.placeholder(mod.float32, [3, 5])
+            v, i = mod.approx_top_k(x, 2)
+            g = mod.gradients(mod.reduce_sum(v * v), x)[0]
+            a = mod.math.approx_max_k(x, 3)
+            shapes = [t.shape.as_list() for t in (v, i, a[0])]
+            with mod.Graph().as_default():   # no CPU kernel in TF: build only
+                b = mod.nn.approx_min_k(mod.placeholder(mod.float32, [3, 5]), 1,
+                                        reduction_dimension=0)
+                shapes += [t.shape.as_list() for t in b]
+            with mod.Session() as s:
+                return s.run([v, i, g, a[0], a[1]], {x: APPROX_X}), shapes
+    ours, theirs = run(tf), run(tft)
+    assert ours[1] == theirs[1]
+    for p, q in zip(ours[0], theirs[0]):
+        np.testing.assert_allclose(p, q)
+    for mod in (tf, tft):   # TF's shape rule needs the reduced dimension's size
+        with mod.Graph().as_default(), pytest.raises(ValueError):
+            mod.approx_top_k(mod.placeholder(mod.float32, [3, None]), 2)

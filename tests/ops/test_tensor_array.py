@@ -242,3 +242,59 @@ def test_gradient_of_repeated_gather_adds_up():
     with tf.Session() as s:
         np.testing.assert_array_equal(s.run(dx, {x: np.ones((3, 2))}),
                                       [[0, 0], [2, 2], [1, 1]])
+
+
+_HANDLE_CASES = [
+    ("no_flow", dict(handle=True)),
+    ("size", dict(handle=True, flow=True, size=3)),
+    ("element_shape", dict(handle=True, flow=True, element_shape=[2])),
+    ("dynamic_size", dict(handle=True, flow=True, dynamic_size=True)),
+    ("clear_after_read", dict(handle=True, flow=True, clear_after_read=False)),
+    ("tensor_array_name", dict(handle=True, flow=True, tensor_array_name="x")),
+    ("not_a_tensor", dict(handle=3, flow=True)),
+    ("nothing", dict()),
+]
+
+
+def _handle_args(tfm, kw):
+    ta = tfm.TensorArray(tfm.float32, size=3)
+    out = dict(kw)
+    if out.get("handle") is True:
+        out["handle"] = ta.handle
+    if out.get("flow") is True:
+        out["flow"] = ta.flow
+    return out
+
+
+@pytest.mark.parametrize("name,kw", _HANDLE_CASES, ids=[c[0] for c in _HANDLE_CASES])
+def test_handle_argument_errors_as_tf(name, kw):
+    tf_real = pytest.importorskip("tensorflow")
+    tf1 = tf_real.compat.v1
+    from tensorflow.python.ops import control_flow_util
+    with tf1.Graph().as_default():
+        old = control_flow_util.ENABLE_CONTROL_FLOW_V2
+        control_flow_util.ENABLE_CONTROL_FLOW_V2 = False  # TF1's graph TensorArray
+        try:
+            with pytest.raises(Exception) as theirs:
+                tf1.TensorArray(tf1.float32, **_handle_args(tf1, kw))
+        finally:
+            control_flow_util.ENABLE_CONTROL_FLOW_V2 = old
+    with pytest.raises(theirs.type) as ours:
+        tf.TensorArray(tf.float32, **_handle_args(tf, kw))
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_wrap_handle_and_flow():
+    ta = tf.TensorArray(tf.float32, size=3)
+    first = ta.write(0, [1.0, 2.0])
+    wrapped = tf.TensorArray(tf.float32, handle=first.handle, flow=first.flow)
+    assert wrapped.flow is first.flow and not wrapped.dynamic_size
+    w = wrapped.write(1, [3.0, 4.0]).write(2, [5.0, 6.0])
+    assert w.element_shape.as_list() == [2]
+    with tf.Session() as s:
+        v, n, r = s.run([w.stack(), w.size(), w.read(0)])
+    np.testing.assert_array_equal(v, [[1, 2], [3, 4], [5, 6]])
+    np.testing.assert_array_equal(r, [1, 2])
+    assert n == 3
+    with pytest.raises(TypeError, match="variant"):
+        tf.TensorArray(tf.float32, handle=tf.constant(1.0), flow=ta.flow)
