@@ -19,7 +19,9 @@ _F32_64 = frozenset((dtypes.float32, dtypes.float64))
 
 _PUBLIC = ["lgamma", "digamma", "polygamma", "zeta", "igamma", "igammac", "betainc",
            "lbeta", "log_sigmoid", "atan2", "accumulate_n"]
-_MATH_ONLY = ["erfinv", "ndtri", "bessel_i0e", "bessel_i1e", "xlogy", "xdivy", "xlog1py"]
+_MATH_ONLY = ["erfinv", "ndtri", "bessel_i0e", "bessel_i1e", "xlogy", "xdivy", "xlog1py",
+              "bessel_i0", "bessel_i1", "erfcinv", "multiply_no_nan", "reciprocal_no_nan",
+              "nextafter", "polyval"]
 __all__ = list(_PUBLIC)
 __namespaces__ = {"math": _PUBLIC + _MATH_ONLY}
 
@@ -82,7 +84,36 @@ def _i1e_grad(op, g):
     return [_mul(g, d)]
 
 
+def _i0_grad(op, g):
+    return [_mul(g, bessel_i1(op.inputs[0]))]
+
+
+def _i1_grad(op, g):
+    # d/dx I1 = I0(x) - I1(x) / x, which tends to 1/2 at 0.
+    from flowgraph.ops import array_ops, reduction_ops
+    x, y = op.inputs[0], op.outputs[0]
+    eps = _c(np.finfo(x.dtype.as_numpy_dtype).eps, x)
+    not_tiny = apply_op("Greater", [apply_op("Abs", [x]), eps])
+    safe = reduction_ops.where(not_tiny, x, apply_op("Add", [eps, array_ops.zeros_like(x)]))
+    d = apply_op("Sub", [bessel_i0(safe), apply_op("RealDiv", [y, safe])])
+    d = reduction_ops.where(not_tiny, d, apply_op("Add", [_c(0.5, x),
+                                                           array_ops.zeros_like(x)]))
+    return [_mul(g, d)]
+
+
+def _unscaled(fn):
+    def kernel(xp, x):
+        x64 = K._f64(xp, x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return fn(xp, x64) * xp.exp(xp.abs(x64))
+    return kernel
+
+
 for _t, _fn, _doc, _g in [
+        ("BesselI0", _unscaled(K.bessel_i0e), "I0(x), the modified Bessel function of "
+         "order 0.", _i0_grad),
+        ("BesselI1", _unscaled(K.bessel_i1e), "I1(x), the modified Bessel function of "
+         "order 1.", _i1_grad),
         ("Lgamma", K.lgamma, "log |Gamma(x)| elementwise.", _lgamma_grad),
         ("Digamma", K.digamma, "The digamma function psi(x), derivative of lgamma.",
          _digamma_grad),
@@ -180,6 +211,20 @@ def _xlog1py(xp, x, y):
         return _where0(xp, x, x * xp.log1p(y)).astype(x.dtype, copy=False)
 
 
+def _mul_no_nan(xp, x, y):
+    with np.errstate(invalid="ignore"):
+        return xp.where(y == 0, xp.zeros((), x.dtype), x * y).astype(x.dtype, copy=False)
+
+
+def _mul_no_nan_grad(op, g):
+    x, y = op.inputs
+    return _pair(op, multiply_no_nan(g, y), multiply_no_nan(x, g))
+
+
+def _nextafter(xp, x1, x2):
+    return xp.nextafter(x1, x2)
+
+
 def _atan2(xp, y, x):
     return xp.arctan2(y, x).astype(y.dtype, copy=False)
 
@@ -209,7 +254,11 @@ for _t, _ins, _k, _allowed, _g, _doc in [
          "arctan(y / x) in the right quadrant."),
         ("Xlogy", ("x", "y"), _xlogy, FLOAT, _xlogy_grad, "x * log(y), 0 where x is 0."),
         ("Xdivy", ("x", "y"), _xdivy, FLOAT, _xdivy_grad, "x / y, 0 where x is 0."),
-        ("Xlog1py", ("x", "y"), _xlog1py, FLOAT, _xlog1py_grad, "x * log1p(y), 0 where x is 0.")]:
+        ("Xlog1py", ("x", "y"), _xlog1py, FLOAT, _xlog1py_grad, "x * log1p(y), 0 where x is 0."),
+        ("MulNoNan", ("x", "y"), _mul_no_nan, FLOAT, _mul_no_nan_grad,
+         "x * y, 0 where y is 0 (even if x is inf or nan)."),
+        ("NextAfter", ("x1", "x2"), _nextafter, _F32_64, NOT_DIFFERENTIABLE,
+         "The next representable value of x1 in the direction of x2.")]:
     _binary(_t, _ins, _k, _doc, _allowed, _g)
 
 
@@ -258,6 +307,63 @@ def _u(op_type):
 
 
 lgamma, digamma, erfinv, ndtri = (_u(t) for t in ("Lgamma", "Digamma", "Erfinv", "Ndtri"))
+
+
+def bessel_i0(x, name=None):
+    """Computes the modified Bessel function of order 0, I0(x), elementwise."""
+    with name_scope(name, "bessel_i0", [x]):
+        return apply_op("BesselI0", [x])
+
+
+def bessel_i1(x, name=None):
+    """Computes the modified Bessel function of order 1, I1(x), elementwise."""
+    with name_scope(name, "bessel_i1", [x]):
+        return apply_op("BesselI1", [x])
+
+
+def erfcinv(x, name=None):
+    """The inverse of erfc: -ndtri(x / 2) / sqrt(2)."""
+    with name_scope(name, "erfcinv", [x]):
+        x = convert_to_tensor(x, name="start")
+        y = apply_op("Neg", [ndtri(apply_op("Mul", [_c(0.5, x), x]))])
+        return apply_op("Mul", [y, _c(math.sqrt(0.5), x)])
+
+
+def multiply_no_nan(x, y, name=None):
+    """x * y, but 0 where y is 0 even if x is nan or inf."""
+    with name_scope(name, "multiply_no_nan", [x, y]) as scope:
+        x = convert_to_tensor(x, name="x")
+        y = convert_to_tensor(y, name="y", dtype=x.dtype.base_dtype)
+        return apply_op("MulNoNan", [x, y], name=scope)
+
+
+def reciprocal_no_nan(x, name=None):
+    """1 / x, but 0 where x is 0."""
+    with name_scope(name, "reciprocal_no_nan", [x]) as scope:
+        x = convert_to_tensor(x, name="x")
+        return apply_op("DivNoNan", [_c(1, x), x], name=scope)
+
+
+def nextafter(x1, x2, name=None):
+    """The next representable value of `x1` in the direction of `x2`, elementwise."""
+    return apply_op("NextAfter", [x1, x2], name=name)
+
+
+def polyval(coeffs, x, name=None):
+    """The polynomial sum(coeffs[i] * x ** (n - 1 - i)) by Horner's rule."""
+    if not isinstance(coeffs, (list, tuple)):
+        raise ValueError(f"Argument coeffs must be list type found {type(coeffs)}.")
+    with name_scope(name, "polyval", list(coeffs) + [x]):
+        x = convert_to_tensor(x, name="x")
+        if not coeffs:
+            from flowgraph.ops.creation_ops import zeros_like
+            return zeros_like(x, name=name)
+        coeffs = [convert_to_tensor(c, name=f"coeff_{i}", dtype=x.dtype.base_dtype)
+                  for i, c in enumerate(coeffs)]
+        p = coeffs[0]
+        for c in coeffs[1:]:
+            p = apply_op("AddV2", [c, apply_op("Mul", [p, x])])
+        return p
 bessel_i0e, bessel_i1e = _u("BesselI0e"), _u("BesselI1e")
 lgamma.__doc__ = "Computes the log of the absolute value of Gamma(x) elementwise."
 digamma.__doc__ = "Computes psi(x), the derivative of lgamma, elementwise."

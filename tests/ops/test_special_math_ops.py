@@ -60,6 +60,14 @@ CASES = [
     Case("BesselI1e", tf.math.bessel_i1e, _f32(X * 10), ref=lambda x: sp().i1e(x)),
     Case("BesselI1e", tf.math.bessel_i1e, [np.array([0.0, 1e-9, -2.0])],
          ref=lambda x: sp().i1e(x), name="bessel_i1e_near_zero", grad_tol=1e-3),
+    Case("BesselI0", tf.math.bessel_i0, _f32(X * 3), ref=lambda x: sp().i0(x), rtol=1e-5),
+    Case("BesselI1", tf.math.bessel_i1, _f32(X * 3), ref=lambda x: sp().i1(x), rtol=1e-5),
+    Case("BesselI1", tf.math.bessel_i1, [np.array([0.0, 1e-9, -2.0])],
+         ref=lambda x: sp().i1(x), name="bessel_i1_near_zero"),
+    Case("MulNoNan", tf.math.multiply_no_nan, _f32(X, X[::-1] * (X[::-1] > 0)),
+         ref=lambda x, y: np.where(y == 0, 0, x * y), grad=False, name="mul_no_nan_zeros"),
+    Case("MulNoNan", tf.math.multiply_no_nan, _f32(X, POS), ref=np.multiply),
+    Case("NextAfter", tf.math.nextafter, _f32(X, X[::-1]), ref=np.nextafter, grad=False),
     Case("Atan2", tf.atan2, _f32(X, X[::-1]), ref=np.arctan2),
     Case("Xlogy", tf.math.xlogy, _f32(X * (X > 0), POS), ref=lambda x, y: np.where(
         x == 0, 0, x * np.log(y)), grad=False, name="xlogy_zeros"),
@@ -131,6 +139,19 @@ def test_poles_and_domain():
     assert np.isnan(z[0]) and np.isinf(z[1])
     e = _run(tf.math.erfinv(tf.constant([-1., 1., 2.])))
     assert e[0] == -np.inf and e[1] == np.inf and np.isnan(e[2])
+
+
+def test_erfcinv_reciprocal_no_nan_polyval():
+    z = np.array([0.1, 0.5, 1.0, 1.7], np.float32)
+    e, r, p0, p3 = _run([tf.math.erfcinv(z), tf.math.reciprocal_no_nan(z - 1.0),
+                         tf.math.polyval([], z), tf.math.polyval([2.0, -1.0, 3.0], z)])
+    np.testing.assert_allclose(e, sp().erfcinv(z), rtol=1e-5, atol=1e-6)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(r, np.where(z == 1, 0, 1 / (z - 1)), rtol=1e-6)
+    np.testing.assert_array_equal(p0, np.zeros(4))
+    np.testing.assert_allclose(p3, 2 * z ** 2 - z + 3, rtol=1e-6)
+    with pytest.raises(ValueError):
+        tf.math.polyval(np.ones(2), z)
 
 
 def test_lbeta_log_sigmoid_accumulate_n():
