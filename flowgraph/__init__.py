@@ -231,3 +231,6 @@ random.poisson = _poisson_ops.random_poisson
 nn.space_to_batch = _batch_space_ops.space_to_batch
 _extend("math", [_special_math_ops, _histogram_ops])
 bitwise = _namespace("bitwise", [_bitwise_ops])
+manip = _module("manip", **{k: globals()[k] for k in (
+    "batch_to_space_nd", "gather_nd", "reshape", "reverse", "roll", "scatter_nd",
+    "space_to_batch_nd", "tile")})

@@ -258,3 +258,18 @@ def test_fingerprint_like_tensorflow():
     assert res[0][1] == res[1][1]
     for a, b in zip(res[0][0], res[1][0]):
         np.testing.assert_array_equal(a, b)
+
+
+def test_manip_namespace_like_tensorflow():
+    names = sorted(n for n in dir(tf1.manip) if not n.startswith("_"))
+    assert all(hasattr(fg.manip, n) for n in names), names
+    res = []
+    for tf in (tf1, fg):
+        with tf.Graph().as_default():
+            x = tf.constant(np.arange(12.0).reshape(1, 2, 6, 1))
+            outs = [tf.manip.space_to_batch_nd(x, [1, 2], [[0, 0], [0, 0]]),
+                    tf.manip.roll(x, 2, 2), tf.manip.tile(x, [1, 1, 1, 2])]
+            with tf.Session() as s:
+                res.append(s.run(outs))
+    for a, b in zip(*res):
+        np.testing.assert_array_equal(a, b)
