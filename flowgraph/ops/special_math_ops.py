@@ -21,7 +21,7 @@ _PUBLIC = ["lgamma", "digamma", "polygamma", "zeta", "igamma", "igammac", "betai
            "lbeta", "log_sigmoid", "atan2", "accumulate_n"]
 _MATH_ONLY = ["erfinv", "ndtri", "bessel_i0e", "bessel_i1e", "xlogy", "xdivy", "xlog1py",
               "bessel_i0", "bessel_i1", "erfcinv", "multiply_no_nan", "reciprocal_no_nan",
-              "nextafter", "polyval"]
+              "nextafter", "polyval", "reduce_euclidean_norm"]
 __all__ = list(_PUBLIC)
 __namespaces__ = {"math": _PUBLIC + _MATH_ONLY}
 
@@ -296,6 +296,43 @@ class Betainc:
             from flowgraph.ops import reduction_ops
             gx = reduction_ops.reduce_sum(gx)
         return [None, None, array_ops.reshape(gx, array_ops.shape(x))]
+
+
+# -- EuclideanNorm --------------------------------------------------------------------------
+def _euclidean_norm(xp, input, reduction_indices, keep_dims, op_name):
+    from flowgraph.ops.math_common import kernel_axes
+    axes = kernel_axes(reduction_indices, input.ndim, op_name)
+    if input.dtype.kind in "iu":  # as TF: the square root of the integer sum, truncated
+        sq = xp.sum(input * input, axis=axes, keepdims=keep_dims, dtype=input.dtype)
+        return xp.sqrt(sq.astype(np.float64)).astype(input.dtype)
+    mag = xp.abs(input)
+    return xp.sqrt(xp.sum(mag * mag, axis=axes, keepdims=keep_dims)).astype(input.dtype)
+
+
+def _euclidean_norm_grad(op, g):
+    # d|x| / dx = x / |x| (nan where the norm is 0, as TF), broadcast like a Sum's gradient
+    from flowgraph.ops import reduction_ops
+    y = apply_op("Reshape", [op.outputs[0], apply_op("Shape", [g])])
+    scaled = apply_op("RealDiv", [g, y])
+    return [_mul(op.inputs[0], reduction_ops._broadcast_back(op, scaled)), None]
+
+
+def _register_euclidean_norm():
+    from flowgraph.ops.math_common import NUMERIC
+    from flowgraph.ops.reduction_ops import _reduction_op
+    _reduction_op("EuclideanNorm", _euclidean_norm, NUMERIC, _euclidean_norm_grad,
+                  "Computes the euclidean norm over the given axes.")
+
+
+_register_euclidean_norm()
+
+
+def reduce_euclidean_norm(input_tensor, axis=None, keepdims=None, name=None,
+                          reduction_indices=None, keep_dims=None):
+    """Computes the Euclidean norm of elements across dimensions of a tensor."""
+    from flowgraph.ops.reduction_ops import _reduce
+    return _reduce("EuclideanNorm", input_tensor, axis, keepdims, name, reduction_indices,
+                   keep_dims)
 
 
 # -- public builders -----------------------------------------------------------------------

@@ -68,6 +68,11 @@ CASES = [
          ref=lambda x, y: np.where(y == 0, 0, x * y), grad=False, name="mul_no_nan_zeros"),
     Case("MulNoNan", tf.math.multiply_no_nan, _f32(X, POS), ref=np.multiply),
     Case("NextAfter", tf.math.nextafter, _f32(X, X[::-1]), ref=np.nextafter, grad=False),
+    Case("EuclideanNorm", lambda x: tf.math.reduce_euclidean_norm(x, 1), _f32(X),
+         ref=lambda x: np.sqrt((x * x).sum(1))),
+    Case("EuclideanNorm", lambda x: tf.math.reduce_euclidean_norm(x, keepdims=True),
+         _f32(X), ref=lambda x: np.sqrt((x * x).sum(keepdims=True)),
+         name="euclidean_norm_all_keepdims"),
     Case("Atan2", tf.atan2, _f32(X, X[::-1]), ref=np.arctan2),
     Case("Xlogy", tf.math.xlogy, _f32(X * (X > 0), POS), ref=lambda x, y: np.where(
         x == 0, 0, x * np.log(y)), grad=False, name="xlogy_zeros"),
