@@ -212,6 +212,26 @@ linalg.global_norm = global_norm
 # tf.distributions (TF1's deprecated distributions).
 from flowgraph import distributions  # noqa: E402
 
+# Special functions, scatter family, partition/histogram/search ops, batch<->space, bitwise.
+from flowgraph.ops import special_math_ops as _special_math_ops  # noqa: E402
+from flowgraph.ops import bitwise_ops as _bitwise_ops  # noqa: E402
+from flowgraph.ops import scatter_ops as _scatter_ops  # noqa: E402
+from flowgraph.ops.special_math_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops import partition_ops as _partition_ops  # noqa: E402
+from flowgraph.ops import histogram_ops as _histogram_ops  # noqa: E402
+from flowgraph.ops import poisson_ops as _poisson_ops  # noqa: E402
+from flowgraph.ops import batch_space_ops as _batch_space_ops  # noqa: E402
+from flowgraph.ops.batch_space_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.fingerprint_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.scatter_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.partition_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.histogram_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.poisson_ops import *  # noqa: F401,F403,E402
+random.poisson = _poisson_ops.random_poisson
+nn.space_to_batch = _batch_space_ops.space_to_batch
+_extend("math", [_special_math_ops, _histogram_ops])
+bitwise = _namespace("bitwise", [_bitwise_ops])
+
 # Framework-level TF1 names: custom gradients, scopes, toggles, type specs, tf.config,
 # tf.nest/tf.manip/tf.sysconfig/tf.resource_loader/tf.user_ops/tf.types, quantized dtypes.
 from flowgraph.framework.dtypes import (qint8, quint8, qint16, quint16, qint32,  # noqa: E402
@@ -247,4 +267,4 @@ from flowgraph.ops.partitioned_variables import *  # noqa: F401,F403,E402
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (
     "batch_to_space_nd", "gather_nd", "reshape", "reverse", "roll", "scatter_nd",
-    "space_to_batch_nd", "tile") if n in globals()})
+    "space_to_batch_nd", "tile")})
