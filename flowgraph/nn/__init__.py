@@ -28,6 +28,10 @@ from flowgraph.ops.nn_impl import (dropout, moments, batch_normalization,  # noq
                                    sufficient_statistics, normalize_moments, weighted_moments,
                                    compute_average_loss, scale_regularization_loss)
 
+from flowgraph.ops.conv3d_ops import (conv3d, conv3d_transpose,  # noqa: F401,E402
+                                      conv3d_backprop_filter_v2)
+from flowgraph.ops.pool3d_ops import max_pool3d, avg_pool3d  # noqa: F401,E402
+
 depthwise_conv2d_backprop_input = depthwise_conv2d_native_backprop_input
 depthwise_conv2d_backprop_filter = depthwise_conv2d_native_backprop_filter
 
