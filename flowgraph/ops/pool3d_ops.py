@@ -47,7 +47,8 @@ def _max_gradgrad_shape(op):
 
 
 def _avg_grad_shape(op):
-    _pooled(op, op.inputs[1].shape.with_rank(5))
+    C.check_attrs(op, with_dilations=False)
+    op.inputs[1].shape.with_rank(5)
     return constant_value_as_shape(op.inputs[0]).with_rank(5)
 
 
@@ -153,7 +154,10 @@ def _max_pool_grad(op, g):
 
 
 def _max_pool_grad_grad(op, g):
+    from flowgraph.ops import math_ops
     x, y, _ = op.inputs
+    if x.dtype.base_dtype != g.dtype.base_dtype:
+        x, y = math_ops.cast(x, g.dtype), math_ops.cast(y, g.dtype)
     return [None, None, apply_op("MaxPool3DGradGrad", [x, y, g], _attrs(op))]
 
 
