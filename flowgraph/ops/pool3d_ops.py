@@ -2,8 +2,8 @@
 `MaxPool3DGradGrad`, `AvgPool3DGrad`, and the builders `tf.nn.max_pool3d` / `avg_pool3d`.
 
 Kernels loop over the KD*KH*KW window taps, each one vectorized slice of the padded NDHWC
-batch. Like TF's CPU kernel, `MaxPool3DGrad` sends a window's gradient to every element
-equal to the window's maximum; SAME average pooling divides by the unpadded count."""
+batch. `MaxPool3DGrad` sends a window's gradient to its first maximum (row-major), as TF's
+default (oneDNN) CPU kernels do; SAME average pooling divides by the unpadded count."""
 import numpy as np
 
 from flowgraph.framework import dtypes
@@ -68,6 +68,21 @@ def _max(xp, g, xpad):
     return out
 
 
+def _first_max(xp, g, xpad):
+    """[mask per tap]: each marks the outputs whose first maximum is at that tap."""
+    top = _max(xp, g, xpad)
+    free, hits = None, []
+    for _, v in g.taps(xpad):
+        hit = v == top
+        if free is None:
+            free = ~hit
+        else:
+            hit &= free
+            free &= ~hit
+        hits.append(hit)
+    return hits
+
+
 def _check_grad(op_type, g, dy):
     if tuple(dy.shape) != g.out_shape(g.c):
         raise U.invalid(f"{op_type}: expected grad of shape {list(g.out_shape(g.c))} "
@@ -86,12 +101,11 @@ def _max_pool_grad_kernel(xp, orig_input, orig_output, grad, ksize, strides, pad
     g = _geom("MaxPool3DGrad", x.shape, ksize, strides, padding, data_format)
     dy = C.to_ndhwc(xp, grad, data_format)
     _check_grad("MaxPool3DGrad", g, dy)
-    xpad = g.pad(xp, x, _lowest(x.dtype))
-    top = _max(xp, g, xpad)
+    hits = _first_max(xp, g, g.pad(xp, x, _lowest(x.dtype)))
     dx = xp.zeros((g.n, *g.padded, g.c), dtype=grad.dtype)
     zero = xp.zeros((), dtype=grad.dtype)
-    for (_, v), (_, dst) in zip(g.taps(xpad), g.taps(dx)):
-        dst += xp.where(v == top, dy, zero)
+    for hit, (_, dst) in zip(hits, g.taps(dx)):
+        dst += xp.where(hit, dy, zero)
     return C.from_ndhwc(xp, xp.ascontiguousarray(g.crop(dx)), data_format)
 
 
@@ -103,12 +117,10 @@ def _max_pool_gradgrad_kernel(xp, orig_input, orig_output, grad, ksize, strides,
     if gg.shape != x.shape:
         raise U.invalid(f"MaxPool3DGradGrad: grad shape {list(grad.shape)} must equal "
                         f"orig_input shape {list(orig_input.shape)}")
-    xpad = g.pad(xp, x, _lowest(x.dtype))
-    top = _max(xp, g, xpad)
+    hits = _first_max(xp, g, g.pad(xp, x, _lowest(x.dtype)))
     out = xp.zeros(g.out_shape(g.c), dtype=grad.dtype)
-    zero = xp.zeros((), dtype=grad.dtype)
-    for (_, v), (_, src) in zip(g.taps(xpad), g.taps(g.pad(xp, gg))):
-        out += xp.where(v == top, src, zero)
+    for hit, (_, src) in zip(hits, g.taps(g.pad(xp, gg))):
+        out = xp.where(hit, src, out)
     return C.from_ndhwc(xp, out, data_format)
 
 
@@ -187,7 +199,7 @@ class MaxPool3D:
 @defop("MaxPool3DGrad", inputs=("orig_input: TInput", "orig_output: TInput", "grad: T"),
        outputs=("output: T",), attrs=_GRAD_ATTRS)
 class MaxPool3DGrad:
-    """The gradient of `MaxPool3D`: `grad` routed to each window's maximum elements."""
+    """The gradient of `MaxPool3D`: `grad` routed to each window's (first) maximum."""
     shape = _max_grad_shape
     kernel = _max_pool_grad_kernel
     grad = _max_pool_grad_grad

@@ -201,11 +201,22 @@ def _pool_windows(shape, ks, st, pad):
                          in zip(idx, st, ks, geo, shape[1:4]))
 
 
+def _first(v):
+    """Mask of the first (row-major) maximum of each [n, d, h, w, c] window."""
+    n, c = v.shape[0], v.shape[4]
+    flat = np.transpose(v, (0, 4, 1, 2, 3)).reshape(n, c, -1)
+    mask = np.zeros_like(flat, dtype=bool)
+    for i in range(n):
+        for j in range(c):
+            mask[i, j, np.argmax(flat[i, j])] = True
+    return np.transpose(mask.reshape(n, c, *v.shape[1:4]), (0, 2, 3, 4, 1))
+
+
 def _max_grad_ref(x, g, ks, st, pad):
     dx = np.zeros(x.shape)
     for idx, win in _pool_windows(x.shape, ks, st, pad):
         v = x[(slice(None),) + win]
-        hit = v == v.max(axis=(1, 2, 3), keepdims=True)
+        hit = _first(v)
         dx[(slice(None),) + win] += hit * g[(slice(None),) + idx][:, None, None, None, :]
     return dx.astype(g.dtype)
 
@@ -215,7 +226,7 @@ def _max_gradgrad_ref(x, gg, ks, st, pad):
     out = np.zeros(y.shape)
     for idx, win in _pool_windows(x.shape, ks, st, pad):
         v = x[(slice(None),) + win]
-        hit = v == v.max(axis=(1, 2, 3), keepdims=True)
+        hit = _first(v)
         out[(slice(None),) + idx] = (hit * gg[(slice(None),) + win]).sum(axis=(1, 2, 3))
     return out.astype(gg.dtype)
 
