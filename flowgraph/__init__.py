@@ -208,3 +208,13 @@ from flowgraph.ops.linalg_impl import *  # noqa: F401,F403,E402
 _extend("math", [_complex_ops])
 _extend("linalg", [_complex_ops, _linalg_decomp_ops, _linalg_impl, _lu_ops])
 linalg.global_norm = global_norm
+
+# 3-D convolution and pooling (tf.nn.conv3d, ...), CTC, and a minimal tf.SparseTensor.
+from flowgraph.ops import conv3d_ops as _conv3d_ops, pool3d_ops as _pool3d_ops  # noqa: E402,F401
+from flowgraph.framework import sparse_tensor as _sparse_tensor  # noqa: E402
+from flowgraph.framework.sparse_tensor import (SparseTensor, SparseTensorValue,  # noqa: E402,F401
+                                               sparse_placeholder, sparse_tensor_to_dense,
+                                               sparse_to_dense)
+sparse = globals().get("sparse") or _module("sparse")
+sparse.SparseTensor, sparse.placeholder = SparseTensor, sparse_placeholder
+sparse.to_dense, sparse.from_dense = sparse_tensor_to_dense, _sparse_tensor.from_dense
