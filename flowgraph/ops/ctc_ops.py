@@ -15,7 +15,8 @@ from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.framework.sparse_tensor import SparseTensor
 from flowgraph.framework.tensor_shape import TensorShape
 
-__all__ = ["ctc_loss", "ctc_greedy_decoder", "ctc_beam_search_decoder"]
+__all__ = ["ctc_loss", "ctc_greedy_decoder", "ctc_beam_search_decoder",
+           "ctc_beam_search_decoder_v2"]
 
 _NEG = -np.inf
 
@@ -400,3 +401,9 @@ def ctc_beam_search_decoder(inputs, sequence_length, beam_width=100, top_paths=1
     n = int(top_paths)
     return ([SparseTensor(outs[k], outs[n + k], outs[2 * n + k]) for k in range(n)],
             outs[3 * n])
+
+
+def ctc_beam_search_decoder_v2(inputs, sequence_length, beam_width=100, top_paths=1):
+    """`ctc_beam_search_decoder` without merging repeated labels (TF2's signature)."""
+    return ctc_beam_search_decoder(inputs, sequence_length, beam_width, top_paths,
+                                   merge_repeated=False)

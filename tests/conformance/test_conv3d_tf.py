@@ -267,3 +267,12 @@ def test_layer_classes_and_channels_first(ref_vars):
     _, (b, ib) = run_layers(lambda lib, L, p: build(lib, L, p, False), x)
     assert ia == ib
     close(a, b)
+
+
+def test_backprop_filter_builders():
+    x, dy = rand(1, 4, 5, 4, 2), rand(1, 4, 5, 4, 3)
+
+    def build(lib, a, g):
+        return [lib.nn.conv3d_backprop_filter_v2(a, [2, 2, 3, 2, 3], g, [1] * 5, "SAME"),
+                lib.nn.conv3d_backprop_filter(a, [1, 2, 2, 2, 3], g, [1] * 5, "SAME")]
+    close(run(fg, build, [x, dy]), run(tf1, build, [x, dy]))

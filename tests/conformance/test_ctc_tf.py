@@ -110,3 +110,9 @@ def test_op_types_and_names():
             ts = [loss, d.indices, d.values, d.dense_shape, lp, decs[1].values, lp2]
             return [(t.name, t.op.type, t.shape.as_list()) for t in ts]
     assert names(fg) == names(tf1)
+
+
+def test_beam_search_decoder_v2():
+    def build(lib, x):
+        return list(lib.nn.ctc_beam_search_decoder_v2(x, SEQ, beam_width=5, top_paths=2))
+    same(run(fg, build, X), run(tf1, build, X))
