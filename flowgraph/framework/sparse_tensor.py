@@ -112,10 +112,9 @@ def sparse_placeholder(dtype, shape=None, name=None):
 
 # -- SparseToDense -------------------------------------------------------------------------------
 def _s2d_shape(op):
-    idx = op.inputs[0].shape.with_rank_at_most(2)
+    op.inputs[0].shape.with_rank_at_most(2)
     op.inputs[2].shape.with_rank_at_most(1)
     op.inputs[3].shape.with_rank(0)
-    del idx
     return constant_value_as_shape(op.inputs[1])
 
 

@@ -153,10 +153,6 @@ class AveragePooling3D(_Pooling3D):
     _kind = "avg"
 
 
-def _conv_kw(**kw):
-    return kw
-
-
 def conv3d(inputs, filters, kernel_size, strides=(1, 1, 1), padding="valid",
            data_format="channels_last", dilation_rate=(1, 1, 1), activation=None,
            use_bias=True, kernel_initializer=None,
@@ -165,7 +161,7 @@ def conv3d(inputs, filters, kernel_size, strides=(1, 1, 1), padding="valid",
            bias_constraint=None, trainable=True, name=None, reuse=None):
     """Functional interface for 3D convolution (variables `<name>/kernel`, `/bias`;
     `name` default `conv3d`, `conv3d_1`, ...)."""
-    kw = _conv_kw(filters=filters, kernel_size=kernel_size, strides=strides,
+    kw = dict(filters=filters, kernel_size=kernel_size, strides=strides,
                   padding=padding, data_format=data_format, dilation_rate=dilation_rate,
                   activation=activation, use_bias=use_bias,
                   kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
@@ -184,7 +180,7 @@ def conv3d_transpose(inputs, filters, kernel_size, strides=(1, 1, 1), padding="v
                      bias_constraint=None, trainable=True, name=None, reuse=None):
     """Functional interface for the transposed 3D convolution (`name` default
     `conv3d_transpose`, ...)."""
-    kw = _conv_kw(filters=filters, kernel_size=kernel_size, strides=strides,
+    kw = dict(filters=filters, kernel_size=kernel_size, strides=strides,
                   padding=padding, data_format=data_format, activation=activation,
                   use_bias=use_bias, kernel_initializer=kernel_initializer,
                   bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,

@@ -78,6 +78,8 @@ def _ctc_loss_kernel(xp, inputs, labels_indices, labels_values, sequence_length,
     if preprocess_collapse_repeated:
         labels = [[v for i, v in enumerate(s) if i == 0 or v != s[i - 1]] for s in labels]
     for b, s in enumerate(labels):
+        if not s:
+            raise _invalid(f"Labels length is zero in batch {b}")
         bad = [v for v in s if not 0 <= v < blank]
         if bad:
             raise _invalid(f"Labels must be in range [0, num_classes - 1); got label {bad[0]} "
@@ -99,7 +101,7 @@ def _ctc_loss_kernel(xp, inputs, labels_indices, labels_values, sequence_length,
         if need > seq[b]:
             if not ignore_longer_outputs_than_inputs:
                 raise _invalid(f"Not enough time for target transition sequence (required: "
-                               f"{need}, available: {seq[b]})0You can turn this error into a "
+                               f"{need}, available: {seq[b]}){b}You can turn this error into a "
                                f"warning by using the flag ignore_longer_outputs_than_inputs")
             skip_ok[b] = False
     stay = np.ones((B, S), bool) if ctc_merge_repeated else (ext == blank)
@@ -146,9 +148,7 @@ def _ctc_loss_kernel(xp, inputs, labels_indices, labels_values, sequence_length,
     grad = np.zeros((T, B, C))
     for b in range(B):
         n = int(seq[b])
-        if not skip_ok[b] or n == 0:
-            if n == 0 and skip_ok[b] and labels[b]:
-                loss[b] = np.inf
+        if not skip_ok[b] or n == 0:  # ignored, or nothing to align (loss 0)
             continue
         ab = alpha[:n, b] + beta[:n, b]                        # [n, S]
         logp = np.logaddexp.reduce(ab[n - 1])

@@ -161,9 +161,6 @@ def test_op_types_and_attrs_match_tf():
 
 
 # -- tf.layers -----------------------------------------------------------------------------------
-tf_layers = None
-
-
 def _legacy_layers():
     pytest.importorskip("tf_keras")
     from tf_keras.api._v1.keras.__internal__.legacy import layers

@@ -71,12 +71,19 @@ def test_batch_major_and_ignore_longer():
     same(run(fg, build, xb), run(tf1, build, xb))
 
 
-def test_not_enough_time_is_an_error_in_both():
+@pytest.mark.parametrize("labels,seq,match", [
+    ([[1] * 8] * B, [7] * B, r"available: 7\)0You"),
+    ([[1], [], [2], [3]], SEQ, "Labels length is zero in batch 1")])
+def test_errors_in_both(labels, seq, match):
+    def build(lib, x):
+        idx = np.array([[b, i] for b, l in enumerate(labels) for i in range(len(l))],
+                       np.int64)
+        vals = np.array([v for l in labels for v in l], np.int32)
+        return lib.nn.ctc_loss(lib.SparseTensor(idx, vals, [B, 8]), x, seq)
     for lib, err in ((fg, fg.errors.InvalidArgumentError),
                      (tf1, tf_real.errors.InvalidArgumentError)):
-        with pytest.raises(err):
-            run(lib, lambda lib, x: lib.nn.ctc_loss(sparse(lib, [[1] * 8] * B), x,
-                                                    [7] * B), X)
+        with pytest.raises(err, match=match):
+            run(lib, build, X)
 
 
 @pytest.mark.parametrize("merge", [True, False])
