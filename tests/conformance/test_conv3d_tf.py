@@ -273,3 +273,16 @@ def test_backprop_filter_builders():
         return [lib.nn.conv3d_backprop_filter_v2(a, [2, 2, 3, 2, 3], g, [1] * 5, "SAME"),
                 lib.nn.conv3d_backprop_filter(a, [1, 2, 2, 2, 3], g, [1] * 5, "SAME")]
     close(run(fg, build, [x, dy]), run(tf1, build, [x, dy]))
+
+
+def test_conv3d_second_order_gradients():
+    """Gradients of the backprop ops (d/dx of a filter gradient and d/dw of an input
+    gradient) against TF's."""
+    x, w = rand(1, 4, 3, 5, 2), rand(2, 2, 3, 2, 3)
+
+    def build(lib, a, b):
+        y = lib.nn.conv3d(a, b, [1, 2, 1, 2, 1], "SAME")
+        ga, gb = lib.gradients(lib.reduce_sum(y * y), [a, b])
+        return lib.gradients(lib.reduce_sum(gb * gb), [a, b]) + \
+            lib.gradients(lib.reduce_sum(ga * ga), [a, b])
+    close(run(fg, build, [x, w]), run(tf1, build, [x, w]), 1e-3)
