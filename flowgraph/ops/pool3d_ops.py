@@ -58,7 +58,7 @@ def _geom(op_type, shape, ksize, strides, padding, df):
 
 
 def _lowest(dtype):
-    return -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
+    return np.iinfo(dtype).min if np.dtype(dtype).kind in "iu" else -np.inf
 
 
 def _max(xp, g, xpad):
