@@ -125,9 +125,10 @@ def _invalid(msg):
 
 def _s2d_kernel(xp, sparse_indices, output_shape, sparse_values, default_value,
                 validate_indices):
-    shape = tuple(int(d) for d in np.asarray(output_shape).reshape(-1))
-    idx = np.asarray(sparse_indices.get() if hasattr(sparse_indices, "get")
-                     else sparse_indices)
+    def host(a):
+        return np.asarray(a.get() if hasattr(a, "get") else a)
+    shape = tuple(int(d) for d in host(output_shape).reshape(-1))
+    idx = host(sparse_indices)
     idx = idx.reshape(-1, 1) if idx.ndim < 2 else idx
     n = idx.shape[0]
     if idx.shape[1] != len(shape):
