@@ -264,6 +264,16 @@ from flowgraph.ops.session_ops import (get_session_handle, get_session_tensor,  
                                        delete_session_tensor)
 from flowgraph.ops.partitioned_variables import *  # noqa: F401,F403,E402
 
+# 3-D convolution and pooling (tf.nn.conv3d, ...), CTC, and a minimal tf.SparseTensor.
+from flowgraph.ops import conv3d_ops as _conv3d_ops, pool3d_ops as _pool3d_ops  # noqa: E402,F401
+from flowgraph.framework import sparse_tensor as _sparse_tensor  # noqa: E402
+from flowgraph.framework.sparse_tensor import (SparseTensor, SparseTensorValue,  # noqa: E402,F401
+                                               sparse_placeholder, sparse_tensor_to_dense,
+                                               sparse_to_dense)
+sparse = _module("sparse")
+sparse.SparseTensor, sparse.placeholder = SparseTensor, sparse_placeholder
+sparse.to_dense, sparse.from_dense = sparse_tensor_to_dense, _sparse_tensor.from_dense
+
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (
     "batch_to_space_nd", "gather_nd", "reshape", "reverse", "roll", "scatter_nd",

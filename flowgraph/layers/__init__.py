@@ -13,6 +13,9 @@ from flowgraph.layers.pooling import (MaxPooling1D, MaxPooling2D, AveragePooling
                                       AveragePooling2D, max_pooling1d, max_pooling2d,
                                       average_pooling1d, average_pooling2d)
 from flowgraph.layers.normalization import BatchNormalization, batch_normalization
+from flowgraph.layers.convolutional3d import (Conv3D, Conv3DTranspose, MaxPooling3D,
+                                              AveragePooling3D, conv3d, conv3d_transpose,
+                                              max_pooling3d, average_pooling3d)
 
 # TF's aliases.
 Convolution1D, Convolution2D = Conv1D, Conv2D
@@ -27,3 +30,8 @@ __all__ = ["Layer", "InputSpec", "Dense", "Dropout", "Flatten", "dense", "dropou
            "conv2d_transpose", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D",
            "AveragePooling2D", "max_pooling1d", "max_pooling2d", "average_pooling1d",
            "average_pooling2d", "BatchNormalization", "batch_normalization"]
+__all__ += ["Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "conv3d",
+            "conv3d_transpose", "max_pooling3d", "average_pooling3d"]
+Convolution3D, MaxPool3D, AvgPool3D = Conv3D, MaxPooling3D, AveragePooling3D
+Convolution3DTranspose = Deconvolution3D = Conv3DTranspose
+convolution3d, convolution3d_transpose = conv3d, conv3d_transpose

@@ -28,6 +28,13 @@ from flowgraph.ops.nn_impl import (dropout, moments, batch_normalization,  # noq
                                    sufficient_statistics, normalize_moments, weighted_moments,
                                    compute_average_loss, scale_regularization_loss)
 
+from flowgraph.ops.conv3d_ops import (conv3d, conv3d_transpose,  # noqa: F401,E402
+                                      conv3d_backprop_filter_v2)
+from flowgraph.ops.pool3d_ops import max_pool3d, avg_pool3d  # noqa: F401,E402
+from flowgraph.ops.ctc_ops import (ctc_loss, ctc_greedy_decoder,  # noqa: F401,E402
+                                   ctc_beam_search_decoder, ctc_beam_search_decoder_v2)
+conv3d_backprop_filter = conv3d_backprop_filter_v2
+
 depthwise_conv2d_backprop_input = depthwise_conv2d_native_backprop_input
 depthwise_conv2d_backprop_filter = depthwise_conv2d_native_backprop_filter
 

@@ -150,8 +150,8 @@ class SparseTensorSpec(TypeSpec):
 
     @property
     def value_type(self):
-        """None: flowgraph has no SparseTensor class yet."""
-        return None
+        from flowgraph.framework.sparse_tensor import SparseTensor
+        return SparseTensor
 
     def _serialize(self):
         return (self._shape, self._dtype)

@@ -2,6 +2,7 @@
 to graph elements, and rebuild the results in the same shape."""
 from flowgraph.framework.graph import Operation
 from flowgraph.framework.indexed_slices import IndexedSlices, IndexedSlicesValue
+from flowgraph.framework.sparse_tensor import SparseTensor, SparseTensorValue
 
 
 def flatten(fetches, graph):
@@ -15,6 +16,9 @@ def flatten(fetches, graph):
             parts = [walk(f.values), walk(f.indices),
                      walk(f.dense_shape) if f.dense_shape is not None else (lambda vals: None)]
             return lambda vals: IndexedSlicesValue(*[p(vals) for p in parts])
+        if isinstance(f, SparseTensor):  # fetched as a SparseTensorValue
+            parts = [walk(f.indices), walk(f.values), walk(f.dense_shape)]
+            return lambda vals: SparseTensorValue(*[p(vals) for p in parts])
         if isinstance(f, dict):
             keys = list(f.keys())
             subs = [walk(f[k]) for k in keys]

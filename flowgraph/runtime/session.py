@@ -162,7 +162,7 @@ class BaseSession:
         if not feed_dict:
             return (), ()
         feeds, values = [], []
-        for key, value in feed_dict.items():
+        for key, value in _expand_sparse(feed_dict.items()):
             if isinstance(key, tuple) and not isinstance(key, Tensor):
                 raise TypeError(f"Cannot interpret feed_dict key {key!r} as Tensor")
             try:
@@ -223,6 +223,16 @@ def _owned(v):
     elif hasattr(v, "__cuda_array_interface__"):  # a CuPy array: fetches come back as numpy
         return _owned(v.get())
     return v
+
+
+def _expand_sparse(items):
+    """Feed items with each SparseTensor key replaced by its three component tensors."""
+    from flowgraph.framework.sparse_tensor import SparseTensor, feed_parts
+    for key, value in items:
+        if isinstance(key, SparseTensor):
+            yield from feed_parts(key, value)
+        else:
+            yield key, value
 
 
 def _feed_value(t, value, graph):
