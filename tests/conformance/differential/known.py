@@ -1,0 +1,30 @@
+"""Differences between flowgraph and TF that are accepted (TF quirks, or too big to fix
+here), each with a one-line reason. A difference matches an entry by its kind and the op
+table key of the node it is about; `skip=True` keeps the op out of generation entirely."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Known:
+    kind: str        # a Difference kind ("value", "graph", ...) or "*"
+    key: str         # an op table key, or "*"
+    reason: str
+    skip: bool = False
+
+
+KNOWN_DIFFERENCES = [
+    Known("graph", "cond", "flowgraph builds cond as one If op (cond_v2), TF1 as Switch/Merge"),
+    Known("graph", "while_loop", "flowgraph builds a While op (while_v2), TF1 Enter/Exit/..."),
+]
+
+
+def known(diff):
+    """The KNOWN_DIFFERENCES entry that explains `diff`, or None."""
+    for k in KNOWN_DIFFERENCES:
+        if k.kind in ("*", diff.kind) and k.key in ("*", diff.key):
+            return k
+    return None
+
+
+def skipped_keys():
+    return {k.key for k in KNOWN_DIFFERENCES if k.skip}
