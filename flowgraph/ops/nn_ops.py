@@ -108,6 +108,7 @@ class LeakyRelu:
     shape = shape_fns.unchanged
 
     def kernel(xp, features, alpha):
+        alpha = np.float32(alpha)  # a TF float attr is 32-bit, also for float64 features
         return xp.where(features > 0, features, (features * alpha).astype(features.dtype))
 
     def grad(op, g):
@@ -121,6 +122,7 @@ class LeakyReluGrad:
     shape = _pair_shape
 
     def kernel(xp, gradients, features, alpha):
+        alpha = np.float32(alpha)  # a TF float attr is 32-bit, also for float64 features
         return xp.where(features > 0, gradients, (gradients * alpha).astype(gradients.dtype))
 
     def grad(op, g):
