@@ -85,7 +85,8 @@ class Relu6:
         return xp.clip(features, _zero(xp, features), xp.asarray(6, dtype=features.dtype))
 
     def grad(op, g):
-        return [apply_op("Relu6Grad", [g, op.inputs[0]])]
+        # as TF, from the output: the same mask, and the one TF uses when it is fed
+        return [apply_op("Relu6Grad", [g, op.outputs[0]])]
 
 
 @defop("Relu6Grad", inputs=("gradients: T", "features: T"), outputs=("backprops: T",))
