@@ -87,14 +87,18 @@ def observe(tf, prog):
     return obs
 
 
-def _close(a, b):
-    """None if arrays agree (shape, dtype, values within the dtype's tolerance)."""
+def _close(a, b, tol=None):
+    """None if arrays agree (shape, dtype, values within the tolerance `tol`, else the
+    dtype's); a message starting "nonfinite" if they differ only where one is inf/nan."""
     if a.shape != b.shape:
         return f"shape {b.shape} != TF {a.shape}"
     if a.dtype != b.dtype:
         return f"dtype {b.dtype} != TF {a.dtype}"
     if a.dtype.kind == "f":
-        rtol, atol = TOL.get(a.dtype.name, (1e-4, 1e-4))
+        rtol, atol = tol or TOL.get(a.dtype.name, (1e-4, 1e-4))
+        bad = ~np.isclose(b, a, rtol=rtol, atol=atol * 10, equal_nan=True)
+        if bad.any() and not (np.isfinite(a[bad]).all() and np.isfinite(b[bad]).all()):
+            return f"nonfinite values\n  FG {b.tolist()}\n  TF {a.tolist()}"
         scale = max(1.0, float(np.nanmax(np.abs(a[np.isfinite(a)]), initial=0)))
         if np.allclose(b, a, rtol=rtol, atol=atol * scale, equal_nan=True):
             return None
@@ -106,6 +110,11 @@ def _close(a, b):
 def compare(prog, tfo, fgo):
     """The differences between TF's observation `tfo` and flowgraph's `fgo`."""
     keys = {n.name: n.key for n in prog.nodes}
+    # The loosest float tolerance of any value in the program: a float64 result computed
+    # from float32 intermediates carries float32 rounding.
+    tol = max((TOL[v.dtype.name] for v in list(tfo.values.values())
+               + [n.value for n in prog.nodes if n.value is not None]
+               if v.dtype.name in TOL), default=None)
     nondet = {n.name for n in prog.nodes if n.nondet}
     lines = prog.lines()
     out = []
@@ -145,9 +154,9 @@ def compare(prog, tfo, fgo):
             msg = None if (a.shape, a.dtype) == (b.shape, b.dtype) else \
                 f"random output {b.shape} {b.dtype} != TF {a.shape} {a.dtype}"
         else:
-            msg = _close(a, b)
+            msg = _close(a, b, tol)
         if msg:
-            diff("value", k, msg)
+            diff("value_nonfinite" if msg.startswith("nonfinite") else "value", k, msg)
     for k, ga in tfo.grads.items():
         gb = fgo.grads.get(k)
         if gb is None:
@@ -159,9 +168,10 @@ def compare(prog, tfo, fgo):
             if a is None:
                 continue
             msg = (None if a.shape == b.shape else f"shape {b.shape} != {a.shape}") \
-                if k in nondet else _close(a, b)
+                if k in nondet else _close(a, b, tol)
             if msg:
-                diff("grad", k, f"d/d(placeholder {i}): {msg}")
+                diff("grad_nonfinite" if msg.startswith("nonfinite") else "grad", k,
+                     f"d/d(placeholder {i}): {msg}")
     for k, (r, gr) in fgo.draws.items():
         if not np.array_equal(r, gr):
             diff("random_draw", k, "backward saw a different draw than forward")

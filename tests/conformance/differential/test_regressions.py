@@ -31,6 +31,19 @@ REGRESSIONS = {
     "leaky_relu_alpha_float32": Program([
         ph("n0", F64, [None, 2]),
         op("n1", "tf.nn.leaky_relu(n0, alpha=0.61)", "n0")]),
+    # Prod's gradient on a partly unknown shape, all axes reduced: gather with an empty
+    # (float32) index list failed at run time.
+    "prod_grad_all_axes_unknown_dims": Program([
+        ph("n0", np.array([[[1.226]]], np.float32), [None, 1, 1]),
+        op("n1", "tf.reduce_prod(n0, axis=None, keepdims=False)", "n0")]),
+    "prod_grad_axes_list_unknown_dims": Program([
+        ph("n0", np.array([[0.63, 2.0]], np.float64), [1, None]),
+        op("n1", "tf.reduce_prod(n0, axis=[0, 1], keepdims=True)", "n0")]),
+    # Relu6's gradient reads the op's output (as TF), which matters when it is fed.
+    "relu6_grad_from_fed_output": Program([
+        ph("n0", np.array([[-0.075, 1.177], [0.5, -1.6]], np.float32)),
+        op("n1", "tf.nn.relu6(n0)", "n0")], feeds=("n1",),
+        feed_values={"n1": np.array([[0.7, 1.8], [-0.9, 7.0]], np.float32)}),
 }
 
 
