@@ -85,7 +85,8 @@ class Relu6:
         return xp.clip(features, _zero(xp, features), xp.asarray(6, dtype=features.dtype))
 
     def grad(op, g):
-        return [apply_op("Relu6Grad", [g, op.inputs[0]])]
+        # as TF, from the output: the same mask, and the one TF uses when it is fed
+        return [apply_op("Relu6Grad", [g, op.outputs[0]])]
 
 
 @defop("Relu6Grad", inputs=("gradients: T", "features: T"), outputs=("backprops: T",))
@@ -108,6 +109,7 @@ class LeakyRelu:
     shape = shape_fns.unchanged
 
     def kernel(xp, features, alpha):
+        alpha = np.float32(alpha)  # a TF float attr is 32-bit, also for float64 features
         return xp.where(features > 0, features, (features * alpha).astype(features.dtype))
 
     def grad(op, g):
@@ -121,6 +123,7 @@ class LeakyReluGrad:
     shape = _pair_shape
 
     def kernel(xp, gradients, features, alpha):
+        alpha = np.float32(alpha)  # a TF float attr is 32-bit, also for float64 features
         return xp.where(features > 0, gradients, (gradients * alpha).astype(gradients.dtype))
 
     def grad(op, g):

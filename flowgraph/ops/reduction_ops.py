@@ -162,9 +162,11 @@ def _prod_grad(op, grad):
         permuted_shape = [dims[i] for i in perm]
     else:
         sx = array_ops.shape(x)
-        rn = reduce_prod(array_ops.gather(sx, list(axes)))
-        new_shape = array_ops.stack([rn, reduce_prod(array_ops.gather(sx, other))])
-        permuted_shape = array_ops.gather(sx, perm)
+        # int32 index arrays: an empty list (all axes reduced) would become float32
+        idx = lambda a: np.asarray(a, np.int32)  # noqa: E731
+        rn = reduce_prod(array_ops.gather(sx, idx(axes)))
+        new_shape = array_ops.stack([rn, reduce_prod(array_ops.gather(sx, idx(other)))])
+        permuted_shape = array_ops.gather(sx, idx(perm))
     permuted = array_ops.transpose(x, perm) if perm != list(range(rank)) else x
     reshaped = array_ops.reshape(permuted, new_shape)
     left = cumprod(reshaped, axis=0, exclusive=True)

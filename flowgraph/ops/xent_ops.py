@@ -394,7 +394,8 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
         cond = m.greater_equal(logits, zeros)
         relu_logits = m.where(cond, logits, zeros)
         neg_abs_logits = m.where(cond, m.negative(logits), logits)
-        return m.add(m.subtract(relu_logits, m.multiply(logits, labels)),
+        # TF writes `relu_logits - logits * labels`: the operators' lowercase names.
+        return m.add(m.subtract(relu_logits, m.multiply(logits, labels, name="mul"), name="sub"),
                      m.log1p(m.exp(neg_abs_logits)), name=scope)
 
 
