@@ -157,6 +157,7 @@ from flowgraph.summary import (Summary, SummaryMetadata, Event, SessionLog,  # n
                                LogMessage, HistogramProto)
 from flowgraph.proto.attr_value_pb2 import AttrValue, NameAttrList  # noqa: E402
 from flowgraph.proto.graph_pb2 import GraphDef  # noqa: E402
+from flowgraph.proto.tensor_pb2 import TensorProto  # noqa: E402  (TF1 had it at the top)
 from flowgraph.proto.node_def_pb2 import NodeDef  # noqa: E402
 from flowgraph.proto.meta_graph_pb2 import MetaGraphDef, TensorInfo  # noqa: E402
 from flowgraph.framework.errors import OpError  # noqa: E402

@@ -93,6 +93,8 @@ def test_top_level_protos_are_wire_compatible():
                  "TensorInfo"):
         assert getattr(tf, name).DESCRIPTOR.full_name == \
             getattr(tft, name).DESCRIPTOR.full_name
+    assert tf.TensorProto.DESCRIPTOR.full_name == "tensorflow.TensorProto"
+    assert tf.make_tensor_proto([1.0]).__class__ is tf.TensorProto
     nd = tf.NodeDef(name="x", op="Const")
     nd.attr["dtype"].CopyFrom(tf.AttrValue(type=1))
     assert tft.NodeDef.FromString(nd.SerializeToString()).attr["dtype"].type == 1
