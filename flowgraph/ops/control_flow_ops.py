@@ -98,6 +98,9 @@ def _if_grad(op, dys):
         caps = dict(zip(fg.inputs, op.get_attr(f"_{attr}_inputs")))  # placeholder -> j
 
         def fn():
+            if _holds_while(fg):  # see _replays_branch
+                return _replay_gradients(fg, [ext[j] for j in caps.values()],
+                                         list(caps), dys, ext)
             g = get_default_graph()
             read = {}
 
@@ -162,6 +165,11 @@ def _if_output(op, attr, t):
     return new
 
 
+# A branch holding a while loop is replayed for its gradient: reading the loop's record from
+# the gradient If works when run, but a GraphDef cannot carry that record across the two
+# Ifs yet (the exporter threads tensors only from enclosing graphs), and savers export the
+# graph. So random ops in a loop in a cond draw again in the backward pass (a known
+# difference from TF).
 def _holds_while(fg):
     """Whether function `fg` runs a While, directly or in a nested function."""
     for o in fg._ops:
