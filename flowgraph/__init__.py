@@ -274,6 +274,8 @@ from flowgraph.framework.sparse_tensor import (SparseTensor, SparseTensorValue, 
 sparse = _module("sparse")
 sparse.SparseTensor, sparse.placeholder = SparseTensor, sparse_placeholder
 sparse.to_dense, sparse.from_dense = sparse_tensor_to_dense, _sparse_tensor.from_dense
+from flowgraph.ops import set_ops as _set_ops  # noqa: E402
+sets = _namespace("sets", [_set_ops])
 
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (
