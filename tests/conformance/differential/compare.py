@@ -64,7 +64,9 @@ def observe(tf, prog):
             except Exception as e:  # noqa: BLE001 - compared by class
                 obs.grad_error[name] = _cls(e)
                 continue
-            grads[name] = [g for g in gs]
+            # IndexedSlices (e.g. from gather) are compared dense
+            grads[name] = [g if g is None or isinstance(g, tf.Tensor)
+                           else tf.convert_to_tensor(g) for g in gs]
         for n in prog.outputs():
             t = outs.get(n.name)
             if n.kind == "random" and t is not None and t.dtype.is_floating:
