@@ -50,6 +50,10 @@ REGRESSIONS = {
         Node("n1", "const", value=np.array([[[True, True, True]], [[False, True, False]]])),
         ph("n2", np.array([[[0, 1, 2]], [[3, 4, 5]]], np.int32), None),
         op("n3", "tf.where(n1, n0, n2)", "n1", "n0", "n2")]),
+    # Broadcasting a known 0 against an unknown dim leaves it unknown statically, as TF.
+    "broadcast_zero_against_unknown": Program([
+        ph("n0", np.zeros((0, 0), np.int64)), ph("n1", np.zeros((0, 0), np.int64), [None, 0]),
+        op("n2", "tf.minimum(n0, n1)", "n0", "n1"), op("n3", "tf.add(n1, n0)", "n0", "n1")]),
 }
 
 
