@@ -54,6 +54,12 @@ REGRESSIONS = {
     "broadcast_zero_against_unknown": Program([
         ph("n0", np.zeros((0, 0), np.int64)), ph("n1", np.zeros((0, 0), np.int64), [None, 0]),
         op("n2", "tf.minimum(n0, n1)", "n0", "n1"), op("n3", "tf.add(n1, n0)", "n0", "n1")]),
+    # tf.cast of a variable ref to its own base dtype makes a Cast op (a plain tensor).
+    "cast_of_ref_reads_it": Program([
+        Node("n0", "const", value=np.array(0.468)),
+        op("n1", "tf.assign_add(tf.Variable(tf.fill([], tf.constant(-0.32, tf.float64))), n0)",
+           "n0"),
+        op("n2", "tf.cast(n1, tf.float64)", "n1")]),
 }
 
 
