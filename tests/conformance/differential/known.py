@@ -10,6 +10,8 @@ class Known:
     key: str         # an op table key, or "*"
     reason: str
     skip: bool = False
+    where: str = "node"  # "node": the diff is about a `key` node; "any": the program has
+    #                     one; "fed": the program feeds one (the effect spreads downstream)
 
 
 KNOWN_DIFFERENCES = [
@@ -28,13 +30,17 @@ KNOWN_DIFFERENCES = [
           "its perm arithmetic, flowgraph a ValueError"),
     Known("build_error", "softmax", "unknown rank, axis != -1: as log_softmax"),
     Known("value", "cond", "BUG, not fixed: once tf.gradients is built through a cond, a "
-          "feed of the cond's output is ignored (the If recomputes it)"),
-    Known("grad", "cond", "the same bug: the gradient sees the recomputed, not the fed value"),
+          "feed of the cond's output is ignored (the If recomputes it)", where="fed"),
+    Known("grad", "cond", "the same bug: the gradient sees the recomputed, not the fed value",
+          where="fed"),
     Known("value", "while_loop", "BUG, not fixed: as cond, a fed While output is ignored once "
-          "its gradient is built"),
-    Known("grad", "while_loop", "the same While feed bug, seen in the gradient"),
+          "its gradient is built", where="fed"),
+    Known("grad", "while_loop", "the same While feed bug, seen in the gradient", where="fed"),
     Known("grad_error", "gather", "BUG, not fixed: Gather's gradient raises "
-          "NotImplementedError when params or indices have unknown rank"),
+          "NotImplementedError when params or indices have unknown rank", where="any"),
+    Known("dtype", "while_loop", "TF1's while_loop keeps a ref loop variable's ref dtype (and "
+          "then fails at run time); flowgraph reads it"),
+    Known("run_error", "while_loop", "the ref loop variable quirk above, at run time"),
     Known("graph", "transpose", "perm=None on unknown rank: TF names its ops transpose/sub, "
           "transpose/Range; flowgraph transpose/Sub, transpose/range"),
     Known("shape", "transpose", "unknown-rank input with a constant perm: TF leaves the rank "
@@ -47,10 +53,15 @@ KNOWN_DIFFERENCES = [
 ]
 
 
-def known(diff):
-    """The KNOWN_DIFFERENCES entry that explains `diff`, or None."""
+def known(diff, prog=None):
+    """The KNOWN_DIFFERENCES entry that explains `diff` (seen in `prog`), or None."""
+    keys = {n.key for n in prog.nodes} if prog else set()
+    fed = {prog.node(f).key for f in prog.feeds} if prog else set()
     for k in KNOWN_DIFFERENCES:
-        if k.kind in ("*", diff.kind) and k.key in ("*", diff.key):
+        if k.kind not in ("*", diff.kind):
+            continue
+        if k.key in ("*", diff.key) or k.where == "any" and k.key in keys or \
+                k.where == "fed" and k.key in fed:
             return k
     return None
 
