@@ -35,9 +35,10 @@ def broadcast_shapes(a, b):
             out.append(j)
         elif j == 1:
             out.append(i)
-        elif i is None:
-            out.append(j)
-        elif j is None or i == j:
+        elif i is None or j is None:
+            k = j if i is None else i  # as TF: a known 0 against an unknown stays unknown
+            out.append(k if k is not None and k > 1 else None)
+        elif i == j:
             out.append(i)
         else:
             raise ValueError(f"Dimensions must be equal, but are {i} and {j}")

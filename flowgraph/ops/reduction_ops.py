@@ -335,7 +335,9 @@ class Select:
         if c.ndims == 1 and out.ndims is not None and out.ndims > 1:
             c.merge_with(out[:1])
         elif c.ndims not in (None, 0):
-            c.merge_with(out)
+            merged = c.merge_with(out)
+            if c.ndims > 1 and out.ndims is not None:
+                return merged  # TF merges a same-shape condition's dims into the result
         return out
 
     def kernel(xp, condition, t, e):

@@ -359,11 +359,11 @@ def round(x, name=None):  # noqa: A001 (TF's name)
 def cast(x, dtype, name=None):
     """Casts a tensor to a new type (returns x itself when it already has that type)."""
     base = dtypes.as_dtype(dtype).base_dtype
-    if isinstance(x, Tensor) and x.dtype.base_dtype == base:
+    if isinstance(x, Tensor) and x.dtype == base:  # a ref is still cast (read), as TF
         return x
     with name_scope(name, "Cast", [x]) as name:
         x = convert_to_tensor(x, name="x")
-        if x.dtype.base_dtype != base:
+        if x.dtype != base:
             x = apply_op("Cast", [x], {"DstT": base, "Truncate": False}, name=name)
         return x
 

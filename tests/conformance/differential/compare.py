@@ -1,4 +1,5 @@
 """Build and run one program in a framework, and compare what two frameworks observed."""
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,7 @@ class Observation:
     static: dict = field(default_factory=dict)     # output -> (shape list or None, dtype)
     grad_error: dict = field(default_factory=dict)  # output -> class name
     run_error: object = None
+    run_error_node: str = ""       # the node whose op failed, if the message names it
     values: dict = field(default_factory=dict)
     grads: dict = field(default_factory=dict)      # output -> list of arrays or None
     draws: dict = field(default_factory=dict)      # random output -> (draw, its gradient)
@@ -41,6 +43,16 @@ def _shape(t):
     return None if s.ndims is None else s.as_list()
 
 
+def _failing_node(message, owner):
+    """The node whose op (or whose op's gradient) an error message names, else ""."""
+    m = re.search(r"node ([\w/.\-]+)", message)
+    if not m:
+        return ""
+    name = m.group(1)
+    g = re.match(r"gradients(?:_\d+)?/(.+?)_grad/", name)
+    return owner.get(g.group(1) if g else name, "")
+
+
 def observe(tf, prog):
     """Everything observable about `prog` in module `tf`."""
     obs = Observation()
@@ -64,7 +76,9 @@ def observe(tf, prog):
             except Exception as e:  # noqa: BLE001 - compared by class
                 obs.grad_error[name] = _cls(e)
                 continue
-            grads[name] = [g for g in gs]
+            # IndexedSlices (e.g. from gather) are compared dense
+            grads[name] = [g if g is None or isinstance(g, tf.Tensor)
+                           else tf.convert_to_tensor(g) for g in gs]
         for n in prog.outputs():
             t = outs.get(n.name)
             if n.kind == "random" and t is not None and t.dtype.is_floating:
@@ -78,6 +92,7 @@ def observe(tf, prog):
                 vals, gvals, dvals = s.run((outs, fetch_g, draws), feed_dict(prog, b.env))
         except Exception as e:  # noqa: BLE001 - compared by class
             obs.run_error = _cls(e)
+            obs.run_error_node = _failing_node(str(e), obs.owner)
             return obs
     obs.values = {k: np.asarray(v) for k, v in vals.items()}
     for k, gs in grads.items():
@@ -144,7 +159,8 @@ def compare(prog, tfo, fgo):
         if tfo.grad_error.get(k) != fgo.grad_error.get(k):
             diff("grad_error", k, f"FG {fgo.grad_error.get(k)} TF {tfo.grad_error.get(k)}")
     if tfo.run_error != fgo.run_error:
-        diff("run_error", "", f"FG {fgo.run_error} TF {tfo.run_error}")
+        diff("run_error", tfo.run_error_node or fgo.run_error_node,
+             f"FG {fgo.run_error} TF {tfo.run_error}")
         return out
     for k, a in tfo.values.items():
         b = fgo.values.get(k)

@@ -10,6 +10,8 @@ class Known:
     key: str         # an op table key, or "*"
     reason: str
     skip: bool = False
+    where: str = "node"  # "node": the diff is about a `key` node; "any": the program has
+    #                     one; "fed": the program feeds one (the effect spreads downstream)
 
 
 KNOWN_DIFFERENCES = [
@@ -22,21 +24,48 @@ KNOWN_DIFFERENCES = [
           "whether a nan survives (e.g. softmax of [x, nan] is [0, nan] in TF)"),
     Known("grad_nonfinite", "*", "TF's gradients mask with multiply (nan * 0 = nan) or "
           "select op by op (Relu/Sqrt/Rsqrt/Sign/Maximum/ClipByValue); flowgraph's differ"),
-    Known("value", "argmax", "TF's ArgMax skips nan, numpy's (flowgraph's) picks the first nan"),
-    Known("value", "argmin", "TF's ArgMin skips nan, numpy's (flowgraph's) picks the first nan"),
+    Known("value", "argmax", "TF's ArgMax skips nan, numpy's (flowgraph's) picks the first nan",
+          where="any"),
+    Known("value", "argmin", "TF's ArgMin skips nan, numpy's (flowgraph's) picks the first nan",
+          where="any"),
+    Known("grad_none", "cond", "BUG, not fixed: d sign(cond(..))/dx is None in flowgraph, "
+          "zeros in TF (If gradient of a zero-gradient consumer)", where="any"),
     Known("build_error", "log_softmax", "unknown rank, axis != -1: TF raises TypeError from "
           "its perm arithmetic, flowgraph a ValueError"),
     Known("build_error", "softmax", "unknown rank, axis != -1: as log_softmax"),
+    Known("value", "cond", "BUG, not fixed: once tf.gradients is built through a cond, a "
+          "feed of the cond's output is ignored (the If recomputes it)", where="fed"),
+    Known("grad", "cond", "the same bug: the gradient sees the recomputed, not the fed value",
+          where="fed"),
+    Known("value", "while_loop", "BUG, not fixed: as cond, a fed While output is ignored once "
+          "its gradient is built", where="fed"),
+    Known("grad", "while_loop", "the same While feed bug, seen in the gradient", where="fed"),
+    Known("grad_error", "gather", "BUG, not fixed: Gather's gradient raises "
+          "NotImplementedError when params or indices have unknown rank", where="any"),
+    Known("dtype", "while_loop", "TF1's while_loop keeps a ref loop variable's ref dtype (and "
+          "then fails at run time); flowgraph reads it"),
+    Known("run_error", "while_loop", "the ref loop variable quirk above, at run time"),
+    Known("graph", "transpose", "perm=None on unknown rank: TF names its ops transpose/sub, "
+          "transpose/Range; flowgraph transpose/Sub, transpose/range"),
+    Known("shape", "transpose", "unknown-rank input with a constant perm: TF leaves the rank "
+          "unknown, flowgraph takes it from perm"),
+    Known("run_error", "pad", "MirrorPad's gradient on an empty input: TF's kernel rejects "
+          "the paddings, flowgraph's returns an empty gradient"),
     Known("build_error", "binary:math.xdivy", "tf.math.xdivy (Xdivy) is not in flowgraph yet",
           skip=True),
     Known("build_error", "binary:atan2", "tf.atan2 (Atan2) is not in flowgraph yet", skip=True),
 ]
 
 
-def known(diff):
-    """The KNOWN_DIFFERENCES entry that explains `diff`, or None."""
+def known(diff, prog=None):
+    """The KNOWN_DIFFERENCES entry that explains `diff` (seen in `prog`), or None."""
+    keys = {n.key for n in prog.nodes} if prog else set()
+    fed = {prog.node(f).key for f in prog.feeds} if prog else set()
     for k in KNOWN_DIFFERENCES:
-        if k.kind in ("*", diff.kind) and k.key in ("*", diff.key):
+        if k.kind not in ("*", diff.kind):
+            continue
+        if k.key in ("*", diff.key) or k.where == "any" and k.key in keys or \
+                k.where == "fed" and k.key in fed:
             return k
     return None
 

@@ -58,7 +58,7 @@ def _candidates(prog):
 
 def still_fails(prog, kind, tf1, fg):
     ds = [d for d in compare(prog, observe(tf1, prog), observe(fg, prog))
-          if known(d) is None and d.kind == kind]
+          if known(d, prog) is None and d.kind == kind]
     return ds
 
 

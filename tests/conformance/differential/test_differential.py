@@ -8,7 +8,7 @@ from tests.conformance.differential.runner import (frameworks, report_failure,  
                                                    run_one)
 
 SEED = 20261207
-PROGRAMS = 240
+PROGRAMS = 700
 
 
 def test_no_unexplained_differences():

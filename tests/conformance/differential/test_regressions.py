@@ -44,6 +44,22 @@ REGRESSIONS = {
         ph("n0", np.array([[-0.075, 1.177], [0.5, -1.6]], np.float32)),
         op("n1", "tf.nn.relu6(n0)", "n0")], feeds=("n1",),
         feed_values={"n1": np.array([[0.7, 1.8], [-0.9, 7.0]], np.float32)}),
+    # Select (tf.where) with a condition of the same rank takes its known dims.
+    "select_shape_takes_condition_dims": Program([
+        ph("n0", np.array([[[5, 2, 0]], [[-1, -2, 0]]], np.int32), [2, None, 3]),
+        Node("n1", "const", value=np.array([[[True, True, True]], [[False, True, False]]])),
+        ph("n2", np.array([[[0, 1, 2]], [[3, 4, 5]]], np.int32), None),
+        op("n3", "tf.where(n1, n0, n2)", "n1", "n0", "n2")]),
+    # Broadcasting a known 0 against an unknown dim leaves it unknown statically, as TF.
+    "broadcast_zero_against_unknown": Program([
+        ph("n0", np.zeros((0, 0), np.int64)), ph("n1", np.zeros((0, 0), np.int64), [None, 0]),
+        op("n2", "tf.minimum(n0, n1)", "n0", "n1"), op("n3", "tf.add(n1, n0)", "n0", "n1")]),
+    # tf.cast of a variable ref to its own base dtype makes a Cast op (a plain tensor).
+    "cast_of_ref_reads_it": Program([
+        Node("n0", "const", value=np.array(0.468)),
+        op("n1", "tf.assign_add(tf.Variable(tf.fill([], tf.constant(-0.32, tf.float64))), n0)",
+           "n0"),
+        op("n2", "tf.cast(n1, tf.float64)", "n1")]),
 }
 
 
