@@ -361,7 +361,7 @@ def worker(args):
     load_before = os.getloadavg()[0]
     results = run_cases(env, args.case, args.reps)
     versions = {"python": platform.python_version(), "numpy": env.np.__version__,
-                "flowgraph": getattr(env.fg, "__version__", "?"),
+                "flowgraph": getattr(env.fg, "GIT_VERSION", "?"),
                 "tensorflow": getattr(env.tf, "__version__", None) if env.tf else None}
     if env.tf is not None:
         import tensorflow
@@ -372,6 +372,35 @@ def worker(args):
 
 
 # -- reporting ---------------------------------------------------------------------------------
+_VECTOR_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16",
+                 "amx_tile", "amx_bf16", "amx_int8")
+
+
+def machine():
+    """CPU model, its vector extensions (from /proc/cpuinfo) and numpy's BLAS: ratios
+    depend on all three."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    model = value.strip()
+                elif key.strip() == "flags":
+                    flags = set(value.split())
+    except OSError:
+        pass
+    blas = "unknown"
+    try:
+        import numpy
+        info = numpy.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        blas = f"{info.get('name', '?')} {info.get('version', '')}".strip()
+    except Exception:  # noqa: BLE001 - older numpy: no dict form
+        pass
+    vector = " ".join(f for f in _VECTOR_FLAGS if f in flags) or "none listed"
+    return model, vector, blas
+
+
 def _fmt(v, kind):
     if v is None:
         return "—"
@@ -396,10 +425,13 @@ def _ratio(fg, other, kind):
 def markdown(runs, command):
     first = runs[0]
     v = first["versions"]
+    model, vector, blas = machine()
     lines = ["# flowgraph benchmarks", "",
              f"- date: {datetime.date.today().isoformat()}",
              f"- machine: {platform.machine()} {platform.system()}, {os.cpu_count()} cores "
              f"(shared with other work while measured: treat small differences as noise)",
+             f"- CPU: {model}; vector extensions: {vector}; numpy's BLAS: {blas} (TensorFlow "
+             "uses its own oneDNN/Eigen kernels)",
              f"- versions: Python {v['python']}, numpy {v['numpy']}, flowgraph "
              f"{v['flowgraph']}, TensorFlow {v['tensorflow'] or 'not installed'}",
              f"- command: `{command}`",

@@ -15,6 +15,9 @@ import re
 import sys
 
 NOT_DIFFERENTIABLE = "NOT_DIFFERENTIABLE"
+# No gradient registered, as TF has none: tf.gradients through the op is a LookupError
+# (NOT_DIFFERENTIABLE instead means zero gradients are fine).
+NO_GRADIENT = "NO_GRADIENT"
 
 _ARG_RE = re.compile(r"^\s*(\w+)\s*:\s*(?:(\w+)\s*\*\s*)?(Ref\(\s*(\w+)\s*\)|\w+)\s*$")
 
@@ -92,7 +95,7 @@ class OpDef:
 
     @property
     def is_differentiable(self):
-        return self.grad is not None and self.grad != NOT_DIFFERENTIABLE
+        return self.grad not in (None, NOT_DIFFERENTIABLE, NO_GRADIENT)
 
     def __repr__(self):
         return f"OpDef({self.name})"
@@ -164,4 +167,4 @@ def gradient_function(op_type):
     if op_type in _GRADIENTS:
         return _GRADIENTS[op_type]
     d = _REGISTRY.get(op_type)
-    return None if d is None else d.grad
+    return None if d is None or d.grad == NO_GRADIENT else d.grad

@@ -12,7 +12,7 @@ from flowgraph.framework import dtypes, tensor_shape
 from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor, \
     constant_value_as_shape
-from flowgraph.framework.registry import defop
+from flowgraph.framework.registry import defop, NO_GRADIENT
 from flowgraph.framework.tensor_shape import TensorShape
 from flowgraph.ops import nn_util as U
 
@@ -311,8 +311,14 @@ class Conv2DBackpropFilter:
     grad = _backprop_filter_grad(False)
 
 
-def _no_gradient(op, g):
-    raise LookupError(f"No gradient defined for operation '{op.name}' (op type: {op.type})")
+def _shaped_like(k):
+    """The V2 backprops' rule: the output has input `k`'s shape; all inputs are 4-D."""
+    def rule(op):
+        for t in op.inputs:
+            t.shape.with_rank(4)
+        _check_attrs(op)
+        return [op.inputs[k].shape.with_rank(4)]
+    return rule
 
 
 @defop("Conv2DBackpropInputV2", inputs=("input: T", "filter: T", "out_backprop: T"),
@@ -320,13 +326,8 @@ def _no_gradient(op, g):
 class Conv2DBackpropInputV2:
     """`Conv2DBackpropInput` with the input's shape taken from the tensor `input` (its
     values are unused); no gradient is registered for it, as in TF."""
-    grad = _no_gradient
-
-    def shape(op):
-        op.inputs[1].shape.with_rank(4)
-        op.inputs[2].shape.with_rank(4)
-        _check_attrs(op)
-        return [op.inputs[0].shape.with_rank(4)]
+    grad = NO_GRADIENT
+    shape = _shaped_like(0)
 
     def kernel(xp, input, filter, out_backprop, strides, padding, explicit_paddings,
                data_format, dilations):
@@ -340,13 +341,8 @@ class Conv2DBackpropInputV2:
 class Conv2DBackpropFilterV2:
     """`Conv2DBackpropFilter` with the filter's shape taken from the tensor `filter` (its
     values are unused); no gradient is registered for it, as in TF."""
-    grad = _no_gradient
-
-    def shape(op):
-        op.inputs[0].shape.with_rank(4)
-        op.inputs[2].shape.with_rank(4)
-        _check_attrs(op)
-        return [op.inputs[1].shape.with_rank(4)]
+    grad = NO_GRADIENT
+    shape = _shaped_like(1)
 
     def kernel(xp, input, filter, out_backprop, strides, padding, explicit_paddings,
                data_format, dilations):

@@ -7,7 +7,7 @@ from flowgraph.framework import dtypes, shape_fns, tensor_shape
 from flowgraph.framework.graph import Tensor, Operation, name_scope, \
     control_dependencies
 from flowgraph.framework.op_builder import apply_op, constant, convert_to_tensor, create_op
-from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE, NO_GRADIENT
 
 __all__ = ["constant", "convert_to_tensor", "placeholder", "placeholder_with_default",
            "identity", "no_op", "group", "tuple", "stop_gradient", "guarantee_const"]
@@ -64,13 +64,10 @@ class GuaranteeConst:
     """Its input unchanged, promised constant for the session's lifetime (a hint to TF's
     optimizer; no gradient is registered for it, as in TF)."""
     shape = shape_fns.unchanged
+    grad = NO_GRADIENT
 
     def kernel(xp, input):
         return input
-
-    def grad(op, g):
-        raise LookupError(f"No gradient defined for operation '{op.name}' (op type: "
-                          f"{op.type}). Insert tf.stop_gradient if it should be a constant.")
 
 
 def guarantee_const(input, name=None):
