@@ -432,7 +432,7 @@ def markdown(runs, command):
              f"(shared with other work while measured: treat small differences as noise)",
              f"- CPU: {model}; vector extensions: {vector}; numpy's BLAS: {blas} (TensorFlow "
              "uses its own oneDNN/Eigen kernels)",
-             f"- versions: Python {v['python']}, numpy {v['numpy']}, flowgraph "
+             f"- versions: Python {v['python']}, numpy {v['numpy']}, "
              f"{v['flowgraph']}, TensorFlow {v['tensorflow'] or 'not installed'}",
              f"- command: `{command}`",
              "- method: one process per thread setting; contenders interleaved each "
