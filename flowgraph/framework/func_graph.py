@@ -16,6 +16,7 @@ class FuncGraph(Graph):
         self.outer_graph = outer_graph
         self.inputs = []
         self.outputs = []
+        self.gradient_outputs = 0  # how many of `outputs` were added for gradients (last)
         self.captures = {}  # outer tensor -> placeholder in this graph, in capture order
         self._variables = {}  # store key -> VariableV2 here naming an outer variable
         self.resolves = None  # (graph, fn): how a While gradient's body reads forward values

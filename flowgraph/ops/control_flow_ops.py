@@ -140,8 +140,9 @@ def _if_output(op, attr, t):
     """The output of If `op` carrying tensor `t` of its branch `attr`: `t` becomes a new
     output of that branch, and the other branch returns a dummy of t's type there."""
     fg = op.get_attr(attr)
-    if t in fg.outputs:
-        return op.outputs[fg.outputs.index(t)]
+    first = len(fg.outputs) - fg.gradient_outputs  # a user output may be fed: never reuse it
+    if t in fg.outputs[first:]:
+        return op.outputs[first + fg.outputs[first:].index(t)]
     other = op.get_attr("else_branch" if attr == "then_branch" else "then_branch")
     dtype = t.dtype.base_dtype
     if dtype == dtypes.resource:
@@ -157,6 +158,8 @@ def _if_output(op, attr, t):
             dummy = _zeros([d or 0 for d in dims], dtype)
     fg.outputs.append(t)
     other.outputs.append(dummy)
+    fg.gradient_outputs += 1
+    other.gradient_outputs += 1
     shape = t.shape.most_specific_compatible_shape(dummy.shape)
     new = Tensor(op, len(op._outputs), dtype, shape)
     op._outputs += (new,)

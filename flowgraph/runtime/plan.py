@@ -261,11 +261,15 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
     for t in feeds:
         slot[t] = len(slot)
         where[slot[t]] = host
+    shadow = {}  # a fed output of an op that runs anyway: the op writes a scratch slot
     for op in order:
         for t in op._outputs:
-            if t not in slot:
-                slot[t] = len(slot)
-                where[slot[t]] = placement[op]
+            key = (t, "fed") if t in feed_set else t
+            if key not in slot:
+                slot[key] = len(slot)
+                where[slot[key]] = placement[op]
+            if key is not t:
+                shadow[t] = slot[key]
     steps, step_ops, step_devices, transfers = [], [], [], {}
 
     def compile_function(device, fg, extra=()):
@@ -328,7 +332,7 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
             if log is not None:
                 log(op, dev)
             continue
-        outs = [slot[t] for t in op._outputs]
+        outs = [shadow.get(t, slot[t]) for t in op._outputs]
         listed = any(a.number_attr or a.type_list_attr for a in op._op_def.outputs)
         out = None if not outs else outs[0] if len(outs) == 1 and not listed else tuple(outs)
         steps.append([fn, ins, out, ()])
