@@ -6,7 +6,7 @@ import collections
 
 import numpy as np
 
-from flowgraph.framework import dtypes, tensor_shape
+from flowgraph.framework import default_stack, dtypes, tensor_shape
 from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor, \
     constant_value_as_shape
@@ -56,8 +56,7 @@ class SparseTensor:
         self._shape = self._shape.merge_with(tensor_shape.as_shape(shape))
 
     def eval(self, feed_dict=None, session=None):
-        from flowgraph.runtime.session import get_default_session
-        return (session or get_default_session()).run(self, feed_dict)
+        return default_stack.session_for(session, self.graph).run(self, feed_dict)
 
     def consumers(self):
         return list({op for t in (self._indices, self._values, self._dense_shape)

@@ -1,7 +1,7 @@
 """`tf.Variable` (TF1 ref variables) and the initializer helpers."""
 import contextlib
 
-from flowgraph.framework import dtypes, tensor_shape
+from flowgraph.framework import default_stack, dtypes, tensor_shape
 from flowgraph.framework.graph import (GraphKeys, Tensor, get_default_graph, name_scope,
                                        colocate_with, control_dependencies, device)
 from flowgraph.framework.op_builder import (apply_op, convert_to_tensor,
@@ -219,8 +219,7 @@ class Variable(metaclass=_VariableMeta):
 
     def load(self, value, session=None):
         """Writes `value` into the variable in `session` (default session if None)."""
-        from flowgraph.runtime.session import _session_for
-        s = _session_for(session, self.graph)
+        s = default_stack.session_for(session, self.graph)
         s.run(self._initializer_op, {self._initializer_op.inputs[1]: value})
 
     def count_up_to(self, limit):

@@ -1,45 +1,17 @@
 """`tf.Session`: runs fetches of a graph given feeds, through cached compiled plans."""
 import contextlib
 import sys
-import threading
 
 import numpy as np
 
-from flowgraph.framework import dtypes, errors
+from flowgraph.framework import default_stack, dtypes, errors
+from flowgraph.framework.default_stack import get_default_session  # noqa: F401
 from flowgraph.framework.graph import Tensor, Operation, get_default_graph
 from flowgraph.runtime import fetch as fetch_lib
 from flowgraph.runtime.config import ConfigProto
 from flowgraph.runtime.executor import execute, execute_parallel, execute_traced
 from flowgraph.runtime.plan import compile_plan
 from flowgraph.runtime.resources import RunContext
-
-_state = threading.local()
-
-
-def _session_stack():
-    s = getattr(_state, "stack", None)
-    if s is None:
-        s = _state.stack = []
-    return s
-
-
-def get_default_session():
-    """The innermost session entered with `as_default()` (or an InteractiveSession)."""
-    s = _session_stack()
-    return s[-1] if s else None
-
-
-def _session_for(session, graph):
-    session = session or get_default_session()
-    if session is None:
-        raise ValueError("Cannot evaluate tensor using `eval()`: No default session is "
-                         "registered. Use `with sess.as_default()` or pass an explicit "
-                         "session to `eval(session=sess)`")
-    if session.graph is not graph:
-        raise ValueError("Cannot use the given session to evaluate tensor: the tensor's "
-                         "graph is different from the session's graph.")
-    return session
-
 
 class BaseSession:
     """Shared implementation of Session and InteractiveSession."""
@@ -100,12 +72,8 @@ class BaseSession:
     @contextlib.contextmanager
     def as_default(self):
         """Makes this the default session for `Tensor.eval()` and `Operation.run()`."""
-        stack = _session_stack()
-        stack.append(self)
-        try:
+        with default_stack.sessions.push(self):
             yield self
-        finally:
-            stack.remove(self)
 
     # -- running -----------------------------------------------------------------------
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
