@@ -538,9 +538,8 @@ def func_graph_from_library(library, name=None, outer_graph=None, shapes=None):
 def build_func_graph(functions, fname, outer, shapes, caller):
     """A FuncGraph (enclosed by `outer`) from FunctionDef `fname`, its arguments becoming
     placeholders of `shapes`; `caller` names the calling node in errors."""
-    from flowgraph.framework.func_graph import FuncGraph
+    from flowgraph.framework.func_graph import FuncGraph, placeholder
     from flowgraph.framework.importer import make_op
-    from flowgraph.ops.core import placeholder
     fd = functions[fname]
     sig = fd.signature
     where = f"Function '{fname}' (called by '{caller}')"

@@ -9,10 +9,10 @@ gradient ops read (only when a gradient exists), and the backward body reads the
 import numpy as np
 
 from flowgraph.framework import dtypes, nest, tensor_shape
-from flowgraph.framework.func_graph import FuncGraph
+from flowgraph.framework import func_graph
 from flowgraph.framework.graph import Operation, Tensor, get_default_graph, name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor, create_op
-from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.framework.registry import defop, input_args, NOT_DIFFERENTIABLE
 
 __all__ = ["cond", "case", "while_loop"]
 
@@ -21,16 +21,12 @@ __all__ = ["cond", "case", "while_loop"]
 def _trace(name, fn, specs):
     """FuncGraph of `fn` applied to placeholders for `specs` [(dtype, shape)]; returns
     (graph, structured result with tensors converted, flat output tensors)."""
-    from flowgraph.ops.core import placeholder
-    outer = get_default_graph()
-    fg = FuncGraph(name, outer)
-    with fg.as_default():
-        args = [placeholder(dt, shape, name=f"arg{i}") for i, (dt, shape) in enumerate(specs)]
-        fg.inputs.extend(args)
-        result = fn(*args)
-        result = nest.map_structure(
+    def traced(*args):
+        fg = get_default_graph()
+        return nest.map_structure(
             lambda x: x if x is None or isinstance(x, Operation) else
-            fg.capture(convert_to_tensor(x)), result)  # an outer tensor returned as is
+            fg.capture(convert_to_tensor(x)), fn(*args))  # an outer tensor returned as is
+    fg, result = func_graph.trace(name, traced, specs, get_default_graph())
     fg.outputs = [t for t in nest.flatten(result) if isinstance(t, Tensor)]
     return fg, result
 
@@ -216,7 +212,6 @@ def _differentiable(t):
 def _replay(fg, mapping):
     """Re-creates the ops of `fg` in the default graph, its inputs replaced by `mapping`
     (placeholder -> tensor); returns the mapping extended to every tensor of fg."""
-    from flowgraph.runtime.plan import input_args
     m = dict(mapping)
     for op in fg._ops:
         if all(t in m for t in op._outputs):

@@ -6,6 +6,7 @@ import heapq
 import numpy as np
 
 from flowgraph.framework import dtypes, errors, tensor_shape
+from flowgraph.framework.registry import input_args
 from flowgraph.runtime.executor import failed_step, op_error, straight_line
 
 VARIABLE_OPS = frozenset(("VariableV2", "Variable"))
@@ -55,19 +56,6 @@ class Plan:
                     readers[s] += 1
             self._graph = ([tuple(sorted(u)) for u in users], indeg, readers)
         return self._graph
-
-
-def input_args(op):
-    """The ArgDef of each flat input of `op` (list arguments expanded)."""
-    out = []
-    for arg in op._op_def.inputs:
-        if arg.number_attr:
-            out.extend([arg] * op._attrs[arg.number_attr])
-        elif arg.type_list_attr:
-            out.extend([arg] * len(op._attrs[arg.type_list_attr]))
-        else:
-            out.append(arg)
-    return out
 
 
 def ref_key(tensor):
