@@ -153,6 +153,8 @@ class Operation:
         if op not in self._control_inputs:
             self._control_inputs.append(op)
             op._control_outputs.append(self)
+            if self in self._graph._ran:  # sessions that ran it keep their plans: they warn
+                self._graph._mutations.append((self, "adding control edge"))
 
     def _add_control_inputs(self, ops):
         for op in ops:
@@ -204,7 +206,8 @@ class Graph:
         self._unfetchable = set()
         self._lock = threading.RLock()
         self._last_id = 0
-        self._version = 0
+        self._ran = set()  # ops some session has compiled into a plan
+        self._mutations = []  # (op, what changed) of ran ops, in order
         self._variable_scope_store = None
         self._attr_scope = {}
         self._container = ""

@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 
+from flowgraph import tf_logging
 from flowgraph.framework import default_stack, dtypes, errors
 from flowgraph.framework.default_stack import get_default_session  # noqa: F401
 from flowgraph.framework.graph import Tensor, Operation, get_default_graph
@@ -29,6 +30,7 @@ class BaseSession:
         self._contexts = {d: (self._ctx if i == 0 else self._ctx.for_device(d))
                           for i, d in enumerate(self._devices)}
         self._plans = {}
+        self._mutations_seen = len(self._graph._mutations)
         self._partial_runs = {}  # handle -> partial_run._PartialRun
         self._default_ctx = None
         threads = self._config.inter_op_parallelism_threads
@@ -111,6 +113,8 @@ class BaseSession:
         return flat[0] if rebuild is None else rebuild(flat)
 
     def _plan(self, feeds, tensors, targets):
+        if len(self._graph._mutations) > self._mutations_seen:
+            self._warn_mutations()
         key = (frozenset(feeds), tensors, targets)
         plan = self._plans.get(key)
         if plan is None:
@@ -124,7 +128,21 @@ class BaseSession:
                                 self._config.allow_soft_placement, log=log)
             plan.fetch_wrapped = any(t._op._op_def.fetch_as for t in tensors)
             self._plans[key] = plan
+            self._graph._ran.update(op for op in plan.ops if op.__class__ is Operation)
         return plan
+
+    def _warn_mutations(self):
+        """TF's warning for ops changed after this session ran them: its plans keep the op
+        as it was."""
+        ran = {op for plan in self._plans.values() for op in plan.ops}
+        for op, what in self._graph._mutations[self._mutations_seen:]:
+            if op in ran:
+                tf_logging.warning(
+                    f"Operation '{op.name}' was changed by {what} after it was run by a "
+                    "session. This mutation will have no effect, and will trigger an error in "
+                    "the future. Either don't modify nodes after running them or create a new "
+                    "session.")
+        self._mutations_seen = len(self._graph._mutations)
 
     def _convert_feeds(self, feed_dict):
         if not feed_dict:
