@@ -2,7 +2,6 @@
 `flowgraph/train/checkpoint.py`); `ShardedFilename`, `StringJoin` and `MergeV2Checkpoints`
 make sharded saves. All are TF's ops with TF's signatures, so saver graphs move between
 flowgraph and TensorFlow."""
-import os
 
 import numpy as np
 

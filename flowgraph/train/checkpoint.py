@@ -13,7 +13,7 @@ import uuid
 import numpy as np
 from google.protobuf.message import DecodeError
 
-from flowgraph.framework import crc32c, dtypes, errors, tensor_shape
+from flowgraph.framework import crc32c, dtypes, errors
 from flowgraph.proto import tensor_bundle_pb2
 from flowgraph.train import sstable
 
@@ -175,7 +175,8 @@ class BundleReader:
                                              repr(key))
 
     def _fail(self, msg, path=None):
-        raise errors.DataLossError(None, None, f"{msg} in checkpoint file {path or self._index_path}")
+        raise errors.DataLossError(None, None,
+                                   f"{msg} in checkpoint file {path or self._index_path}")
 
     def _parse(self, cls, data, what):
         msg = cls()

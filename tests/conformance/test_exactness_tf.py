@@ -146,7 +146,8 @@ def test_reshape_error_names_the_shapes_as_tf_does():
 
 # --- gradients of broadcasting ops with partly known shapes ----------------------------
 
-BROADCASTS = [([2, 3], [3]), ([2, 1], [1, 3]), ([None, 3], [3]), ([None, 3], [1, 3]), ([None, 3], [None, 1]),
+BROADCASTS = [([2, 3], [3]), ([2, 1], [1, 3]), ([None, 3], [3]), ([None, 3], [1, 3]),
+              ([None, 3], [None, 1]),
               ([None, 3], [None, 3]), ([2, None], [2, 1]), ([None, 1, 4], [3, 1]),
               ([None], [])]
 

@@ -94,7 +94,8 @@ def test_clear_devices_and_import_scope(tmp_path):
     with g.as_default():
         s = meta_graph.import_meta_graph(meta, import_scope="imported")
         assert s.saver_def.restore_op_name == "imported/s/restore_all"
-        assert [v.op.name for v in tf.global_variables()] == ["imported/layer/w", "imported/layer/b"]
+        assert [v.op.name for v in tf.global_variables()] == ["imported/layer/w",
+                                                              "imported/layer/b"]
         assert g.get_operation_by_name("imported/layer/w/read").get_attr("_class") == \
             ["loc:@imported/layer/w"]
 
