@@ -354,7 +354,7 @@ def test_imported_saver_checks_shapes_before_restoring(tmp_path):
         tf.Variable(0, name="n")
         meta = meta_graph.export_meta_graph(saver_def=Saver().saver_def)
     with tf.Graph().as_default():
-        s2 = meta_graph.import_meta_graph(meta)
+        s2 = tf.train.import_meta_graph(meta)
         assert [k for k, _ in s2._discover_items()] == ["layer/b", "n", "w"]
         with tf.Session() as sess:
             with pytest.raises(tf.errors.InvalidArgumentError, match="'w'"):
