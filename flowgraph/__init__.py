@@ -6,7 +6,6 @@
     with tf.Session() as sess:
         print(sess.run(y, {x: [[1, 2, 3]]}))
 """
-import types as _types
 
 from flowgraph.framework import dtypes, errors, tensor_shape
 from flowgraph.framework.dtypes import (DType, as_dtype, float16, half, float32, float64,
@@ -65,6 +64,7 @@ from flowgraph.ops.extra_array_ops import *  # noqa: F401,F403
 from flowgraph.ops import debug_ops as _debug_ops
 from flowgraph.ops.debug_ops import *  # noqa: F401,F403
 from flowgraph.initializers import *  # noqa: F401,F403
+from flowgraph import namespaces as _namespaces  # noqa: E402
 from flowgraph import initializers, train, nn, layers, losses, metrics  # noqa: E402
 
 from flowgraph.framework.indexed_slices import IndexedSlices, IndexedSlicesValue
@@ -82,12 +82,7 @@ AUTO_REUSE = "AUTO_REUSE"
 
 def _namespace(name, modules):
     """A `tf.<name>` module gathering what each module lists in `__namespaces__[name]`."""
-    ns = _types.ModuleType(f"flowgraph.{name}")
-    for m in modules:
-        for attr in getattr(m, "__namespaces__", {}).get(name, ()):
-            public, _, private = attr.partition("=")
-            setattr(ns, public, getattr(m, private or public))
-    return ns
+    return _namespaces.module(name, modules)
 
 
 _OP_MODULES = [_core, _state_ops, _variables, _math_ops, _array_ops, _random_ops,
@@ -104,9 +99,7 @@ debugging = _namespace("debugging", _OP_MODULES)
 
 
 def _module(name, **attrs):
-    m = _types.ModuleType(f"flowgraph.{name}")
-    m.__dict__.update(attrs)
-    return m
+    return _namespaces.module(name, **attrs)
 
 
 from flowgraph import regularizers as _regularizers  # noqa: E402
@@ -184,11 +177,7 @@ del _n
 
 def _extend(name, modules):
     """Adds to namespace `tf.<name>` what each module lists in `__namespaces__[name]`."""
-    ns = globals()[name]
-    for m in modules:
-        for attr in getattr(m, "__namespaces__", {}).get(name, ()):
-            public, _, private = attr.partition("=")
-            setattr(ns, public, getattr(m, private or public))
+    globals()[name].__dict__.update(_namespaces.names(name, modules))
 
 
 # Complex numbers and FFTs: tf.complex/real/imag/angle, tf.signal, tf.spectral, tf.fft, ...
@@ -229,7 +218,6 @@ from flowgraph.ops.partition_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.histogram_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.poisson_ops import *  # noqa: F401,F403,E402
 random.poisson = _poisson_ops.random_poisson
-nn.space_to_batch = _batch_space_ops.space_to_batch
 _extend("math", [_special_math_ops, _histogram_ops])
 bitwise = _namespace("bitwise", [_bitwise_ops])
 

@@ -18,7 +18,8 @@ __all__ = ["roll", "repeat", "sort", "argsort", "segment_sum", "segment_mean", "
 __namespaces__ = {"math": ["segment_sum", "segment_mean", "segment_max", "segment_min",
                            "segment_prod", "unsorted_segment_max", "unsorted_segment_min",
                            "unsorted_segment_prod", "unsorted_segment_mean",
-                           "unsorted_segment_sqrt_n"]}
+                           "unsorted_segment_sqrt_n"],
+                  "nn": ["space_to_depth", "depth_to_space"]}
 
 
 def _invalid(msg):

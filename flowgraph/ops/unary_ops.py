@@ -16,7 +16,7 @@ _PUBLIC = ["negative", "abs", "sign", "square", "sqrt", "rsqrt", "exp", "expm1",
            "acosh", "atanh", "tanh", "sigmoid", "floor", "ceil", "round", "rint",
            "reciprocal", "erf", "erfc", "is_nan", "is_inf", "is_finite", "conj"]
 __all__ = _PUBLIC + ["cast", "to_float", "to_double", "to_int32", "to_int64", "saturate_cast"]
-__namespaces__ = {"math": list(_PUBLIC)}
+__namespaces__ = {"math": list(_PUBLIC), "nn": ["sigmoid", "tanh"]}
 
 
 def _m():
