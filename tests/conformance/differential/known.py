@@ -33,8 +33,6 @@ KNOWN_DIFFERENCES = [
     Known("build_error", "log_softmax", "unknown rank, axis != -1: TF raises TypeError from "
           "its perm arithmetic, flowgraph a ValueError"),
     Known("build_error", "softmax", "unknown rank, axis != -1: as log_softmax"),
-    Known("grad_error", "gather", "BUG, not fixed: Gather's gradient raises "
-          "NotImplementedError when params or indices have unknown rank", where="any"),
     Known("dtype", "while_loop", "TF1's while_loop keeps a ref loop variable's ref dtype (and "
           "then fails at run time); flowgraph reads it"),
     Known("run_error", "while_loop", "the ref loop variable quirk above, at run time"),
