@@ -86,8 +86,13 @@ def _if_grad(op, dys):
     dys = [None if d is None or (isinstance(d, Tensor) and d.op.type == "ZerosLike" and
                                  d.op.inputs[0] is op.outputs[i]) else convert_to_tensor(d)
            for i, d in enumerate(dys)]
-    if not diff or all(d is None for d in dys):
+    if not diff:
         return [None] * len(op.inputs)
+    if all(d is None for d in dys):  # only zeros flow back (as through tf.sign): zeros, as TF
+        out = [None] * len(op.inputs)
+        for j in diff:
+            out[1 + j] = array_ops.zeros_like(ext[j])
+        return out
 
     def branch_grad(attr):
         fg = op.get_attr(attr)

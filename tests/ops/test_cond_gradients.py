@@ -198,3 +198,12 @@ def test_fed_cond_and_while_outputs_win_over_the_ops_that_still_run():
         assert s.run([y, y * y, g], {x: 1.0, y: 10.0}) == [10.0, 100.0, 40.0]  # 2*10*2
         assert s.run([w, gw], {x: 2.0}) == [16.0, 1024.0]  # d(x^8)/dx = 8x^7
         assert s.run([w, w * w, gw], {x: 2.0, w: 10.0}) == [10.0, 100.0, 640.0]  # 2*10*4x^3
+
+
+def test_only_zeros_flowing_into_a_cond_give_zero_gradients():
+    # d sign(cond(x))/dx: TF's If gradient runs and gives zeros (not None).
+    x = tf.placeholder(tf.float32, None)
+    c = tf.cond(tf.constant(True), lambda: x * 2., lambda: x * 3.)
+    g, = tf.gradients(tf.sign(c), x)
+    with tf.Session() as s:
+        assert s.run(g, {x: [1.0, 2.0]}).tolist() == [0.0, 0.0]

@@ -28,8 +28,6 @@ KNOWN_DIFFERENCES = [
           where="any"),
     Known("value", "argmin", "TF's ArgMin skips nan, numpy's (flowgraph's) picks the first nan",
           where="any"),
-    Known("grad_none", "cond", "BUG, not fixed: d sign(cond(..))/dx is None in flowgraph, "
-          "zeros in TF (If gradient of a zero-gradient consumer)", where="any"),
     Known("build_error", "log_softmax", "unknown rank, axis != -1: TF raises TypeError from "
           "its perm arithmetic, flowgraph a ValueError"),
     Known("build_error", "softmax", "unknown rank, axis != -1: as log_softmax"),
