@@ -112,7 +112,7 @@ def _decode_scalar(kind, v):
     if kind == "shape":
         return tensor_util.shape_from_proto(v)
     if kind == "tensor":
-        arr = tensor_util.MakeNdarray(v)
+        arr = tensor_util.MakeNdarray(v, lazy=True)
         arr.flags.writeable = False
         return arr
     if kind == "func":
