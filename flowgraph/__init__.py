@@ -277,6 +277,16 @@ sparse.to_dense, sparse.from_dense = sparse_tensor_to_dense, _sparse_tensor.from
 from flowgraph.ops import set_ops as _set_ops  # noqa: E402
 sets = _namespace("sets", [_set_ops])
 
+# -- h-rec: TFRecord files (tf.python_io, tf.io) -------------------------------------------
+from flowgraph.framework import tf_record as _tf_record  # noqa: E402
+python_io = _module("python_io", **{n: getattr(_tf_record, n) for n in (
+    "TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType", "tf_record_iterator")})
+for _n in ("TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType",
+           "tf_record_iterator"):
+    setattr(io, _n, getattr(_tf_record, _n))
+del _n
+# -- end h-rec ----------------------------------------------------------------------------
+
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (
     "batch_to_space_nd", "gather_nd", "reshape", "reverse", "roll", "scatter_nd",
