@@ -11,7 +11,7 @@ import pytest
 import flowgraph as tf
 
 THREADS = 8
-RUNS = int(os.environ.get("FLOWGRAPH_STRESS_RUNS", "150"))
+RUNS = int(os.environ.get("FLOWGRAPH_STRESS_RUNS", "100"))
 PARALLEL = [0, 4]  # inter_op_parallelism_threads: the default, and a pool of 4
 
 
@@ -68,10 +68,29 @@ def _linear_model(opt):
     lambda: tf.train.GradientDescentOptimizer(0.01, use_locking=True),
     lambda: tf.train.MomentumOptimizer(0.01, 0.9, use_locking=True),
     lambda: tf.train.MomentumOptimizer(0.01, 0.9, use_locking=True, use_nesterov=True),
-], ids=["gd", "momentum", "nesterov"])
+    lambda: tf.train.AdagradOptimizer(0.01, use_locking=True),
+    lambda: tf.train.RMSPropOptimizer(0.01, momentum=0.5, use_locking=True),
+], ids=["gd", "momentum", "nesterov", "adagrad", "rmsprop"])
 def test_locked_optimizers_match_sequential_steps(inter, make):
     with tf.Graph().as_default():
         w, train = _linear_model(make())
+        init = tf.global_variables_initializer()
+        with _session(inter) as sess, tf.Session() as seq:
+            sess.run(init)
+            seq.run(init)
+            assert _hammer([lambda: sess.run(train)]) == []
+            for _ in range(RUNS * THREADS):
+                seq.run(train)
+            np.testing.assert_array_equal(sess.run(w), seq.run(w))
+
+
+@pytest.mark.parametrize("inter", PARALLEL)
+def test_locked_sparse_updates_match_sequential_steps(inter):
+    """A gathered variable's gradient is IndexedSlices: the sparse apply ops lock too."""
+    with tf.Graph().as_default():
+        w = tf.Variable(tf.reshape(tf.range(12.0), [4, 3]))
+        loss = tf.reduce_sum(tf.gather(w, [0, 2, 2]) * tf.constant([1.0, -2.0, 0.5]))
+        train = tf.train.MomentumOptimizer(0.01, 0.9, use_locking=True).minimize(loss)
         init = tf.global_variables_initializer()
         with _session(inter) as sess, tf.Session() as seq:
             sess.run(init)
