@@ -268,10 +268,17 @@ def _check_int_feed(value, dt):
                         "type of the feed tensor to a larger type (e.g. int64).")
 
 
+_NUMERIC = frozenset(t for t in np.sctypeDict.values() if np.dtype(t).kind in "iufc")
+_INEXACT = frozenset(t for t in _NUMERIC if np.dtype(t).kind in "fc")
+
+
 def _feed_array(value, np_dt):
     """A feed as TF converts it: numbers through numpy's casts (wrapping out-of-range
-    list elements, dropping imaginary parts), other dtypes converted directly."""
-    if np.dtype(np_dt).kind in "iufc":
+    list elements, dropping imaginary parts), other dtypes converted directly. (A Python
+    float to a float dtype, or a checked int, converts the same either way: the direct
+    call is faster.)"""
+    if np_dt in _NUMERIC and value.__class__ is not int and not (
+            value.__class__ is float and np_dt in _INEXACT):
         return np.asarray(value).astype(np_dt, copy=False)
     return np.asarray(value, dtype=np_dt)
 

@@ -30,6 +30,8 @@ FEEDS = [
     ("bool", 2), ("bool", 1), ("bool", [2]), ("bool", 1.5), ("bool", "x"),
     ("bool", np.int64(2)), ("float32", "x"), ("float32", None), ("float32", [1, [2]]),
     ("float32", 1e40), ("float16", 1e6), ("complex64", "x"), ("float32", {"a": 1}),
+    ("int32", 1e20), ("uint8", -1.5), ("int32", float("nan")), ("int32", float("inf")),
+    ("float32", 2.5), ("int64", 3), ("uint8", 255), ("float64", -0.0),
 ]
 
 
