@@ -11,6 +11,8 @@ allocates more than the file could justify (tracemalloc peak).
     python -m tests.io.file_fuzzer --cases 10000 [--seed 0] [--timeout 10]
     python -m tests.io.file_fuzzer --seed 0 --case 1234 -v      # replay one case
 
+(and TFRecord files, plain and GZIP, through `tf.python_io.tf_record_iterator`)
+
 `tests/io/test_file_fuzzer.py` runs it for a few seconds in the default suite."""
 import argparse
 import collections
@@ -70,6 +72,14 @@ def _load_events(path):
         pass
 
 
+def _load_records(path):
+    opts = tf.python_io.TFRecordOptions(
+        tf.python_io.TFRecordCompressionType.GZIP if path.endswith(".gz") else
+        tf.python_io.TFRecordCompressionType.NONE)
+    for _ in tf.python_io.tf_record_iterator(path, opts):
+        pass
+
+
 def _load_state(path):
     d = os.path.dirname(path)
     cm.get_checkpoint_state(d)
@@ -83,6 +93,7 @@ LOADERS = {
     # TF's read_meta_graph_file raises IOError for an unparsable file
     "meta_graph": (_load_meta, (ValueError, OSError, tf.errors.OpError)),
     "events": (_load_events, _OP),
+    "records": (_load_records, _OP),
     "state": (_load_state, (ValueError, tf.errors.OpError)),
 }
 _NEVER = (MemoryError, RecursionError, UnicodeError, KeyError, AttributeError, IndexError,
@@ -140,6 +151,14 @@ def make_seeds(directory):
             w.close()
     for name in sorted(os.listdir(logdir)):
         seeds.append(("events", "events.out", read(logdir, name), {}))
+    for name, kind in (("r.tfrecord", "NONE"), ("r.tfrecord.gz", "GZIP")):
+        path = os.path.join(directory, name)
+        opts = tf.python_io.TFRecordOptions(getattr(tf.python_io.TFRecordCompressionType,
+                                                    kind))
+        with tf.python_io.TFRecordWriter(path, opts) as w:
+            for k in range(5):
+                w.write(bytes(range(k * 7 % 256)) * (k + 1))
+        seeds.append(("records", name, read(path), {}))
     seeds.append(("state", "checkpoint", read(ck, "checkpoint"), {}))
     return seeds
 
@@ -348,7 +367,8 @@ def make_case(seeds, seed, i):
             data = damage_meta(data, rnd)
         elif loader == "bundle" and name.endswith(".index") and rnd.random() < 0.5:
             data = damage_index(data, rnd)
-        elif loader == "events" and rnd.random() < 0.3:
+        elif loader in ("events", "records") and not name.endswith(".gz") and \
+                rnd.random() < 0.3:
             data = damage_records(data, rnd)
         else:
             data = damage_bytes(data, rnd, [s[2] for s in seeds])

@@ -146,3 +146,15 @@ def test_function_calling_itself_is_value_error():
 
 def test_tf1_reader_names_exist():
     assert tf.train.summary_iterator is tf.compat.v1.train.summary_iterator
+    assert callable(tf.python_io.tf_record_iterator)
+    assert tf.compat.v1.python_io.tf_record_iterator is tf.python_io.tf_record_iterator
+
+
+@pytest.mark.parametrize("read", [lambda p: list(tf.train.summary_iterator(p)),
+                                  lambda p: list(tf.python_io.tf_record_iterator(p))],
+                         ids=["summary_iterator", "tf_record_iterator"])
+def test_record_readers_on_missing_files_and_directories(tmp_path, read):
+    with pytest.raises(tf.errors.NotFoundError):
+        read(str(tmp_path / "missing"))
+    with pytest.raises(tf.errors.FailedPreconditionError):
+        read(str(tmp_path))
