@@ -265,6 +265,35 @@ sparse.to_dense, sparse.from_dense = sparse_tensor_to_dense, _sparse_tensor.from
 from flowgraph.ops import set_ops as _set_ops  # noqa: E402
 sets = _namespace("sets", [_set_ops])
 
+# -- h-rec: TFRecord files (tf.python_io, tf.io) -------------------------------------------
+from flowgraph.framework import tf_record as _tf_record  # noqa: E402
+python_io = _module("python_io", **{n: getattr(_tf_record, n) for n in (
+    "TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType", "tf_record_iterator")})
+for _n in ("TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType",
+           "tf_record_iterator"):
+    setattr(io, _n, getattr(_tf_record, _n))
+del _n
+from flowgraph.ops import parsing_config as _parsing_config  # noqa: E402
+from flowgraph.ops import (parsing_ops as _parsing_ops, decode_ops as _decode_ops,  # noqa: E402
+                           file_ops as _file_ops, sequence_parsing_ops as _seq_parsing)
+from flowgraph.ops.parsing_config import *  # noqa: F401,F403,E402
+from flowgraph.ops.parsing_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.sequence_parsing_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.decode_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.file_ops import *  # noqa: F401,F403,E402
+from flowgraph.proto import example_pb2 as _example_pb2, feature_pb2 as _feature_pb2  # noqa
+for _m in (_parsing_ops, _seq_parsing, _decode_ops, _file_ops):
+    for _n in _m.__namespaces__["io"]:
+        setattr(io, _n, getattr(_m, _n))
+for _n in _parsing_config.__all__:
+    setattr(io, _n, getattr(_parsing_config, _n))
+for _n in ("BytesList", "FloatList", "Int64List", "Feature", "Features", "FeatureList",
+           "FeatureLists"):
+    setattr(train, _n, getattr(_feature_pb2, _n))
+train.Example, train.SequenceExample = _example_pb2.Example, _example_pb2.SequenceExample
+del _m, _n
+# -- end h-rec ----------------------------------------------------------------------------
+
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (
     "batch_to_space_nd", "gather_nd", "reshape", "reverse", "roll", "scatter_nd",

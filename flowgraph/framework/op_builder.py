@@ -284,7 +284,10 @@ def constant_value(tensor):
 
 
 def _const_rule(t):
-    return t.op.get_attr("value")
+    v = t.op.get_attr("value")
+    if v.size > 1 << 16 and not any(v.strides):  # an imported fill: too big to fold
+        return None
+    return v
 
 
 def _shape_rule(t):

@@ -173,6 +173,39 @@ def bind_kernel(op, first_arg, in_slots, ctx=None, compile_fn=None):
         return getattr(first_arg, d.xp_function), tuple(in_slots)
     if simple:
         return functools.partial(d.kernel, first_arg, **bound), tuple(in_slots)
+    if op._attrs.get("use_locking") and ctx is not None:
+        fn, ins = _unlocked_kernel(op, first_arg, in_slots, ctx, bound, args)
+        keys = sorted({ref_key(t) for a, t in zip(args, op._inputs) if a.is_ref})
+        return _locked(fn, [ctx.lock(k) for k in keys]), ins
+    return _unlocked_kernel(op, first_arg, in_slots, ctx, bound, args)
+
+
+def _locked(fn, locks):
+    """`fn` run holding `locks` (the variables' own, taken in key order so that two
+    updates of the same variables never wait on each other): a `use_locking` update's
+    read, compute and write happen as one step for every other locked update."""
+    if len(locks) == 1:
+        lock = locks[0]
+
+        def one(*vals):
+            with lock:
+                return fn(*vals)
+        return one
+
+    def many(*vals):
+        for lk in locks:
+            lk.acquire()
+        try:
+            return fn(*vals)
+        finally:
+            for lk in reversed(locks):
+                lk.release()
+    return many
+
+
+def _unlocked_kernel(op, first_arg, in_slots, ctx, bound, args):
+    """bind_kernel's general case: a kernel with list, ref or variable-read arguments."""
+    d = op._op_def
     # Regroup flat input values into the kernel's list, ref and variable-read arguments.
     layout, ins, pos = [], [], 0
 

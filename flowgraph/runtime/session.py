@@ -230,13 +230,12 @@ def _feed_value(t, value, graph):
     if t in graph._unfeedable:
         raise ValueError(f"Tensor {t.name} may not be fed.")
     dt = t._dtype.base_dtype
-    if dt is dtypes.string:
-        from flowgraph.framework.op_builder import _string_array
-        arr = _string_array(value)
+    if value.__class__ is np.ndarray and value.dtype == dt._np:
+        arr = value
     else:
-        np_dt = dt._np
-        arr = value if value.__class__ is np.ndarray and value.dtype == np_dt else \
-            np.asarray(value, dtype=np_dt)
+        if isinstance(value, int):
+            _check_int_feed(value, dt)
+        arr = _string_feed(value) if dt is dtypes.string else _feed_array(value, dt._np)
     dims = t._shape._dims
     if dims is not None and dims != arr.shape and (
             len(dims) != arr.ndim or any(d is not None and d != a
@@ -244,6 +243,48 @@ def _feed_value(t, value, graph):
         raise ValueError(f"Cannot feed value of shape {arr.shape} for Tensor '{t.name}', "
                          f"which has shape '{t._shape}'")
     return arr
+
+
+def _check_int_feed(value, dt):
+    """TF's check of a Python int feed: it must survive conversion to the dtype."""
+    np_type = dt.as_numpy_dtype
+    if dt is dtypes.string or np_type(np.array(value).astype(np_type)) != value:
+        raise TypeError(f"Type of feed value {value} with type {type(value)} is not "
+                        f"compatible with Tensor type {np_type}. Try explicitly setting the "
+                        "type of the feed tensor to a larger type (e.g. int64).")
+
+
+_NUMERIC = frozenset(t for t in np.sctypeDict.values() if np.dtype(t).kind in "iufc")
+_INEXACT = frozenset(t for t in _NUMERIC if np.dtype(t).kind in "fc")
+
+
+def _feed_array(value, np_dt):
+    """A feed as TF converts it: numbers through numpy's casts (wrapping out-of-range
+    list elements, dropping imaginary parts), other dtypes converted directly. (A Python
+    float to a float dtype, or a checked int, converts the same either way: the direct
+    call is faster.)"""
+    if np_dt in _NUMERIC and value.__class__ is not int and not (
+            value.__class__ is float and np_dt in _INEXACT):
+        return np.asarray(value).astype(np_dt, copy=False)
+    return np.asarray(value, dtype=np_dt)
+
+
+def _string_feed(value):
+    """A string feed as an object array of bytes; other elements are TF's InternalError."""
+    arr = np.asarray(value, dtype=object)
+    flat = arr.reshape(-1)
+    out = np.empty(flat.size, dtype=object)
+    for i, v in enumerate(flat):
+        if isinstance(v, bytes):
+            out[i] = bytes(v)
+        elif isinstance(v, str):
+            out[i] = v.encode()
+        else:
+            kind = type(v)
+            name = kind.__name__ if kind.__module__ == "builtins" else \
+                f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+            raise errors.InternalError(None, None, f"Unsupported object type {name}")
+    return out.reshape(arr.shape)
 
 
 def _log_placement(op, device):

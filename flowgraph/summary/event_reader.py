@@ -1,56 +1,17 @@
-"""Reading event files (TFRecord framing) back, verifying every CRC.
+"""Reading event files back, verifying every CRC.
 
     for event in summary_iterator(path):
         ...
 
-A record is: uint64 length, uint32 masked CRC-32C of the length bytes, the data, uint32
-masked CRC-32C of the data (all little-endian). Corrupt or truncated records raise
-`tf.errors.DataLossError`."""
+Event files are TFRecord files (`framework/tf_record.py`); corrupt or truncated records
+raise `tf.errors.DataLossError`."""
 import glob
 import os
-import struct
 
 from flowgraph.framework import errors
+from flowgraph.framework.tf_record import tf_record_iterator
 
 __all__ = ["tf_record_iterator", "summary_iterator", "event_files", "read_events"]
-
-
-def _masked_crc():
-    try:
-        from flowgraph.framework import crc32c
-        return lambda b: crc32c.mask(crc32c.value(b))
-    except (ImportError, AttributeError):
-        from tensorboardX.record_writer import masked_crc32c
-        return masked_crc32c
-
-
-def _loss(path, offset, what):
-    return errors.DataLossError(None, None, f"{what} at byte {offset} of {path}")
-
-
-def tf_record_iterator(path):
-    """Yields the payload (bytes) of each record in `path`, checking both CRCs."""
-    crc = _masked_crc()
-    with open(path, "rb") as f:
-        offset = 0
-        while True:
-            head = f.read(12)
-            if not head:
-                return
-            if len(head) < 12:
-                raise _loss(path, offset, "truncated record header")
-            length_bytes = head[:8]
-            length, = struct.unpack("<Q", length_bytes)
-            if struct.unpack("<I", head[8:])[0] != crc(length_bytes):
-                raise _loss(path, offset, "corrupted record (length CRC mismatch)")
-            data = f.read(length)
-            tail = f.read(4)
-            if len(data) < length or len(tail) < 4:
-                raise _loss(path, offset, "truncated record")
-            if struct.unpack("<I", tail)[0] != crc(data):
-                raise _loss(path, offset, "corrupted record (data CRC mismatch)")
-            yield data
-            offset += 16 + length
 
 
 def summary_iterator(path):

@@ -1,8 +1,8 @@
 """`tf.summary.FileWriter`: writes `Event` protobufs to an event file that TensorBoard
 reads (`<logdir>/events.out.tfevents.<seconds>.<hostname><suffix>`).
 
-The record layer (length, masked CRC-32C, data, masked CRC-32C) is tensorboardX's
-`RecordWriter`; events are queued and written by a background thread, which flushes the
+The record layer (length, masked CRC-32C, data, masked CRC-32C) is our TFRecord writer
+(`framework/tf_record.py`); events are queued and written by a background thread, which flushes the
 file at least every `flush_secs` seconds and whenever `flush()` is called."""
 import os
 import queue
@@ -13,9 +13,9 @@ import warnings
 import weakref
 
 from tensorboardX.proto import event_pb2, summary_pb2
-from tensorboardX.record_writer import RecordWriter
 
 from flowgraph.framework.graph import Graph, get_default_graph
+from flowgraph.framework.tf_record import TFRecordWriter
 
 __all__ = ["FileWriter", "FileWriterCache"]
 
@@ -39,7 +39,7 @@ class _EventFile:
     def __init__(self, logdir, max_queue, flush_secs, suffix):
         os.makedirs(logdir, exist_ok=True)
         self.path = _event_file_name(logdir, suffix)
-        self._records = RecordWriter(self.path)
+        self._records = TFRecordWriter(self.path)
         first = event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2")
         self._records.write(first.SerializeToString())
         self._records.flush()

@@ -2,18 +2,22 @@
 
 The index is a sorted string table (see `sstable`) mapping "" to a BundleHeaderProto and
 each tensor name to a BundleEntryProto (dtype, shape, shard, offset, size, masked CRC32C).
-Data files hold the raw tensor bytes back to back. Files are written under temporary names
-and renamed into place, data first and index last, so a checkpoint is either complete or
-absent. Readers check every checksum and bound: damaged files raise `DataLossError`.
+Data files hold the raw tensor bytes back to back. Files are written under temporary names,
+synced, and renamed into place, data first and index last, then the directory is synced:
+a new prefix is complete or absent. (Over an existing prefix the two renames are not one
+step: `Saver.save` writes a fresh prefix first and moves it in while the state file points
+at the copy, see `saver.py`.) Readers check every checksum and bound: damaged files raise
+`DataLossError`.
 """
+import glob
 import os
+import shutil
 import struct
-import uuid
 
 import numpy as np
 from google.protobuf.message import DecodeError
 
-from flowgraph.framework import crc32c, dtypes, errors
+from flowgraph.framework import crc32c, dtypes, durable, errors
 from flowgraph.proto import tensor_bundle_pb2
 from flowgraph.train import sstable
 
@@ -33,8 +37,7 @@ def data_filename(prefix, shard, num_shards):
     return f"{prefix}.data-{shard:05d}-of-{num_shards:05d}"
 
 
-def _temp_name(path):
-    return f"{path}.tempstate{uuid.uuid4().int % 10 ** 19}"
+_temp_name = durable.temp_name
 
 
 def _np_dtype(enum):
@@ -108,6 +111,7 @@ class BundleWriter:
         index_path = index_filename(self._prefix)
         index_tmp = _temp_name(index_path)
         try:
+            durable.sync_file(self._data)
             self._data.close()
             header = tensor_bundle_pb2.BundleHeaderProto(num_shards=self._num_shards)
             header.version.producer = _BUNDLE_VERSION
@@ -117,18 +121,60 @@ class BundleWriter:
                 for key in sorted(k.encode() for k in self._entries):
                     table.add(key, self._entries[key.decode()].SerializeToString())
                 table.finish()
+                durable.sync_file(f)
             os.replace(self._data_tmp, self._data_path)
             os.replace(index_tmp, index_path)
+            durable.sync_directory(os.path.dirname(index_path))
         except BaseException:
             self.abort()
             _remove(index_tmp)
             raise
+        finally:
+            durable.done(index_tmp)
+            durable.done(self._data_tmp)
 
     def abort(self):
         """Drops the partial files (the previous checkpoint, if any, is untouched)."""
         if not self._data.closed:
             self._data.close()
         _remove(self._data_tmp)
+        durable.done(self._data_tmp)
+
+
+def bundle_files(prefix):
+    """The files of the complete bundle at `prefix`: its data shards, then its index."""
+    n = BundleReader(prefix)._num_shards
+    return [data_filename(prefix, i, n) for i in range(n)] + [index_filename(prefix)]
+
+
+def install_bundle(src, dst):
+    """Puts the bundle at prefix `src` in place at prefix `dst` as well (hard links, or
+    copies where links fail): data shards first, the index last, each through a
+    temporary name and a rename; the directory is synced. `src` stays whole throughout,
+    so a state file pointing at it stays valid while `dst` changes."""
+    for f in bundle_files(src):
+        target = dst + f[len(src):]
+        tmp = durable.temp_name(target)
+        try:
+            try:
+                os.link(f, tmp)
+            except OSError:
+                shutil.copyfile(f, tmp)
+                with open(tmp, "rb+") as g:
+                    durable.sync_file(g)
+            os.replace(tmp, target)
+        except BaseException:
+            _remove(tmp)
+            raise
+        finally:
+            durable.done(tmp)
+    durable.sync_directory(os.path.dirname(dst))
+
+
+def remove_bundle(prefix):
+    """Deletes the index and data shards of the bundle at `prefix` (missing ones ignored)."""
+    for f in glob.glob(glob.escape(prefix) + ".data-?????-of-?????") + [index_filename(prefix)]:
+        _remove(f)
 
 
 def _remove(path):
@@ -474,7 +520,10 @@ def merge_bundles(prefixes, destination, delete_old_dirs=True, allow_missing_fil
         for k in sorted(entries):
             table.add(k, entries[k].SerializeToString())
         table.finish()
+        durable.sync_file(f)
     os.replace(tmp, index_path)
+    durable.done(tmp)
+    durable.sync_directory(directory)
     for r in readers:
         _remove(index_filename(r.prefix))
         if delete_old_dirs:

@@ -15,7 +15,7 @@ from flowgraph.framework.graph import (GraphKeys, Operation, Tensor, colocate_wi
 from flowgraph.framework.op_builder import apply_op, constant
 from flowgraph.ops import core, io_ops, state_ops
 from flowgraph.proto import saver_pb2
-from flowgraph.train import checkpoint_management as cm
+from flowgraph.train import checkpoint_management as cm, save_protocol
 
 __all__ = ["Saver", "latest_checkpoint", "get_checkpoint_state", "checkpoint_exists",
            "update_checkpoint_state", "get_checkpoint_mtimes", "remove_checkpoint",
@@ -377,15 +377,26 @@ class Saver:
         save_dir = os.path.dirname(save_path)
         model_checkpoint_path = None
         if not self._is_empty:
-            model_checkpoint_path = _as_text(sess.run(
-                self.saver_def.save_tensor_name,
-                {self.saver_def.filename_tensor_name: checkpoint_file}))
-            if write_state:
-                self._record_last_checkpoint(model_checkpoint_path)
-                cm.update_checkpoint_state(save_dir, model_checkpoint_path,
-                                           self.last_checkpoints, latest_filename,
+            save_protocol.clean(save_dir, latest_filename)
+
+            def run(prefix):
+                return _as_text(sess.run(self.saver_def.save_tensor_name,
+                                         {self.saver_def.filename_tensor_name: prefix}))
+
+            def point_state(prefix, final):
+                if final:
+                    self._record_last_checkpoint(prefix)
+                    paths = self.last_checkpoints
+                else:  # the temporary copy of an overwrite stands in for the prefix
+                    paths = [p for p in self.last_checkpoints if p != checkpoint_file]
+                    paths = (paths + [prefix])[-(self.saver_def.max_to_keep or 1):]
+                cm.update_checkpoint_state(save_dir, prefix, paths, latest_filename,
                                            save_relative_paths=self._save_relative_paths)
+            model_checkpoint_path = save_protocol.save(
+                run, checkpoint_file, point_state if write_state else None)
+            if write_state:
                 self._maybe_delete_old_checkpoints(meta_graph_suffix)
+                save_protocol.clean(save_dir, latest_filename)  # a copy the state named
         if write_meta_graph:
             self.export_meta_graph(f"{checkpoint_file}.{meta_graph_suffix}",
                                    strip_default_attrs=strip_default_attrs)
