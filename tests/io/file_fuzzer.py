@@ -33,7 +33,7 @@ import warnings
 import numpy as np
 
 import flowgraph as tf
-from flowgraph.framework import crc32c, graph_io, meta_graph
+from flowgraph.framework import crc32c, graph_io
 from flowgraph.proto import graph_pb2, meta_graph_pb2
 from flowgraph.summary import event_reader
 from flowgraph.train import checkpoint, checkpoint_management as cm, sstable
@@ -64,7 +64,7 @@ def _load_graph_def(path):
 
 def _load_meta(path):
     with tf.Graph().as_default():
-        meta_graph.import_meta_graph(path)
+        tf.train.import_meta_graph(path)
 
 
 def _load_events(path):
