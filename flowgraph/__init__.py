@@ -299,6 +299,14 @@ nn.embedding_lookup_sparse = _sparse_segment_ops.embedding_lookup_sparse
 nn.safe_embedding_lookup_sparse = _sparse_segment_ops.safe_embedding_lookup_sparse
 del _n, _f
 # --- end h-img sparse ---
+# --- h-img: string ops (tf.strings.*, tf.string_split, tf.substr, tf.string_to_hash_bucket*) ---
+from flowgraph.ops import string_ops as _string_ops  # noqa: E402
+from flowgraph.ops import string_hash_ops as _string_hash_ops  # noqa: E402
+from flowgraph.ops import unicode_ops as _unicode_ops  # noqa: E402
+from flowgraph.ops.string_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.string_hash_ops import *  # noqa: F401,F403,E402
+strings = _namespace("strings", [_string_ops, _string_hash_ops, _unicode_ops])
+# --- end h-img strings ---
 from flowgraph.ops import set_ops as _set_ops  # noqa: E402
 sets = _namespace("sets", [_set_ops])
 
