@@ -307,6 +307,14 @@ from flowgraph.ops.string_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.string_hash_ops import *  # noqa: F401,F403,E402
 strings = _namespace("strings", [_string_ops, _string_hash_ops, _unicode_ops])
 # --- end h-img strings ---
+# --- h-img: tf.image (codecs, resizing, crops, flips, colour, boxes, patches) ---
+from flowgraph.ops import image_codec_ops as _image_codec_ops  # noqa: E402
+from flowgraph.ops import resize_ops as _resize_ops  # noqa: E402
+from flowgraph.ops import image_ops as _image_ops  # noqa: E402
+from flowgraph.ops import image_color_ops as _image_color_ops  # noqa: E402
+from flowgraph.ops.image_ops import random_crop  # noqa: E402,F401
+image = _namespace("image", [_image_codec_ops, _resize_ops, _image_ops, _image_color_ops])
+# --- end h-img image ---
 from flowgraph.ops import set_ops as _set_ops  # noqa: E402
 sets = _namespace("sets", [_set_ops])
 
