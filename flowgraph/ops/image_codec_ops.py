@@ -46,10 +46,13 @@ def _open(data, what):
 
 
 # -- channel conversions (libpng's) --------------------------------------------------------
-def _to_gray(rgb, bits):
-    """libpng's png_set_rgb_to_gray with its default (Rec. 709) coefficients."""
+def _to_gray(rgb):
+    """libpng's rgb_to_gray as TF configures it (0.299, 0.587 in 1/32768 steps,
+    truncated; 16-bit values rounded), grays left as they are."""
     r, g, b = (rgb[..., k].astype(np.int64) for k in range(3))
-    return ((6968 * r + 23434 * g + 2366 * b + 16384) >> 15).astype(rgb.dtype)
+    rnd = 16384 if rgb.dtype == np.uint16 else 0
+    gray = (9797 * r + 19234 * g + 3737 * b + rnd) >> 15
+    return np.where((r == g) & (r == b), r, gray).astype(rgb.dtype)
 
 
 def _convert_channels(a, channels, maxval):
@@ -60,7 +63,7 @@ def _convert_channels(a, channels, maxval):
     color, alpha = a[..., :min(c, 3) if c >= 3 else 1], (a[..., -1:] if c in (2, 4)
                                                            else None)
     if channels in (1, 2):
-        gray = color if color.shape[-1] == 1 else _to_gray(color, 8)[..., None]
+        gray = color if color.shape[-1] == 1 else _to_gray(color)[..., None]
         if channels == 1:
             return gray
         return np.concatenate([gray, alpha if alpha is not None else
@@ -97,8 +100,8 @@ def _png_16bit_color(data):
 
 
 def decode_png_bytes(data, channels, dtype):
-    if channels not in (0, 1, 2, 3, 4):
-        raise _invalid(f"channels must be 0, 1, 2, 3, or 4, got {channels}")
+    if channels not in (0, 1, 3, 4):
+        raise _invalid(f"`channels` must be 0, 1, 3 or 4 but got {channels}")
     if _png_16bit_color(data):
         raise errors.UnimplementedError(None, None, "16-bit PNGs with colour channels are "
                                                     "not supported by flowgraph's decoder")
@@ -111,7 +114,10 @@ def decode_png_bytes(data, channels, dtype):
         a = (a >> 8).astype(np.uint8)               # libpng's png_set_strip_16
     elif bits == 8 and want16:
         a = a.astype(np.uint16) * 257
-    a = _convert_channels(a, channels, 65535 if want16 else 255)
+    maxval = 65535 if want16 else 255
+    if channels == 4 and a.shape[-1] == 3 and img.mode == "P" and data[24] < 8:
+        maxval = (1 << data[24]) - 1   # libpng adds its alpha filler at the palette depth
+    a = _convert_channels(a, channels, maxval)
     return np.ascontiguousarray(a, np.dtype(dtype))
 
 
@@ -192,12 +198,28 @@ def decode_gif_bytes(data):
 
 
 def decode_bmp_bytes(data, channels):
+    """An uncompressed 8-, 24- or 32-bit BMP (BGR(A) rows, bottom-up unless the height is
+    negative), read directly as TF's decoder reads it."""
     if channels not in (0, 1, 3, 4):
         raise _invalid(f"channels must be 0, 1, 3 or 4, got {channels}")
-    if data[:2] != b"BM":
+    if len(data) < 30 or data[:2] != b"BM":
         raise _invalid("Malformed BMP: header must start with 'BM'")
-    img = _open(data, "BMP")
-    a, _ = _pil_array(img)
+    offset, = struct.unpack_from("<I", data, 10)
+    width, height, _, bpp = struct.unpack_from("<iiHH", data, 18)
+    native = bpp // 8
+    if native not in (1, 3, 4):
+        raise _invalid(f"Number of channels inherent in the image must be 1, 3 or 4, was "
+                       f"{native}")
+    top_down, height = height < 0, abs(height)
+    row = (native * width + 3) // 4 * 4
+    if width <= 0 or offset + row * height > len(data):
+        raise _invalid("Malformed BMP: image data is truncated or its size invalid")
+    rows = np.frombuffer(data, np.uint8, row * height, offset).reshape(height, row)
+    a = rows[:, :native * width].reshape(height, width, native)
+    if not top_down:
+        a = a[::-1]
+    if native >= 3:
+        a = a[..., [2, 1, 0] + ([3] if native == 4 else [])]
     return np.ascontiguousarray(_convert_channels(a, channels, 255), np.uint8)
 
 
