@@ -312,8 +312,11 @@ from flowgraph.ops import image_codec_ops as _image_codec_ops  # noqa: E402
 from flowgraph.ops import resize_ops as _resize_ops  # noqa: E402
 from flowgraph.ops import image_ops as _image_ops  # noqa: E402
 from flowgraph.ops import image_color_ops as _image_color_ops  # noqa: E402
+from flowgraph.ops import image_box_ops as _image_box_ops  # noqa: E402
 from flowgraph.ops.image_ops import random_crop  # noqa: E402,F401
-image = _namespace("image", [_image_codec_ops, _resize_ops, _image_ops, _image_color_ops])
+from flowgraph.ops.image_box_ops import extract_image_patches  # noqa: E402,F401
+image = _namespace("image", [_image_codec_ops, _resize_ops, _image_ops, _image_color_ops,
+                             _image_box_ops])
 # --- end h-img image ---
 from flowgraph.ops import set_ops as _set_ops  # noqa: E402
 sets = _namespace("sets", [_set_ops])

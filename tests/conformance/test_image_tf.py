@@ -16,6 +16,15 @@ BATCH = RNG.uniform(0, 1, (2, 6, 5, 3)).astype(np.float32)
 U8 = RNG.randint(0, 256, (6, 8, 3)).astype(np.uint8)
 U8B = RNG.randint(0, 256, (2, 6, 8, 3)).astype(np.uint8)
 
+BOXES = np.array([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9], [0, 10, 1, 11],
+                  [0, 10.1, 1, 11.1], [0, 100, 1, 101]], np.float32)
+SCORES = np.array([0.9, 0.75, 0.6, 0.95, 0.5, 0.3], np.float32)
+DRAW_BOXES = np.array([[[0.1, 0.2, 0.6, 0.9], [-0.5, 0.3, 0.5, 1.5], [0.4, 0.0, 0.9, 0.5]],
+                       [[0.0, 0.0, 1.0, 1.0], [0.7, 0.7, 0.2, 0.9], [1.2, 0.1, 1.5, 0.3]]],
+                      np.float32)
+CROP_BOXES = np.array([[0.1, 0.2, 0.7, 0.9], [-0.2, 0.3, 0.5, 1.3], [0.8, 0.9, 0.1, 0.0]],
+                      np.float32)
+
 PROGRAMS = {
     "flip_lr": lambda tf: tf.image.flip_left_right(IMG),
     "flip_ud_batch": lambda tf: tf.image.flip_up_down(BATCH),
@@ -82,6 +91,27 @@ PROGRAMS = {
     "yuv_back": lambda tf: tf.image.yuv_to_rgb(IMG),
     "total_variation": lambda tf: tf.image.total_variation(tf.constant(IMG)),
     "total_variation_b": lambda tf: tf.image.total_variation(tf.constant(BATCH)),
+    "nms": lambda tf: tf.image.non_max_suppression(BOXES, SCORES, 4, 0.3),
+    "nms_score": lambda tf: tf.image.non_max_suppression(BOXES, SCORES, 10, 0.5,
+                                                         score_threshold=0.35),
+    "nms_overlaps": lambda tf: tf.image.non_max_suppression_overlaps(
+        np.abs(np.sin(np.arange(36, dtype=np.float32))).reshape(6, 6), SCORES, 3, 0.6),
+    "draw": lambda tf: tf.image.draw_bounding_boxes(BATCH, DRAW_BOXES),
+    "draw_gray": lambda tf: tf.image.draw_bounding_boxes(BATCH[..., :1], DRAW_BOXES),
+    "draw_colors": lambda tf: tf.image.draw_bounding_boxes(
+        BATCH, DRAW_BOXES, colors=np.array([[0.2, 0.4, 0.6, 1.0], [0.9, 0.1, 0.3, 1]],
+                                           np.float32)),
+    "crop_and_resize": lambda tf: tf.image.crop_and_resize(BATCH, CROP_BOXES, [0, 1, 1],
+                                                           [4, 3]),
+    "crop_and_resize_nn": lambda tf: tf.image.crop_and_resize(
+        U8B, CROP_BOXES, [1, 0, 1], [5, 2], method="nearest", extrapolation_value=7.0),
+    "crop_and_resize_1": lambda tf: tf.image.crop_and_resize(BATCH, CROP_BOXES, [0, 0, 1],
+                                                             [1, 1]),
+    "patches_valid": lambda tf: tf.image.extract_image_patches(
+        BATCH, [1, 2, 3, 1], [1, 2, 1, 1], [1, 1, 1, 1], "VALID"),
+    "patches_same": lambda tf: tf.extract_image_patches(
+        U8B, ksizes=[1, 3, 2, 1], strides=[1, 2, 3, 1], rates=[1, 2, 1, 1],
+        padding="SAME"),
 }
 
 
@@ -107,3 +137,114 @@ def test_same_as_tf(name):
         np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
     else:
         np.testing.assert_array_equal(got, want)
+
+
+XB = RNG.uniform(0.05, 0.95, (2, 5, 6, 3))
+# (build(tf, x) -> float tensor): gradients w.r.t. x (and box gradients) against TF
+GRADS = {
+    "bilinear": lambda tf, x: tf.image.resize_bilinear(x, [7, 4]),
+    "bilinear_ac": lambda tf, x: tf.image.resize_bilinear(x, [3, 9], align_corners=True),
+    "bilinear_hp": lambda tf, x: tf.image.resize_bilinear(x, [8, 5],
+                                                          half_pixel_centers=True),
+    "nearest": lambda tf, x: tf.image.resize_nearest_neighbor(x, [9, 4]),
+    "nearest_hp": lambda tf, x: tf.image.resize_nearest_neighbor(x, [3, 11],
+                                                                 half_pixel_centers=True),
+    "bicubic": lambda tf, x: tf.image.resize_bicubic(x, [7, 8]),
+    "bicubic_hp": lambda tf, x: tf.image.resize_bicubic(x, [4, 9], half_pixel_centers=True),
+    "crop_and_resize": lambda tf, x: tf.image.crop_and_resize(x, CROP_BOXES[:2], [1, 0],
+                                                              [3, 4]),
+    "crop_and_resize_nn": lambda tf, x: tf.image.crop_and_resize(
+        x, CROP_BOXES[:2], [1, 0], [3, 4], method="nearest"),
+    "rgb_to_hsv": lambda tf, x: tf.image.rgb_to_hsv(x),
+    "patches": lambda tf, x: tf.image.extract_image_patches(
+        x, [1, 2, 3, 1], [1, 2, 1, 1], [1, 1, 2, 1], "SAME"),
+    "random_crop_grad": lambda tf, x: tf.image.total_variation(x),
+}
+
+
+def _grad(tf, build):
+    with tf.Graph().as_default():
+        x = tf.constant(XB if build is not GRADS["crop_and_resize"] else XB.astype(np.float32))
+        y = build(tf, x)
+        w = tf.constant(np.cos(np.arange(int(np.prod(y.shape.as_list())))).reshape(
+            y.shape.as_list()), y.dtype)
+        g = tf.gradients(tf.reduce_sum(y * w), x)[0]
+        with tf.Session() as s:
+            return s.run(g)
+
+
+@pytest.mark.parametrize("name", sorted(GRADS))
+def test_gradients_as_tf(name):
+    np.testing.assert_allclose(_grad(fg, GRADS[name]), _grad(tf1, GRADS[name]),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_crop_and_resize_box_gradients_as_tf():
+    def run(tf):
+        with tf.Graph().as_default():
+            boxes = tf.constant(CROP_BOXES[:2] * 0.8 + 0.1)
+            y = tf.image.crop_and_resize(BATCH, boxes, [1, 0], [3, 4])
+            g = tf.gradients(tf.reduce_sum(y * y), boxes)[0]
+            with tf.Session() as s:
+                return s.run(g)
+    np.testing.assert_allclose(run(fg), run(tf1), rtol=1e-4, atol=1e-5)
+
+
+# Random transforms: flowgraph's generators are not TF's, so the draws differ; the graphs
+# (op types and seed attrs) are TF's, and each result is one TF could give.
+RANDOM = {
+    "flip_lr": lambda tf: tf.image.random_flip_left_right(IMG, seed=3),
+    "flip_ud_batch": lambda tf: tf.image.random_flip_up_down(BATCH, seed=5),
+    "crop": lambda tf: tf.image.random_crop(U8, [3, 5, 3], seed=7),
+    "crop_top": lambda tf: tf.random_crop(BATCH, [2, 4, 4, 2], seed=1),
+    "brightness": lambda tf: tf.image.random_brightness(IMG, 0.3, seed=2),
+    "contrast": lambda tf: tf.image.random_contrast(IMG, 0.2, 1.8, seed=4),
+    "saturation": lambda tf: tf.image.random_saturation(U8, 0.5, 1.5, seed=6),
+    "hue": lambda tf: tf.image.random_hue(IMG, 0.3, seed=8),
+}
+
+
+def _random_graph(tf, name):
+    with tf.Graph().as_default() as g:
+        tf.set_random_seed(11)
+        out = RANDOM[name](tf)
+        ops = sorted((op.type, op.get_attr("seed"), op.get_attr("seed2"))
+                     for op in g.get_operations() if op.type.startswith("Random"))
+        with tf.Session() as s:
+            return ops, [s.run(out) for _ in range(4)], out.shape.as_list()
+
+
+@pytest.mark.parametrize("name", sorted(RANDOM))
+def test_random_graphs_as_tf(name):
+    got_ops, got, got_shape = _random_graph(fg, name)
+    want_ops, want, want_shape = _random_graph(tf1, name)
+    assert got_ops == want_ops
+    assert got_shape == want_shape
+    assert [v.shape for v in got] == [v.shape for v in want]
+    again = _random_graph(fg, name)[1]
+    for a, b in zip(got, again):   # seeded: the same draws on every run of the program
+        np.testing.assert_array_equal(a, b)
+
+
+def test_random_flips_give_flipped_or_original():
+    with fg.Graph().as_default():
+        one = fg.image.random_flip_left_right(IMG)
+        many = fg.image.random_flip_up_down(BATCH)
+        with fg.Session() as s:
+            for _ in range(6):
+                a, b = s.run([one, many])
+                assert np.array_equal(a, IMG) or np.array_equal(a, IMG[:, ::-1])
+                for k in range(2):
+                    assert (np.array_equal(b[k], BATCH[k]) or
+                            np.array_equal(b[k], BATCH[k, ::-1]))
+
+
+def test_random_crop_is_a_window():
+    with fg.Graph().as_default():
+        out = fg.image.random_crop(U8, [3, 5, 3])
+        with fg.Session() as s:
+            for _ in range(5):
+                c = s.run(out)
+                hits = [(i, j) for i in range(4) for j in range(4)
+                        if np.array_equal(U8[i:i + 3, j:j + 5], c)]
+                assert hits
