@@ -23,7 +23,7 @@ __all__ = ["sparse_segment_sum", "sparse_segment_mean", "sparse_segment_sqrt_n",
            "sparse_transpose", "sparse_expand_dims", "sparse_to_indicator",
            "embedding_lookup_sparse", "safe_embedding_lookup_sparse",
            "sparse_segment_sum_grad", "sparse_segment_mean_grad",
-           "sparse_segment_sqrt_n_grad"]
+           "sparse_segment_sqrt_n_grad", "sparse_merge", "sparse_eye"]
 _I64 = dtypes.int64
 _NORMS = {"sum": lambda n: np.ones_like(n), "mean": lambda n: np.maximum(n, 1),
           "sqrtn": lambda n: np.sqrt(np.maximum(n, 1))}
@@ -238,6 +238,41 @@ def sparse_to_indicator(sp_input, vocab_size, name=None):
         ones = creation_ops.fill(array_ops.shape(ids), True)
         merged = sparse_reorder(SparseTensor(indices, ones, shape))
         return sparse_tensor_to_dense(merged, default_value=False, validate_indices=False)
+
+
+def sparse_merge(sp_ids, sp_values, vocab_size, name=None, already_sorted=False):
+    """A SparseTensor whose last index is the id of `sp_ids` (one SparseTensor or a
+    list, one column each) and whose values are those of `sp_values`."""
+    ids_list = sp_ids if isinstance(sp_ids, (list, tuple)) else [sp_ids]
+    sizes = vocab_size if isinstance(vocab_size, (list, tuple)) else [vocab_size]
+    if len(ids_list) != len(sizes):
+        raise ValueError("sp_ids and vocab_size have to have equal lengths.")
+    ids_list = [_sp(x, "sp_ids") for x in ids_list]
+    sp_values = _sp(sp_values, "sp_values")
+    with name_scope(name, "SparseMerge", [sp_values.values]):
+        cols = [array_ops.expand_dims(math_ops.cast(x.values, _I64), 1) for x in ids_list]
+        indices = join_ops.concat([ids_list[0].indices[:, :-1]] + cols, 1)
+        shape = join_ops.concat([ids_list[0].dense_shape[:-1], convert_to_tensor(
+            [int(v) if not hasattr(v, "dtype") else v for v in sizes], dtype=_I64)], 0)
+        result = SparseTensor(indices, sp_values.values, shape)
+        if already_sorted:
+            return result
+        ordered = sparse_reorder(result)
+        return SparseTensor(ordered.indices, ordered.values, shape)
+
+
+def sparse_eye(num_rows, num_columns=None, dtype=dtypes.float32, name=None):
+    """The [num_rows, num_columns] identity as a SparseTensor."""
+    with name_scope(name, "eye", [num_rows, num_columns]):
+        rows = convert_to_tensor(num_rows, dtype=_I64, name="num_rows")
+        cols = rows if num_columns is None else convert_to_tensor(num_columns, dtype=_I64,
+                                                                  name="num_columns")
+        n = math_ops.minimum(rows, cols)
+        r = math_ops.cast(creation_ops.range(math_ops.cast(n, dtypes.int32)), _I64)
+        return SparseTensor(join_ops.stack([r, r], axis=1),
+                            creation_ops.ones(array_ops.reshape(math_ops.cast(
+                                n, dtypes.int32), [1]), dtype=dtype),
+                            join_ops.stack([rows, cols]))
 
 
 # -- embeddings -------------------------------------------------------------------------

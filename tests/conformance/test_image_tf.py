@@ -107,6 +107,12 @@ PROGRAMS = {
         U8B, CROP_BOXES, [1, 0, 1], [5, 2], method="nearest", extrapolation_value=7.0),
     "crop_and_resize_1": lambda tf: tf.image.crop_and_resize(BATCH, CROP_BOXES, [0, 0, 1],
                                                              [1, 1]),
+    "image_gradients_dy": lambda tf: tf.image.image_gradients(tf.constant(BATCH))[0],
+    "image_gradients_dx": lambda tf: tf.image.image_gradients(tf.constant(BATCH))[1],
+    "sobel": lambda tf: tf.image.sobel_edges(tf.constant(BATCH)),
+    "psnr": lambda tf: tf.image.psnr(BATCH, BATCH[::-1] * 0.9, 1.0),
+    "psnr_u8": lambda tf: tf.image.psnr(U8B, U8B[:, ::-1], 255),
+    "jpeg_shape": lambda tf: tf.image.extract_jpeg_shape(tf.image.encode_jpeg(U8)),
     "patches_valid": lambda tf: tf.image.extract_image_patches(
         BATCH, [1, 2, 3, 1], [1, 2, 1, 1], [1, 1, 1, 1], "VALID"),
     "patches_same": lambda tf: tf.extract_image_patches(
@@ -248,3 +254,20 @@ def test_random_crop_is_a_window():
                 hits = [(i, j) for i in range(4) for j in range(4)
                         if np.array_equal(U8[i:i + 3, j:j + 5], c)]
                 assert hits
+
+
+def test_decode_and_crop_jpeg_close_to_tf():
+    def run(tf, **kw):
+        with tf.Graph().as_default():
+            data = tf.image.encode_jpeg(U8)
+            out = tf.image.decode_and_crop_jpeg(data, [1, 2, 3, 4], **kw)
+            full = tf.image.decode_jpeg(data, **kw)[1:4, 2:6]
+            with tf.Session() as s:
+                return s.run([out, full])
+    got, got_full = run(fg)
+    want, _ = run(tf1, dct_method="INTEGER_ACCURATE")
+    # flowgraph decodes the whole image and crops it; TF decodes only the window, so
+    # chroma upsampling differs next to the window's edges
+    np.testing.assert_array_equal(got, got_full)
+    assert got.shape == want.shape == (3, 4, 3)
+    assert np.abs(got.astype(int) - want).max() <= 24

@@ -75,6 +75,10 @@ PROGRAMS = {
         [[0, 0], [0, 1], [1, 0]], [3, 1, 2], [2, 2]), 4),
     "reset_shape": lambda tf: tf.sparse_reset_shape(_sp3(tf)),
     "reset_shape_to": lambda tf: tf.sparse.reset_shape(_sp(tf), [4, 5]),
+    "merge": lambda tf: tf.sparse_merge(
+        tf.SparseTensor([[0, 0], [0, 1], [1, 0]], tf.constant([3, 1, 2], tf.int64), [2, 2]),
+        tf.SparseTensor([[0, 0], [0, 1], [1, 0]], [0.5, 1.5, 2.5], [2, 2]), 4),
+    "eye": lambda tf: tf.sparse.eye(3, 5),
     "to_dense": lambda tf: tf.sparse.to_dense(tf.sparse_reorder(_sp3(tf))),
 }
 

@@ -84,6 +84,9 @@ CASES = [
     Case("UnicodeEncode", lambda x: tf.strings.unicode_encode(x, "UTF-8"),
          [np.array([[104, 233], [0x4e16, 33]], np.int32)],
          lambda x: S("h\u00e9".encode(), "\u4e16!".encode()), feed=False),
+    Case("UnsortedSegmentJoin", lambda x: tf.strings.unsorted_segment_join(
+        x, [2, 0, 2], 3, separator="+"), [S(b"a", b"b", b"c")],
+        lambda x: S(b"b", b"", b"a+c"), feed=False),
     Case("UnicodeTranscode", lambda x: tf.strings.unicode_transcode(x, "UTF-8",
                                                                     "UTF-16-BE"), [W],
          lambda x: _each(lambda s: s.decode().encode("utf-16-be"), x), feed=False),
