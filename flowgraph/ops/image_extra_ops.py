@@ -17,7 +17,7 @@ from flowgraph.ops.image_ops import convert_image_dtype
 
 __all__ = []
 __namespaces__ = {"image": ["extract_jpeg_shape", "decode_and_crop_jpeg", "image_gradients",
-                            "sobel_edges", "psnr"]}
+                            "sobel_edges", "psnr", "sample_distorted_bounding_box"]}
 
 
 @defop("ExtractJpegShape", inputs=("contents: string",), outputs=("image_shape: output_type",),
@@ -135,3 +135,100 @@ def psnr(a, b, max_val, name=None):
         return math_ops.subtract(
             20 * unary_ops.log(max_val) / unary_ops.log(10.0),
             np.float32(10 / np.log(10)) * unary_ops.log(mse), name="psnr")
+
+
+# -- SampleDistortedBoundingBoxV2 --------------------------------------------------------
+def _random_crop_box(rng, h, w, aspect, min_area, max_area):
+    """A (y, x, height, width) crop of aspect ratio ~`aspect` and area in the range, or
+    None."""
+    min_h = int(round(np.sqrt(min_area / aspect)))
+    max_h = int(round(np.sqrt(max_area / aspect)))
+    if round(max_h * aspect) > w:
+        max_h = int((w + 0.5 - 1e-7) / aspect)
+    max_h = min(max_h, h)
+    min_h = min(min_h, max_h)
+    ch = min_h + int(rng.integers(0, max_h - min_h + 1))
+    cw = int(round(ch * aspect))
+    area = ch * cw
+    if area < min_area or area > max_area or cw > w or ch > h or ch <= 0 or cw <= 0:
+        return None
+    return int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1)), ch, cw
+
+
+def _covered(crop, box, h, w):
+    y, x, ch, cw = crop
+    y0, x0, y1, x1 = box[0] * h, box[1] * w, box[2] * h, box[3] * w
+    inter = max(min(y + ch, y1) - max(y, y0), 0) * max(min(x + cw, x1) - max(x, x0), 0)
+    area = (y1 - y0) * (x1 - x0)
+    return inter / area if area > 0 else 0.0
+
+
+@defop("SampleDistortedBoundingBoxV2",
+       inputs=("image_size: T", "bounding_boxes: float", "min_object_covered: float"),
+       outputs=("begin: T", "size: T", "bboxes: float"),
+       attrs={"seed": 0, "seed2": 0, "aspect_ratio_range": [0.75, 1.33],
+              "area_range": [0.05, 1.0], "max_attempts": 100,
+              "use_image_if_no_bounding_boxes": False}, stateful=True)
+class SampleDistortedBoundingBoxV2:
+    """A random crop of an image ([height, width, channels] `image_size`) with aspect
+    ratio and area in the given ranges covering at least `min_object_covered` of one of
+    `bounding_boxes`; the whole image when `max_attempts` tries fail. (flowgraph's
+    generator is not TF's: the crops differ from TF's for a given seed.)"""
+    devices = ("CPU",)
+    grad = NOT_DIFFERENTIABLE
+
+    def shape(op):
+        op.inputs[0].shape.with_rank(1)
+        op.inputs[1].shape.with_rank(3)
+        return [TensorShape([3]), TensorShape([3]), TensorShape([1, 1, 4])]
+
+    def kernel(ctx, image_size, bounding_boxes, min_object_covered, seed, seed2,
+               aspect_ratio_range, area_range, max_attempts, use_image_if_no_bounding_boxes,
+               op_name):
+        size = np.asarray(image_size)
+        if size.shape != (3,):
+            raise errors.InvalidArgumentError(None, None, f"image_size must be 1-dimensional "
+                                                          f"with 3 elements, got "
+                                                          f"{list(size.shape)}")
+        h, w = int(size[0]), int(size[1])
+        boxes = np.asarray(bounding_boxes, np.float32).reshape(-1, 4)
+        if not len(boxes):
+            if not use_image_if_no_bounding_boxes:
+                raise errors.InvalidArgumentError(
+                    None, None, "No bounding boxes provided as input. One must enable "
+                                "use_image_if_no_bounding_boxes if you wish to not provide "
+                                "any bounding boxes.")
+            boxes = np.array([[0, 0, 1, 1]], np.float32)
+        rng = ctx.rng(op_name, seed, seed2)
+        found = None
+        for _ in range(max_attempts):
+            box = boxes[int(rng.integers(0, len(boxes)))]
+            aspect = rng.uniform(aspect_ratio_range[0], aspect_ratio_range[1])
+            crop = _random_crop_box(rng, h, w, aspect, area_range[0] * h * w,
+                                    area_range[1] * h * w)
+            if crop is not None and _covered(crop, box, h, w) >= float(min_object_covered):
+                found = crop
+                break
+        y, x, ch, cw = found or (0, 0, h, w)
+        dt = size.dtype
+        return (np.array([y, x, 0], dt), np.array([ch, cw, -1], dt),
+                np.array([[[y / h, x / w, (y + ch) / h, (x + cw) / w]]], np.float32))
+
+
+def sample_distorted_bounding_box(image_size, bounding_boxes, seed=None, seed2=None,
+                                  min_object_covered=0.1, aspect_ratio_range=None,
+                                  area_range=None, max_attempts=None,
+                                  use_image_if_no_bounding_boxes=None, name=None):
+    """(begin, size, bboxes) of a random crop for `tf.slice` (TF1's signature)."""
+    with name_scope(name, "sample_distorted_bounding_box"):
+        attrs = {"seed": int(seed or 0), "seed2": int(seed2 or 0)}
+        for k, v in (("aspect_ratio_range", aspect_ratio_range), ("area_range", area_range),
+                     ("max_attempts", max_attempts),
+                     ("use_image_if_no_bounding_boxes", use_image_if_no_bounding_boxes)):
+            if v is not None:
+                attrs[k] = [float(a) for a in v] if isinstance(v, (list, tuple)) else v
+        return apply_op("SampleDistortedBoundingBoxV2", [
+            convert_to_tensor(image_size, name="image_size"),
+            convert_to_tensor(bounding_boxes, dtype=dtypes.float32, name="bounding_boxes"),
+            convert_to_tensor(min_object_covered, dtype=dtypes.float32,
+                              name="min_object_covered")], attrs)

@@ -271,3 +271,21 @@ def test_decode_and_crop_jpeg_close_to_tf():
     np.testing.assert_array_equal(got, got_full)
     assert got.shape == want.shape == (3, 4, 3)
     assert np.abs(got.astype(int) - want).max() <= 24
+
+
+def test_sample_distorted_bounding_box_graph_as_tf():
+    def build(tf):
+        with tf.Graph().as_default() as g:
+            out = tf.image.sample_distorted_bounding_box(
+                tf.constant([20, 30, 3]), [[[0.1, 0.1, 0.9, 0.9]]], seed=3, seed2=5,
+                min_object_covered=0.2, area_range=[0.2, 0.9])
+            op = out[0].op
+            attrs = {k: op.get_attr(k) for k in ("seed", "seed2", "max_attempts",
+                                                 "use_image_if_no_bounding_boxes")}
+            attrs["area_range"] = list(np.round(op.get_attr("area_range"), 6))
+            attrs["aspect"] = list(np.round(op.get_attr("aspect_ratio_range"), 6))
+            shapes = [t.shape.as_list() for t in out]
+            with tf.Session() as s:
+                b, sz, _ = s.run(out)
+            return op.type, attrs, shapes, [t.dtype.name for t in out], b.dtype, sz[2]
+    assert build(fg) == build(tf1)

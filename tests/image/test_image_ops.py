@@ -193,3 +193,38 @@ def test_resize_images_methods_and_dtypes():
     assert all(v.shape == (10, 12, 3) for v in vals[:4])
     np.testing.assert_array_equal(vals[1], U8.repeat(2, 0).repeat(2, 1))
     np.testing.assert_array_equal(vals[4], U8)     # same size: the image itself
+
+
+EXEMPT = {"SampleDistortedBoundingBoxV2": "test_sample_distorted_bounding_box (random)"}
+
+
+def test_sample_distorted_bounding_box():
+    box = np.array([[[0.2, 0.3, 0.7, 0.9]]], np.float32)
+    with tf.Graph().as_default():
+        begin, size, bboxes = tf.image.sample_distorted_bounding_box(
+            [60, 80, 3], box, seed=4, min_object_covered=0.4,
+            aspect_ratio_range=[0.5, 2.0], area_range=[0.1, 0.8])
+        assert [t.shape.as_list() for t in (begin, size, bboxes)] == [[3], [3], [1, 1, 4]]
+        crop = tf.slice(tf.zeros([60, 80, 3]), begin, size)
+        with tf.Session() as s:
+            draws = [s.run([begin, size, bboxes, crop]) for _ in range(20)]
+        with tf.Session() as s:   # seeded: a new session draws the same sequence
+            again = [s.run([begin, size]) for _ in range(20)]
+    for (b, sz, bb, c), (b2, sz2) in zip(draws, again):
+        np.testing.assert_array_equal(b, b2)
+        np.testing.assert_array_equal(sz, sz2)
+        y, x, h, w = b[0], b[1], sz[0], sz[1]
+        assert b[2] == 0 and sz[2] == -1 and c.shape == (h, w, 3)
+        assert 0 <= y and y + h <= 60 and 0 <= x and x + w <= 80
+        if (h, w) != (60, 80):
+            assert 0.1 * 4800 <= h * w <= 0.8 * 4800
+            ih = max(min(y + h, 42) - max(y, 12), 0)
+            iw = max(min(x + w, 72) - max(x, 24), 0)
+            assert ih * iw >= 0.4 * 30 * 48 - 1e-6
+        np.testing.assert_allclose(bb[0, 0], [y / 60, x / 80, (y + h) / 60, (x + w) / 80],
+                                   rtol=1e-6)
+    assert len({tuple(d[0]) for d in draws}) > 1
+    with tf.Graph().as_default():
+        out = tf.image.sample_distorted_bounding_box([4, 4, 1], np.zeros((1, 0, 4)))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="No bounding boxes"):
+            _run(out[0])
