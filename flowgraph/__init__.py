@@ -296,6 +296,8 @@ for _n, _f in dict(
         matmul=sparse_tensor_dense_matmul, reset_shape=sparse_reset_shape,
         merge=_sparse_segment_ops.sparse_merge, eye=_sparse_segment_ops.sparse_eye).items():
     setattr(sparse, _n, _f)
+from flowgraph.ops import sparse_cwise_ops as _sparse_cwise_ops  # noqa: E402
+_sparse_cwise_ops.overload_sparse_operators()
 nn.embedding_lookup_sparse = _sparse_segment_ops.embedding_lookup_sparse
 nn.safe_embedding_lookup_sparse = _sparse_segment_ops.safe_embedding_lookup_sparse
 del _n, _f

@@ -79,6 +79,11 @@ PROGRAMS = {
         tf.SparseTensor([[0, 0], [0, 1], [1, 0]], tf.constant([3, 1, 2], tf.int64), [2, 2]),
         tf.SparseTensor([[0, 0], [0, 1], [1, 0]], [0.5, 1.5, 2.5], [2, 2]), 4),
     "eye": lambda tf: tf.sparse.eye(3, 5),
+    "mul_dense": lambda tf: _sp(tf) * D,
+    "mul_broadcast": lambda tf: _sp(tf) * np.array([1.0, 2.0, 3.0, 4.0], np.float32),
+    "div_dense": lambda tf: _sp(tf) / (D + 1.0),
+    "div_scalar": lambda tf: _sp(tf) / 4.0,
+    "mul_int3": lambda tf: _sp3(tf) * np.array([[2], [3], [4]], np.int32),
     "to_dense": lambda tf: tf.sparse.to_dense(tf.sparse_reorder(_sp3(tf))),
 }
 
@@ -160,6 +165,10 @@ GRADS = {
                                                                   v, [3, 4])).values *
     tf.constant([1.0, 2.0, 3.0, 4.0], tf.float64) * tf.reduce_sum(d),
     "seg_sum": lambda tf, v, d: tf.sparse_segment_sum(d, [0, 1, 3], [0, 0, 2]) * 1.5,
+    "cwise_mul": lambda tf, v, d: (tf.SparseTensor(IDX, v, [3, 4]) *
+                                   tf.reshape(d, [2, 4])[:1]).values ** 2,
+    "cwise_div": lambda tf, v, d: (tf.SparseTensor(IDX, v, [3, 4]) /
+                                   (tf.reshape(d, [2, 4])[1] + 3.0)).values ** 2,
     "seg_mean": lambda tf, v, d: tf.sparse_segment_mean(d, [0, 1, 3, 3], [0, 0, 2, 2]) ** 2,
     "seg_sqrtn": lambda tf, v, d: tf.sparse.segment_sqrt_n(
         d, [0, 1, 3], [0, 0, 1], num_segments=4) ** 2,

@@ -132,6 +132,17 @@ CASES = [
          lambda i, v, s: np.concatenate([np.exp(v[:2]) / np.exp(v[:2]).sum(),
                                          np.exp(v[2:]) / np.exp(v[2:]).sum()]), grad=[1]),
 ]
+CASES += [
+    Case("SparseDenseCwiseMul", lambda i, v, s, d: (sp(i, v, s) * d).values,
+         [IDX, VALS, SHAPE, np.arange(4.0) + 1], lambda i, v, s, d: v * (i[:, 1] + 1),
+         grad=[1, 3]),
+    Case("SparseDenseCwiseDiv", lambda i, v, s, d: (sp(i, v, s) / d).values,
+         [IDX, VALS, SHAPE, np.array([[2.0], [4.0], [5.0]])],
+         lambda i, v, s, d: v / d[i[:, 0], 0], grad=[1, 3]),
+    Case("SparseDenseCwiseAdd", lambda i, v, s, d: tf.raw_ops.SparseDenseCwiseAdd(
+        sp_indices=i, sp_values=v, sp_shape=s, dense=d), [IDX, VALS, SHAPE, np.array(10.0)],
+        lambda i, v, s, d: v + 10, grad=False),
+]
 for _kind, _op in (("sum", "Sum"), ("mean", "Mean"), ("sqrtn", "SqrtN")):
     _fn = {"sum": tf.sparse.segment_sum, "mean": tf.sparse.segment_mean,
            "sqrtn": tf.sparse.segment_sqrt_n}[_kind]
