@@ -185,7 +185,7 @@ _COLORS = [[1, 1, 0, 1], [0, 0, 1, 1], [1, 0, 0, 1], [0, 1, 0, 1], [0.5, 0, 0.5,
 def _draw(images, boxes, colors):
     out = np.array(images, copy=True)
     if out.ndim != 4:
-        raise _invalid(f"The rank of the images should be 4")
+        raise _invalid("The rank of the images should be 4")
     n, h, w, depth = out.shape
     if depth not in (1, 3, 4):
         raise _invalid("Channel depth should be either 1 (GRY), 3 (RGB), or 4 (RGBA)")
@@ -282,7 +282,7 @@ def _crop_setup(image_shape, boxes, box_ind, crop_size):
         raise _invalid(f"boxes must be [num_boxes, 4] and box_index [num_boxes]: "
                        f"{list(boxes.shape)}, {list(ind.shape)}")
     if len(ind) and ((ind < 0) | (ind >= image_shape[0])).any():
-        raise _invalid(f"box_index has values outside [0, batch_size)")
+        raise _invalid("box_index has values outside [0, batch_size)")
     ys = _crop_axis(boxes[:, 0], boxes[:, 2], h, ch)
     xs = _crop_axis(boxes[:, 1], boxes[:, 3], w, cw)
     return ind, ys, xs, h, w
@@ -377,8 +377,10 @@ class CropAndResizeGradImage:
             if method == "bilinear":
                 y0, x0 = np.floor(y), np.floor(x)
                 yl, xl = (y - y0).astype(np.float64), (x - x0).astype(np.float64)
-                t, bo = np.clip(y0, 0, h - 1).astype(int), np.clip(np.ceil(y), 0, h - 1).astype(int)
-                le, ri = np.clip(x0, 0, w - 1).astype(int), np.clip(np.ceil(x), 0, w - 1).astype(int)
+                t = np.clip(y0, 0, h - 1).astype(int)
+                bo = np.clip(np.ceil(y), 0, h - 1).astype(int)
+                le = np.clip(x0, 0, w - 1).astype(int)
+                ri = np.clip(np.ceil(x), 0, w - 1).astype(int)
                 for rows, wy in ((t, 1 - yl), (bo, yl)):
                     for cols, wx in ((le, 1 - xl), (ri, xl)):
                         np.add.at(dst, (rows[:, None], cols[None, :]),

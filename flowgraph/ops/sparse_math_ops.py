@@ -3,7 +3,7 @@
 `tf.sparse.segment_sum`, ...). Host kernels over (indices, values, dense_shape)."""
 import numpy as np
 
-from flowgraph.framework import dtypes, errors
+from flowgraph.framework import dtypes
 from flowgraph.framework.constant_value import get_static_value
 from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
@@ -11,7 +11,7 @@ from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE, NO_GRADIENT
 from flowgraph.framework.sparse_tensor import SparseTensor
 from flowgraph.framework.tensor_shape import TensorShape
 from flowgraph.ops import (array_ops, creation_ops, gather_ops, join_ops, math_ops,
-                           reduction_ops, unary_ops)
+                           reduction_ops)
 from flowgraph.ops.sparse_ops import _sp, _shape_vec, _sp_shapes, _rank_of, _flat, \
     _invalid
 
@@ -24,8 +24,10 @@ _I64 = dtypes.int64
 # -- reductions ----------------------------------------------------------------------------
 def _axes(reduction_axes, rank):
     axes = np.asarray(reduction_axes).reshape(-1).astype(int)
-    if ((axes < -rank) | (axes >= rank)).any():
-        raise _invalid(f"Invalid reduction dimension {int(axes[(axes < -rank) | (axes >= rank)][0])}, for input with {rank} dimensions.")
+    bad = (axes < -rank) | (axes >= rank)
+    if bad.any():
+        raise _invalid(f"Invalid reduction dimension {int(axes[bad][0])}, for input with "
+                       f"{rank} dimensions.")
     return sorted({int(a) % rank for a in axes}) if len(axes) else []
 
 

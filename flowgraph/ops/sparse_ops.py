@@ -3,7 +3,7 @@ int64 `indices` [N, rank], `values` [N] and `dense_shape` [rank], in row-major o
 TF's are. They run on the host: index bookkeeping, not arithmetic, dominates them."""
 import numpy as np
 
-from flowgraph.framework import dtypes, errors, tensor_shape
+from flowgraph.framework import dtypes, errors
 from flowgraph.framework.graph import name_scope
 from flowgraph.framework.constant_value import get_static_value
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor, constant_value_as_shape
@@ -11,7 +11,7 @@ from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.framework.sparse_tensor import SparseTensor, SparseTensorValue
 from flowgraph.framework.tensor_shape import TensorShape
 from flowgraph.ops import (array_ops, core, creation_ops, gather_ops, join_ops, math_ops,
-                           matmul_ops, reduction_ops, unary_ops)
+                           reduction_ops)
 from flowgraph.ops.array_ops import _host
 
 __all__ = ["sparse_tensor_dense_matmul", "sparse_add", "sparse_concat", "sparse_reshape",

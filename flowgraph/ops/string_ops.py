@@ -65,7 +65,7 @@ def _format_spec(dtype, precision, scientific, shortest, width, fill):
     if scientific and shortest:
         raise _invalid("Cannot select both scientific and shortest notation")
     if fill and len(fill) > 1:
-        raise _invalid(f"Fill string must be one or fewer characters")
+        raise _invalid("Fill string must be one or fewer characters")
     if fill and fill not in " +-0#":
         raise _invalid(f'Fill argument not supported: "{fill}"')
     spec = "%" + (fill or "") + (str(width) if width > -1 else "")

@@ -1,6 +1,5 @@
 """tf.image against real TensorFlow: the same program built in both gives the same values
 (JPEG within a tolerance), dtypes, static shapes and gradients."""
-import io
 
 import numpy as np
 import pytest
@@ -275,7 +274,7 @@ def test_decode_and_crop_jpeg_close_to_tf():
 
 def test_sample_distorted_bounding_box_graph_as_tf():
     def build(tf):
-        with tf.Graph().as_default() as g:
+        with tf.Graph().as_default():
             out = tf.image.sample_distorted_bounding_box(
                 tf.constant([20, 30, 3]), [[[0.1, 0.1, 0.9, 0.9]]], seed=3, seed2=5,
                 min_object_covered=0.2, area_range=[0.2, 0.9])
