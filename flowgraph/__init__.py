@@ -255,13 +255,12 @@ from flowgraph.ops.partitioned_variables import *  # noqa: F401,F403,E402
 
 # 3-D convolution and pooling (tf.nn.conv3d, ...), CTC, and a minimal tf.SparseTensor.
 from flowgraph.ops import conv3d_ops as _conv3d_ops, pool3d_ops as _pool3d_ops  # noqa: E402,F401
-from flowgraph.framework import sparse_tensor as _sparse_tensor  # noqa: E402
-from flowgraph.framework.sparse_tensor import (SparseTensor, SparseTensorValue,  # noqa: E402,F401
-                                               sparse_placeholder, sparse_tensor_to_dense,
-                                               sparse_to_dense)
+from flowgraph.framework.sparse_tensor import SparseTensor, SparseTensorValue  # noqa: E402,F401
+from flowgraph.ops import sparse_to_dense_ops as _sparse_to_dense_ops  # noqa: E402
+from flowgraph.ops.sparse_to_dense_ops import *  # noqa: F401,F403,E402
 sparse = _module("sparse")
 sparse.SparseTensor, sparse.placeholder = SparseTensor, sparse_placeholder
-sparse.to_dense, sparse.from_dense = sparse_tensor_to_dense, _sparse_tensor.from_dense
+sparse.to_dense, sparse.from_dense = sparse_tensor_to_dense, _sparse_to_dense_ops.from_dense
 # --- h-img: the sparse ops (tf.sparse.*, tf.sparse_*, tf.nn.embedding_lookup_sparse) ---
 from flowgraph.ops import sparse_ops as _sparse_ops  # noqa: E402
 from flowgraph.ops import sparse_math_ops as _sparse_math_ops  # noqa: E402

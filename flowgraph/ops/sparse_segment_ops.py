@@ -9,7 +9,8 @@ from flowgraph.framework.constant_value import get_static_value as gsv
 from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
-from flowgraph.framework.sparse_tensor import SparseTensor, sparse_tensor_to_dense
+from flowgraph.framework.sparse_tensor import SparseTensor
+from flowgraph.ops.sparse_to_dense_ops import sparse_tensor_to_dense
 from flowgraph.framework.tensor_shape import TensorShape
 from flowgraph.ops import (array_ops, core, creation_ops, extra_array_ops, gather_ops, join_ops,
                            manip_ops,
