@@ -1,13 +1,10 @@
 """Imports point one way: proto < framework < runtime, ops (siblings) < libraries < the
 namespace. Every `import` of a flowgraph module, at top level or inside a function body,
-is an edge; an edge against that order fails this test unless it is in the debt list
-`tests/layering_debt.txt` (edges that existed when the test was written, to be removed),
-and a listed edge that no longer exists fails too, so the list only shrinks."""
+is an edge; an edge against that order fails this test (no exceptions are listed)."""
 import ast
 import os
 
 ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "flowgraph")
-DEBT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "layering_debt.txt")
 
 # Layer of a module: the longest matching prefix wins. Runtime and ops share a rank but
 # must not import each other. Package inits that assemble a public namespace from modules
@@ -85,22 +82,11 @@ def violations():
     return bad
 
 
-def _debt():
-    with open(DEBT, encoding="utf-8") as f:
-        return {ln.strip() for ln in f if ln.strip() and not ln.startswith("#")}
-
-
 def test_imports_point_one_way():
-    new = sorted(violations() - _debt())
+    new = sorted(violations())
     assert not new, ("imports against the layer order (proto < framework < runtime, ops < "
                      "libraries < namespace; library code imports modules, not "
                      "flowgraph or flowgraph.nn):\n  " + "\n  ".join(new))
-
-
-def test_debt_list_only_shrinks():
-    gone = sorted(_debt() - violations())
-    assert not gone, ("these edges are fixed: remove them from tests/layering_debt.txt:\n  "
-                      + "\n  ".join(gone))
 
 
 def test_the_checker_sees_function_body_imports(tmp_path):

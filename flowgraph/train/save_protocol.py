@@ -14,7 +14,8 @@ directory (except a copy the state file still names)."""
 import os
 
 from flowgraph.framework import durable, errors
-from flowgraph.train import checkpoint, checkpoint_management as cm
+from flowgraph.framework import tensor_bundle
+from flowgraph.train import checkpoint_management as cm
 
 
 def state_paths(save_dir, latest_filename):
@@ -50,13 +51,13 @@ def save(run, checkpoint_file, point_state):
         if point_state is not None:
             state_on_copy = True
             point_state(tmp, False)
-        checkpoint.install_bundle(tmp, checkpoint_file)
+        tensor_bundle.install_bundle(tmp, checkpoint_file)
         if point_state is not None:
             point_state(checkpoint_file, True)
             state_on_copy = False
     finally:
         if not state_on_copy:  # else the state file still names the copy: keep it
-            checkpoint.remove_bundle(tmp)
+            tensor_bundle.remove_bundle(tmp)
             _remove_dir(tmp + "_temp")  # a sharded save's per-shard directory
         durable.done(tmp)
     return checkpoint_file

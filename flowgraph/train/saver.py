@@ -438,7 +438,7 @@ class Saver:
             self._items = self._discover_items()
         if not self._items:
             return
-        from flowgraph.train.checkpoint import BundleReader
+        from flowgraph.framework.tensor_bundle import BundleReader
         reader = BundleReader(prefix)
         for key, var in self._items:
             if not reader.has(key):

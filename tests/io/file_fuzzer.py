@@ -36,7 +36,8 @@ import flowgraph as tf
 from flowgraph.framework import crc32c, graph_io
 from flowgraph.proto import graph_pb2, meta_graph_pb2
 from flowgraph.summary import event_reader
-from flowgraph.train import checkpoint, checkpoint_management as cm, sstable
+from flowgraph.framework import sstable, tensor_bundle
+from flowgraph.train import checkpoint, checkpoint_management as cm
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                         "fixtures")
@@ -113,7 +114,7 @@ def make_seeds(directory):
     seeds.append(("bundle", "m.index", idx, {"m.data-00000-of-00001": data}))
     seeds.append(("bundle", "m.data-00000-of-00001", data, {"m.index": idx}))
     ours = os.path.join(directory, "ours", "m")
-    w = checkpoint.BundleWriter(ours)
+    w = tensor_bundle.BundleWriter(ours)
     for k, v in {"f": np.arange(12, dtype=np.float32).reshape(3, 4), "i": np.int64(7),
                  "s": np.array([b"ab", b"", b"\xff"], dtype=object), "b": np.array([True]),
                  "c": np.array([1 + 2j], np.complex64), "h": np.ones(3, np.float16),

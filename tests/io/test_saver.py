@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import flowgraph as tf
+from flowgraph.framework import tensor_bundle
 from flowgraph.train import checkpoint, checkpoint_management as cm
 from flowgraph.train.saver import Saver
 
@@ -207,7 +208,7 @@ def test_failed_save_leaves_previous_checkpoint_and_state(tmp_path, monkeypatch)
 
         def boom(self, name, value):
             raise OSError(28, "No space left on device")
-        monkeypatch.setattr(checkpoint.BundleWriter, "add", boom)
+        monkeypatch.setattr(tensor_bundle.BundleWriter, "add", boom)
         with pytest.raises(tf.errors.OpError):
             s.save(sess, str(tmp_path / "m"), global_step=2)
         with pytest.raises(tf.errors.OpError):
