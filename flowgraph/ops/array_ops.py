@@ -404,14 +404,15 @@ def reshape(tensor, shape, name=None):
 def _transpose_shape(op):
     x = op.inputs[0].shape
     perm = _partial_vector(op.inputs[1])
+    # An unknown-rank input takes its rank from perm's length, as TF, only from length 2 up.
     if perm is None:
         n = op.inputs[1].shape.as_tuple_or_none()
-        return unknown_shape(x.ndims if x.ndims is not None else
-                             (n[0] if n and n[0] is not None else None))
+        k = n[0] if n and n[0] is not None and n[0] >= 2 else None
+        return unknown_shape(x.ndims if x.ndims is not None else k)
     if x.ndims is not None and len(perm) != x.ndims:
         raise ValueError(f"Dimension must be {x.ndims} but is {len(perm)}")
     if x.ndims is None:
-        return unknown_shape(len(perm))
+        return unknown_shape(len(perm) if len(perm) >= 2 else None)
     n = x.ndims
     dims = x.as_list()
     out = []

@@ -417,8 +417,14 @@ def _while_grad(op, dys):
         new_de = [math_ops.add_n([a, b]) for a, b in zip(de, gs[len(diff_v):])]
         return [i - 1] + new_dv + new_de
 
+    # Gradients take their loop variables' shapes (a seed may be more specific than the
+    # forward loop variable, e.g. after a bias_add fixed a dim).
+    fwd = [body_fg.inputs[k].shape for k in diff_v] + [ext[j].shape for j in diff_e]
+    invariants = [init[0].shape] + [t.shape.most_specific_compatible_shape(s)
+                                    for t, s in zip(init[1:], fwd)]
     res = while_loop(lambda i, *acc: math_ops.greater_equal(i, 0), body, init,
-                     name="While_grad", return_same_structure=True)
+                     shape_invariants=invariants, name="While_grad",
+                     return_same_structure=True)
     res = list(res)
     out = [None] * len(op.inputs)
     for k, r in zip(diff_v, res[1:1 + len(diff_v)]):

@@ -254,3 +254,31 @@ def test_gather_gradient_with_unknown_ranks(axis):
     np.add.at(np.moveaxis(ref, ax, 0), idx.reshape(-1),
               2 * np.moveaxis(np.take(params, idx.reshape(-1), axis=ax), ax, 0))
     assert mine == theirs == ref.tolist()
+
+
+# --- static shapes through transpose of unknown rank; loop gradients with refined seeds ----
+
+def test_transpose_of_unknown_rank_takes_the_rank_of_perm_from_two_up():
+    def build(tf):
+        x = tf.placeholder(tf.int32, None)
+        p1 = tf.placeholder(tf.int32, [1])
+        p2 = tf.placeholder(tf.int32, [2])
+        outs = [tf.transpose(x, perm=[0]), tf.transpose(x, perm=[1, 0]),
+                tf.transpose(x, perm=[0, 1, 2]), tf.transpose(x, perm=p1),
+                tf.transpose(x, perm=p2), tf.where_v2([True], tf.transpose(x, [0]), [-1])]
+        return [str(t.shape) for t in outs]
+    mine, theirs = _both(build)
+    assert mine == theirs
+
+
+def test_while_gradient_with_a_seed_more_specific_than_the_loop_variable():
+    def build(tf):
+        x = tf.placeholder(tf.float64, [None, None, None])
+        w = tf.while_loop(lambda i, v: i < 2, lambda i, v: (i + 1, tf.sin(v) + v),
+                          [tf.constant(0), x])[1]
+        y = tf.nn.bias_add(w, tf.constant([-0.5], tf.float64))  # shape (?, ?, 1)
+        g, = tf.gradients(y * y, x)
+        with tf.Session() as s:
+            return s.run(g, {x: [[[0.357], [1.2]]]}).round(12).tolist()
+    mine, theirs = _both(build)
+    assert mine == theirs

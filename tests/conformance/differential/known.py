@@ -36,8 +36,6 @@ KNOWN_DIFFERENCES = [
     Known("run_error", "while_loop", "the ref loop variable quirk above, at run time"),
     Known("graph", "transpose", "perm=None on unknown rank: TF names its ops transpose/sub, "
           "transpose/Range; flowgraph transpose/Sub, transpose/range"),
-    Known("shape", "transpose", "unknown-rank input with a constant perm: TF leaves the rank "
-          "unknown, flowgraph takes it from perm"),
     Known("run_error", "pad", "MirrorPad's gradient on an empty input: TF's kernel rejects "
           "the paddings, flowgraph's returns an empty gradient"),
 ]
