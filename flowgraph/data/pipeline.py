@@ -1,0 +1,437 @@
+"""What dataset kernels produce: `DatasetValue`s, each able to start Python iterators over
+its elements (an element is a list of numpy arrays, the flat components). Sources read
+tensors or files; transformations wrap their input's iterators."""
+import concurrent.futures
+import queue
+import threading
+
+import numpy as np
+
+from flowgraph.framework import errors
+
+
+def _invalid(msg):
+    return errors.InvalidArgumentError(None, None, msg)
+
+
+class DatasetValue:
+    """A dataset as a run-time value: `iterate()` starts a fresh pass over its elements."""
+
+    def iterate(self):
+        raise NotImplementedError
+
+
+class Generated(DatasetValue):
+    """A dataset whose passes are `make()`, a fresh Python iterator each time."""
+
+    def __init__(self, make):
+        self._make = make
+
+    def iterate(self):
+        return iter(self._make())
+
+
+def source(fn):
+    """Decorator: a generator function of the kernel's arguments becomes a function
+    returning a DatasetValue that re-runs the generator on every pass."""
+    def make(*args, **kw):
+        return Generated(lambda: fn(*args, **kw))
+    make.__name__ = fn.__name__
+    return make
+
+
+# -- sources ------------------------------------------------------------------------
+def check_slices(components):
+    n = {c.shape[0] if c.ndim else None for c in components}
+    if None in n:
+        raise _invalid("Cannot slice a scalar component")
+    if len(n) != 1:
+        raise _invalid("All components must have the same size in the 0th dimension")
+    return n.pop()
+
+
+@source
+def tensor_slices(components):
+    n = check_slices(components)
+    for i in range(n):
+        yield [c[i] for c in components]
+
+
+@source
+def tensors(components):
+    yield list(components)
+
+
+@source
+def from_list(elements):
+    yield from elements
+
+
+@source
+def range_(start, stop, step):
+    if step == 0:
+        raise _invalid("step must be a non-zero integer.")
+    for v in range(int(start), int(stop), int(step)):
+        yield [np.int64(v)]
+
+
+# -- element-wise -------------------------------------------------------------------
+def _as_outputs(out):
+    return list(out)
+
+
+@source
+def map_(input, fn, captures, parallel=1):
+    if parallel <= 1:
+        for e in input.iterate():
+            yield fn(*e, *captures)
+        return
+    yield from _parallel_map(input.iterate(), lambda e: fn(*e, *captures), parallel)
+
+
+def _parallel_map(it, fn, n):
+    """`fn` over `it` on `n` threads, at most `n` calls in flight, results in order."""
+    pool = concurrent.futures.ThreadPoolExecutor(n, thread_name_prefix="tf_data_map")
+    pending = []
+    try:
+        for e in it:
+            pending.append(pool.submit(fn, e))
+            if len(pending) >= n:
+                yield pending.pop(0).result()
+        while pending:
+            yield pending.pop(0).result()
+    finally:
+        for f in pending:
+            f.cancel()
+        pool.shutdown(wait=False)
+
+
+@source
+def filter_(input, pred, captures):
+    for e in input.iterate():
+        keep = pred(*e, *captures)[0]
+        if np.ndim(keep) != 0:
+            raise _invalid("Filter predicate `predicate` must return a scalar bool.")
+        if keep:
+            yield e
+
+
+@source
+def flat_map(input, fn, captures):
+    for e in input.iterate():
+        yield from fn(*e, *captures)[0].iterate()
+
+
+@source
+def interleave(input, fn, captures, cycle_length, block_length, parallel=1):
+    if cycle_length <= 0:
+        cycle_length = 8 if cycle_length == -1 else None
+        if cycle_length is None:
+            raise _invalid("cycle_length must be greater than zero.")
+    if block_length <= 0:
+        raise _invalid("block_length must be greater than zero.")
+    src = input.iterate()
+    slots = [None] * cycle_length
+    exhausted, i, in_block = False, 0, 0
+    while True:
+        if slots[i] is None and not exhausted:
+            e = next(src, None)
+            if e is None:
+                exhausted = True
+            else:
+                slots[i] = fn(*e, *captures)[0].iterate()
+        if slots[i] is None:
+            if exhausted and all(s is None for s in slots):
+                return
+            i, in_block = (i + 1) % cycle_length, 0
+            continue
+        v = next(slots[i], None)
+        if v is None:  # this slot is done: the next input element opens here next time
+            slots[i] = None
+            i, in_block = (i + 1) % cycle_length, 0
+            continue
+        yield v
+        in_block += 1
+        if in_block == block_length:
+            i, in_block = (i + 1) % cycle_length, 0
+
+
+# -- batching -----------------------------------------------------------------------
+def _stack(elems, k):
+    parts = [e[k] for e in elems]
+    shape = np.shape(parts[0])
+    for j, p in enumerate(parts[1:], 1):
+        if np.shape(p) != shape:
+            raise _invalid(
+                f"Cannot batch tensors with different shapes in component {k}. First "
+                f"element had shape {list(shape)} and element {j} had shape "
+                f"{list(np.shape(p))}.")
+    return np.stack([np.asarray(p) for p in parts])
+
+
+@source
+def batch(input, batch_size, drop_remainder):
+    if batch_size <= 0:
+        raise _invalid("Batch size must be greater than zero.")
+    buf = []
+    for e in input.iterate():
+        buf.append(e)
+        if len(buf) == batch_size:
+            yield [_stack(buf, k) for k in range(len(e))]
+            buf = []
+    if buf and not drop_remainder:
+        yield [_stack(buf, k) for k in range(len(buf[0]))]
+
+
+def _pad(parts, padded_shape, value, k):
+    rank = len(padded_shape)
+    shapes = [np.shape(p) for p in parts]
+    if any(len(s) != rank for s in shapes):
+        raise _invalid(f"Number of dimensions of component {k} does not match the "
+                       "padded shape")
+    full = []
+    for d, want in enumerate(padded_shape):
+        longest = max(s[d] for s in shapes)
+        if want < 0:
+            full.append(longest)
+        elif longest > want:
+            raise _invalid(f"Attempted to pad to a smaller size than the input element."
+                           f" Component {k} has dimension {d} of size {longest} > "
+                           f"{want}.")
+        else:
+            full.append(want)
+    dtype = np.asarray(parts[0]).dtype
+    out = np.full([len(parts)] + full, value, dtype=object if dtype == object else dtype)
+    for i, p in enumerate(parts):
+        out[(i,) + tuple(slice(0, n) for n in np.shape(p))] = p
+    return out
+
+
+@source
+def padded_batch(input, batch_size, padded_shapes, padding_values, drop_remainder):
+    if batch_size <= 0:
+        raise _invalid("Batch size must be greater than zero.")
+    buf = []
+
+    def emit(b):
+        n = len(b[0])
+        return [_pad([e[k] for e in b], [int(x) for x in padded_shapes[k]],
+                     padding_values[k], k) for k in range(n)]
+    for e in input.iterate():
+        buf.append(e)
+        if len(buf) == batch_size:
+            yield emit(buf)
+            buf = []
+    if buf and not drop_remainder:
+        yield emit(buf)
+
+
+@source
+def unbatch(input):
+    for e in input.iterate():
+        n = check_slices([np.asarray(c) for c in e])
+        for i in range(n):
+            yield [c[i] for c in e]
+
+
+@source
+def window(input, size, shift, stride, drop_remainder):
+    if size <= 0 or shift <= 0 or stride <= 0:
+        raise _invalid("Window size, shift and stride must be greater than zero.")
+    buf, it, start, done = [], input.iterate(), 0, False
+    span = (size - 1) * stride + 1
+    while True:
+        while not done and len(buf) < span:
+            e = next(it, None)
+            if e is None:
+                done = True
+            else:
+                buf.append(e)
+        w = buf[0:span:stride]
+        if not w or (drop_remainder and len(w) < size):
+            return
+        n = len(w[0])
+        yield [from_list([[e[k]] for e in w]) for k in range(n)]
+        drop = min(shift, len(buf))
+        buf = buf[drop:]
+        if shift > drop:  # skip elements past the buffer
+            for _ in range(shift - drop):
+                if next(it, None) is None:
+                    done = True
+                    break
+        if done and not buf:
+            return
+        start += shift
+
+
+# -- order and count ----------------------------------------------------------------
+class SeedState:
+    """A shuffle's seeds in one session: pass `k` of a reshuffling dataset draws from
+    (seed, seed2, k), so every epoch and every re-initialization has its own order."""
+
+    def __init__(self, seed, seed2):
+        self.seeds = None if seed == 0 and seed2 == 0 else [int(seed), int(seed2)]
+        self.passes = 0
+        self.lock = threading.Lock()
+
+    def next_rng(self, reshuffle):
+        with self.lock:
+            k = self.passes
+            self.passes += 1
+        if self.seeds is None:
+            return np.random.default_rng()
+        return np.random.default_rng(self.seeds + ([k] if reshuffle else []))
+
+
+@source
+def shuffle(input, buffer_size, seeds, reshuffle):
+    if buffer_size <= 0:
+        raise _invalid("buffer_size must be greater than zero.")
+    rng = seeds.next_rng(reshuffle)
+    buf = []
+    for e in input.iterate():
+        if len(buf) < buffer_size:
+            buf.append(e)
+            continue
+        i = int(rng.integers(len(buf)))
+        out, buf[i] = buf[i], e
+        yield out
+    while buf:
+        i = int(rng.integers(len(buf)))
+        buf[i], buf[-1] = buf[-1], buf[i]
+        yield buf.pop()
+
+
+@source
+def repeat(input, count):
+    n = 0
+    while count < 0 or n < count:
+        empty = True
+        for e in input.iterate():
+            empty = False
+            yield e
+        if empty:  # an empty input repeated forever is empty
+            return
+        n += 1
+
+
+@source
+def take(input, count):
+    if count == 0:
+        return
+    for i, e in enumerate(input.iterate()):
+        yield e
+        if count > 0 and i + 1 >= count:
+            return
+
+
+@source
+def skip(input, count):
+    for i, e in enumerate(input.iterate()):
+        if count < 0 or i >= count:
+            if count < 0:
+                return
+            yield e
+
+
+@source
+def zip_(inputs):
+    its = [d.iterate() for d in inputs]
+    while True:
+        out = []
+        for it in its:
+            e = next(it, None)
+            if e is None:
+                return
+            out.extend(e)
+        yield out
+
+
+@source
+def concatenate(a, b):
+    yield from a.iterate()
+    yield from b.iterate()
+
+
+@source
+def ignore_errors(input):
+    it = input.iterate()
+    while True:
+        try:
+            e = next(it)
+        except StopIteration:
+            return
+        except errors.OpError:
+            continue
+        yield e
+
+
+class MemoryCache(DatasetValue):
+    """The first complete pass is recorded; later passes replay it."""
+
+    def __init__(self, input):
+        self._input, self._elements, self._lock = input, None, threading.Lock()
+
+    def iterate(self):
+        if self._elements is not None:
+            return iter(self._elements)
+        return self._record()
+
+    def _record(self):
+        got = []
+        for e in self._input.iterate():
+            got.append(e)
+            yield e
+        with self._lock:
+            if self._elements is None:
+                self._elements = got
+
+
+# -- prefetch -----------------------------------------------------------------------
+_END = object()
+
+
+@source
+def prefetch(input, buffer_size):
+    """Elements produced ahead by a background thread into a bounded queue."""
+    size = 2 if buffer_size < 0 else max(int(buffer_size), 1)
+    q = queue.Queue(size)
+    stop = threading.Event()
+
+    def produce():
+        it = input.iterate()
+        try:
+            while not stop.is_set():
+                try:
+                    item = (next(it), None)
+                except StopIteration:
+                    item = (_END, None)
+                except BaseException as e:  # handed to the consumer
+                    item = (None, e)
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.05)
+                        break
+                    except queue.Full:
+                        pass
+                if item[0] is _END or item[1] is not None:
+                    return
+        finally:
+            close = getattr(it, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    pass
+    t = threading.Thread(target=produce, name="tf_data_prefetch", daemon=True)
+    t.start()
+    try:
+        while True:
+            e, err = q.get()
+            if err is not None:
+                raise err
+            if e is _END:
+                return
+            yield e
+    finally:
+        stop.set()
