@@ -287,6 +287,10 @@ for _n in ("TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType",
 del _n
 # -- end h-rec ----------------------------------------------------------------------------
 
+# -- h-data: tf.data (datasets and iterators in graph mode) -----------------------------
+from flowgraph import data  # noqa: E402
+# -- end h-data ---------------------------------------------------------------------------
+
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (
     "batch_to_space_nd", "gather_nd", "reshape", "reverse", "roll", "scatter_nd",

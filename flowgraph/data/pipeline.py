@@ -1,6 +1,7 @@
 """What dataset kernels produce: `DatasetValue`s, each able to start Python iterators over
 its elements (an element is a list of numpy arrays, the flat components). Sources read
 tensors or files; transformations wrap their input's iterators."""
+import collections
 import concurrent.futures
 import queue
 import threading
@@ -80,30 +81,75 @@ def _as_outputs(out):
     return list(out)
 
 
-@source
 def map_(input, fn, captures, parallel=1):
     if parallel <= 1:
-        for e in input.iterate():
-            yield fn(*e, *captures)
-        return
-    yield from _parallel_map(input.iterate(), lambda e: fn(*e, *captures), parallel)
+        return Generated(lambda: _MapIter(input.iterate(), fn, captures))
+    return Generated(lambda: _ParallelMapIter(input.iterate(), fn, captures, parallel))
 
 
-def _parallel_map(it, fn, n):
+class _MapIter:
+    """`fn` over the elements of `it`. An iterator object, not a generator, so that an
+    element whose `fn` fails can be skipped (`ignore_errors`) and iteration goes on."""
+
+    def __init__(self, it, fn, captures):
+        self._it, self._fn, self._captures = it, fn, captures
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self._fn(*next(self._it), *self._captures)
+
+    def close(self):
+        _close(self._it)
+
+
+class _ParallelMapIter:
     """`fn` over `it` on `n` threads, at most `n` calls in flight, results in order."""
-    pool = concurrent.futures.ThreadPoolExecutor(n, thread_name_prefix="tf_data_map")
-    pending = []
-    try:
-        for e in it:
-            pending.append(pool.submit(fn, e))
-            if len(pending) >= n:
-                yield pending.pop(0).result()
-        while pending:
-            yield pending.pop(0).result()
-    finally:
-        for f in pending:
+
+    def __init__(self, it, fn, captures, n):
+        self._it, self._n = it, n
+        self._call = lambda e: fn(*e, *captures)
+        self._pool = concurrent.futures.ThreadPoolExecutor(n, thread_name_prefix="tf_data_map")
+        self._pending = collections.deque()
+        self._done = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        while not self._done and len(self._pending) < self._n:
+            e = next(self._it, None)
+            if e is None:
+                self._done = True
+            else:
+                self._pending.append(self._pool.submit(self._call, e))
+        if not self._pending:
+            self.close()
+            raise StopIteration
+        return self._pending.popleft().result()
+
+    def close(self):
+        for f in self._pending:
             f.cancel()
-        pool.shutdown(wait=False)
+        self._pending.clear()
+        self._pool.shutdown(wait=False)
+        _close(self._it)
+
+    def __del__(self):
+        try:
+            self._pool.shutdown(wait=False)
+        except Exception:
+            pass
+
+
+def _close(it):
+    close = getattr(it, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:
+            pass
 
 
 @source
