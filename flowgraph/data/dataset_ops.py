@@ -189,6 +189,7 @@ def _with_function(type_name, doc, scalars, build, extra_attrs=None, func_attr="
     @defop(type_name, inputs=inputs, outputs=_VARIANT_OUT, attrs=attrs)
     class Op(_DatasetOp):
         func_attrs = (func_attr,)
+        required_attrs = ("Targuments",)
         func_arg_shapes = staticmethod(_func_shapes)
 
         def bind(op, ctx, compile_fn):

@@ -33,6 +33,7 @@ class GeneratorDataset:
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
     func_attrs = ("init_func", "next_func", "finalize_func")
+    required_attrs = ("Tinit_func_args", "Tnext_func_args", "Tfinalize_func_args")
 
     def shape(op):
         return tensor_shape.TensorShape([])

@@ -75,6 +75,7 @@ class _HostOp:
               "output_shapes": None}, stateful=True)
 class IteratorV2(_HostOp):
     """A (not yet initialized) iterator over datasets of the given element types."""
+    required_attrs = ("shared_name", "container")
 
     def shape(op):
         return tensor_shape.TensorShape([])
@@ -128,6 +129,7 @@ class MakeIterator(_HostOp):
        attrs={"output_types": [], "output_shapes": None}, stateful=True)
 class IteratorGetNext(_HostOp):
     """The iterator's next element; `OutOfRangeError` when there is none."""
+    required_attrs = ("output_types",)
     shape = staticmethod(_shapes_attr)
 
     def kernel(ctx, iterator, output_types):
