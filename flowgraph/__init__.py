@@ -285,6 +285,28 @@ for _n in ("TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType",
            "tf_record_iterator"):
     setattr(io, _n, getattr(_tf_record, _n))
 del _n
+from flowgraph.ops import parsing_config as _parsing_config  # noqa: E402
+from flowgraph.ops import (parsing_ops as _parsing_ops, decode_ops as _decode_ops,  # noqa: E402
+                           file_ops as _file_ops, sequence_parsing_ops as _seq_parsing)
+from flowgraph.ops.parsing_config import *  # noqa: F401,F403,E402
+from flowgraph.ops.parsing_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.sequence_parsing_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.decode_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.file_ops import *  # noqa: F401,F403,E402
+from flowgraph.proto import example_pb2 as _example_pb2, feature_pb2 as _feature_pb2  # noqa
+for _m in (_parsing_ops, _seq_parsing, _decode_ops, _file_ops):
+    for _n in _m.__namespaces__["io"]:
+        setattr(io, _n, getattr(_m, _n))
+for _n in _parsing_config.__all__:
+    setattr(io, _n, getattr(_parsing_config, _n))
+for _n in ("BytesList", "FloatList", "Int64List", "Feature", "Features", "FeatureList",
+           "FeatureLists"):
+    setattr(train, _n, getattr(_feature_pb2, _n))
+train.Example, train.SequenceExample = _example_pb2.Example, _example_pb2.SequenceExample
+del _m, _n
+from flowgraph.ops import queue_ops as _queue_ops  # noqa: E402
+from flowgraph.ops.queue_ops import *  # noqa: F401,F403,E402
+queue = _namespace("queue", [_queue_ops])
 # -- end h-rec ----------------------------------------------------------------------------
 
 # -- h-data: tf.data (datasets and iterators in graph mode) -----------------------------

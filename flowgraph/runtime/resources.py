@@ -1,9 +1,26 @@
 """Per-session state: variable values and random generators, with a per-run undo journal."""
+import threading
+
 import numpy as np
 
 from flowgraph.framework import errors
 
 _MISSING = object()
+
+
+class _Journal(threading.local):
+    """The undo journal slot (`ctx._run[0]`), one per thread: runs made at once by several
+    threads (a queue runner beside the training loop) each own their journal, so one
+    failing run never rolls back another's writes."""
+
+    def __init__(self):
+        self.value = None
+
+    def __getitem__(self, i):
+        return self.value
+
+    def __setitem__(self, i, v):
+        self.value = v
 
 
 class RunContext:
@@ -17,7 +34,7 @@ class RunContext:
     def __init__(self, session, xp=np, device=None, share=None):
         self.session, self.xp, self.device = session, xp, device
         if share is None:
-            self.vars, self.rngs, self._run, self.tapes = {}, {}, [None], {}
+            self.vars, self.rngs, self._run, self.tapes = {}, {}, _Journal(), {}
         else:  # a sibling for another device: the same store and the same run journal
             self.vars, self.rngs, self._run = share.vars, share.rngs, share._run
             self.tapes = share.tapes

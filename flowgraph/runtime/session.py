@@ -5,7 +5,7 @@ import threading
 
 import numpy as np
 
-from flowgraph.framework import dtypes, errors
+from flowgraph.framework import cancellation, dtypes, errors
 from flowgraph.framework.graph import Tensor, Operation, get_default_graph
 from flowgraph.runtime import fetch as fetch_lib
 from flowgraph.runtime.config import ConfigProto
@@ -57,6 +57,7 @@ class BaseSession:
         self._contexts = {d: (self._ctx if i == 0 else self._ctx.for_device(d))
                           for i, d in enumerate(self._devices)}
         self._plans = {}
+        self._cancellation = cancellation.CancellationManager()  # close() wakes blocked ops
         self._partial_runs = {}  # handle -> partial_run._PartialRun
         self._default_ctx = None
         threads = self._config.inter_op_parallelism_threads
@@ -78,6 +79,7 @@ class BaseSession:
 
     def close(self):
         self._closed = True
+        self._cancellation.start_cancel()
         self._plans.clear()
         self._partial_runs.clear()
         if self._pool is not None:
@@ -127,13 +129,16 @@ class BaseSession:
         plan = self._plan(feeds, tuple(tensors), tuple(targets))
         slots = [plan.feed_slots[t] for t in feeds]
         pool = self._pool if len(plan.steps) > 1 else None
-        if options is not None and options.trace_level and run_metadata is not None:
-            out = execute_traced(plan, slots, values, self._ctx, run_metadata.step_stats,
-                                 pool)
-        elif pool is not None:
-            out = execute_parallel(plan, slots, values, self._ctx, pool)
-        else:
-            out = execute(plan, slots, values, self._ctx)
+        timeout = (options.timeout_in_ms if options is not None else 0) or \
+            self._config.operation_timeout_in_ms
+        with cancellation.run_scope(timeout):  # blocking kernels (queues) read it
+            if options is not None and options.trace_level and run_metadata is not None:
+                out = execute_traced(plan, slots, values, self._ctx,
+                                     run_metadata.step_stats, pool)
+            elif pool is not None:
+                out = execute_parallel(plan, slots, values, self._ctx, pool)
+            else:
+                out = execute(plan, slots, values, self._ctx)
         results = dict(zip(tensors, out))
         flat = [None if e.__class__ is Operation else _owned(results[e]) for e in elements]
         if plan.fetch_wrapped:
