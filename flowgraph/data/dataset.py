@@ -10,9 +10,9 @@ from flowgraph.data import generator as generator_lib
 from flowgraph.data import options as options_lib
 from flowgraph.data.functions import DatasetSpec
 from flowgraph.framework import constant_value, dtypes, random_seed, tensor_shape
-from flowgraph.framework.graph import Tensor, name_scope
+from flowgraph.framework.graph import Tensor, control_dependencies, name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
-from flowgraph.ops import math_ops
+from flowgraph.ops import array_ops, core, debug_ops, file_ops, math_ops
 from flowgraph.ops.type_spec import TensorSpec
 
 AUTOTUNE = -1
@@ -165,6 +165,23 @@ class DatasetV1:
         """A dataset of the elements `generator(*args)` yields (called anew each pass)."""
         return generator_lib.from_generator(DatasetV1, generator, output_types, output_shapes,
                                   args, output_signature)
+
+    @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None, name=None):
+        """A dataset of the file names matching `file_pattern` (a pattern or a list of
+        them), shuffled unless `shuffle=False`; no match is an InvalidArgumentError
+        when it is read."""
+        with name_scope("list_files"):
+            files = file_ops.matching_files(file_pattern)
+            n = array_ops.shape(files, out_type=dtypes.int64)[0]
+            ok = debug_ops.Assert(math_ops.greater(n, 0), [
+                "No files matched pattern: ", file_pattern], summarize=1)
+            with control_dependencies([ok]):
+                files = core.identity(files)
+        ds = DatasetV1.from_tensor_slices(files)
+        if shuffle is None or shuffle:
+            ds = ds.shuffle(math_ops.maximum(n, 1), seed=seed)
+        return ds
 
     # -- transformations --
     def concatenate(self, dataset, name=None):

@@ -116,8 +116,12 @@ def make_one_shot_iterator(dataset):
 
 
 def _copy_by_value(t, fg, done):
-    """The copy in `fg` of tensor `t` and of every op it depends on."""
-    op = t.op
+    """The copy in `fg` of tensor `t`, made with every op it depends on."""
+    return _copy_op(t.op, fg, done)._outputs[t.value_index]
+
+
+def _copy_op(op, fg, done):
+    """The copy in `fg` of `op` and of the ops it depends on (data and control)."""
     if op not in done:
         if op.type in ("Placeholder", "PlaceholderWithDefault"):
             raise ValueError(f"Cannot capture a placeholder (name:{op.name}, "
@@ -128,15 +132,20 @@ def _copy_by_value(t, fg, done):
         flat = [_copy_by_value(x, fg, done) for x in op._inputs]
         grouped, pos = [], 0
         for arg in op._op_def.inputs:
-            if arg.number_attr or arg.type_list_attr:
-                n = op._attrs[arg.number_attr] if arg.number_attr else \
-                    len(op._attrs[arg.type_list_attr])
-                grouped.append(flat[pos:pos + n])
-                pos += n
-            else:
-                grouped.append(flat[pos])
-                pos += 1
-        attrs = dict(op._attrs)
+            n = _arg_len(op, arg)
+            grouped.append(flat[pos:pos + n] if n is not None else flat[pos])
+            pos += 1 if n is None else n
+        controls = [_copy_op(c, fg, done) for c in op._control_inputs]
         with fg.name_scope(None):
-            done[op] = create_op(op.type, grouped, attrs, name=op.name)
-    return done[op]._outputs[t.value_index]
+            done[op] = create_op(op.type, grouped, dict(op._attrs), name=op.name)
+        if controls:
+            done[op]._add_control_inputs(controls)
+    return done[op]
+
+
+def _arg_len(op, arg):
+    if arg.number_attr:
+        return op._attrs[arg.number_attr]
+    if arg.type_list_attr:
+        return len(op._attrs[arg.type_list_attr])
+    return None

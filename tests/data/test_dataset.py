@@ -171,3 +171,14 @@ def test_range_output_type_and_from_generator_errors():
 def test_dataset_ops_are_placed_on_the_host():
     x = tf.compat.v1.data.make_one_shot_iterator(D.range(3).batch(2)).get_next()
     assert x.op._op_def.device_kernels == ("CPU",)
+
+
+def test_list_files_matches_and_shuffles(tmp_path):
+    for n in ("b.txt", "a.txt", "c.txt", "d.csv"):
+        (tmp_path / n).write_bytes(b"")
+    pattern = str(tmp_path / "*.txt")
+    got = _all(D.list_files(pattern, shuffle=False))
+    assert got == [str(tmp_path / n).encode() for n in ("a.txt", "b.txt", "c.txt")]
+    assert sorted(_all(D.list_files(pattern, seed=3))) == got
+    with pytest.raises(tf.errors.InvalidArgumentError, match="No files matched"):
+        _all(D.list_files(str(tmp_path / "*.none")))
