@@ -37,7 +37,8 @@ def trace(name, fn, spec, wrap_dataset, unpack=True):
     as Datasets built by `wrap_dataset(variant, element_spec)`."""
     outer = get_default_graph()
     fg = FuncGraph(name, outer)
-    with fg.as_default():
+    # Dataset functions run on the host, element by element, as TF's do.
+    with fg.as_default(), fg.device("/device:CPU:0"):
         flat_specs = structure.flatten(spec)
         args = [core.placeholder(s.dtype, s.shape, name=f"args_{i}")
                 for i, s in enumerate(flat_specs)]
