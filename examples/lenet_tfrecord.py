@@ -17,8 +17,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import lenet5 as lenet  # noqa: E402
 import mnist_data  # noqa: E402
+from lenet5 import to_28x28  # noqa: E402  (numpy only)
 
 import flowgraph as tf  # noqa: E402
 
@@ -36,6 +36,18 @@ def parse_args(argv=None):
                    help="stop after this many training steps in all (0: no limit)")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
+
+
+def lenet5(images, n_classes=10):
+    """Logits of LeNet-5 for [batch, 28, 28, 1] images (as in examples/lenet5.py)."""
+    h = tf.layers.conv2d(images, 6, 5, padding="same", activation=tf.nn.relu)
+    h = tf.layers.max_pooling2d(h, 2, 2)
+    h = tf.layers.conv2d(h, 16, 5, padding="valid", activation=tf.nn.relu)
+    h = tf.layers.max_pooling2d(h, 2, 2)
+    h = tf.layers.flatten(h)
+    h = tf.layers.dense(h, 120, activation=tf.nn.relu)
+    h = tf.layers.dense(h, 84, activation=tf.nn.relu)
+    return tf.layers.dense(h, n_classes)
 
 
 def write_records(path, images, labels):
@@ -69,7 +81,7 @@ def datasets(train_file, test_file, batch_size, seed):
 def main(argv=None):
     args = parse_args(argv)
     name, x_train, y_train, x_test, y_test = mnist_data.load(args.data_dir)
-    x_train, x_test = lenet.to_28x28(x_train), lenet.to_28x28(x_test)
+    x_train, x_test = to_28x28(x_train), to_28x28(x_test)
     work = args.work_dir or tempfile.mkdtemp(prefix="lenet_tfrecord_")
     train_file = os.path.join(work, "train.tfrecord")
     test_file = os.path.join(work, "test.tfrecord")
@@ -83,7 +95,7 @@ def main(argv=None):
                                          tf.data.get_output_shapes(train))
     images, labels = it.get_next()
     init_train, init_test = it.make_initializer(train), it.make_initializer(test)
-    logits = lenet.lenet5(images)
+    logits = lenet5(images)
     loss = tf.losses.sparse_softmax_cross_entropy(labels, logits)
     train_op = tf.train.AdamOptimizer(args.learning_rate).minimize(loss)
     accuracy, update = tf.metrics.accuracy(labels, tf.argmax(logits, 1),

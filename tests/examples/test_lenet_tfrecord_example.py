@@ -1,14 +1,18 @@
 """examples/lenet_tfrecord.py: LeNet-5 fed by a tf.data pipeline over TFRecord files of
 tf.train.Examples, run as a user runs it on a tiny MNIST directory; its record files
 read back the same in real TF."""
+import importlib.util
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 import flowgraph as tf
 
-from tests.examples.test_mnist_examples import _fake_mnist, _module, _run
+from tests.examples.test_mnist_examples import EXAMPLES, ROOT, _fake_mnist, _module, _run
 
 
 def test_lenet_tfrecord_learns_from_records(tmp_path):
@@ -56,3 +60,25 @@ def _tf_parse(tf):
         image = tf.reshape(tf.decode_raw(f["image"], tf.uint8), [28, 28, 1])
         return tf.cast(image, tf.float32) / 255.0, f["label"]
     return parse
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None or
+                    importlib.util.find_spec("tf_keras") is None,
+                    reason="needs real TensorFlow with tf_keras (tf.compat.v1.layers)")
+def test_lenet_tfrecord_runs_unchanged_under_tensorflow(tmp_path):
+    with open(os.path.join(EXAMPLES, "lenet_tfrecord.py")) as f:
+        src = f.read()
+    assert "import flowgraph as tf  # noqa: E402\n" in src
+    src = src.replace("import flowgraph as tf  # noqa: E402\n",
+                      "import tensorflow.compat.v1 as tf\ntf.disable_v2_behavior()\n")
+    script = tmp_path / "lenet_tfrecord_tf.py"
+    script.write_text(src.replace("os.path.dirname(os.path.abspath(__file__))",
+                                  repr(EXAMPLES)))
+    _fake_mnist(str(tmp_path / "mnist"), n_train=200, n_test=50)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_USE_LEGACY_KERAS="1")
+    p = subprocess.run([sys.executable, str(script), "--data_dir", str(tmp_path / "mnist"),
+                        "--work_dir", str(tmp_path), "--epochs", "2", "--batch_size", "20",
+                        "--max_steps", "16"], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    assert len(re.findall(r"^epoch +\d+/2: loss", p.stdout, re.M)) == 2, p.stdout
