@@ -51,11 +51,25 @@ def check_slices(components):
     return n.pop()
 
 
-@source
+class TensorSlices(DatasetValue):
+    """The slices of `components` along dimension 0; batches of them are slices too."""
+
+    def __init__(self, components):
+        self.n = check_slices(components)
+        self.components = components
+
+    def iterate(self):
+        comps = self.components
+        return ([c[i] for c in comps] for i in range(self.n))
+
+    def batches(self, size, drop_remainder):
+        comps, n = self.components, self.n
+        stop = n - n % size if drop_remainder else n
+        return ([c[i:i + size] for c in comps] for i in range(0, stop, size))
+
+
 def tensor_slices(components):
-    n = check_slices(components)
-    for i in range(n):
-        yield [c[i] for c in components]
+    return TensorSlices(components)
 
 
 @source
@@ -205,6 +219,10 @@ def interleave(input, fn, captures, cycle_length, block_length, parallel=1):
 # -- batching -----------------------------------------------------------------------
 def _stack(elems, k):
     parts = [e[k] for e in elems]
+    try:
+        return np.stack(parts)
+    except ValueError:
+        pass
     shape = np.shape(parts[0])
     for j, p in enumerate(parts[1:], 1):
         if np.shape(p) != shape:
@@ -215,10 +233,15 @@ def _stack(elems, k):
     return np.stack([np.asarray(p) for p in parts])
 
 
-@source
 def batch(input, batch_size, drop_remainder):
     if batch_size <= 0:
         raise _invalid("Batch size must be greater than zero.")
+    if isinstance(input, TensorSlices):  # batches of slices are slices: no copies
+        return Generated(lambda: input.batches(batch_size, drop_remainder))
+    return Generated(lambda: _batch(input, batch_size, drop_remainder))
+
+
+def _batch(input, batch_size, drop_remainder):
     buf = []
     for e in input.iterate():
         buf.append(e)
@@ -334,16 +357,23 @@ def shuffle(input, buffer_size, seeds, reshuffle):
     if buffer_size <= 0:
         raise _invalid("buffer_size must be greater than zero.")
     rng = seeds.next_rng(reshuffle)
+    draws, k = rng.random(256), 0  # uniform draws fetched in blocks: cheaper per element
     buf = []
     for e in input.iterate():
         if len(buf) < buffer_size:
             buf.append(e)
             continue
-        i = int(rng.integers(len(buf)))
+        if k == 256:
+            draws, k = rng.random(256), 0
+        i = int(draws[k] * len(buf))
+        k += 1
         out, buf[i] = buf[i], e
         yield out
     while buf:
-        i = int(rng.integers(len(buf)))
+        if k == 256:
+            draws, k = rng.random(256), 0
+        i = int(draws[k] * len(buf))
+        k += 1
         buf[i], buf[-1] = buf[-1], buf[i]
         yield buf.pop()
 
