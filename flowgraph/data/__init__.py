@@ -10,8 +10,8 @@ from flowgraph.data.readers import (FixedLengthRecordDataset, TextLineDataset,
                                     TFRecordDataset)
 from flowgraph.data import structure as _structure
 
-__all__ = ["AUTOTUNE", "Dataset", "DatasetSpec", "FixedLengthRecordDataset", "Iterator",
-           "Options", "TFRecordDataset", "TextLineDataset", "experimental",
+__all__ = ["AUTOTUNE", "Dataset", "DatasetSpec", "DatasetV1", "FixedLengthRecordDataset",
+           "Iterator", "Options", "TFRecordDataset", "TextLineDataset", "experimental",
            "get_output_classes", "get_output_shapes", "get_output_types",
            "make_initializable_iterator", "make_one_shot_iterator"]
 

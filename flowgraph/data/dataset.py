@@ -163,8 +163,8 @@ class DatasetV1:
     def from_generator(generator, output_types=None, output_shapes=None, args=None,
                        output_signature=None, name=None):
         """A dataset of the elements `generator(*args)` yields (called anew each pass)."""
-        return generator_lib.from_generator(DatasetV1, generator, output_types, output_shapes,
-                                  args, output_signature)
+        return generator_lib.from_generator(DatasetV1, generator, output_types,
+                                            output_shapes, args, output_signature)
 
     @staticmethod
     def list_files(file_pattern, shuffle=None, seed=None, name=None):
@@ -255,8 +255,9 @@ class DatasetV1:
         """The elements in random order, drawn from a buffer of `buffer_size`."""
         s1, s2 = random_seed.get_seed(seed)
         reshuffle = True if reshuffle_each_iteration is None else reshuffle_each_iteration
-        return self._unary("ShuffleDataset", [_i64(buffer_size, "buffer_size"),
-                                              _i64(s1 or 0, "seed"), _i64(s2 or 0, "seed2")],
+        return self._unary("ShuffleDataset", [
+            _i64(buffer_size, "buffer_size"), _i64(s1 or 0, "seed"),
+            _i64(s2 or 0, "seed2")],
                            attrs={"reshuffle_each_iteration": bool(reshuffle)})
 
     def repeat(self, count=None, name=None):

@@ -68,7 +68,7 @@ class GeneratorDataset:
 
 
 def _shape_str(shape):
-    return str(tuple(shape)).replace(",)", ",)")
+    return str(tuple(shape))
 
 
 def from_generator(cls, generator, output_types, output_shapes, args, output_signature):
@@ -102,8 +102,8 @@ def from_generator(cls, generator, output_types, output_shapes, args, output_sig
             isinstance(spec, (tuple, dict)) else [value]
         out = []
         for v, s, dt in zip(parts, flat, np_types):
-            a = np.asarray(v, dtype=object if dt == object else None)
-            if dt != object:
+            a = np.asarray(v, dtype=object if dt.kind == "O" else None)
+            if dt.kind != "O":
                 try:
                     a = a.astype(dt, copy=False) if a.dtype != dt and \
                         np.can_cast(a.dtype, dt, "same_kind") else a
@@ -117,8 +117,7 @@ def from_generator(cls, generator, output_types, output_shapes, args, output_sig
             if not s.shape.is_compatible_with(a.shape):
                 raise TypeError(f"`generator` yielded an element of shape "
                                 f"{_shape_str(a.shape)} where an element of shape "
-                                f"{_shape_str(s.shape.as_list()) if s.shape.ndims is not None else '<unknown>'}"
-                                f" was expected.")
+                                f"{_shape_str(s.shape.as_list())} was expected.")
             out.append(a)
         return out
 

@@ -91,10 +91,6 @@ def range_(start, stop, step):
 
 
 # -- element-wise -------------------------------------------------------------------
-def _as_outputs(out):
-    return list(out)
-
-
 def map_(input, fn, captures, parallel=1):
     if parallel <= 1:
         return Generated(lambda: _MapIter(input.iterate(), fn, captures))
@@ -124,7 +120,8 @@ class _ParallelMapIter:
     def __init__(self, it, fn, captures, n):
         self._it, self._n = it, n
         self._call = lambda e: fn(*e, *captures)
-        self._pool = concurrent.futures.ThreadPoolExecutor(n, thread_name_prefix="tf_data_map")
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            n, thread_name_prefix="tf_data_map")
         self._pending = collections.deque()
         self._done = False
 
@@ -183,11 +180,9 @@ def flat_map(input, fn, captures):
 
 
 @source
-def interleave(input, fn, captures, cycle_length, block_length, parallel=1):
+def interleave(input, fn, captures, cycle_length, block_length):
     if cycle_length <= 0:
-        cycle_length = 8 if cycle_length == -1 else None
-        if cycle_length is None:
-            raise _invalid("cycle_length must be greater than zero.")
+        raise _invalid("cycle_length must be greater than zero.")
     if block_length <= 0:
         raise _invalid("block_length must be greater than zero.")
     src = input.iterate()
@@ -270,7 +265,7 @@ def _pad(parts, padded_shape, value, k):
         else:
             full.append(want)
     dtype = np.asarray(parts[0]).dtype
-    out = np.full([len(parts)] + full, value, dtype=object if dtype == object else dtype)
+    out = np.full([len(parts)] + full, value, dtype=dtype)
     for i, p in enumerate(parts):
         out[(i,) + tuple(slice(0, n) for n in np.shape(p))] = p
     return out
@@ -307,7 +302,7 @@ def unbatch(input):
 def window(input, size, shift, stride, drop_remainder):
     if size <= 0 or shift <= 0 or stride <= 0:
         raise _invalid("Window size, shift and stride must be greater than zero.")
-    buf, it, start, done = [], input.iterate(), 0, False
+    buf, it, done = [], input.iterate(), False
     span = (size - 1) * stride + 1
     while True:
         while not done and len(buf) < span:
@@ -330,7 +325,6 @@ def window(input, size, shift, stride, drop_remainder):
                     break
         if done and not buf:
             return
-        start += shift
 
 
 # -- order and count ----------------------------------------------------------------
@@ -403,10 +397,10 @@ def take(input, count):
 
 @source
 def skip(input, count):
+    if count < 0:  # skips everything
+        return
     for i, e in enumerate(input.iterate()):
-        if count < 0 or i >= count:
-            if count < 0:
-                return
+        if i >= count:
             yield e
 
 
