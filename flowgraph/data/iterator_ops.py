@@ -28,6 +28,11 @@ class IteratorResource:
             old, self._it = self._it, dataset.iterate()
         _close(old)
 
+    def close(self):
+        """Drops the iterator (its session is closing): background threads stop."""
+        it, self._it = self._it, None
+        _close(it)
+
     @property
     def initialized(self):
         return self._it is not None

@@ -7,13 +7,32 @@ _STATE = weakref.WeakKeyDictionary()  # session -> {key: object}
 _LOCK = threading.RLock()
 
 
+def _table(session):
+    """The session's table, made on first use; closing the session closes what it holds
+    (iterators stop their prefetch threads)."""
+    table = _STATE.get(session)
+    if table is None:
+        table = _STATE[session] = {}
+        manager = getattr(session, "_cancellation", None)
+        if manager is not None:
+            manager.register(lambda: _close_all(session))
+    return table
+
+
+def _close_all(session):
+    with _LOCK:
+        table = _STATE.pop(session, {})
+    for obj in table.values():
+        close = getattr(obj, "close", None)
+        if close is not None:
+            close()
+
+
 def get(ctx, key, make):
     """The object under `key` in the session of run context `ctx`, made by `make()` the
     first time."""
     with _LOCK:
-        table = _STATE.get(ctx.session)
-        if table is None:
-            table = _STATE[ctx.session] = {}
+        table = _table(ctx.session)
         obj = table.get(key)
         if obj is None:
             obj = table[key] = make()
@@ -28,4 +47,4 @@ def find(ctx, key):
 
 def put(ctx, key, obj):
     with _LOCK:
-        _STATE.setdefault(ctx.session, {})[key] = obj
+        _table(ctx.session)[key] = obj

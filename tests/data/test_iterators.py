@@ -160,3 +160,14 @@ def test_training_loop_reads_batches():
         for _ in range(200):
             s.run(train)
         np.testing.assert_allclose(s.run(w).ravel(), [1, -2, 0.5], atol=1e-3)
+
+
+def test_closing_the_session_stops_prefetch_threads():
+    x = tf.compat.v1.data.make_one_shot_iterator(D.range(10 ** 6).prefetch(2)).get_next()
+    s = tf.Session()
+    s.run(x)
+    assert any(t.name == "tf_data_prefetch" for t in threading.enumerate())
+    s.close()
+    for t in [t for t in threading.enumerate() if t.name == "tf_data_prefetch"]:
+        t.join(5)
+        assert not t.is_alive()
