@@ -209,3 +209,28 @@ def test_build_errors_like_tf(name):
     ours = _error(tf, BUILD_ERRORS[name], tf.Graph(), tf.Session)
     theirs = _error(tfv1, BUILD_ERRORS[name], tf_real.Graph(), tfv1.Session)
     assert ours == theirs and ours is not None
+
+
+def _shuffle_seeds(mod, graph, graph_seed, op_seed, random_op_first):
+    from flowgraph.framework import constant_value
+    with graph.as_default():
+        if graph_seed is not None:
+            mod.set_random_seed(graph_seed)
+        if random_op_first:
+            mod.random_uniform([1])
+        dss = [mod.data.Dataset.range(5).shuffle(3, seed=op_seed) for _ in range(2)]
+        ops = [d._variant_tensor.op for d in dss]
+        if mod is tf:
+            return [[int(constant_value.constant_value(o.inputs[i])) for i in (2, 3)]
+                    for o in ops]
+        with tfv1.Session() as s:
+            return [[int(v) for v in s.run([o.inputs[2], o.inputs[3]])] for o in ops]
+
+
+@pytest.mark.parametrize("graph_seed,op_seed,first", [
+    (None, 3, False), (7, None, False), (7, 5, False), (None, None, False), (0, 0, False),
+    (7, None, True)])
+def test_shuffle_seeds_follow_tf_rules(graph_seed, op_seed, first):
+    """The (seed, seed2) inputs of ShuffleDataset are TF's, graph-level seed included."""
+    assert _shuffle_seeds(tf, tf.Graph(), graph_seed, op_seed, first) == \
+        _shuffle_seeds(tfv1, tf_real.Graph(), graph_seed, op_seed, first)
