@@ -75,7 +75,13 @@ def _fixed(filenames, header, record, footer, compression):
         with _open(name, compression) as f:
             data = f.read()
         body = data[header:len(data) - footer if footer else len(data)]
-        for i in range(0, len(body) - record + 1, record):
+        if len(body) % record:
+            raise errors.InvalidArgumentError(
+                None, None, f"Excluding the header ({header} bytes) and footer ({footer} "
+                            f"bytes), input file \"{name}\" has body length {len(body)} "
+                            f"bytes, which is not an exact multiple of the record length "
+                            f"({record} bytes).")
+        for i in range(0, len(body), record):
             yield [np.array(body[i:i + record], dtype=object)]
 
 

@@ -183,6 +183,7 @@ ERRORS = {
     "map_fails": lambda tf: tf.data.Dataset.from_tensor_slices([1., 0.]).map(
         lambda x: tf.debugging.check_numerics(1. / x, "bad")),
     "text_file_missing": lambda tf: tf.data.TextLineDataset("/nonexistent/file.txt"),
+    "tfrecord_file_missing": lambda tf: tf.data.TFRecordDataset("/nonexistent/f.rec"),
 }
 
 
@@ -234,3 +235,23 @@ def test_shuffle_seeds_follow_tf_rules(graph_seed, op_seed, first):
     """The (seed, seed2) inputs of ShuffleDataset are TF's, graph-level seed included."""
     assert _shuffle_seeds(tf, tf.Graph(), graph_seed, op_seed, first) == \
         _shuffle_seeds(tfv1, tf_real.Graph(), graph_seed, op_seed, first)
+
+
+@pytest.mark.parametrize("kind", ["", "GZIP", "ZLIB"])
+def test_file_datasets_read_tf_written_files_like_tf(tmp_path, kind):
+    rec = str(tmp_path / "r.tfrecord")
+    with tfv1.io.TFRecordWriter(rec, tfv1.io.TFRecordOptions(kind)) as w:
+        for r in (b"first", b"", bytes(range(256)) * 40):
+            w.write(r)
+    txt = tmp_path / "t.txt"
+    txt.write_bytes(b"a,1\r\nb,2\n\nlast")
+    fixed = tmp_path / "f.bin"
+    fixed.write_bytes(bytes(range(49)))
+
+    def build(mod):
+        return mod.data.TFRecordDataset([rec], compression_type=kind).concatenate(
+            mod.data.TextLineDataset(str(txt))).concatenate(
+            mod.data.FixedLengthRecordDataset(str(fixed), 7, header_bytes=3,
+                                              footer_bytes=4))
+    (ours, our_shapes, _), (theirs, shapes, _) = both(build)
+    assert our_shapes == shapes and ours == theirs

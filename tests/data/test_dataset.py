@@ -63,9 +63,12 @@ def test_tfrecord_dataset_corrupted_is_data_loss(tmp_path):
 
 def test_fixed_length_record_dataset(tmp_path):
     p = tmp_path / "f.bin"
-    p.write_bytes(b"HH" + b"abcdefgh" + b"Z")
+    p.write_bytes(b"HH" + b"abcdef" + b"Z")
     ds = tf.data.FixedLengthRecordDataset(str(p), 3, header_bytes=2, footer_bytes=1)
-    assert _all(ds) == [b"abc", b"def"]  # the partial record "gh" is dropped
+    assert _all(ds) == [b"abc", b"def"]
+    p.write_bytes(b"HH" + b"abcdefgh" + b"Z")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not an exact multiple"):
+        _all(ds)
 
 
 def test_missing_file_is_not_found():
