@@ -139,11 +139,21 @@ def _compression(c):
                              name="compression_type")
 
 
+def _per_file(cls, filenames, *args):
+    """The variant of `cls(f, *args)` for each file name `f` of a dataset, in turn."""
+    return filenames.flat_map(lambda f: cls(f, *args))._variant_tensor
+
+
 class TextLineDataset(dataset.DatasetV1):
-    """A dataset of the lines of one or more text files."""
+    """A dataset of the lines of one or more text files (names: a string, a list, a
+    string tensor or a dataset of them)."""
 
     def __init__(self, filenames, compression_type=None, buffer_size=None,
                  num_parallel_reads=None, name=None):
+        if isinstance(filenames, dataset.DatasetV1):
+            super().__init__(_per_file(TextLineDataset, filenames, compression_type,
+                                       buffer_size), _STRING)
+            return
         v = apply_op("TextLineDataset", [
             _filenames(filenames), _compression(compression_type),
             convert_to_tensor(256 * 1024 if buffer_size is None else buffer_size,
@@ -152,10 +162,15 @@ class TextLineDataset(dataset.DatasetV1):
 
 
 class TFRecordDataset(dataset.DatasetV1):
-    """A dataset of the records of one or more TFRecord files."""
+    """A dataset of the records of one or more TFRecord files (names: a string, a list,
+    a string tensor or a dataset of them)."""
 
     def __init__(self, filenames, compression_type=None, buffer_size=None,
                  num_parallel_reads=None, name=None):
+        if isinstance(filenames, dataset.DatasetV1):
+            super().__init__(_per_file(TFRecordDataset, filenames, compression_type,
+                                       buffer_size), _STRING)
+            return
         v = apply_op("TFRecordDataset", [
             _filenames(filenames), _compression(compression_type),
             convert_to_tensor(256 * 1024 if buffer_size is None else buffer_size,
@@ -169,6 +184,12 @@ class FixedLengthRecordDataset(dataset.DatasetV1):
     def __init__(self, filenames, record_bytes, header_bytes=None, footer_bytes=None,
                  buffer_size=None, compression_type=None, num_parallel_reads=None,
                  name=None):
+        if isinstance(filenames, dataset.DatasetV1):
+            super().__init__(_per_file(FixedLengthRecordDataset, filenames, record_bytes,
+                                       header_bytes, footer_bytes, buffer_size,
+                                       compression_type), _STRING)
+            return
+
         def i64(x, default, n):
             return convert_to_tensor(default if x is None else x, dtype=dtypes.int64,
                                      name=n)

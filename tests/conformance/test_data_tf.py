@@ -255,3 +255,22 @@ def test_file_datasets_read_tf_written_files_like_tf(tmp_path, kind):
                                               footer_bytes=4))
     (ours, our_shapes, _), (theirs, shapes, _) = both(build)
     assert our_shapes == shapes and ours == theirs
+
+
+def test_tfrecords_through_list_files_and_window_zip(tmp_path):
+    for k in range(3):
+        with tfv1.io.TFRecordWriter(str(tmp_path / f"part{k}.rec")) as w:
+            for i in range(4):
+                w.write(f"{k}-{i}".encode())
+    pattern = str(tmp_path / "part*.rec")
+
+    def build(mod):
+        files = mod.data.Dataset.list_files(pattern, shuffle=False)
+        a = mod.data.TFRecordDataset(files)
+        b = files.interleave(mod.data.TFRecordDataset, cycle_length=2, block_length=3)
+        pairs = mod.data.Dataset.zip((a, b)).window(5, shift=3).flat_map(
+            lambda x, y: mod.data.Dataset.zip((x.batch(5), y.batch(5))))
+        return pairs
+    (ours, our_shapes, _), (theirs, shapes, _) = both(build)
+    assert our_shapes == shapes
+    _same(ours, theirs)
