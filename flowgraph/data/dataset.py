@@ -216,10 +216,17 @@ class DatasetV1:
                    num_parallel_calls=None, deterministic=None, name=None):
         """The datasets `map_func` returns, `cycle_length` of them at a time,
         `block_length` consecutive elements from each in turn."""
-        cycle = os.cpu_count() or 1 if cycle_length in (None, AUTOTUNE) else cycle_length
+        cycle = (os.cpu_count() or 1) if cycle_length in (None, AUTOTUNE) else \
+            cycle_length
         block = 1 if block_length is None else block_length
-        return self._function_op("InterleaveDataset", map_func,
-                                 [_i64(cycle, "cycle_length"), _i64(block, "block_length")],
+        scalars = [_i64(cycle, "cycle_length"), _i64(block, "block_length")]
+        if num_parallel_calls is None:
+            return self._function_op("InterleaveDataset", map_func, scalars,
+                                     what="interleave", out=_dataset_result("interleave"))
+        scalars += [_i64(AUTOTUNE, "buffer_output_elements"),
+                    _i64(AUTOTUNE, "prefetch_input_elements"),
+                    _i64(num_parallel_calls, "num_parallel_calls")]
+        return self._function_op("ParallelInterleaveDatasetV4", map_func, scalars,
                                  what="interleave", out=_dataset_result("interleave"))
 
     def filter(self, predicate, name=None):

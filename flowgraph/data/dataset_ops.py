@@ -221,6 +221,13 @@ _with_function("FlatMapDataset", "The elements of the datasets `f` makes of each
 _with_function("InterleaveDataset", "The datasets `f` makes of the elements, "
                "`cycle_length` at a time, `block_length` elements from each in turn.",
                ("cycle_length", "block_length"), pipeline.interleave)
+_with_function("ParallelInterleaveDatasetV4", "`InterleaveDataset` whose open datasets "
+               "are read ahead by background threads (the same order).",
+               ("cycle_length", "block_length", "buffer_output_elements",
+                "prefetch_input_elements", "num_parallel_calls"),
+               lambda d, f, c, cycle, block, buf, pre, n: pipeline.interleave(
+                   d, f, c, cycle, block, ahead=buf if buf > 0 else 2),
+               {"deterministic": "default"})
 _with_function("MapAndBatchDataset", "`f` applied to each element, then batched.",
                ("batch_size", "num_parallel_calls", "drop_remainder"),
                lambda d, f, c, b, n, drop: pipeline.batch(

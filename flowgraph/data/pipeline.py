@@ -180,7 +180,9 @@ def flat_map(input, fn, captures):
 
 
 @source
-def interleave(input, fn, captures, cycle_length, block_length):
+def interleave(input, fn, captures, cycle_length, block_length, ahead=0):
+    """Round-robin over `cycle_length` open datasets; with `ahead`, each open dataset is
+    read by its own background thread, `ahead` elements in advance (same order)."""
     if cycle_length <= 0:
         raise _invalid("cycle_length must be greater than zero.")
     if block_length <= 0:
@@ -194,7 +196,8 @@ def interleave(input, fn, captures, cycle_length, block_length):
             if e is None:
                 exhausted = True
             else:
-                slots[i] = fn(*e, *captures)[0].iterate()
+                ds = fn(*e, *captures)[0]
+                slots[i] = (prefetch(ds, ahead) if ahead else ds).iterate()
         if slots[i] is None:
             if exhausted and all(s is None for s in slots):
                 return

@@ -83,6 +83,9 @@ PIPELINES = {
     "interleave": lambda tf: tf.data.Dataset.range(8).interleave(
         lambda x: tf.data.Dataset.from_tensors(x).repeat(3), cycle_length=2,
         block_length=2),
+    "parallel_interleave": lambda tf: tf.data.Dataset.range(1, 9).interleave(
+        lambda x: tf.data.Dataset.range(x).map(lambda v: v * 10 + x), cycle_length=3,
+        block_length=2, num_parallel_calls=3),
     "interleave_uneven": lambda tf: tf.data.Dataset.range(1, 6).interleave(
         lambda x: tf.data.Dataset.range(x), cycle_length=3, block_length=1),
     "zip": lambda tf: tf.data.Dataset.zip((tf.data.Dataset.range(5),

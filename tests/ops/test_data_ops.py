@@ -11,7 +11,7 @@ EXEMPT = {n: _WHERE for n in (
     "WindowDataset", "IgnoreErrorsDataset", "ModelDataset", "OptionsDataset",
     "CacheDataset", "ShuffleDataset", "ZipDataset", "ConcatenateDataset",
     "PaddedBatchDatasetV2", "MapDataset", "ParallelMapDatasetV2", "FilterDataset",
-    "FlatMapDataset", "InterleaveDataset", "MapAndBatchDataset", "IteratorV2",
+    "FlatMapDataset", "InterleaveDataset", "ParallelInterleaveDatasetV4", "MapAndBatchDataset", "IteratorV2",
     "OneShotIterator", "MakeIterator", "IteratorGetNext", "IteratorToStringHandle",
     "IteratorFromStringHandleV2", "GeneratorDataset", "TextLineDataset",
     "TFRecordDataset", "FixedLengthRecordDatasetV2")}
