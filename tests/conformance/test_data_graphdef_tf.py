@@ -90,3 +90,26 @@ def test_round_trip_through_our_importer():
             np.testing.assert_array_equal(s.run(x), [0., 10.])
             y = g.get_tensor_by_name("IteratorGetNext_1:0")
             assert [s.run(y) for _ in range(3)] == [0, 2, 4]
+
+
+def test_nested_functions_export_and_run_in_tf():
+    """A map nested in an interleave's function, capturing the outer element and an outer
+    tensor: the library holds both functions and TF runs them."""
+    g = tf.Graph()
+    with g.as_default():
+        k = tf.constant(100, tf.int64)
+        ds = tf.data.Dataset.range(1, 4).interleave(
+            lambda x: tf.data.Dataset.range(x).map(lambda v: v * k + x), cycle_length=2,
+            block_length=1)
+        it = tf.compat.v1.data.make_initializable_iterator(ds)
+        x = it.get_next()
+        with tf.Session() as s:
+            s.run(it.initializer)
+            ours = [s.run(x) for _ in range(6)]
+    gd = g.as_graph_def()
+    with tf_real.Graph().as_default():
+        tfv1.import_graph_def(tfv1.GraphDef.FromString(gd.SerializeToString()), name="")
+        with tfv1.Session() as s:
+            s.run(it.initializer.name)
+            theirs = [s.run(x.name) for _ in range(6)]
+    assert ours == theirs == [1, 2, 102, 3, 103, 203]
