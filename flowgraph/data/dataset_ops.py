@@ -111,6 +111,8 @@ _unary("IgnoreErrorsDataset", "Its input, skipping elements whose computation fa
        (), pipeline.ignore_errors, {"log_warning": False})
 _unary("ModelDataset", "Its input (TF's autotuning model: nothing to tune here).", (),
        lambda d: d, {"algorithm": 0, "cpu_budget": 0, "ram_budget": 0})
+_unary("RewriteDataset", "Its input (TF's graph rewrites of a pipeline keep its elements).",
+       ("rewrite_name",), lambda d, name: d, None, {"rewrite_name": "string"})
 _unary("OptionsDataset", "Its input, carrying serialized `tf.data.Options`.", (),
        lambda d: d, {"serialized_options": ""})
 

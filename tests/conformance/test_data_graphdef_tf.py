@@ -113,3 +113,46 @@ def test_nested_functions_export_and_run_in_tf():
             s.run(it.initializer.name)
             theirs = [s.run(x.name) for _ in range(6)]
     assert ours == theirs == [1, 2, 102, 3, 103, 203]
+
+
+def _v(x):
+    return tf_real.data.Dataset.from_tensor_slices(x)
+
+
+def test_tf_graph_def_with_many_dataset_ops_imports_and_runs():
+    """TF's GraphDef of a long pipeline (parallel map, padded_batch, unbatch, filter,
+    interleave, shuffle with TF's seed subgraph, repeat, take, prefetch, enumerate and
+    TF's own RewriteDataset) runs here with the same elements."""
+    def fill(x):
+        return tf_real.fill([x], x)
+
+    def big(v):
+        return tf_real.reduce_sum(v) > 3
+    with tf_real.Graph().as_default() as tg:
+        ds = tfv1.data.Dataset.range(1, 7).map(fill, num_parallel_calls=2).padded_batch(
+            2, padded_shapes=[None]).unbatch().filter(big).interleave(
+            _v, cycle_length=2).shuffle(5, seed=3).repeat(2).take(50).prefetch(
+            2).enumerate()
+        nx = tfv1.data.make_one_shot_iterator(ds).get_next()
+        theirs = []
+        with tfv1.Session() as s:
+            while True:
+                try:
+                    theirs.append(s.run(nx))
+                except tf_real.errors.OutOfRangeError:
+                    break
+        gd = tg.as_graph_def()
+    with tf.Graph().as_default():
+        tf.import_graph_def(graph_pb2.GraphDef.FromString(gd.SerializeToString()), name="")
+        ours = []
+        with tf.Session() as s:
+            while True:
+                try:
+                    ours.append(s.run([nx[0].name, nx[1].name]))
+                except tf.errors.OutOfRangeError:
+                    break
+    assert [int(i) for i, _ in ours] == list(range(len(theirs)))
+    half = len(theirs) // 2
+    for part in (slice(0, half), slice(half, None)):
+        assert sorted(int(v) for _, v in ours[part]) == \
+            sorted(int(v) for _, v in theirs[part])

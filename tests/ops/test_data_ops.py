@@ -9,6 +9,7 @@ EXEMPT = {n: _WHERE for n in (
     "TensorSliceDataset", "TensorDataset", "RangeDataset", "BatchDatasetV2",
     "RepeatDataset", "TakeDataset", "SkipDataset", "PrefetchDataset", "UnbatchDataset",
     "WindowDataset", "IgnoreErrorsDataset", "ModelDataset", "OptionsDataset",
+    "RewriteDataset",
     "CacheDataset", "ShuffleDataset", "ZipDataset", "ConcatenateDataset",
     "PaddedBatchDatasetV2", "MapDataset", "ParallelMapDatasetV2", "FilterDataset",
     "FlatMapDataset", "InterleaveDataset", "ParallelInterleaveDatasetV4", "MapAndBatchDataset", "IteratorV2",
