@@ -56,7 +56,7 @@ class TensorSlices(DatasetValue):
 
     def __init__(self, components):
         self.n = check_slices(components)
-        self.components = components
+        self.components = [frozen(c) for c in components]
 
     def iterate(self):
         comps = self.components
@@ -72,9 +72,19 @@ def tensor_slices(components):
     return TensorSlices(components)
 
 
-@source
+def frozen(a):
+    """`a` as an array nobody can change: a dataset keeps it beyond the run that made it
+    (a fed array is copied, as TF copies feeds; constants are read-only already)."""
+    a = np.asarray(a)
+    if a.flags.writeable:
+        a = a.copy()
+        a.flags.writeable = False
+    return a
+
+
 def tensors(components):
-    yield list(components)
+    comps = [frozen(c) for c in components]
+    return Generated(lambda: iter([comps]))
 
 
 @source

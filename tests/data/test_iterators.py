@@ -171,3 +171,18 @@ def test_closing_the_session_stops_prefetch_threads():
     for t in [t for t in threading.enumerate() if t.name == "tf_data_prefetch"]:
         t.join(5)
         assert not t.is_alive()
+
+
+def test_datasets_keep_their_own_copy_of_fed_arrays():
+    p = tf.placeholder(tf.float64, [None])
+    it = tf.compat.v1.data.make_initializable_iterator(D.from_tensor_slices(p).batch(3))
+    x = it.get_next()
+    buf = np.arange(6.0)
+    with tf.Session() as s:
+        s.run(it.initializer, {p: buf})
+        buf[:] = 7.0  # changing the fed array later changes nothing
+        a = s.run(x)
+        a[:] = -5.0  # nor does changing a fetched batch
+        np.testing.assert_array_equal(s.run(x), [3.0, 4.0, 5.0])
+    np.testing.assert_array_equal(a, [-5.0] * 3)
+    np.testing.assert_array_equal(buf, [7.0] * 6)
