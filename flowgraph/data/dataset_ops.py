@@ -2,7 +2,7 @@
 variant whose run-time value is a `pipeline.DatasetValue`. Ops holding a function
 (map, filter, flat_map, interleave, ...) compile it once into a sub-plan (`bind`), as If
 and While do; its captured tensors are the op's `other_arguments`."""
-from flowgraph.data import cache_file, pipeline, session_state
+from flowgraph.data import cache_file, pipeline
 from flowgraph.framework import tensor_shape
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 
@@ -136,13 +136,10 @@ class CacheDataset(_DatasetOp):
 class ShuffleDataset(_DatasetOp):
     """Its input in random order, drawn from a buffer of `buffer_size` elements."""
 
-    def kernel(ctx, input_dataset, buffer_size, seed, seed2, reshuffle_each_iteration,
-               op_name):
-        state = session_state.get(ctx, ("shuffle", op_name, int(seed),
-                                                 int(seed2)),
-                                           lambda: pipeline.SeedState(seed, seed2))
-        return pipeline.shuffle(input_dataset, int(buffer_size), state,
-                                reshuffle_each_iteration)
+    def kernel(xp, input_dataset, buffer_size, seed, seed2, reshuffle_each_iteration):
+        # Seeds start afresh with every dataset made (each initialization), as in TF.
+        return pipeline.shuffle(input_dataset, int(buffer_size),
+                                pipeline.SeedState(seed, seed2), reshuffle_each_iteration)
 
 
 @defop("ZipDataset", inputs=("input_datasets: N * variant",), outputs=_VARIANT_OUT,

@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 
+from flowgraph.data import philox
 from flowgraph.framework import errors
 
 
@@ -342,47 +343,52 @@ def window(input, size, shift, stride, drop_remainder):
 
 # -- order and count ----------------------------------------------------------------
 class SeedState:
-    """A shuffle's seeds in one session: pass `k` of a reshuffling dataset draws from
-    (seed, seed2, k), so every epoch and every re-initialization has its own order."""
+    """A shuffle's seeds, as TF keeps them for one dataset (one initialization of an
+    iterator): without reshuffling every pass uses (seed, seed2); with it, each pass (an
+    epoch under `repeat`) takes its own pair of seeds from a Philox generator keyed by
+    (seed, seed2). Both 0: random seeds."""
 
     def __init__(self, seed, seed2):
-        self.seeds = None if seed == 0 and seed2 == 0 else [int(seed), int(seed2)]
-        self.passes = 0
-        self.lock = threading.Lock()
+        seed, seed2 = int(seed), int(seed2)
+        if seed == 0 and seed2 == 0:
+            seed, seed2 = (int(x) for x in np.random.SeedSequence().generate_state(
+                2, np.uint64))
+        self.seeds = (seed, seed2)
+        self._gen = philox.Philox(seed, seed2)
+        self._lock = threading.Lock()
 
-    def next_rng(self, reshuffle):
-        with self.lock:
-            k = self.passes
-            self.passes += 1
-        if self.seeds is None:
-            return np.random.default_rng()
-        return np.random.default_rng(self.seeds + ([k] if reshuffle else []))
+    def next_seeds(self, reshuffle):
+        if not reshuffle:
+            return self.seeds
+        with self._lock:
+            return self._gen(), self._gen()
 
 
 @source
 def shuffle(input, buffer_size, seeds, reshuffle):
+    """TF's buffer shuffle: the buffer is topped up to `buffer_size` before each draw,
+    and the element at a Philox-drawn offset leaves it (its place taken by the oldest)."""
     if buffer_size <= 0:
         raise _invalid("buffer_size must be greater than zero.")
-    rng = seeds.next_rng(reshuffle)
-    draws, k = rng.random(256), 0  # uniform draws fetched in blocks: cheaper per element
-    buf = []
-    for e in input.iterate():
-        if len(buf) < buffer_size:
-            buf.append(e)
-            continue
-        if k == 256:
-            draws, k = rng.random(256), 0
-        i = int(draws[k] * len(buf))
-        k += 1
-        out, buf[i] = buf[i], e
+    draw = philox.Philox(*seeds.next_seeds(reshuffle))
+    buf = [None] * buffer_size
+    start = end = 0
+    it = input.iterate()
+    while True:
+        while it is not None and end - start < buffer_size:
+            e = next(it, None)
+            if e is None:
+                it = None
+                break
+            buf[end % buffer_size] = e
+            end += 1
+        if end == start:
+            return
+        i = (start + draw() % (end - start)) % buffer_size
+        first = start % buffer_size
+        out, buf[i], buf[first] = buf[i], buf[first], None
+        start += 1
         yield out
-    while buf:
-        if k == 256:
-            draws, k = rng.random(256), 0
-        i = int(draws[k] * len(buf))
-        k += 1
-        buf[i], buf[-1] = buf[-1], buf[i]
-        yield buf.pop()
 
 
 @source

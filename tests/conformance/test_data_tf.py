@@ -1,6 +1,6 @@
 """tf.data pipelines built the same way with flowgraph and with real TF 2.21's
-`tf.compat.v1` in graph mode: the same elements in the same order, the same static
-shapes and dtypes, the same error classes."""
+`tf.compat.v1` in graph mode: the same elements in the same order (seeded shuffles
+included), the same static shapes and dtypes, the same error classes."""
 import numpy as np
 import pytest
 
@@ -151,23 +151,52 @@ SEEDED = {
         5, seed=3, reshuffle_each_iteration=False).repeat(2),
     "shuffle_and_repeat": lambda tf: tf.data.Dataset.range(10).apply(
         tf.data.experimental.shuffle_and_repeat(4, count=2, seed=1)),
+    "shuffle_big_buffer_batched": lambda tf: tf.data.Dataset.range(100).batch(3).shuffle(
+        1000, seed=12345).unbatch(),
+    "shuffle_graph_seed": lambda tf: (tf.set_random_seed(42), tf.data.Dataset.range(
+        30).shuffle(7).shuffle(3).repeat(2))[1],
+    "shuffle_op_and_graph_seed": lambda tf: (tf.set_random_seed(1), tf.data.Dataset.zip(
+        (tf.data.Dataset.range(12).shuffle(12, seed=9),
+         tf.data.Dataset.range(12).shuffle(2, seed=9))))[1],
+    "list_files_shuffled": None,  # filled in by test_list_files_order_like_tf
 }
+SEEDED.pop("list_files_shuffled")
 
 
 @pytest.mark.parametrize("name", sorted(SEEDED))
-def test_shuffled_pipeline_has_tf_elements(name):
-    """Shuffles are TF's buffer algorithm with numpy's generator (not TF's Philox
-    stream): the same multiset of elements per epoch, the same shapes."""
+def test_shuffled_pipeline_like_tf(name):
+    """Shuffles draw from TF's Philox4x32-10 stream with TF's buffer algorithm and seed
+    handling: the same orders as TF for the same seeds, epoch after epoch."""
     (ours, our_shapes, _), (theirs, shapes, _) = both(SEEDED[name])
-    assert our_shapes == shapes and len(ours) == len(theirs)
-    n = 20 if "20" in str(SEEDED[name].__code__.co_consts) else 10
-    n = len(ours) // (3 if name == "shuffle" else 2)
-    for k in range(0, len(ours), n):
-        assert sorted(ours[k:k + n]) == sorted(theirs[k:k + n])
-    if name == "shuffle_no_reshuffle":
-        assert ours[:n] == ours[n:]
-    if name == "shuffle":
-        assert ours[:n] != ours[n:2 * n]
+    assert our_shapes == shapes
+    _same(ours, theirs)
+
+
+def _reinit_orders(mod, graph, session_cls):
+    with graph.as_default():
+        it = mod.data.make_initializable_iterator(
+            mod.data.Dataset.range(8).shuffle(8, seed=4))
+        x = it.get_next()
+        with session_cls() as s:
+            out = []
+            for _ in range(3):
+                s.run(it.initializer)
+                out.append([int(s.run(x)) for _ in range(8)])
+    return out
+
+
+def test_reinitialized_shuffle_orders_like_tf():
+    assert _reinit_orders(tf, tf.Graph(), tf.Session) == \
+        _reinit_orders(tfv1, tf_real.Graph(), tfv1.Session)
+
+
+def test_list_files_order_like_tf(tmp_path):
+    for k in range(9):
+        (tmp_path / f"f{k}.txt").write_bytes(b"")
+    pattern = str(tmp_path / "*.txt")
+    (ours, _, _), (theirs, _, _) = both(
+        lambda tf: tf.data.Dataset.list_files(pattern, seed=11).repeat(2))
+    assert ours == theirs
 
 
 def _error(mod, build, graph, session_cls):
