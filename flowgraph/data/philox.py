@@ -45,3 +45,11 @@ class Philox:
         v = self._out[self._pos]
         self._pos += 1
         return v
+
+    def stream(self):
+        """The draws as an iterator (`next` on it is cheaper than a call)."""
+        while True:
+            if self._pos == len(self._out):
+                self._refill()
+            out, self._pos = self._out[self._pos:], len(self._out)
+            yield from out

@@ -73,6 +73,36 @@ def tensor_slices(components):
     return TensorSlices(components)
 
 
+class GatheredSlices(DatasetValue):
+    """Slices of `components` in the order of the positions `positions()` yields (a
+    shuffle or repeat of tensor slices): batches are gathered with one fancy index
+    per component instead of stacking element by element."""
+
+    def __init__(self, components, positions):
+        self.components, self.positions = components, positions
+
+    def iterate(self):
+        comps = self.components
+        return ([c[i] for c in comps] for i in self.positions())
+
+    def batches(self, size, drop_remainder):
+        comps, chunk = self.components, []
+        for i in self.positions():
+            chunk.append(i)
+            if len(chunk) == size:
+                idx = np.array(chunk)
+                yield [c[idx] for c in comps]
+                chunk = []
+        if chunk and not drop_remainder:
+            idx = np.array(chunk)
+            yield [c[idx] for c in comps]
+
+
+def _positions(d):
+    """A fresh iterator over the slice positions of a TensorSlices or GatheredSlices."""
+    return iter(range(d.n)) if isinstance(d, TensorSlices) else d.positions()
+
+
 def frozen(a):
     """`a` as an array nobody can change: a dataset keeps it beyond the run that made it
     (a fed array is copied, as TF copies feeds; constants are read-only already)."""
@@ -245,7 +275,7 @@ def _stack(elems, k):
 def batch(input, batch_size, drop_remainder):
     if batch_size <= 0:
         raise _invalid("Batch size must be greater than zero.")
-    if isinstance(input, TensorSlices):  # batches of slices are slices: no copies
+    if isinstance(input, (TensorSlices, GatheredSlices)):  # no per-element stacking
         return Generated(lambda: input.batches(batch_size, drop_remainder))
     return Generated(lambda: _batch(input, batch_size, drop_remainder))
 
@@ -364,39 +394,52 @@ class SeedState:
             return self._gen(), self._gen()
 
 
-@source
 def shuffle(input, buffer_size, seeds, reshuffle):
     """TF's buffer shuffle: the buffer is topped up to `buffer_size` before each draw,
-    and the element at a Philox-drawn offset leaves it (its place taken by the oldest)."""
+    and the element at a Philox-drawn offset leaves it (its place taken by the oldest).
+    Tensor slices are shuffled as positions (the same order), so batches gather."""
     if buffer_size <= 0:
         raise _invalid("buffer_size must be greater than zero.")
-    draw = philox.Philox(*seeds.next_seeds(reshuffle))
-    buf = [None] * buffer_size
+    if isinstance(input, (TensorSlices, GatheredSlices)):
+        return GatheredSlices(input.components, lambda: _shuffled(
+            _positions(input), buffer_size, seeds, reshuffle))
+    return Generated(lambda: _shuffled(input.iterate(), buffer_size, seeds, reshuffle))
+
+
+def _shuffled(it, buffer_size, seeds, reshuffle):
+    draw = philox.Philox(*seeds.next_seeds(reshuffle)).stream().__next__
+    size = buffer_size
+    buf = [None] * size
     start = end = 0
-    it = input.iterate()
-    while True:
-        while it is not None and end - start < buffer_size:
-            e = next(it, None)
-            if e is None:
-                it = None
-                break
-            buf[end % buffer_size] = e
-            end += 1
-        if end == start:
-            return
-        i = (start + draw() % (end - start)) % buffer_size
-        first = start % buffer_size
+    for e in it:  # steady state: one element in, then one drawn from a full buffer
+        buf[end % size] = e
+        end += 1
+        if end - start == size:
+            first = start % size
+            i = (start + draw() % size) % size
+            out, buf[i], buf[first] = buf[i], buf[first], None
+            start += 1
+            yield out
+    while end > start:  # the input ended: draw the rest
+        first = start % size
+        i = (start + draw() % (end - start)) % size
         out, buf[i], buf[first] = buf[i], buf[first], None
         start += 1
         yield out
 
 
-@source
 def repeat(input, count):
+    if isinstance(input, (TensorSlices, GatheredSlices)):
+        return GatheredSlices(input.components,
+                              lambda: _repeated(lambda: _positions(input), count))
+    return Generated(lambda: _repeated(input.iterate, count))
+
+
+def _repeated(start, count):
     n = 0
     while count < 0 or n < count:
         empty = True
-        for e in input.iterate():
+        for e in start():
             empty = False
             yield e
         if empty:  # an empty input repeated forever is empty
