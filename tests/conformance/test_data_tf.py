@@ -104,6 +104,8 @@ PIPELINES = {
     "padded_batch_default": lambda tf: tf.data.Dataset.range(1, 4).map(
         lambda x: tf.fill([x, 2], _cast(tf, x))).padded_batch(2),
     "unbatch": lambda tf: tf.data.Dataset.range(7).batch(3).unbatch(),
+    "slices_repeat_batch_across_epochs": lambda tf: tf.data.Dataset.from_tensor_slices(
+        np.arange(5)).repeat(3).batch(4),
     "window_flat_map": lambda tf: tf.data.Dataset.range(10).window(
         3, shift=2, stride=2).flat_map(lambda w: w.batch(3)),
     "window_drop": lambda tf: tf.data.Dataset.range(7).window(
@@ -158,6 +160,13 @@ SEEDED = {
     "shuffle_op_and_graph_seed": lambda tf: (tf.set_random_seed(1), tf.data.Dataset.zip(
         (tf.data.Dataset.range(12).shuffle(12, seed=9),
          tf.data.Dataset.range(12).shuffle(2, seed=9))))[1],
+    "slices_shuffle_repeat_batch": lambda tf: tf.data.Dataset.from_tensor_slices(
+        (np.arange(30).reshape(10, 3), np.arange(10) * 1.5)).shuffle(7, seed=2).repeat(
+        2).batch(4, drop_remainder=True),
+    "slices_repeat_shuffle_batch": lambda tf: tf.data.Dataset.from_tensor_slices(
+        ["a", "b", "c", "d", "e"]).repeat(3).shuffle(4, seed=8).batch(4),
+    "slices_shuffle_elements": lambda tf: tf.data.Dataset.from_tensor_slices(
+        {"k": np.arange(9)}).shuffle(3, seed=6).map(lambda d: d["k"] * 2),
     "list_files_shuffled": None,  # filled in by test_list_files_order_like_tf
 }
 SEEDED.pop("list_files_shuffled")
