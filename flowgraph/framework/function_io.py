@@ -31,7 +31,7 @@ import re
 import numpy as np
 
 from flowgraph.framework import dtypes, tensor_shape, tensor_util
-from flowgraph.framework import graph_io
+from flowgraph.framework import graph_io, registry
 from flowgraph.proto import function_pb2, graph_pb2, node_def_pb2
 
 _FUNC_ATTRS = {"If": ("then_branch", "else_branch"), "While": ("cond", "body")}
@@ -495,7 +495,6 @@ def calls_functions(op_type):
     """Whether nodes of `op_type` may name library functions (If/While, dataset ops)."""
     if op_type in FUNCTIONAL_TYPES:
         return True
-    from flowgraph.framework import registry
     d = registry.registered().get(op_type)
     return d is not None and bool(d.func_attrs)
 

@@ -185,7 +185,8 @@ def node_attrs(n, op_def, scope=""):
         if (av.WhichOneof("value") == "func" or len(av.list.func)) and not functional:
             raise errors.UnimplementedError(
                 None, None, f"Node '{n.name}' ({n.op}) calls a graph function through attr "
-                            f"'{k}'; only If/While function attrs can be imported")
+                            f"'{k}'; only the function attrs of If/While and of ops "
+                            "declaring them (dataset ops) can be imported")
         try:
             v = attr_value_to_python(av)
         except (ValueError, TypeError) as e:
