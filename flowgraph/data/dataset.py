@@ -9,11 +9,12 @@ from flowgraph.data import functions, iterator, padding, structure
 from flowgraph.data import generator as generator_lib
 from flowgraph.data import options as options_lib
 from flowgraph.data.functions import DatasetSpec
-from flowgraph.framework import constant_value, dtypes, random_seed, tensor_shape
+from flowgraph.framework import constant_value, dtypes, random_seed, sparse_tensor, \
+    tensor_shape
 from flowgraph.framework.graph import Tensor, control_dependencies, name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.ops import array_ops, core, debug_ops, file_ops, math_ops
-from flowgraph.ops.type_spec import TensorSpec
+from flowgraph.ops.type_spec import SparseTensorSpec, TensorSpec
 
 AUTOTUNE = -1
 INFINITE = -1
@@ -61,7 +62,8 @@ class DatasetV1:
     @property
     def output_classes(self):
         return structure.map_structure(
-            lambda s: DatasetV1 if isinstance(s, DatasetSpec) else Tensor,
+            lambda s: DatasetV1 if isinstance(s, DatasetSpec) else
+            sparse_tensor.SparseTensor if isinstance(s, SparseTensorSpec) else Tensor,
             self._element_spec)
 
     def __repr__(self):
@@ -290,6 +292,8 @@ class DatasetV1:
 
     def unbatch(self, name=None):
         """Splits each element along its first dimension."""
+        _no_sparse(self._element_spec, "Unbatching")
+
         def inner(s):
             if s.shape.ndims == 0:
                 raise ValueError("Cannot unbatch an input with scalar components.")
@@ -338,8 +342,16 @@ class DatasetV1:
         return iterator.make_initializable_iterator(self, shared_name)
 
 
+def _no_sparse(spec, what):
+    if functions.has_sparse(spec):
+        raise NotImplementedError(f"{what} of SparseTensor components is not supported "
+                                  "yet (batch before making SparseTensors, e.g. before "
+                                  "parse_example)")
+
+
 def batched_spec(spec, batch_size, drop_remainder):
     """`spec` with a batch dimension: static when `drop_remainder` and the size are."""
+    _no_sparse(spec, "Batching")
     n = _static(batch_size)
     drop = _static(drop_remainder) if isinstance(drop_remainder, Tensor) else \
         bool(drop_remainder)

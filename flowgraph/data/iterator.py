@@ -12,10 +12,11 @@ class Iterator:
     each time a run computes them; at the end it raises `tf.errors.OutOfRangeError`."""
 
     def __init__(self, iterator_resource, initializer, output_types, output_shapes,
-                 output_classes=None):
+                 output_classes=None, element_spec=None):
         self._iterator_resource = iterator_resource
         self._initializer = initializer
-        self._element_spec = structure.from_types_shapes(output_types, output_shapes)
+        self._element_spec = element_spec if element_spec is not None else \
+            structure.from_types_shapes(output_types, output_shapes, output_classes)
         self._get_next_count = 0
 
     @staticmethod
@@ -23,21 +24,21 @@ class Iterator:
                        output_classes=None):
         """A reinitializable iterator for datasets of this structure (initialize it
         with `make_initializer(dataset)`)."""
-        spec = structure.from_types_shapes(output_types, output_shapes)
+        spec = structure.from_types_shapes(output_types, output_shapes, output_classes)
         res = apply_op("IteratorV2", [], dict(functions.flat_spec_attrs(spec),
                                               shared_name=shared_name or "",
                                               container=""))
-        return Iterator(res, None, structure.types(spec), structure.shapes(spec))
+        return Iterator(res, None, None, None, element_spec=spec)
 
     @staticmethod
     def from_string_handle(string_handle, output_types, output_shapes=None,
                            output_classes=None):
         """A feedable iterator: it reads from the iterator whose `string_handle()`
         value `string_handle` (usually a placeholder) holds when run."""
-        spec = structure.from_types_shapes(output_types, output_shapes)
+        spec = structure.from_types_shapes(output_types, output_shapes, output_classes)
         res = apply_op("IteratorFromStringHandleV2", [string_handle],
                        functions.flat_spec_attrs(spec))
-        return Iterator(res, None, structure.types(spec), structure.shapes(spec))
+        return Iterator(res, None, None, None, element_spec=spec)
 
     @property
     def initializer(self):
@@ -56,11 +57,17 @@ class Iterator:
     output_shapes = property(lambda self: structure.shapes(self._element_spec))
     output_classes = property(lambda self: structure.classes(self._element_spec))
 
+    def _spec_matches(self, theirs):
+        mine = self._element_spec
+        return structure.same_structure(mine, theirs) and all(
+            type(a) is type(b) for a, b in zip(structure.flatten(mine),
+                                               structure.flatten(theirs)))
+
     def make_initializer(self, dataset, name=None):
         """An op that (re)starts this iterator on `dataset`."""
         with name_scope(name, "make_initializer"):
             mine, theirs = self._element_spec, dataset.element_spec
-            if not structure.same_structure(mine, theirs):
+            if not self._spec_matches(theirs):
                 raise TypeError(f"Expected output types {self.output_types} but got "
                                 f"dataset with output types {dataset.output_types}.")
             if structure.flat_types(mine) != structure.flat_types(theirs):
@@ -81,7 +88,7 @@ class Iterator:
         out = apply_op("IteratorGetNext", [self._iterator_resource],
                        functions.flat_spec_attrs(self._element_spec), name=name)
         out = out if isinstance(out, list) else [out]
-        return structure.pack(self._element_spec, out)
+        return functions.from_components(self._element_spec, out)
 
     def string_handle(self, name=None):
         """A string tensor naming this iterator, for feedable iterators."""
@@ -98,7 +105,7 @@ def make_initializable_iterator(dataset, shared_name=None):
     res = apply_op("IteratorV2", [], dict(functions.flat_spec_attrs(dataset.element_spec),
                                           shared_name=shared_name or "", container=""))
     init = create_op("MakeIterator", [dataset._variant_tensor, res])
-    return Iterator(res, init, dataset.output_types, dataset.output_shapes)
+    return Iterator(res, init, None, None, element_spec=dataset.element_spec)
 
 
 def make_one_shot_iterator(dataset):
@@ -112,7 +119,7 @@ def make_one_shot_iterator(dataset):
     res = apply_op("OneShotIterator", [], dict(
         functions.flat_spec_attrs(dataset.element_spec), dataset_factory=fg,
         shared_name="", container=""))
-    return Iterator(res, None, dataset.output_types, dataset.output_shapes)
+    return Iterator(res, None, None, None, element_spec=dataset.element_spec)
 
 
 def _copy_by_value(t, fg, done):

@@ -1,7 +1,7 @@
 """`Dataset.padded_batch`: padded shapes and values checked and converted at build time."""
 import numpy as np
 
-from flowgraph.data import structure
+from flowgraph.data import functions, structure
 from flowgraph.framework import constant_value, dtypes, tensor_shape
 from flowgraph.framework.graph import Tensor
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
@@ -39,6 +39,9 @@ def _fits(padded, shape):
 
 def padded_batch(ds, cls, batch_size, padded_shapes, padding_values, drop_remainder):
     spec = ds.element_spec
+    if functions.has_sparse(spec):
+        raise NotImplementedError("padded_batch of SparseTensor components is not "
+                                  "supported yet")
     flat = structure.flatten(spec)
     if padded_shapes is None:
         for k, s in enumerate(flat):

@@ -4,7 +4,7 @@ are `TensorSpec`s."""
 from flowgraph.framework import dtypes, tensor_shape
 from flowgraph.framework.graph import Tensor
 from flowgraph.framework.op_builder import convert_to_tensor
-from flowgraph.ops.type_spec import TensorSpec
+from flowgraph.ops.type_spec import SparseTensorSpec, TensorSpec
 
 
 def _is_struct(x):
@@ -66,14 +66,20 @@ def specs_of(structure, flat):
 
 
 def from_types_shapes(types, shapes=None, classes=None):
-    """The element spec made of nests of dtypes and (optional) shapes."""
+    """The element spec made of nests of dtypes, (optional) shapes and (optional)
+    classes (`tf.SparseTensor` leaves become SparseTensorSpecs)."""
     if shapes is None:
         shapes = map_structure(lambda _: tensor_shape.unknown_shape(), types)
     tflat = flatten(types)
     sflat = flatten_up_to(types, shapes)
-    return pack(types, [TensorSpec(tensor_shape.as_shape(s) if s is not None else
-                                   tensor_shape.unknown_shape(), dtypes.as_dtype(t))
-                        for t, s in zip(tflat, sflat)])
+    cflat = flatten_up_to(types, classes) if classes is not None else [None] * len(tflat)
+    leaves = []
+    for t, s, c in zip(tflat, sflat, cflat):
+        shape = tensor_shape.as_shape(s) if s is not None else tensor_shape.unknown_shape()
+        cls = SparseTensorSpec if c is not None and c.__name__ == "SparseTensor" \
+            else TensorSpec
+        leaves.append(cls(shape, dtypes.as_dtype(t)))
+    return pack(types, leaves)
 
 
 def flatten_up_to(shallow, s):
@@ -98,7 +104,8 @@ def shapes(spec):
 
 
 def classes(spec):
-    return map_structure(lambda x: Tensor, spec)
+    return map_structure(lambda x: x.value_type if isinstance(x, SparseTensorSpec)
+                         else Tensor, spec)
 
 
 def flat_types(spec):

@@ -315,3 +315,38 @@ def test_tfrecords_through_list_files_and_window_zip(tmp_path):
     (ours, our_shapes, _), (theirs, shapes, _) = both(build)
     assert our_shapes == shapes
     _same(ours, theirs)
+
+
+def _examples(mod):
+    out = []
+    for i in range(5):
+        out.append(mod.train.Example(features=mod.train.Features(feature={
+            "v": mod.train.Feature(int64_list=mod.train.Int64List(value=list(range(i)))),
+            "y": mod.train.Feature(float_list=mod.train.FloatList(value=[i * 0.5]))})
+        ).SerializeToString())
+    return out
+
+
+def _sparse_run(mod, graph, session_cls):
+    with graph.as_default():
+        ds = mod.data.Dataset.from_tensor_slices(_examples(mod)).batch(2).map(
+            lambda r: mod.parse_example(r, {"v": mod.VarLenFeature(mod.int64),
+                                            "y": mod.FixedLenFeature([], mod.float32)}))
+        ds = ds.map(lambda d: (d["v"], d["y"] * 2)).filter(
+            lambda sp, y: mod.reduce_sum(y) > 0)
+        sp, y = mod.data.make_one_shot_iterator(ds).get_next()
+        classes = [c.__name__ for c in mod.data.get_output_classes(ds)]
+        out = []
+        with session_cls() as s:
+            for _ in range(3):
+                v, w = s.run([sp, y])
+                out.append((v.indices.tolist(), v.values.tolist(), v.dense_shape.tolist(),
+                            w.tolist()))
+    return type(sp).__name__, classes, out
+
+
+def test_sparse_components_flow_like_tf():
+    """Parsed VarLenFeatures (SparseTensors) pass through map and filter and come out of
+    get_next as SparseTensorValues, as in TF."""
+    assert _sparse_run(tf, tf.Graph(), tf.Session) == \
+        _sparse_run(tfv1, tf_real.Graph(), tfv1.Session)
