@@ -248,10 +248,15 @@ class DatasetV1:
         """Groups `batch_size` consecutive elements; the last batch may be smaller unless
         `drop_remainder` (then the batch dimension is static)."""
         spec = batched_spec(self._element_spec, batch_size, drop_remainder)
+        sparse, pos = [], 0
+        for leaf in structure.flatten(self._element_spec):
+            if isinstance(leaf, SparseTensorSpec):
+                sparse.append(pos)
+            pos += len(functions.component_specs(leaf))
         return self._unary("BatchDatasetV2", [
             _i64(batch_size, "batch_size"),
             convert_to_tensor(drop_remainder, dtype=dtypes.bool, name="drop_remainder")],
-            spec)
+            spec, attrs={"_sparse_components": sparse} if sparse else None)
 
     def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
                      drop_remainder=False, name=None):
@@ -351,14 +356,16 @@ def _no_sparse(spec, what):
 
 def batched_spec(spec, batch_size, drop_remainder):
     """`spec` with a batch dimension: static when `drop_remainder` and the size are."""
-    _no_sparse(spec, "Batching")
     n = _static(batch_size)
     drop = _static(drop_remainder) if isinstance(drop_remainder, Tensor) else \
         bool(drop_remainder)
     dim = n if drop and n is not None else None
-    return structure.map_structure(
-        lambda s: TensorSpec(tensor_shape.TensorShape([dim]).concatenate(s.shape),
-                             s.dtype), spec)
+    def one(s):
+        if isinstance(s, DatasetSpec):
+            raise TypeError("Batching datasets (e.g. windows) is not supported; batch "
+                            "the elements of each instead")
+        return type(s)(tensor_shape.TensorShape([dim]).concatenate(s.shape), s.dtype)
+    return structure.map_structure(one, spec)
 
 
 def _dataset_result(what):

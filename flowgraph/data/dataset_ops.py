@@ -91,9 +91,17 @@ def _unary(type_name, doc, scalars, build, extra_attrs=None, scalar_types=None):
     return Op
 
 
-_unary("BatchDatasetV2", "Groups `batch_size` consecutive elements into one.",
-       ("batch_size", "drop_remainder"), pipeline.batch, {"parallel_copy": False},
-       {"drop_remainder": "bool"})
+@defop("BatchDatasetV2", inputs=("input_dataset: variant", "batch_size: int64",
+                                 "drop_remainder: bool"), outputs=_VARIANT_OUT,
+       attrs=dict(_SPEC, parallel_copy=False, _sparse_components=[]))
+class BatchDatasetV2(_DatasetOp):
+    """Groups `batch_size` consecutive elements into one (SparseTensor components,
+    listed by the index of their `indices` in `_sparse_components`, get a batch
+    dimension in their indices)."""
+
+    def kernel(xp, input_dataset, batch_size, drop_remainder, _sparse_components):
+        return pipeline.batch(input_dataset, int(batch_size), bool(drop_remainder),
+                              tuple(_sparse_components))
 _unary("RepeatDataset", "Repeats its input `count` times (-1: forever).", ("count",),
        pipeline.repeat)
 _unary("TakeDataset", "The first `count` elements (-1: all).", ("count",), pipeline.take)

@@ -26,8 +26,16 @@ def map_and_batch(map_func, batch_size, num_parallel_batches=None, drop_remainde
             "MapAndBatchDataset", map_func,
             [_i64(batch_size, "batch_size"), _i64(n, "num_parallel_calls"),
              convert_to_tensor(drop_remainder, dtype=dtypes.bool, name="drop_remainder")],
-            out=lambda fg, spec: dataset.batched_spec(spec, batch_size, drop_remainder))
+            out=lambda fg, spec: dataset.batched_spec(_dense(spec), batch_size,
+                                                      drop_remainder))
     return apply
+
+
+def _dense(spec):
+    if dataset.functions.has_sparse(spec):
+        raise NotImplementedError("map_and_batch of a function returning SparseTensors "
+                                  "is not supported yet: use map, then batch")
+    return spec
 
 
 def shuffle_and_repeat(buffer_size, count=None, seed=None):

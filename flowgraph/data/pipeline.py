@@ -61,6 +61,8 @@ class TensorSlices(DatasetValue):
 
     def iterate(self):
         comps = self.components
+        if any(c.dtype.kind == "O" and c.ndim == 1 for c in comps):
+            return ([item(c, i) for c in comps] for i in range(self.n))
         return ([c[i] for c in comps] for i in range(self.n))
 
     def batches(self, size, drop_remainder):
@@ -73,6 +75,17 @@ def tensor_slices(components):
     return TensorSlices(components)
 
 
+def item(c, i):
+    """Element `i` of array `c` along dimension 0, a string scalar staying a 0-d object
+    array (numpy would turn bytes into a type that drops trailing NUL bytes)."""
+    v = c[i]
+    if c.dtype.kind == "O" and not isinstance(v, np.ndarray):
+        a = np.empty((), dtype=object)
+        a[()] = v
+        return a
+    return v
+
+
 class GatheredSlices(DatasetValue):
     """Slices of `components` in the order of the positions `positions()` yields (a
     shuffle or repeat of tensor slices): batches are gathered with one fancy index
@@ -83,7 +96,7 @@ class GatheredSlices(DatasetValue):
 
     def iterate(self):
         comps = self.components
-        return ([c[i] for c in comps] for i in self.positions())
+        return ([item(c, i) for c in comps] for i in self.positions())
 
     def batches(self, size, drop_remainder):
         comps, chunk = self.components, []
@@ -272,23 +285,53 @@ def _stack(elems, k):
     return np.stack([np.asarray(p) for p in parts])
 
 
-def batch(input, batch_size, drop_remainder):
+def batch(input, batch_size, drop_remainder, sparse=()):
     if batch_size <= 0:
         raise _invalid("Batch size must be greater than zero.")
     if isinstance(input, (TensorSlices, GatheredSlices)):  # no per-element stacking
         return Generated(lambda: input.batches(batch_size, drop_remainder))
-    return Generated(lambda: _batch(input, batch_size, drop_remainder))
+    return Generated(lambda: _batch(input, batch_size, drop_remainder, sparse))
 
 
-def _batch(input, batch_size, drop_remainder):
+def _batch(input, batch_size, drop_remainder, sparse=()):
     buf = []
     for e in input.iterate():
         buf.append(e)
         if len(buf) == batch_size:
-            yield [_stack(buf, k) for k in range(len(e))]
+            yield _combine(buf, sparse)
             buf = []
     if buf and not drop_remainder:
-        yield [_stack(buf, k) for k in range(len(buf[0]))]
+        yield _combine(buf, sparse)
+
+
+def _combine(elems, sparse):
+    if not sparse:
+        return [_stack(elems, k) for k in range(len(elems[0]))]
+    out, k, n = [], 0, len(elems[0])
+    while k < n:
+        if k in sparse:
+            out.extend(_batch_sparse(elems, k))
+            k += 3
+        else:
+            out.append(_stack(elems, k))
+            k += 1
+    return out
+
+
+def _batch_sparse(elems, k):
+    """SparseTensors (indices, values, dense_shape at k, k+1, k+2) batched: indices gain
+    the batch position in front, the dense shape is the largest of each dimension."""
+    shapes = [np.asarray(e[k + 2], np.int64) for e in elems]
+    if len({s.size for s in shapes}) != 1:
+        raise _invalid("Cannot batch SparseTensors of different ranks")
+    rank = shapes[0].size
+    idx = [np.hstack([np.full((len(e[k]), 1), i, np.int64),
+                      np.asarray(e[k], np.int64).reshape(len(e[k]), rank)])
+           for i, e in enumerate(elems)]
+    values = np.concatenate([np.asarray(e[k + 1]) for e in elems])
+    dense = np.concatenate([[len(elems)], np.max(np.stack(shapes), axis=0)]).astype(
+        np.int64)
+    return [np.concatenate(idx).astype(np.int64), values, dense]
 
 
 def _pad(parts, padded_shape, value, k):
@@ -337,9 +380,10 @@ def padded_batch(input, batch_size, padded_shapes, padding_values, drop_remainde
 @source
 def unbatch(input):
     for e in input.iterate():
-        n = check_slices([np.asarray(c) for c in e])
+        e = [np.asarray(c) for c in e]
+        n = check_slices(e)
         for i in range(n):
-            yield [c[i] for c in e]
+            yield [item(c, i) for c in e]
 
 
 @source

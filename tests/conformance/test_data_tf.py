@@ -350,3 +350,25 @@ def test_sparse_components_flow_like_tf():
     get_next as SparseTensorValues, as in TF."""
     assert _sparse_run(tf, tf.Graph(), tf.Session) == \
         _sparse_run(tfv1, tf_real.Graph(), tfv1.Session)
+
+
+def _sparse_batch_run(mod, graph, session_cls):
+    with graph.as_default():
+        ds = mod.data.Dataset.from_tensor_slices(_examples(mod)).map(
+            lambda r: mod.parse_single_example(r, {
+                "v": mod.VarLenFeature(mod.int64),
+                "y": mod.FixedLenFeature([], mod.float32)})).batch(2)
+        d = mod.data.make_one_shot_iterator(ds).get_next()
+        shapes = (d["v"].shape.as_list(), d["y"].shape.as_list())
+        out = []
+        with session_cls() as s:
+            for _ in range(3):
+                v, w = s.run([d["v"], d["y"]])
+                out.append((v.indices.tolist(), v.values.tolist(), v.dense_shape.tolist(),
+                            w.tolist()))
+    return shapes, out
+
+
+def test_batched_sparse_components_like_tf():
+    assert _sparse_batch_run(tf, tf.Graph(), tf.Session) == \
+        _sparse_batch_run(tfv1, tf_real.Graph(), tfv1.Session)
