@@ -133,6 +133,9 @@ PIPELINES = {
     "ignore_errors": lambda tf: tf.data.Dataset.from_tensor_slices(
         [1., 2., 0., 4.]).map(lambda x: tf.debugging.check_numerics(1. / x, "inf")).apply(
         tf.data.experimental.ignore_errors()),
+    "bytes_with_nul": lambda tf: tf.data.Dataset.from_tensor_slices(
+        [b"a\x00", b"\x00\x00", b"b"]).shuffle(3, seed=1).map(
+        lambda s: tf.decode_raw(s, tf.uint8)),
     "strings_batch": lambda tf: tf.data.Dataset.from_tensor_slices(
         ["ab", "c", "def"]).batch(2),
 }
