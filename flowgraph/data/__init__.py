@@ -2,16 +2,19 @@
 ops; iterators are per-session resources read by `IteratorGetNext`."""
 from flowgraph.data import experimental
 from flowgraph.data.dataset import AUTOTUNE, Dataset, DatasetV1
+from flowgraph.data.dataset import INFINITE as INFINITE_CARDINALITY
+from flowgraph.data.dataset import UNKNOWN as UNKNOWN_CARDINALITY
 from flowgraph.data.functions import DatasetSpec
 from flowgraph.data.iterator import (Iterator, make_initializable_iterator,
                                      make_one_shot_iterator)
-from flowgraph.data.options import Options
+from flowgraph.data.options import Options, ThreadingOptions
 from flowgraph.data.readers import (FixedLengthRecordDataset, TextLineDataset,
                                     TFRecordDataset)
 from flowgraph.data import structure as _structure
 
 __all__ = ["AUTOTUNE", "Dataset", "DatasetSpec", "DatasetV1", "FixedLengthRecordDataset",
-           "Iterator", "Options", "TFRecordDataset", "TextLineDataset", "experimental",
+           "INFINITE_CARDINALITY", "Iterator", "Options", "ThreadingOptions",
+           "UNKNOWN_CARDINALITY", "TFRecordDataset", "TextLineDataset", "experimental",
            "get_output_classes", "get_output_shapes", "get_output_types",
            "make_initializable_iterator", "make_one_shot_iterator"]
 

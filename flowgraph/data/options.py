@@ -6,6 +6,13 @@ class _OptionGroup:
         self.__dict__.update(defaults)
 
 
+class ThreadingOptions(_OptionGroup):
+    """Thread pool options of a dataset (recorded, not acted on)."""
+
+    def __init__(self):
+        super().__init__(max_intra_op_parallelism=None, private_threadpool_size=None)
+
+
 class Options:
     """Options of a dataset (`dataset.with_options(options)`): recorded, not acted on."""
 
@@ -15,8 +22,7 @@ class Options:
         self.experimental_optimization = _OptionGroup(
             apply_default_optimizations=None, map_parallelization=None,
             map_and_batch_fusion=None, noop_elimination=None, parallel_batch=None)
-        self.threading = _OptionGroup(max_intra_op_parallelism=None,
-                                      private_threadpool_size=None)
+        self.threading = ThreadingOptions()
         self.experimental_threading = self.threading
         self.experimental_distribute = _OptionGroup(auto_shard_policy=None)
         self.autotune = _OptionGroup(enabled=None, cpu_budget=None, ram_budget=None)
