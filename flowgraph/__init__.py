@@ -341,7 +341,14 @@ for _n in ("BytesList", "FloatList", "Int64List", "Feature", "Features", "Featur
     setattr(train, _n, getattr(_feature_pb2, _n))
 train.Example, train.SequenceExample = _example_pb2.Example, _example_pb2.SequenceExample
 del _m, _n
+from flowgraph.ops import queue_ops as _queue_ops  # noqa: E402
+from flowgraph.ops.queue_ops import *  # noqa: F401,F403,E402
+queue = _namespace("queue", [_queue_ops])
 # -- end h-rec ----------------------------------------------------------------------------
+
+# -- h-data: tf.data (datasets and iterators in graph mode) -----------------------------
+from flowgraph import data  # noqa: E402
+# -- end h-data ---------------------------------------------------------------------------
 
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (

@@ -31,7 +31,7 @@ import re
 import numpy as np
 
 from flowgraph.framework import dtypes, tensor_shape, tensor_util
-from flowgraph.framework import graph_io
+from flowgraph.framework import graph_io, registry
 from flowgraph.proto import function_pb2, graph_pb2, node_def_pb2
 
 _FUNC_ATTRS = {"If": ("then_branch", "else_branch"), "While": ("cond", "body")}
@@ -46,7 +46,12 @@ FUNCTIONAL_TYPES = {"If": "If", "StatelessIf": "If", "While": "While",
 
 def has_functions(graph):
     """Whether `graph` holds ops whose export needs a function library."""
-    return any(op.type in _FUNC_ATTRS or op.type in _TAPE_OPS for op in graph._ops)
+    return any(op.type in _FUNC_ATTRS or op.type in _TAPE_OPS or op._op_def.func_attrs
+               for op in graph._ops)
+
+
+def _func_attrs_of(op):
+    return _FUNC_ATTRS.get(op.type, ()) or op._op_def.func_attrs
 
 
 # -- names ----------------------------------------------------------------------------
@@ -156,7 +161,7 @@ class _Exporter:
                 ks = self.tapes.setdefault(op.get_attr("forward"), set())
                 if op.type == "WhileTapeRead":
                     ks.add(op.get_attr("var"))
-            for attr in _FUNC_ATTRS.get(op.type, ()):
+            for attr in _func_attrs_of(op):
                 self._scan(op.get_attr(attr))
 
     def acc_index(self, fwd, var):
@@ -174,6 +179,8 @@ class _Exporter:
                 self._export_while(op, scope, add_shapes)
             elif op.type in _TAPE_OPS:
                 self._export_tape_op(op, scope)
+            elif op._op_def.func_attrs:
+                self._export_func_op(op, scope, add_shapes)
             else:
                 nd = graph_io.node_def(op, add_shapes and not scope.is_function,
                                        strip_defaults=not scope.is_function)
@@ -198,6 +205,7 @@ class _Exporter:
             if v is None or k in func_attrs or k in _INDEX_ATTRS:
                 continue
             if not scope.is_function and k not in _REQUIRED and k in defaults and \
+                    k not in op._op_def.required_attrs and \
                     defaults[k] is not None and graph_io._same_attr(v, defaults[k]):
                 continue
             nd.attr[k].CopyFrom(graph_io.attr_value(v, defaults.get(k)))
@@ -269,6 +277,20 @@ class _Exporter:
             out.append(sub.extras[k] if k in sub.extras else
                        _fresh(_arg_name(k[0].name) + "_unused", sub.taken))
         return out
+
+    def _export_func_op(self, op, scope, add_shapes):
+        """An op holding functions whose arguments are exactly their FuncGraphs' inputs
+        (the op passes captured tensors itself, as dataset ops do)."""
+        names = {}
+        for attr in op._op_def.func_attrs:
+            fg = op.get_attr(attr)
+            sub = self._body(fg, scope)
+            if sub.extras:
+                raise ValueError(f"Function {fg.name} of op '{op.name}' reads tensors of "
+                                 "enclosing graphs that are not among its inputs")
+            args = [(sub.args[ph.op], ph.dtype.base_dtype) for ph in fg.inputs]
+            names[attr] = self._function(fg, sub, args, _rets(sub, fg))
+        self._node(scope, op, add_shapes, [], names)
 
     def _export_if(self, op, scope, add_shapes):
         ext = op._inputs[1:]
@@ -455,7 +477,7 @@ def check_library(library, nodes):
     while stack:
         n, where = stack.pop()
         for attr, fname in _func_names(n):
-            if n.op not in FUNCTIONAL_TYPES:
+            if not calls_functions(n.op):
                 continue  # refused with a clear error when the node is imported
             if fname not in functions:
                 raise ValueError(f"Node '{n.name}'{where}: attr '{attr}' names function "
@@ -495,6 +517,30 @@ def _check_acyclic(functions, used):
                 state[nxt] = 1
                 path.append(nxt)
                 stack.append(iter(calls.get(nxt, ())))
+def calls_functions(op_type):
+    """Whether nodes of `op_type` may name library functions (If/While, dataset ops)."""
+    if op_type in FUNCTIONAL_TYPES:
+        return True
+    d = registry.registered().get(op_type)
+    return d is not None and bool(d.func_attrs)
+
+
+def import_func_op(n, op_def, attrs, flat, grouped, name, functions):
+    """Creates the op of NodeDef `n` whose `op_def.func_attrs` name library functions,
+    each rebuilt as a FuncGraph (argument shapes from `op_def.func_arg_shapes`)."""
+    from flowgraph.framework.graph import get_default_graph
+    from flowgraph.framework.op_builder import create_op
+    g = get_default_graph()
+    attrs = dict(attrs)
+    for attr in op_def.func_attrs:
+        fname = _func_attr(attrs, attr, n)
+        shapes = op_def.func_arg_shapes(flat, attrs, attr) if op_def.func_arg_shapes \
+            else None
+        n_args = len(functions[fname].signature.input_arg)
+        if shapes is None or len(shapes) != n_args:
+            shapes = [tensor_shape.unknown_shape()] * n_args
+        attrs[attr] = build_func_graph(functions, fname, g, shapes, n.name)
+    return create_op(n.op, grouped, attrs, name=name)
 
 
 def _func_attr(attrs, key, n):

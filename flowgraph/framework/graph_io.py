@@ -164,7 +164,7 @@ def node_def(op, add_shapes=False, strip_defaults=True):
         if v is None:
             continue
         if strip_defaults and k in defaults and defaults[k] is not None and \
-                _same_attr(v, defaults[k]):
+                k not in op._op_def.required_attrs and _same_attr(v, defaults[k]):
             continue
         try:
             nd.attr[k].CopyFrom(attr_value(v, defaults.get(k)))

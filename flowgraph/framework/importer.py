@@ -176,7 +176,7 @@ def _check_op_type(n, where=""):
 def node_attrs(n, op_def, scope=""):
     """The Python attrs of NodeDef `n` (func attrs: the function's name)."""
     attrs = {}
-    functional = n.op in function_io.FUNCTIONAL_TYPES
+    functional = function_io.calls_functions(n.op)
     for k, av in n.attr.items():
         if k.startswith("_") and k not in _KEEP_INTERNAL:
             continue
@@ -185,7 +185,8 @@ def node_attrs(n, op_def, scope=""):
         if (av.WhichOneof("value") == "func" or len(av.list.func)) and not functional:
             raise errors.UnimplementedError(
                 None, None, f"Node '{n.name}' ({n.op}) calls a graph function through attr "
-                            f"'{k}'; only If/While function attrs can be imported")
+                            f"'{k}'; only the function attrs of If/While and of ops "
+                            "declaring them (dataset ops) can be imported")
         try:
             v = attr_value_to_python(av)
         except (ValueError, TypeError) as e:
@@ -216,6 +217,10 @@ def make_op(g, n, flat, controls, scope, functions):
         # A name ending in "/" is taken as is by the builder (no uniquifying).
         if n.op in function_io.FUNCTIONAL_TYPES:
             op = function_io.import_functional(n, attrs, flat, full + "/", functions)
+        elif op_def.func_attrs:
+            grouped = _group_inputs(op_def, flat, attrs, n)
+            op = function_io.import_func_op(n, op_def, attrs, flat, grouped, full + "/",
+                                            functions)
         else:
             grouped = _group_inputs(op_def, flat, attrs, n)
             op = op_builder.create_op(n.op, grouped, attrs, name=full + "/")

@@ -71,6 +71,14 @@ class OpDef:
         # (e.g. a TensorHandle for GetSessionHandle); None returns the value itself.
         self.fetch_as = getattr(cls, "fetch_as", None)
         self.binder = getattr(cls, "bind", None)  # ops running sub-plans (If, While)
+        # Attrs holding FuncGraphs (a dataset op's `f`), exported as library functions
+        # whose arguments are the FuncGraph's inputs; `func_arg_shapes(inputs, attrs,
+        # attr)` gives their shapes when a GraphDef is imported (None: unknown).
+        self.func_attrs = tuple(getattr(cls, "func_attrs", ()))
+        self.func_arg_shapes = getattr(cls, "func_arg_shapes", None)
+        # Attrs always written to GraphDefs, even when equal to flowgraph's default
+        # (TF has no default for them).
+        self.required_attrs = tuple(getattr(cls, "required_attrs", ()))
         self.device_kernels = getattr(cls, "devices", ("CPU", "GPU"))
         self.kernel_params = ()
         self.wants_ctx = self.binder is not None
@@ -113,7 +121,7 @@ def defop(name, inputs=(), outputs=(), attrs=None, stateful=False):
         if name in _REGISTRY:
             raise KeyError(f"Op {name!r} registered twice: at {_REGISTRY[name].where} "
                            f"and at {where}")
-        for key in ("shape", "kernel", "grad", "bind"):
+        for key in ("shape", "kernel", "grad", "bind", "func_arg_shapes"):
             v = cls.__dict__.get(key)
             if isinstance(v, staticmethod):
                 setattr(cls, key, v.__func__)

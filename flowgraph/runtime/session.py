@@ -5,7 +5,7 @@ import sys
 import numpy as np
 
 from flowgraph import tf_logging
-from flowgraph.framework import default_stack, dtypes, errors
+from flowgraph.framework import cancellation, default_stack, dtypes, errors
 from flowgraph.framework.default_stack import get_default_session  # noqa: F401
 from flowgraph.framework.graph import Tensor, Operation, get_default_graph
 from flowgraph.runtime import fetch as fetch_lib
@@ -31,6 +31,7 @@ class BaseSession:
                           for i, d in enumerate(self._devices)}
         self._plans = {}
         self._mutations_seen = len(self._graph._mutations)
+        self._cancellation = cancellation.CancellationManager()  # close() wakes blocked ops
         self._partial_runs = {}  # handle -> partial_run._PartialRun
         self._default_ctx = None
         threads = self._config.inter_op_parallelism_threads
@@ -52,6 +53,7 @@ class BaseSession:
 
     def close(self):
         self._closed = True
+        self._cancellation.start_cancel()
         self._plans.clear()
         self._partial_runs.clear()
         if self._pool is not None:
@@ -97,13 +99,13 @@ class BaseSession:
         plan = self._plan(feeds, tuple(tensors), tuple(targets))
         slots = [plan.feed_slots[t] for t in feeds]
         pool = self._pool if len(plan.steps) > 1 else None
-        if options is not None and options.trace_level and run_metadata is not None:
-            out = execute_traced(plan, slots, values, self._ctx, run_metadata.step_stats,
-                                 pool)
-        elif pool is not None:
-            out = execute_parallel(plan, slots, values, self._ctx, pool)
+        timeout = (options.timeout_in_ms if options is not None else 0) or \
+            self._config.operation_timeout_in_ms
+        if timeout:
+            with cancellation.run_scope(timeout):  # blocking kernels (queues) read it
+                out = self._execute(plan, slots, values, options, run_metadata, pool)
         else:
-            out = execute(plan, slots, values, self._ctx)
+            out = self._execute(plan, slots, values, options, run_metadata, pool)
         results = dict(zip(tensors, out))
         flat = [None if e.__class__ is Operation else _owned(results[e]) for e in elements]
         if plan.fetch_wrapped:
@@ -111,6 +113,14 @@ class BaseSession:
                     if e.__class__ is not Operation and e._op._op_def.fetch_as else v
                     for e, v in zip(elements, flat)]
         return flat[0] if rebuild is None else rebuild(flat)
+
+    def _execute(self, plan, slots, values, options, run_metadata, pool):
+        if options is not None and options.trace_level and run_metadata is not None:
+            return execute_traced(plan, slots, values, self._ctx, run_metadata.step_stats,
+                                  pool)
+        if pool is not None:
+            return execute_parallel(plan, slots, values, self._ctx, pool)
+        return execute(plan, slots, values, self._ctx)
 
     def _plan(self, feeds, tensors, targets):
         if len(self._graph._mutations) > self._mutations_seen:
