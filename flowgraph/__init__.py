@@ -307,6 +307,15 @@ del _m, _n
 from flowgraph.ops import queue_ops as _queue_ops  # noqa: E402
 from flowgraph.ops.queue_ops import *  # noqa: F401,F403,E402
 queue = _namespace("queue", [_queue_ops])
+from flowgraph.ops.reader_ops import *  # noqa: F401,F403,E402
+from flowgraph.train import queue_runner as _queue_runner, input as _train_input  # noqa
+for _m in (_queue_runner, _train_input):
+    for _n in _m.__all__:
+        setattr(train, _n, getattr(_m, _n))
+train.queue_runner = _module("train.queue_runner", QueueRunner=_queue_runner.QueueRunner,
+                             add_queue_runner=_queue_runner.add_queue_runner,
+                             start_queue_runners=_queue_runner.start_queue_runners)
+del _m, _n
 # -- end h-rec ----------------------------------------------------------------------------
 
 # Last: namespaces gathering names from everything above.
