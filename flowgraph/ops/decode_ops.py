@@ -4,7 +4,7 @@ import zlib
 
 import numpy as np
 
-from flowgraph.framework import dtypes, errors, tensor_shape
+from flowgraph.framework import dtypes, errors
 from flowgraph.framework.op_builder import apply_op
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 
@@ -92,7 +92,7 @@ def _split(record, delim, quotes, r):
             j = n if j < 0 else j
             field = record[i:j]
             if quotes and b'"' in field:
-                raise _bad(f"Unquoted fields cannot have quotes/CRLFs inside")
+                raise _bad("Unquoted fields cannot have quotes/CRLFs inside")
             fields.append(field)
             i = j
         if i >= n:

@@ -11,8 +11,7 @@ from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.framework.sparse_tensor import SparseTensor
 from flowgraph.ops import array_ops, gather_ops, join_ops, math_ops, extra_array_ops
 from flowgraph.ops import slicing_ops
-from flowgraph.ops.parsing_config import (FixedLenFeature, FixedLenSequenceFeature,
-                                          Params, VarLenFeature)
+from flowgraph.ops.parsing_config import Params
 from flowgraph.proto import example_pb2
 
 __all__ = ["parse_example", "parse_single_example"]
@@ -108,7 +107,7 @@ def _dense_fixed(vals_by_ex, dt, shape, default, key, names):
         else:
             out.append(_array(vals, dt).reshape(shape))
     if not out:
-        return np.zeros((0,) + tuple(shape), dtype=dt) if dt != object else \
+        return np.zeros((0,) + tuple(shape), dtype=dt) if dt.kind != "O" else \
             np.full((0,) + tuple(shape), b"", dtype=object)
     return np.stack(out)
 
@@ -116,7 +115,7 @@ def _dense_fixed(vals_by_ex, dt, shape, default, key, names):
 def _dense_var(vals_by_ex, dt, rest, default, key, names):
     """[B, max steps] + rest, padded with the default (a scalar) or zeros."""
     stride = int(np.prod(rest, dtype=np.int64))
-    pad = default.reshape(-1)[0] if default.size else (b"" if dt == object else 0)
+    pad = default.reshape(-1)[0] if default.size else (b"" if dt.kind == "O" else 0)
     rows = []
     for i, vals in enumerate(vals_by_ex):
         vals = vals or []

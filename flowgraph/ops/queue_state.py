@@ -1,6 +1,7 @@
 """The queues behind the queue ops: thread-safe, blocking on a `threading.Condition`
 (which releases the GIL), woken by close, by their session's close, or by the run's
 deadline. One element is a tuple of numpy arrays, one per component."""
+import collections
 import heapq
 import itertools
 import threading
@@ -57,7 +58,6 @@ class Queue:
 
     # -- storage (overridden by the ordered queues) -----------------------------------
     def _new_store(self):
-        import collections
         return collections.deque()
 
     def _put(self, element):

@@ -4,12 +4,13 @@ Context features parse like an Example's; feature lists give per-step dense tens
 (with lengths) or SparseTensors [steps, values] (a batch adds a leading dimension)."""
 import numpy as np
 
-from flowgraph.framework import dtypes, tensor_shape
+from flowgraph.framework import dtypes
 from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.ops import parsing_ops as _p
-from flowgraph.ops.parsing_config import FixedLenSequenceFeature, Params, VarLenFeature
+from flowgraph.ops.parsing_config import (FixedLenFeature, FixedLenSequenceFeature, Params,
+                                          VarLenFeature)
 from flowgraph.proto import example_pb2
 
 __all__ = ["parse_single_sequence_example"]
@@ -56,7 +57,7 @@ def _list_dense(steps_by_ex, dt, shape, missing_ok, key, names):
                               f"{len(v)} but output shape: {_p._shape_str(shape)}")
         per_ex.append([_p._array(v, dt).reshape(shape) for v in steps])
     most = max([len(s) for s in per_ex], default=0)
-    pad = b"" if dt == object else 0
+    pad = b"" if dt.kind == "O" else 0
     out = np.full((len(per_ex), most) + tuple(shape), pad, dtype=dt)
     for i, steps in enumerate(per_ex):
         for t, v in enumerate(steps):
@@ -163,7 +164,7 @@ def _parse_sequence_v2(serialized, context_features, sequence_features, example_
     if not context_features and not sequence_features:
         raise ValueError("Missing features.")
     for k, f in context_features.items():
-        if not isinstance(f, (_p.FixedLenFeature, VarLenFeature)):
+        if not isinstance(f, (FixedLenFeature, VarLenFeature)):
             raise ValueError(f"Unsupported feature type for context features: {f}")
     for k, f in sequence_features.items():
         if not isinstance(f, (FixedLenSequenceFeature, VarLenFeature)):
