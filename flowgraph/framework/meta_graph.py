@@ -34,13 +34,28 @@ def _is_saver(v):
     return hasattr(v, "saver_def") and hasattr(v, "to_proto")
 
 
+# collection key -> (proto class, to_proto(value, export_scope), from_proto(proto, scope)):
+# how the items of a library's collection (queue runners...) go in and out of MetaGraphDefs.
+_PROTO_FUNCTIONS = {}
+
+
+def register_proto_function(collection_name, proto_type, to_proto, from_proto):
+    """Registers how the items of `collection_name` are stored in a MetaGraphDef."""
+    _PROTO_FUNCTIONS[collection_name] = (proto_type, to_proto, from_proto)
+
+
 def _add_collection(meta, key, values, export_scope):
     """Stores one collection in `meta`; returns False (and logs) if it cannot."""
     cd = meta_graph_pb2.CollectionDef()
     values = list(values)
     if not values:
         return False
-    if all(_is_variable(v) or _is_saver(v) for v in values):
+    if key in _PROTO_FUNCTIONS:
+        for v in values:
+            p = _PROTO_FUNCTIONS[key][1](v, export_scope)
+            if p is not None:
+                cd.bytes_list.value.append(p.SerializeToString())
+    elif all(_is_variable(v) or _is_saver(v) for v in values):
         for v in values:
             p = v.to_proto(export_scope=export_scope)
             if p is not None:
@@ -244,6 +259,10 @@ def _import_collection(graph, key, cd, import_scope, by_name):
                 if key == GraphKeys.TRAINABLE_VARIABLES:
                     v._trainable = True
             graph.add_to_collection(key, v)
+    elif kind == "bytes_list" and key in _PROTO_FUNCTIONS:
+        proto_type, _, from_proto = _PROTO_FUNCTIONS[key]
+        for data in cd.bytes_list.value:
+            graph.add_to_collection(key, from_proto(proto_type.FromString(data), import_scope))
     elif kind == "bytes_list" and key == GraphKeys.SAVERS:
         from flowgraph.train.saver import Saver
         for data in cd.bytes_list.value:

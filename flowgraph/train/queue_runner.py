@@ -5,8 +5,9 @@ import logging
 import threading
 import weakref
 
-from flowgraph.framework import errors
+from flowgraph.framework import errors, graph_io, meta_graph
 from flowgraph.framework.graph import GraphKeys, add_to_collection, get_default_graph
+from flowgraph.proto import queue_runner_pb2
 from flowgraph.runtime.session import get_default_session
 
 __all__ = ["QueueRunner", "add_queue_runner", "start_queue_runners"]
@@ -20,8 +21,14 @@ class QueueRunner:
     def __init__(self, queue=None, enqueue_ops=None, close_op=None, cancel_op=None,
                  queue_closed_exception_types=None, queue_runner_def=None,
                  import_scope=None):
+        self._lock = threading.Lock()
+        self._runs_per_session = weakref.WeakKeyDictionary()
+        self._exceptions_raised = []
         if queue_runner_def is not None:
-            raise NotImplementedError("QueueRunner from a QueueRunnerDef is not supported")
+            if queue or enqueue_ops:
+                raise ValueError("queue_runner_def and queue are mutually exclusive.")
+            self._init_from_proto(queue_runner_def, import_scope)
+            return
         if queue is None or not enqueue_ops:
             raise ValueError("Queue and enqueue_ops must be given.")
         self._queue = queue
@@ -31,9 +38,41 @@ class QueueRunner:
             queue.close(cancel_pending_enqueues=True)
         self._queue_closed_exception_types = tuple(
             queue_closed_exception_types or (errors.OutOfRangeError,))
-        self._lock = threading.Lock()
-        self._runs_per_session = weakref.WeakKeyDictionary()
-        self._exceptions_raised = []
+
+    def _init_from_proto(self, qr_def, import_scope):
+        g = get_default_graph()
+
+        def element(name):
+            return g.as_graph_element(graph_io.prepend_name_scope(name, import_scope))
+        self._queue = element(qr_def.queue_name)  # the queue's Operation, as in TF
+        self._enqueue_ops = [element(n) for n in qr_def.enqueue_op_name]
+        self._close_op = element(qr_def.close_op_name)
+        self._cancel_op = element(qr_def.cancel_op_name)
+        self._queue_closed_exception_types = tuple(
+            errors.exception_type_from_error_code(c)
+            for c in qr_def.queue_closed_exception_types) or (errors.OutOfRangeError,)
+
+    def to_proto(self, export_scope=None):
+        """This runner as a `QueueRunnerDef` (None if outside `export_scope`)."""
+        names = [self._queue.name, self._close_op.name, self._cancel_op.name] + \
+            [op.name for op in self._enqueue_ops]
+        if export_scope and not all(n.startswith(export_scope) for n in names):
+            return None
+
+        def strip(name):
+            return graph_io.strip_name_scope(name, export_scope)
+        return queue_runner_pb2.QueueRunnerDef(
+            queue_name=strip(self._queue.name),
+            enqueue_op_name=[strip(op.name) for op in self._enqueue_ops],
+            close_op_name=strip(self._close_op.name),
+            cancel_op_name=strip(self._cancel_op.name),
+            queue_closed_exception_types=[errors.error_code_from_exception_type(c)
+                                          for c in self._queue_closed_exception_types])
+
+    @staticmethod
+    def from_proto(queue_runner_def, import_scope=None):
+        """The QueueRunner a `QueueRunnerDef` describes, in the default graph."""
+        return QueueRunner(queue_runner_def=queue_runner_def, import_scope=import_scope)
 
     queue = property(lambda self: self._queue)
     enqueue_ops = property(lambda self: self._enqueue_ops)
@@ -120,3 +159,9 @@ def start_queue_runners(sess=None, coord=None, daemon=True, start=True,
     for qr in graph.get_collection(collection):
         threads.extend(qr.create_threads(sess, coord=coord, daemon=daemon, start=start))
     return threads
+
+
+meta_graph.register_proto_function(
+    GraphKeys.QUEUE_RUNNERS, queue_runner_pb2.QueueRunnerDef,
+    lambda qr, scope: qr.to_proto(export_scope=scope),
+    lambda proto, scope: QueueRunner.from_proto(proto, import_scope=scope))

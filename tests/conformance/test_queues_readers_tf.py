@@ -194,3 +194,45 @@ def test_input_pipeline_matches_tf():
     (v1, s1, t1), (v2, s2, t2) = results
     assert s1 == s2 and t1 == t2
     _same(v1, v2)
+
+
+def _pipeline(lib):
+    x = lib.train.range_input_producer(6, num_epochs=1, shuffle=False).dequeue()
+    return lib.train.batch([x * 10], 2, name="out")
+
+
+def _drain(lib, sess, fetch):
+    sess.run(lib.local_variables_initializer())
+    coord = lib.train.Coordinator()
+    threads = lib.train.start_queue_runners(sess, coord)
+    got = []
+    try:
+        while True:
+            got.append(sess.run(fetch).tolist())
+    except lib.errors.OutOfRangeError:
+        pass
+    coord.request_stop()
+    coord.join(threads)
+    return got
+
+
+@pytest.mark.parametrize("writer", ["flowgraph", "tf"])
+def test_queue_runners_cross_meta_graphs(tmp_path, writer):
+    """A MetaGraphDef written by one side runs its input pipeline in the other."""
+    src, dst = (tf, tfv1) if writer == "flowgraph" else (tfv1, tf)
+    path = str(tmp_path / "pipe.meta")
+    was = tfv1.resource_variables_enabled()
+    tfv1.disable_resource_variables()  # TF1's ref variables, as flowgraph has
+    try:
+        with src.Graph().as_default():
+            _pipeline(src)
+            src.train.export_meta_graph(path)
+    finally:
+        if was:
+            tfv1.enable_resource_variables()
+    with dst.Graph().as_default() as g:
+        dst.train.import_meta_graph(path)
+        assert len(g.get_collection(dst.GraphKeys.QUEUE_RUNNERS)) == 2
+        with dst.Session() as sess:
+            got = _drain(dst, sess, g.get_tensor_by_name("out:0"))
+    assert got == [[0, 10], [20, 30], [40, 50]]

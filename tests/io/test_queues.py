@@ -226,3 +226,22 @@ def test_concurrent_failing_run_does_not_roll_back_training():
             sess.run(step)
         t.join(5)
         assert errs and sess.run(v) == 5.0
+
+
+def test_queue_runners_round_trip_through_meta_graph(tmp_path):
+    path = str(tmp_path / "p.meta")
+    with tf.Graph().as_default():
+        x = tf.train.range_input_producer(4, num_epochs=1, shuffle=False).dequeue()
+        tf.train.batch([x], 2, name="out")
+        meta = tf.train.export_meta_graph(path)
+    assert "queue_runners" in meta.collection_def
+    with tf.Graph().as_default() as g:
+        tf.train.import_meta_graph(path)
+        runners = g.get_collection(tf.GraphKeys.QUEUE_RUNNERS)
+        assert [r.name for r in runners] == ["input_producer", "out/fifo_queue"]  # as TF names them
+        assert runners[0].queue_closed_exception_types == (tf.errors.OutOfRangeError,)
+        got = []
+        with tf.train.MonitoredTrainingSession() as sess:
+            while not sess.should_stop():
+                got.append(sess.run("out:0").tolist())
+    assert got == [[0, 1], [2, 3]]
