@@ -19,6 +19,13 @@ NOT_DIFFERENTIABLE = "NOT_DIFFERENTIABLE"
 # (NOT_DIFFERENTIABLE instead means zero gradients are fine).
 NO_GRADIENT = "NO_GRADIENT"
 
+class RequiredList(list):
+    """The default of a list attr that TF's OpDef requires (has no default for): it reads
+    as an empty list, but GraphDefs always carry the attr, so TF can import them."""
+
+
+REQUIRED_LIST = RequiredList()
+
 _ARG_RE = re.compile(r"^\s*(\w+)\s*:\s*(?:(\w+)\s*\*\s*)?(Ref\(\s*(\w+)\s*\)|\w+)\s*$")
 
 

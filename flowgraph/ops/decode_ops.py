@@ -6,7 +6,7 @@ import numpy as np
 
 from flowgraph.framework import dtypes, errors
 from flowgraph.framework.op_builder import apply_op
-from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE, REQUIRED_LIST
 
 __all__ = ["decode_raw", "decode_csv"]
 __namespaces__ = {"io": ["decode_raw", "decode_csv", "decode_compressed"]}
@@ -122,7 +122,7 @@ def _convert(field, dt, col, r):
 
 @defop("DecodeCSV", inputs=("records: string", "record_defaults: OUT_TYPE"),
        outputs=("output: OUT_TYPE",),
-       attrs={"OUT_TYPE": [], "field_delim": ",", "use_quote_delim": True, "na_value": "",
+       attrs={"OUT_TYPE": REQUIRED_LIST, "field_delim": ",", "use_quote_delim": True, "na_value": "",
               "select_cols": []})
 class DecodeCSV:
     """Splits CSV records into one tensor per column (empty fields take the defaults)."""

@@ -7,7 +7,7 @@ import numpy as np
 from flowgraph.framework import dtypes, errors, tensor_shape
 from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, constant, convert_to_tensor
-from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE, REQUIRED_LIST
 from flowgraph.framework.sparse_tensor import SparseTensor
 from flowgraph.ops import array_ops, gather_ops, join_ops, math_ops, extra_array_ops
 from flowgraph.ops import slicing_ops
@@ -195,8 +195,9 @@ def _no_ragged(keys):
        outputs=("sparse_indices: num_sparse * int64", "sparse_values: sparse_types",
                 "sparse_shapes: num_sparse * int64", "dense_values: Tdense",
                 "ragged_values: ragged_value_types", "ragged_row_splits: ragged_split_types"),
-       attrs={"Tdense": [], "num_sparse": 0, "sparse_types": [], "ragged_value_types": [],
-              "ragged_split_types": [], "dense_shapes": []})
+       attrs={"Tdense": REQUIRED_LIST, "num_sparse": None, "sparse_types": REQUIRED_LIST,
+              "ragged_value_types": REQUIRED_LIST, "ragged_split_types": REQUIRED_LIST,
+              "dense_shapes": REQUIRED_LIST})  # TF's OpDef has no defaults for these
 class ParseExampleV2:
     """Parses serialized `Example` protos (a scalar or a vector) into sparse and dense
     tensors."""

@@ -199,20 +199,20 @@ class ReaderReadUpToV2:
         return keys, vals
 
 
-def _counter_op(name, doc, attr):
+def _counter_op(name, doc, attr, output):
     def kernel(ctx, reader_handle):
         return np.int64(getattr(_reader(ctx, reader_handle), attr))
     cls = type(name, (), {"__doc__": doc, "devices": ("CPU",), "grad": NOT_DIFFERENTIABLE,
                           "shape": staticmethod(lambda op: tensor_shape.TensorShape([])),
                           "kernel": staticmethod(kernel)})
-    return defop(name, inputs=("reader_handle: resource",), outputs=(f"{attr}: int64",),
+    return defop(name, inputs=("reader_handle: resource",), outputs=(f"{output}: int64",),
                  stateful=True)(cls)
 
 
 _counter_op("ReaderNumRecordsProducedV2", "How many records the reader has produced.",
-            "produced")
+            "produced", "records_produced")
 _counter_op("ReaderNumWorkUnitsCompletedV2", "How many work units the reader has finished.",
-            "completed")
+            "completed", "units_completed")
 
 
 @defop("ReaderResetV2", inputs=("reader_handle: resource",), stateful=True)

@@ -187,3 +187,41 @@ def test_decode_raw_matches_tf(dtype, little):
     assert outs[0][0] == outs[1][0]
     np.testing.assert_array_equal(outs[0][1], outs[1][1])
     assert outs[0][1].dtype == outs[1][1].dtype
+
+
+@pytest.mark.parametrize("writer", ["flowgraph", "tf"])
+def test_parse_graphs_cross_graph_defs(writer):
+    """A GraphDef holding ParseExampleV2 / ParseSequenceExampleV2 made by one side runs in
+    the other with the same results."""
+    src, dst = (tf, tfv1) if writer == "flowgraph" else (tfv1, tf)
+    data = _serialize(tf_real, RECORDS)
+    seq = tf_real.train.SequenceExample()
+    seq.context.feature["c"].int64_list.value.append(3)
+    for step in ([1.0, 2.0], [3.0, 4.0]):
+        seq.feature_lists.feature_list["q"].feature.add().float_list.value.extend(step)
+    with src.Graph().as_default() as g:
+        s = src.placeholder(src.string, [None], name="s")
+        out = src.parse_example(s, {**FEATURES["fixed"](None, src),
+                                    **FEATURES["varlen"](None, src),
+                                    **FEATURES["seq"](None, src)})
+        one = src.placeholder(src.string, [], name="one")
+        ctx, lists = src.io.parse_single_sequence_example(
+            one, {"c": src.FixedLenFeature([], src.int64)},
+            {"q": src.io.FixedLenSequenceFeature([2], src.float32)})
+        names = {k: [t.name for _, _, t in _flat({k: v})] for k, v in out.items()}
+        names["c"], names["q"] = [ctx["c"].name], [lists["q"].name]
+        gd = g.as_graph_def()
+        with src.Session(graph=g) as sess:
+            want = sess.run({k: v for k, v in names.items()}, {s: data, one:
+                                                               seq.SerializeToString()})
+    if dst is tf:
+        gd = tf.GraphDef.FromString(gd.SerializeToString())
+    else:
+        gd = tf_real.compat.v1.GraphDef.FromString(gd.SerializeToString())
+    with dst.Graph().as_default() as g2:
+        dst.import_graph_def(gd, name="")
+        with dst.Session(graph=g2) as sess:
+            got = sess.run(names, {"s:0": data, "one:0": seq.SerializeToString()})
+    for k in names:
+        for a, b in zip(want[k], got[k]):
+            np.testing.assert_array_equal(a, b, err_msg=k)
