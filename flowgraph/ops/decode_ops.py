@@ -122,8 +122,8 @@ def _convert(field, dt, col, r):
 
 @defop("DecodeCSV", inputs=("records: string", "record_defaults: OUT_TYPE"),
        outputs=("output: OUT_TYPE",),
-       attrs={"OUT_TYPE": REQUIRED_LIST, "field_delim": ",", "use_quote_delim": True, "na_value": "",
-              "select_cols": []})
+       attrs={"OUT_TYPE": REQUIRED_LIST, "field_delim": ",", "use_quote_delim": True,
+              "na_value": "", "select_cols": []})
 class DecodeCSV:
     """Splits CSV records into one tensor per column (empty fields take the defaults)."""
     devices = ("CPU",)
