@@ -8,7 +8,7 @@ from flowgraph.framework import dtypes, errors
 from flowgraph.framework.op_builder import apply_op
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE, REQUIRED_LIST
 
-__all__ = ["decode_raw", "decode_csv"]
+__all__ = ["decode_raw", "decode_csv", "decode_compressed"]
 __namespaces__ = {"io": ["decode_raw", "decode_csv", "decode_compressed"]}
 
 

@@ -6,14 +6,15 @@ examples and dequeue batches. Each adds a `QueueRunner` to `QUEUE_RUNNERS`."""
 from flowgraph.framework import dtypes, nest, tensor_shape
 from flowgraph.framework.graph import GraphKeys, control_dependencies, name_scope
 from flowgraph.framework.op_builder import convert_to_tensor
-from flowgraph.ops import (array_ops, core, counter_ops, creation_ops, debug_ops, gather_ops,
-                           math_ops, queue_ops, random_ops, unary_ops, variables)
+from flowgraph.ops import (array_ops, core, counter_ops, creation_ops, debug_ops, file_ops,
+                           gather_ops, math_ops, queue_ops, random_ops, unary_ops, variables)
 from flowgraph.summary import summary
 from flowgraph.train.queue_runner import QueueRunner, add_queue_runner
 
 __all__ = ["limit_epochs", "input_producer", "string_input_producer", "range_input_producer",
-           "slice_input_producer", "batch", "maybe_batch", "batch_join", "shuffle_batch",
-           "shuffle_batch_join"]
+           "slice_input_producer", "batch", "maybe_batch", "batch_join", "maybe_batch_join",
+           "shuffle_batch", "maybe_shuffle_batch", "shuffle_batch_join",
+           "maybe_shuffle_batch_join", "match_filenames_once"]
 
 
 def limit_epochs(tensor, num_epochs=None, name=None):
@@ -29,6 +30,14 @@ def limit_epochs(tensor, num_epochs=None, name=None):
         counter = counter_ops.count_up_to(epochs, num_epochs)
         with control_dependencies([counter]):
             return core.identity(tensor, name=scope)
+
+
+def match_filenames_once(pattern, name=None):
+    """A local variable holding the files matching `pattern` (set when initialised)."""
+    with name_scope(name, "matching_filenames", [pattern]) as scope:
+        return variables.Variable(file_ops.matching_files(pattern), name=scope,
+                                  trainable=False, validate_shape=False,
+                                  collections=[GraphKeys.LOCAL_VARIABLES])
 
 
 def _fraction_summary(queue, size_fraction_name, capacity, offset=0):
@@ -228,3 +237,32 @@ def shuffle_batch_join(tensors_list, batch_size, capacity, min_after_dequeue, se
     return _batcher(list(tensors_list), tensors_list[0], batch_size, capacity, enqueue_many,
                     shapes, False, allow_smaller_final_batch, shared_name, name,
                     "shuffle_batch_join", shuffle_args=(min_after_dequeue, seed))
+
+
+def maybe_batch_join(tensors_list, keep_input, batch_size, capacity=32, enqueue_many=False,
+                     shapes=None, dynamic_pad=False, allow_smaller_final_batch=False,
+                     shared_name=None, name=None):
+    """Like `batch_join`, enqueueing only the examples whose `keep_input` is True."""
+    return _batcher(list(tensors_list), tensors_list[0], batch_size, capacity, enqueue_many,
+                    shapes, dynamic_pad, allow_smaller_final_batch, shared_name, name,
+                    "batch_join", keep_input=keep_input)
+
+
+def maybe_shuffle_batch(tensors, batch_size, capacity, min_after_dequeue, keep_input,
+                        num_threads=1, seed=None, enqueue_many=False, shapes=None,
+                        allow_smaller_final_batch=False, shared_name=None, name=None):
+    """Like `shuffle_batch`, enqueueing only the examples whose `keep_input` is True."""
+    return _batcher([tensors] * num_threads, tensors, batch_size, capacity, enqueue_many,
+                    shapes, False, allow_smaller_final_batch, shared_name, name,
+                    "shuffle_batch", shuffle_args=(min_after_dequeue, seed),
+                    keep_input=keep_input)
+
+
+def maybe_shuffle_batch_join(tensors_list, batch_size, capacity, min_after_dequeue,
+                             keep_input, seed=None, enqueue_many=False, shapes=None,
+                             allow_smaller_final_batch=False, shared_name=None, name=None):
+    """Like `shuffle_batch_join`, enqueueing only the examples whose `keep_input` is True."""
+    return _batcher(list(tensors_list), tensors_list[0], batch_size, capacity, enqueue_many,
+                    shapes, False, allow_smaller_final_batch, shared_name, name,
+                    "shuffle_batch_join", shuffle_args=(min_after_dequeue, seed),
+                    keep_input=keep_input)

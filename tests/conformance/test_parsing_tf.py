@@ -225,3 +225,18 @@ def test_parse_graphs_cross_graph_defs(writer):
     for k in names:
         for a, b in zip(want[k], got[k]):
             np.testing.assert_array_equal(a, b, err_msg=k)
+
+
+@pytest.mark.parametrize("value", [np.arange(6, dtype=np.float32).reshape(2, 3),
+                                   np.array([b"a", b"bc"], dtype=object), np.int64(5),
+                                   np.zeros((0, 2), np.int32), np.array([True, False]),
+                                   np.array([1 + 2j], np.complex64)])
+def test_serialize_tensor_bytes_match_tf(value):
+    theirs = tf_real.io.serialize_tensor(value).numpy()
+    with tf.Session() as sess:
+        ours = sess.run(tf.io.serialize_tensor(tf.constant(value)))
+        assert ours == theirs
+        dt = tf.as_dtype(tf_real.as_dtype(value.dtype if value.dtype != object
+                                          else tf_real.string).name)
+        back = sess.run(tf.io.parse_tensor(theirs, dt))
+    np.testing.assert_array_equal(back, value)

@@ -245,3 +245,21 @@ def test_queue_runners_round_trip_through_meta_graph(tmp_path):
             while not sess.should_stop():
                 got.append(sess.run("out:0").tolist())
     assert got == [[0, 1], [2, 3]]
+
+
+def test_maybe_shuffle_batch_and_maybe_batch_join():
+    c = tf.train.range_input_producer(50, shuffle=False).dequeue()
+    odd = tf.equal(c % 2, 1)
+    sb = tf.train.maybe_shuffle_batch([c], 4, capacity=20, min_after_dequeue=4,
+                                      keep_input=odd, seed=2)
+    bj = tf.train.maybe_batch_join([[c], [c + 100]], tf.less(c, 200), 3)
+    sbj = tf.train.maybe_shuffle_batch_join([[c]], 2, 10, 2, keep_input=odd)
+    with tf.Session() as sess:
+        coord = tf.train.Coordinator()
+        threads = tf.train.start_queue_runners(sess, coord)
+        got, joined, shuffled = sess.run(sb)[0], sess.run(bj)[0], sess.run(sbj)[0]
+        coord.request_stop()
+        coord.join(threads)
+    assert len(got) == 4 and all(v % 2 == 1 for v in got)
+    assert len(joined) == 3
+    assert len(shuffled) == 2 and all(v % 2 == 1 for v in shuffled)
