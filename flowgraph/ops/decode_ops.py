@@ -64,8 +64,8 @@ def decode_raw(input_bytes=None, out_type=None, little_endian=True, name=None, b
 def _split(record, delim, quotes, r):
     """The fields of one CSV record."""
     fields, i, n = [], 0, len(record)
-    if n == 0:
-        return [b""]
+    if n == 0:  # as TF: an empty record has no fields
+        return []
     while True:
         if quotes and i < n and record[i:i + 1] == b'"':
             i += 1
