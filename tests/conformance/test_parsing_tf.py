@@ -248,3 +248,57 @@ def test_serialize_tensor_bytes_match_tf(value):
                                           else tf_real.string).name)
         back = sess.run(tf.io.parse_tensor(theirs, dt))
     np.testing.assert_array_equal(back, value)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_examples_match_tf(seed):
+    """Random records against random specs: the same values or the same error class."""
+    rng = np.random.RandomState(seed)
+    kinds = [("f", 1.5), ("i", 3), ("b", b"x")]
+    records = []
+    for _ in range(rng.randint(1, 4)):
+        r = {}
+        for key in "abcd":
+            if rng.rand() < 0.75:
+                kind, _ = kinds[rng.randint(3) if rng.rand() < 0.2 else "abcd".index(key) % 3]
+                n = rng.randint(0, 4)
+                r[key] = {"f": [float(x) for x in rng.randn(n)],
+                          "i": [int(x) for x in rng.randint(-9, 9, n)],
+                          "b": [bytes([65 + x]) for x in rng.randint(0, 26, n)]}[kind]
+        records.append(r)
+    data = []
+    for r in records:
+        ex = tf_real.train.Example()
+        for k, v in r.items():
+            f = ex.features.feature[k]
+            kind = "abcd".index(k) % 3
+            if v and isinstance(v[0], float):
+                f.float_list.value.extend(v)
+            elif v and isinstance(v[0], int):
+                f.int64_list.value.extend(v)
+            elif v:
+                f.bytes_list.value.extend(v)
+            else:
+                getattr(f, ["float_list", "int64_list", "bytes_list"][kind]).SetInParent()
+        data.append(ex.SerializeToString())
+    spec_kind = rng.randint(3, size=4)
+
+    def build(lib, v1, ph):
+        dts = [v1.float32, v1.int64, v1.string]
+        feats = {}
+        for j, key in enumerate("abcd"):
+            dt = dts[j % 3]
+            if spec_kind[j] == 0:
+                feats[key] = v1.VarLenFeature(dt)
+            elif spec_kind[j] == 1:
+                feats[key] = v1.FixedLenFeature([2], dt, default_value=[[0.5, 1.5], [1, 2],
+                                                                        [b"p", b"q"]][j % 3])
+            else:
+                feats[key] = v1.io.FixedLenSequenceFeature([], dt, allow_missing=True)
+        return v1.parse_example(ph, feats)
+    (s_tf, v_tf, e_tf), (s_fg, v_fg, e_fg) = _both(build, data)
+    assert s_fg == s_tf and e_fg == e_tf
+    if v_tf is not None:
+        for (k, p, a), (_, _, b) in zip(v_tf, v_fg):
+            assert np.asarray(a).dtype == np.asarray(b).dtype
+            np.testing.assert_array_equal(a, b, err_msg=f"{k} {p}")
