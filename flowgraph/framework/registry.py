@@ -79,6 +79,9 @@ class OpDef:
         self.fetch_as = getattr(cls, "fetch_as", None)
         self.binder = getattr(cls, "bind", None)  # ops running sub-plans (If, While)
         self.device_kernels = getattr(cls, "devices", ("CPU", "GPU"))
+        # may wait for other runs (a queue's dequeue): runs on the calling thread, never on
+        # the inter-op pool, whose threads it could all hold while their producers wait
+        self.blocking = getattr(cls, "blocking", False)
         self.kernel_params = ()
         self.wants_ctx = self.binder is not None
         self.xp_function = None

@@ -125,6 +125,7 @@ class PriorityQueueV2:
        attrs={"Tcomponents": REQUIRED_LIST, "timeout_ms": -1}, stateful=True)
 class QueueEnqueueV2:
     """Enqueues one element (a tuple of tensors), blocking while the queue is full."""
+    blocking = True
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
 
@@ -140,6 +141,7 @@ class QueueEnqueueV2:
        attrs={"Tcomponents": REQUIRED_LIST, "timeout_ms": -1}, stateful=True)
 class QueueEnqueueManyV2:
     """Enqueues the slices along dimension 0 of each component as separate elements."""
+    blocking = True
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
 
@@ -156,6 +158,7 @@ class QueueEnqueueManyV2:
 class QueueDequeueV2:
     """Dequeues one element, blocking until there is one (OutOfRangeError once closed and
     empty)."""
+    blocking = True
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
 
@@ -178,6 +181,7 @@ def _need_shapes(q):
        attrs={"component_types": REQUIRED_LIST, "timeout_ms": -1}, stateful=True)
 class QueueDequeueManyV2:
     """Dequeues `n` elements, stacked along a new dimension 0."""
+    blocking = True
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
 
@@ -199,6 +203,7 @@ class QueueDequeueManyV2:
        attrs={"component_types": REQUIRED_LIST, "timeout_ms": -1}, stateful=True)
 class QueueDequeueUpToV2:
     """Dequeues `n` elements, or fewer (at least one) once the queue is closed."""
+    blocking = True
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
 

@@ -164,6 +164,7 @@ def _reader(ctx, handle):
        outputs=("key: string", "value: string"), stateful=True)
 class ReaderReadV2:
     """The next (key, value) record of a reader, taking work from the queue as needed."""
+    blocking = True
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
 
@@ -180,6 +181,7 @@ class ReaderReadV2:
        outputs=("keys: string", "values: string"), stateful=True)
 class ReaderReadUpToV2:
     """Up to `num_records` records of the reader's current work unit."""
+    blocking = True
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
 

@@ -57,6 +57,7 @@ class BaseSession:
         self._contexts = {d: (self._ctx if i == 0 else self._ctx.for_device(d))
                           for i, d in enumerate(self._devices)}
         self._plans = {}
+        self._blocking_plans = set()  # plans holding ops that may wait (queues)
         self._cancellation = cancellation.CancellationManager()  # close() wakes blocked ops
         self._partial_runs = {}  # handle -> partial_run._PartialRun
         self._default_ctx = None
@@ -128,7 +129,8 @@ class BaseSession:
                 tensors.append(e)
         plan = self._plan(feeds, tuple(tensors), tuple(targets))
         slots = [plan.feed_slots[t] for t in feeds]
-        pool = self._pool if len(plan.steps) > 1 else None
+        pool = self._pool if len(plan.steps) > 1 and plan not in self._blocking_plans \
+            else None
         timeout = (options.timeout_in_ms if options is not None else 0) or \
             self._config.operation_timeout_in_ms
         with cancellation.run_scope(timeout):  # blocking kernels (queues) read it
@@ -160,6 +162,8 @@ class BaseSession:
                                 self._contexts, self._devices,
                                 self._config.allow_soft_placement, log=log)
             plan.fetch_wrapped = any(t._op._op_def.fetch_as for t in tensors)
+            if any(getattr(getattr(op, "_op_def", None), "blocking", False) for op in plan.ops):
+                self._blocking_plans.add(plan)
             self._plans[key] = plan
         return plan
 

@@ -263,3 +263,22 @@ def test_maybe_shuffle_batch_and_maybe_batch_join():
     assert len(got) == 4 and all(v % 2 == 1 for v in got)
     assert len(joined) == 3
     assert len(shuffled) == 2 and all(v % 2 == 1 for v in shuffled)
+
+
+def test_queues_with_an_inter_op_pool_never_starve():
+    """Blocked enqueues must not hold the inter-op pool's threads: plans with queue ops
+    run on the calling thread."""
+    q = tf.FIFOQueue(2, [tf.int32], shapes=[[]])
+    x = tf.constant(1) + tf.constant(2)
+    enqueues = [q.enqueue([x + i]) for i in range(4)]
+    tf.train.add_queue_runner(tf.train.QueueRunner(q, enqueues))
+    total = tf.reduce_sum(q.dequeue_many(2)) + tf.constant(0)
+    config = tf.ConfigProto(inter_op_parallelism_threads=2)
+    with tf.Session(config=config) as sess:
+        coord = tf.train.Coordinator()
+        threads = tf.train.start_queue_runners(sess, coord)
+        time.sleep(0.1)  # four runners, two blocked on the full queue
+        for _ in range(5):
+            assert 6 <= sess.run(total, options=tf.RunOptions(timeout_in_ms=5000)) <= 12
+        coord.request_stop()
+        coord.join(threads)
