@@ -236,3 +236,46 @@ def test_queue_runners_cross_meta_graphs(tmp_path, writer):
         with dst.Session() as sess:
             got = _drain(dst, sess, g.get_tensor_by_name("out:0"))
     assert got == [[0, 10], [20, 30], [40, 50]]
+
+
+@pytest.mark.parametrize("case", ["dynamic_pad", "enqueue_many", "dict", "batch_join"])
+def test_batch_variants_match_tf(case):
+    def build(lib):
+        i = lib.train.range_input_producer(6, num_epochs=1, shuffle=False).dequeue()
+        if case == "dynamic_pad":
+            v = lib.range(i)  # a vector of length i
+            return lib.train.batch([v, i], 4, dynamic_pad=True,
+                                   allow_smaller_final_batch=True)
+        if case == "enqueue_many":
+            rows = lib.stack([i, i * 10])
+            return lib.train.batch([rows], 3, enqueue_many=True,
+                                   allow_smaller_final_batch=True)
+        if case == "dict":
+            out = lib.train.batch({"a": i, "b": lib.constant("s")}, 2)
+            return [out["a"], out["b"]]
+        return lib.train.batch_join([[i], [i]], 5, allow_smaller_final_batch=True)
+    results = []
+    for lib in (tfv1, tf):
+        g = lib.Graph()
+        with g.as_default(), lib.Session(graph=g) as sess:
+            fetch = build(lib)
+            fetch = fetch if isinstance(fetch, list) else [fetch]
+            shapes = [t.shape.as_list() for t in fetch]
+            sess.run(lib.local_variables_initializer())
+            coord = lib.train.Coordinator()
+            threads = lib.train.start_queue_runners(sess, coord)
+            vals = []
+            try:
+                while True:
+                    vals.append(sess.run(fetch))
+            except lib.errors.OutOfRangeError:
+                pass
+            coord.request_stop()
+            coord.join(threads)
+            results.append((shapes, vals))
+    (s1, v1), (s2, v2) = results
+    assert s1 == s2
+    if case == "batch_join":  # two threads: the order between them may differ
+        v1 = sorted(x for b in v1 for x in b[0].tolist())
+        v2 = sorted(x for b in v2 for x in b[0].tolist())
+    _same(v1, v2)
