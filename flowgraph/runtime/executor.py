@@ -130,7 +130,7 @@ def execute_parallel(plan, feed_slots, feed_values, ctx, pool):
     running, failure = [0], []
     if plan.has_state:
         ctx.begin()
-    journal = ctx._run[0]  # pool threads write into this run's journal
+    journal, tapes = ctx._run[0], ctx._run.tapes  # pool threads adopt this run's
 
     def settle(ready):
         """Called holding `lock` as a step ends: the steps to start next (none after a
@@ -143,7 +143,7 @@ def execute_parallel(plan, feed_slots, feed_values, ctx, pool):
 
     def run(i):
         fn, ins, out, _ = plan.steps[i]
-        ctx._run[0] = journal
+        ctx._run[0], ctx._run.tapes = journal, tapes
         try:
             r = fn(*[vals[j] for j in ins])
             outs = () if out is None else (out,) if out.__class__ is int else out

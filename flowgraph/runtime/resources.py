@@ -9,12 +9,14 @@ _MISSING = object()
 
 
 class _Journal(threading.local):
-    """The undo journal slot (`ctx._run[0]`), one per thread: runs made at once by several
-    threads (a queue runner beside the training loop) each own their journal, so one
-    failing run never rolls back another's writes."""
+    """The undo journal slot (`ctx._run[0]`) and the While loops' records (`tapes`), one
+    per thread: runs made at once by several threads (a queue runner beside the training
+    loop) each own theirs, so one failing run never rolls back another's writes and no run
+    clears another's loop records. The inter-op pool's threads adopt their run's."""
 
     def __init__(self):
         self.value = None
+        self.tapes = {}
 
     def __getitem__(self, i):
         return self.value
@@ -29,15 +31,19 @@ class RunContext:
     Variable values are arrays that are never mutated in place: a write swaps in a new
     array and records the old one, so a failed run can be rolled back exactly."""
 
-    __slots__ = ("xp", "device", "vars", "rngs", "_run", "session", "tapes")
+    __slots__ = ("xp", "device", "vars", "rngs", "_run", "session")
 
     def __init__(self, session, xp=np, device=None, share=None):
         self.session, self.xp, self.device = session, xp, device
         if share is None:
-            self.vars, self.rngs, self._run, self.tapes = {}, {}, _Journal(), {}
+            self.vars, self.rngs, self._run = {}, {}, _Journal()
         else:  # a sibling for another device: the same store and the same run journal
             self.vars, self.rngs, self._run = share.vars, share.rngs, share._run
-            self.tapes = share.tapes
+
+    @property
+    def tapes(self):
+        """While loops' per-iteration records of the current thread's run."""
+        return self._run.tapes
 
     def for_device(self, device):
         return RunContext(self.session, device.xp, device, share=self)

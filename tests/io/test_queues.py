@@ -282,3 +282,33 @@ def test_queues_with_an_inter_op_pool_never_starve():
             assert 6 <= sess.run(total, options=tf.RunOptions(timeout_in_ms=5000)) <= 12
         coord.request_stop()
         coord.join(threads)
+
+
+def test_concurrent_runs_keep_their_own_while_loop_records():
+    """A queue-runner-like thread running stateful steps must not clear the loop records
+    of a while loop's gradient running at the same time in another thread."""
+    x = tf.placeholder(tf.float64, [])
+    _, y = tf.while_loop(lambda i, a: i < 30, lambda i, a: (i + 1, a * 1.01 + tf.sin(a)),
+                         [tf.constant(0), x])
+    g = tf.gradients(y, x)[0]
+    v = tf.Variable(0.0)
+    bump = tf.assign_add(v, 1.0)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        want = sess.run(g, {x: 0.3})
+        stop, errs = threading.Event(), []
+
+        def bumper():
+            while not stop.is_set():
+                sess.run(bump)
+        t = threading.Thread(target=bumper)
+        t.start()
+        try:
+            for _ in range(30):
+                assert sess.run(g, {x: 0.3}) == want
+        except Exception as e:  # noqa: BLE001 - reported below
+            errs.append(e)
+        finally:
+            stop.set()
+            t.join(5)
+        assert not errs
