@@ -31,7 +31,7 @@ def _shapes(shapes):
 
 
 def _key(op_name, container, shared_name):
-    return f"{container}/{shared_name or op_name}"
+    return f"queue:{container}/{shared_name or op_name}"
 
 
 def _handle(key):

@@ -59,30 +59,19 @@ class _Reader:
             return out
 
 
-def _reader_op(name, doc, attrs, records_of):
-    """Registers the reader op `name`; `records_of(attrs)` gives work -> records."""
-    all_attrs = dict({"container": "", "shared_name": ""}, **attrs)
-    params = list(all_attrs)
-
-    def kernel(ctx, op_name, **a):
-        key = f"{a['container']}/{a['shared_name'] or op_name}"
-        queue_state.lookup_or_create(ctx.session, key, lambda: _Reader(records_of(a)))
-        return np.asarray(key, dtype=object)
-
-    body = {"kernel": kernel}
-    args = ", ".join(params)
-    exec(f"def k(ctx, {args}, op_name):\n    return kernel(ctx, op_name, "
-         + ", ".join(f"{p}={p}" for p in params) + ")\n", body)  # the attrs, by name
-    cls = type(name, (), {"__doc__": doc, "devices": ("CPU",), "grad": NOT_DIFFERENTIABLE,
-                          "shape": staticmethod(lambda op: tensor_shape.TensorShape([])),
-                          "kernel": staticmethod(body["k"])})
-    return defop(name, outputs=("reader_handle: resource",), attrs=all_attrs,
-                 stateful=True)(cls)
+def _make(ctx, op_name, container, shared_name, records_of):
+    key = f"reader:{container}/{shared_name or op_name}"
+    queue_state.lookup_or_create(ctx.session, key, lambda: _Reader(records_of))
+    return np.asarray(key, dtype=object)
 
 
-def _tfrecord_records(a):
+def _scalar(op):
+    return tensor_shape.TensorShape([])
+
+
+def _tfrecord_records(compression_type):
     def records(path):
-        r = tf_record.RecordReader(path, a["compression_type"] or None)
+        r = tf_record.RecordReader(path, compression_type or None)
         try:
             while True:
                 offset = r.offset
@@ -95,37 +84,36 @@ def _tfrecord_records(a):
     return records
 
 
-def _text_records(a):
+def _text_records(skip_header_lines):
     def records(path):
         data = _read_file(path)
         lines = data.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
         for i, line in enumerate(lines):
-            if i < a["skip_header_lines"]:
+            if i < skip_header_lines:
                 continue
             yield f"{path}:{i + 1}".encode(), line[:-1] if line.endswith(b"\r") else line
     return records
 
 
-def _whole_records(a):
+def _whole_records():
     def records(path):
         yield path.encode(), _read_file(path)
     return records
 
 
-def _fixed_records(a):
+def _fixed_records(header_bytes, record_bytes, footer_bytes, hop_bytes, enc):
     def records(path):
         data = _read_file(path)
-        enc = a["encoding"]
         if enc:
             try:
                 data = zlib.decompress(data, 31 if enc == "GZIP" else 15)
             except zlib.error as e:
                 raise errors.DataLossError(None, None, f"{path}: {e}") from None
-        size, hop = a["record_bytes"], a["hop_bytes"] or a["record_bytes"]
-        end = len(data) - a["footer_bytes"]
-        pos, i = a["header_bytes"], 0
+        size, hop = record_bytes, hop_bytes or record_bytes
+        end = len(data) - footer_bytes
+        pos, i = header_bytes, 0
         while pos + size <= end:
             yield f"{path}:{i}".encode(), data[pos:pos + size]
             pos += hop
@@ -133,23 +121,64 @@ def _fixed_records(a):
     return records
 
 
-def _identity_records(a):
+def _identity_records():
     def records(work):
         yield work.encode(), work.encode()
     return records
 
 
-_reader_op("TFRecordReaderV2", "A reader of the records of TFRecord files.",
-           {"compression_type": ""}, _tfrecord_records)
-_reader_op("TextLineReaderV2", "A reader of the lines of text files.",
-           {"skip_header_lines": 0}, _text_records)
-_reader_op("WholeFileReaderV2", "A reader of whole files (key: file name).", {},
-           _whole_records)
-_reader_op("FixedLengthRecordReaderV2", "A reader of fixed-length records of files.",
-           {"header_bytes": 0, "record_bytes": None, "footer_bytes": 0, "hop_bytes": 0,
-            "encoding": ""}, _fixed_records)
-_reader_op("IdentityReaderV2", "A reader whose records are its work strings.", {},
-           _identity_records)
+@defop("TFRecordReaderV2", outputs=("reader_handle: resource",),
+       attrs={"container": "", "shared_name": "", "compression_type": ""}, stateful=True)
+class TFRecordReaderV2:
+    """A reader of the records of TFRecord files."""
+    devices, grad, shape = ("CPU",), NOT_DIFFERENTIABLE, _scalar
+
+    def kernel(ctx, container, shared_name, compression_type, op_name):
+        return _make(ctx, op_name, container, shared_name,
+                     _tfrecord_records(compression_type))
+
+
+@defop("TextLineReaderV2", outputs=("reader_handle: resource",),
+       attrs={"skip_header_lines": 0, "container": "", "shared_name": ""}, stateful=True)
+class TextLineReaderV2:
+    """A reader of the lines of text files."""
+    devices, grad, shape = ("CPU",), NOT_DIFFERENTIABLE, _scalar
+
+    def kernel(ctx, skip_header_lines, container, shared_name, op_name):
+        return _make(ctx, op_name, container, shared_name, _text_records(skip_header_lines))
+
+
+@defop("WholeFileReaderV2", outputs=("reader_handle: resource",),
+       attrs={"container": "", "shared_name": ""}, stateful=True)
+class WholeFileReaderV2:
+    """A reader of whole files (key: the file name)."""
+    devices, grad, shape = ("CPU",), NOT_DIFFERENTIABLE, _scalar
+
+    def kernel(ctx, container, shared_name, op_name):
+        return _make(ctx, op_name, container, shared_name, _whole_records())
+
+
+@defop("FixedLengthRecordReaderV2", outputs=("reader_handle: resource",),
+       attrs={"header_bytes": 0, "record_bytes": None, "footer_bytes": 0, "hop_bytes": 0,
+              "container": "", "shared_name": "", "encoding": ""}, stateful=True)
+class FixedLengthRecordReaderV2:
+    """A reader of fixed-length records of files."""
+    devices, grad, shape = ("CPU",), NOT_DIFFERENTIABLE, _scalar
+
+    def kernel(ctx, header_bytes, record_bytes, footer_bytes, hop_bytes, container,
+               shared_name, encoding, op_name):
+        return _make(ctx, op_name, container, shared_name, _fixed_records(
+            header_bytes, record_bytes, footer_bytes, hop_bytes, encoding))
+
+
+@defop("IdentityReaderV2", outputs=("reader_handle: resource",),
+       attrs={"container": "", "shared_name": ""}, stateful=True)
+class IdentityReaderV2:
+    """A reader whose records are its work strings."""
+    devices, grad, shape = ("CPU",), NOT_DIFFERENTIABLE, _scalar
+
+    def kernel(ctx, container, shared_name, op_name):
+        return _make(ctx, op_name, container, shared_name, _identity_records())
 
 
 def _reader(ctx, handle):
