@@ -2,6 +2,8 @@
 `ParseSequenceExampleV2` (TF's signatures, host-only) and the builders
 `parse_example`, `parse_single_example`, `parse_single_sequence_example`,
 `parse_sequence_example`. Variable-length features come out as `SparseTensor`s."""
+import math
+
 import numpy as np
 
 from flowgraph.framework import dtypes, errors, tensor_shape
@@ -27,9 +29,16 @@ def _bad(msg):
     return errors.InvalidArgumentError(None, None, msg)
 
 
+_NP_DTYPES = {}
+
+
 def _np_dtype(dt):
-    return np.dtype(object) if dtypes.as_dtype(dt) == dtypes.string else \
-        np.dtype(dtypes.as_dtype(dt).as_numpy_dtype)
+    out = _NP_DTYPES.get(dt)
+    if out is None:
+        d = dtypes.as_dtype(dt)
+        out = _NP_DTYPES[dt] = np.dtype(object) if d == dtypes.string else \
+            np.dtype(d.as_numpy_dtype)
+    return out
 
 
 def _host(v):
@@ -92,7 +101,7 @@ def _sparse(rows, dt, prefix_rank):
 
 def _dense_fixed(vals_by_ex, dt, shape, default, key, names):
     """[B] + shape (each example needs exactly prod(shape) values, or the default)."""
-    n = int(np.prod(shape, dtype=np.int64))
+    n = math.prod(shape)
     out = []
     for i, vals in enumerate(vals_by_ex):
         if vals is None:
@@ -109,12 +118,14 @@ def _dense_fixed(vals_by_ex, dt, shape, default, key, names):
     if not out:
         return np.zeros((0,) + tuple(shape), dtype=dt) if dt.kind != "O" else \
             np.full((0,) + tuple(shape), b"", dtype=object)
+    if len(out) == 1:
+        return out[0].reshape((1,) + tuple(shape))
     return np.stack(out)
 
 
 def _dense_var(vals_by_ex, dt, rest, default, key, names):
     """[B, max steps] + rest, padded with the default (a scalar) or zeros."""
-    stride = int(np.prod(rest, dtype=np.int64))
+    stride = math.prod(rest)
     pad = default.reshape(-1)[0] if default.size else (b"" if dt.kind == "O" else 0)
     rows = []
     for i, vals in enumerate(vals_by_ex):

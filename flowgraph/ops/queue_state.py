@@ -18,6 +18,9 @@ _REGISTRY_LOCK = threading.Lock()
 
 def lookup_or_create(session, key, make):
     """The session's queue (or reader) named `key`, made by `make()` on first use."""
+    q = _BY_SESSION.get(session, {}).get(key)  # the common case: made already
+    if q is not None:
+        return q
     with _REGISTRY_LOCK:
         table = _BY_SESSION.setdefault(session, {})
         q = table.get(key)

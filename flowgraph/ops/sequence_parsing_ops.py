@@ -2,6 +2,8 @@
 signature, host-only) with `parse_single_sequence_example` and `parse_sequence_example`.
 Context features parse like an Example's; feature lists give per-step dense tensors
 (with lengths) or SparseTensors [steps, values] (a batch adds a leading dimension)."""
+import math
+
 import numpy as np
 
 from flowgraph.framework import dtypes
@@ -40,7 +42,7 @@ def _list_sparse(steps_by_ex, dt, scalar):
 
 
 def _list_dense(steps_by_ex, dt, shape, missing_ok, key, names):
-    n = int(np.prod(shape, dtype=np.int64))
+    n = math.prod(shape)
     per_ex = []
     for i, steps in enumerate(steps_by_ex):
         if steps is None:
