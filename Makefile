@@ -1,4 +1,4 @@
-# make demo: run the main example.   make test: run the test suite.
+# make demo: run the main example.   make test: lint (ruff) and run the test suite.
 # Both create .venv on first use and (re)install only when pyproject.toml changes.
 PYTHON ?= python3
 VENV   := .venv
@@ -11,6 +11,7 @@ demo: $(VENV)/.installed
 	$(PY) examples/basics.py
 
 test: $(VENV)/.installed-test
+	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test

@@ -6,7 +6,6 @@
     with tf.Session() as sess:
         print(sess.run(y, {x: [[1, 2, 3]]}))
 """
-import types as _types
 
 from flowgraph.framework import dtypes, errors, tensor_shape
 from flowgraph.framework.dtypes import (DType, as_dtype, float16, half, float32, float64,
@@ -65,6 +64,7 @@ from flowgraph.ops.extra_array_ops import *  # noqa: F401,F403
 from flowgraph.ops import debug_ops as _debug_ops
 from flowgraph.ops.debug_ops import *  # noqa: F401,F403
 from flowgraph.initializers import *  # noqa: F401,F403
+from flowgraph import namespaces as _namespaces  # noqa: E402
 from flowgraph import initializers, train, nn, layers, losses, metrics  # noqa: E402
 
 from flowgraph.framework.indexed_slices import IndexedSlices, IndexedSlicesValue
@@ -82,12 +82,7 @@ AUTO_REUSE = "AUTO_REUSE"
 
 def _namespace(name, modules):
     """A `tf.<name>` module gathering what each module lists in `__namespaces__[name]`."""
-    ns = _types.ModuleType(f"flowgraph.{name}")
-    for m in modules:
-        for attr in getattr(m, "__namespaces__", {}).get(name, ()):
-            public, _, private = attr.partition("=")
-            setattr(ns, public, getattr(m, private or public))
-    return ns
+    return _namespaces.module(name, modules)
 
 
 _OP_MODULES = [_core, _state_ops, _variables, _math_ops, _array_ops, _random_ops,
@@ -104,9 +99,7 @@ debugging = _namespace("debugging", _OP_MODULES)
 
 
 def _module(name, **attrs):
-    m = _types.ModuleType(f"flowgraph.{name}")
-    m.__dict__.update(attrs)
-    return m
+    return _namespaces.module(name, **attrs)
 
 
 from flowgraph import regularizers as _regularizers  # noqa: E402
@@ -184,11 +177,7 @@ del _n
 
 def _extend(name, modules):
     """Adds to namespace `tf.<name>` what each module lists in `__namespaces__[name]`."""
-    ns = globals()[name]
-    for m in modules:
-        for attr in getattr(m, "__namespaces__", {}).get(name, ()):
-            public, _, private = attr.partition("=")
-            setattr(ns, public, getattr(m, private or public))
+    globals()[name].__dict__.update(_namespaces.names(name, modules))
 
 
 # Complex numbers and FFTs: tf.complex/real/imag/angle, tf.signal, tf.spectral, tf.fft, ...
@@ -229,7 +218,6 @@ from flowgraph.ops.partition_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.histogram_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.poisson_ops import *  # noqa: F401,F403,E402
 random.poisson = _poisson_ops.random_poisson
-nn.space_to_batch = _batch_space_ops.space_to_batch
 _extend("math", [_special_math_ops, _histogram_ops])
 bitwise = _namespace("bitwise", [_bitwise_ops])
 
@@ -267,13 +255,62 @@ from flowgraph.ops.partitioned_variables import *  # noqa: F401,F403,E402
 
 # 3-D convolution and pooling (tf.nn.conv3d, ...), CTC, and a minimal tf.SparseTensor.
 from flowgraph.ops import conv3d_ops as _conv3d_ops, pool3d_ops as _pool3d_ops  # noqa: E402,F401
-from flowgraph.framework import sparse_tensor as _sparse_tensor  # noqa: E402
-from flowgraph.framework.sparse_tensor import (SparseTensor, SparseTensorValue,  # noqa: E402,F401
-                                               sparse_placeholder, sparse_tensor_to_dense,
-                                               sparse_to_dense)
+from flowgraph.framework.sparse_tensor import SparseTensor, SparseTensorValue  # noqa: E402,F401
+from flowgraph.ops import sparse_to_dense_ops as _sparse_to_dense_ops  # noqa: E402
+from flowgraph.ops.sparse_to_dense_ops import *  # noqa: F401,F403,E402
 sparse = _module("sparse")
 sparse.SparseTensor, sparse.placeholder = SparseTensor, sparse_placeholder
-sparse.to_dense, sparse.from_dense = sparse_tensor_to_dense, _sparse_tensor.from_dense
+sparse.to_dense, sparse.from_dense = sparse_tensor_to_dense, _sparse_to_dense_ops.from_dense
+# --- h-img: the sparse ops (tf.sparse.*, tf.sparse_*, tf.nn.embedding_lookup_sparse) ---
+from flowgraph.ops import sparse_ops as _sparse_ops  # noqa: E402
+from flowgraph.ops import sparse_math_ops as _sparse_math_ops  # noqa: E402
+from flowgraph.ops import sparse_segment_ops as _sparse_segment_ops  # noqa: E402
+from flowgraph.ops.sparse_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.sparse_math_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.sparse_segment_ops import (sparse_segment_sum, sparse_segment_mean,  # noqa: E402,F401
+                                              sparse_segment_sqrt_n, sparse_transpose,
+                                              sparse_to_indicator, sparse_merge)
+for _n, _f in dict(
+        add=sparse_add, concat=sparse_concat, reshape=sparse_reshape, reorder=sparse_reorder,
+        retain=sparse_retain, reduce_sum=sparse_reduce_sum,
+        reduce_sum_sparse=sparse_reduce_sum_sparse, reduce_max=sparse_reduce_max,
+        reduce_max_sparse=sparse_reduce_max_sparse, fill_empty_rows=sparse_fill_empty_rows,
+        slice=sparse_slice, split=sparse_split, transpose=sparse_transpose,
+        maximum=sparse_maximum, minimum=sparse_minimum, softmax=sparse_softmax,
+        segment_sum=sparse_segment_sum, segment_mean=sparse_segment_mean,
+        segment_sqrt_n=sparse_segment_sqrt_n, expand_dims=_sparse_segment_ops.sparse_expand_dims,
+        to_indicator=sparse_to_indicator, sparse_dense_matmul=sparse_tensor_dense_matmul,
+        matmul=sparse_tensor_dense_matmul, reset_shape=sparse_reset_shape,
+        merge=_sparse_segment_ops.sparse_merge, eye=_sparse_segment_ops.sparse_eye).items():
+    setattr(sparse, _n, _f)
+from flowgraph.ops import sparse_cwise_ops as _sparse_cwise_ops  # noqa: E402
+_sparse_cwise_ops.overload_sparse_operators()
+nn.embedding_lookup_sparse = _sparse_segment_ops.embedding_lookup_sparse
+nn.safe_embedding_lookup_sparse = _sparse_segment_ops.safe_embedding_lookup_sparse
+del _n, _f
+# --- end h-img sparse ---
+# --- h-img: string ops (tf.strings.*, tf.string_split, tf.substr, tf.string_to_hash_bucket*) ---
+from flowgraph.ops import string_ops as _string_ops  # noqa: E402
+from flowgraph.ops import string_hash_ops as _string_hash_ops  # noqa: E402
+from flowgraph.ops import unicode_ops as _unicode_ops  # noqa: E402
+from flowgraph.ops import string_extra_ops as _string_extra_ops  # noqa: E402
+from flowgraph.ops.string_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.string_hash_ops import *  # noqa: F401,F403,E402
+strings = _namespace("strings", [_string_ops, _string_hash_ops, _unicode_ops,
+                                 _string_extra_ops])
+# --- end h-img strings ---
+# --- h-img: tf.image (codecs, resizing, crops, flips, colour, boxes, patches) ---
+from flowgraph.ops import image_codec_ops as _image_codec_ops  # noqa: E402
+from flowgraph.ops import resize_ops as _resize_ops  # noqa: E402
+from flowgraph.ops import image_ops as _image_ops  # noqa: E402
+from flowgraph.ops import image_color_ops as _image_color_ops  # noqa: E402
+from flowgraph.ops import image_box_ops as _image_box_ops  # noqa: E402
+from flowgraph.ops import image_extra_ops as _image_extra_ops  # noqa: E402
+from flowgraph.ops.image_ops import random_crop  # noqa: E402,F401
+from flowgraph.ops.image_box_ops import extract_image_patches  # noqa: E402,F401
+image = _namespace("image", [_image_codec_ops, _resize_ops, _image_ops, _image_color_ops,
+                             _image_box_ops, _image_extra_ops])
+# --- end h-img image ---
 from flowgraph.ops import set_ops as _set_ops  # noqa: E402
 sets = _namespace("sets", [_set_ops])
 

@@ -117,7 +117,9 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                 if not _differentiable(y):
                     raise TypeError(f"Gradients of complex/integer tensors are not "
                                     f"supported: {y}")
-                with colocate_with(y.op) if colocate_gradients_with_ops else contextlib.nullcontext():
+                where = colocate_with(y.op) if colocate_gradients_with_ops else \
+                    contextlib.nullcontext()
+                with where:
                     gy = array_ops.fill(array_ops.shape(y),
                                         _const_one(y.dtype.base_dtype, f"grad_ys_{i}"))
             else:
@@ -159,8 +161,9 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                     for i, g in enumerate(out):
                         if g is None and _differentiable(op._outputs[i]):
                             out[i] = array_ops.zeros_like(op._outputs[i])
-                    with name_scope(op.name + "_grad"), \
-                            (colocate_with(op) if colocate_gradients_with_ops else contextlib.nullcontext()):
+                    where = colocate_with(op) if colocate_gradients_with_ops else \
+                        contextlib.nullcontext()
+                    with name_scope(op.name + "_grad"), where:
                         in_grads = fn(op, *out)
                     in_grads = list(in_grads) if isinstance(in_grads, (list, tuple)) \
                         else [in_grads]

@@ -18,7 +18,9 @@ from flowgraph.framework.op_builder import apply_op
 # TF's Python wrappers rename a few op-def input names (its api_def files); so do we.
 _RENAMES = {"reduction_indices": "axis", "split_dim": "axis", "squeeze_dims": "axis",
             "dim": "axis"}
-_OP_RENAMES = {"Select": {"t": "x", "e": "y"}, "Where": {"input": "condition"}}
+_OP_RENAMES = {"Select": {"t": "x", "e": "y"}, "Where": {"input": "condition"},
+               "ReduceJoin": {"reduction_indices": "reduction_indices"},
+               "SparseSplit": {"split_dim": "split_dim"}}
 
 
 def _python_name(op_type, arg):

@@ -5,14 +5,18 @@ import pkgutil
 import flowgraph  # noqa: F401  (registers every op)
 from flowgraph.framework import registry
 import tests.ops
+import tests.image
+import tests.sparse
+import tests.strings
 
 
 def _tables():
     cases, exempt = [], {}
-    for m in pkgutil.iter_modules(tests.ops.__path__):
-        mod = importlib.import_module(f"tests.ops.{m.name}")
-        cases.extend(getattr(mod, "CASES", []))
-        exempt.update(getattr(mod, "EXEMPT", {}))
+    for pkg in (tests.ops, tests.image, tests.sparse, tests.strings):
+        for m in pkgutil.iter_modules(pkg.__path__):
+            mod = importlib.import_module(f"{pkg.__name__}.{m.name}")
+            cases.extend(getattr(mod, "CASES", []))
+            exempt.update(getattr(mod, "EXEMPT", {}))
     return cases, exempt
 
 

@@ -4,7 +4,17 @@ Tensors of enclosing graphs used inside are captured: each becomes a placeholder
 the function, and the op holding the function passes the outer tensor in."""
 import contextlib
 
+from flowgraph.framework import dtypes, tensor_shape
 from flowgraph.framework.graph import Graph, Tensor
+from flowgraph.framework.op_builder import apply_op
+
+
+def placeholder(dtype, shape, name):
+    """A function argument: a Placeholder op (built here, so the framework needs no ops
+    module; `tf.placeholder` is the public builder)."""
+    shape = tensor_shape.unknown_shape() if shape is None else tensor_shape.as_shape(shape)
+    return apply_op("Placeholder", [], {"dtype": dtypes.as_dtype(dtype), "shape": shape},
+                    name=name)
 
 
 class FuncGraph(Graph):
@@ -16,6 +26,7 @@ class FuncGraph(Graph):
         self.outer_graph = outer_graph
         self.inputs = []
         self.outputs = []
+        self.gradient_outputs = 0  # how many of `outputs` were added for gradients (last)
         self.captures = {}  # outer tensor -> placeholder in this graph, in capture order
         self._variables = {}  # store key -> VariableV2 here naming an outer variable
         self.resolves = None  # (graph, fn): how a While gradient's body reads forward values
@@ -54,7 +65,6 @@ class FuncGraph(Graph):
         outer = tensor if tensor.graph is self.outer_graph else self.outer_graph.capture(tensor)
         if outer in self.captures:
             return self.captures[outer]
-        from flowgraph.ops.core import placeholder
         with self.as_default(), self.name_scope(None):
             ph = placeholder(outer.dtype, outer.shape, name="capture")
         self.captures[outer] = ph
@@ -98,7 +108,6 @@ def building(fg):
 def trace(name, fn, input_specs, outer_graph):
     """Builds a FuncGraph by calling `fn` on placeholders made from `input_specs`
     ((dtype, shape) pairs); returns (func_graph, fn's raw result)."""
-    from flowgraph.ops.core import placeholder
     fg = FuncGraph(name, outer_graph)
     with fg.as_default():
         args = [placeholder(dt, shape, name=f"arg{i}") for i, (dt, shape) in

@@ -466,7 +466,35 @@ def check_library(library, nodes):
             for m in functions[fname].node_def:
                 _check_op_type(m, f" of function '{fname}'")
                 stack.append((m, f" of function '{fname}'"))
+    _check_acyclic(functions, seen)
     return functions
+
+
+def _check_acyclic(functions, used):
+    """ValueError if a function in `used` calls itself, directly or through others (its
+    import would never end)."""
+    calls = {f: sorted({fn for m in functions[f].node_def if m.op in FUNCTIONAL_TYPES
+                        for _, fn in _func_names(m) if fn in functions}) for f in used}
+    state = {}  # absent: unvisited; 1: on the current path; 2: done
+    for root in sorted(used):
+        if root in state:
+            continue
+        path, stack = [root], [iter(calls[root])]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt):] + [nxt]
+                raise ValueError("The GraphDef's function library is recursive: "
+                                 + " -> ".join(f"'{f}'" for f in cycle))
+            if nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(calls.get(nxt, ())))
 
 
 def _func_attr(attrs, key, n):
@@ -538,9 +566,8 @@ def func_graph_from_library(library, name=None, outer_graph=None, shapes=None):
 def build_func_graph(functions, fname, outer, shapes, caller):
     """A FuncGraph (enclosed by `outer`) from FunctionDef `fname`, its arguments becoming
     placeholders of `shapes`; `caller` names the calling node in errors."""
-    from flowgraph.framework.func_graph import FuncGraph
+    from flowgraph.framework.func_graph import FuncGraph, placeholder
     from flowgraph.framework.importer import make_op
-    from flowgraph.ops.core import placeholder
     fd = functions[fname]
     sig = fd.signature
     where = f"Function '{fname}' (called by '{caller}')"

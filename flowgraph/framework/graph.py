@@ -5,7 +5,7 @@ import re
 import sys
 import threading
 
-from flowgraph.framework import tensor_shape
+from flowgraph.framework import default_stack, tensor_shape
 from flowgraph.framework.device import merge_device
 from flowgraph.framework.graph_keys import GraphKeys  # noqa: F401  (re-exported)
 
@@ -61,8 +61,7 @@ class Tensor:
 
     def eval(self, feed_dict=None, session=None):
         """Runs this tensor in `session` (default: the default session)."""
-        from flowgraph.runtime.session import _session_for
-        return _session_for(session, self.graph).run(self, feed_dict)
+        return default_stack.session_for(session, self.graph).run(self, feed_dict)
 
     def _as_node_def_input(self):
         return self._op._name if self._value_index == 0 else self.name
@@ -154,6 +153,8 @@ class Operation:
         if op not in self._control_inputs:
             self._control_inputs.append(op)
             op._control_outputs.append(self)
+            if self in self._graph._ran:  # sessions that ran it keep their plans: they warn
+                self._graph._mutations.append((self, "adding control edge"))
 
     def _add_control_inputs(self, ops):
         for op in ops:
@@ -166,8 +167,7 @@ class Operation:
 
     def run(self, feed_dict=None, session=None):
         """Runs this op in `session` (default: the default session)."""
-        from flowgraph.runtime.session import _session_for
-        _session_for(session, self._graph).run(self, feed_dict)
+        default_stack.session_for(session, self._graph).run(self, feed_dict)
 
     def _source(self):
         f, line, fn = self._traceback
@@ -206,7 +206,8 @@ class Graph:
         self._unfetchable = set()
         self._lock = threading.RLock()
         self._last_id = 0
-        self._version = 0
+        self._ran = set()  # ops some session has compiled into a plan
+        self._mutations = []  # (op, what changed) of ran ops, in order
         self._variable_scope_store = None
         self._attr_scope = {}
         self._container = ""
@@ -530,17 +531,8 @@ class Graph:
     @contextlib.contextmanager
     def as_default(self):
         """Makes this graph the default graph inside the context (nestable, per thread)."""
-        stack = _graph_stack()
-        stack.append(self)
-        try:
+        with default_stack.graphs.push(self):
             yield self
-        finally:
-            stack.pop()
-
-    def to_dot(self, collapse_scopes=False):
-        """A graphviz drawing of this graph (see `flowgraph.viz`)."""
-        from flowgraph import viz
-        return viz.to_dot(self, collapse_scopes=collapse_scopes)
 
     def as_graph_def(self, from_version=None, add_shapes=False):
         from flowgraph.framework import graph_io
@@ -550,26 +542,18 @@ class Graph:
         raise AttributeError("__enter__")
 
 
-_state = threading.local()
 _global_default = [Graph()]
-
-
-def _graph_stack():
-    s = getattr(_state, "stack", None)
-    if s is None:
-        s = _state.stack = []
-    return s
 
 
 def get_default_graph():
     """The innermost `as_default()` graph of this thread, or the global default graph."""
-    s = _graph_stack()
-    return s[-1] if s else _global_default[0]
+    g = default_stack.graphs.get()
+    return _global_default[0] if g is None else g
 
 
 def reset_default_graph():
     """Clears the global default graph (not allowed inside a `with g.as_default()`)."""
-    if _graph_stack():
+    if default_stack.graphs.stack:
         raise AssertionError("Do not use tf.reset_default_graph() to clear nested graphs. "
                              "If you need a cleared graph, exit the nesting and create a "
                              "new graph.")

@@ -5,12 +5,12 @@ Attrs whose value equals the op's registered default are left out of the NodeDef
 "strip default attrs"): older TF releases reject attrs they do not know, and every
 reader fills defaults back in."""
 import os
-import tempfile
 
 import numpy as np
 from google.protobuf import text_format
 
 from flowgraph.framework import dtypes, tensor_shape, tensor_util
+from flowgraph.framework.durable import atomic_write
 from flowgraph.framework.registry import RequiredList
 from flowgraph.proto import attr_value_pb2, graph_pb2, node_def_pb2, variable_pb2
 
@@ -113,7 +113,7 @@ def _decode_scalar(kind, v):
     if kind == "shape":
         return tensor_util.shape_from_proto(v)
     if kind == "tensor":
-        arr = tensor_util.MakeNdarray(v)
+        arr = tensor_util.MakeNdarray(v, lazy=True)
         arr.flags.writeable = False
         return arr
     if kind == "func":
@@ -256,23 +256,6 @@ def _ref_tensor(var):
 
 
 # -- files --------------------------------------------------------------------------------
-def atomic_write(path, data):
-    """Writes `data` (bytes or str) to `path` through a temporary file and a rename."""
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def write_graph(graph_or_graph_def, logdir, name, as_text=True):
     """Writes a graph (or GraphDef) to `logdir/name`, as text or binary; returns the path."""
     g = graph_or_graph_def

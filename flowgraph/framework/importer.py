@@ -191,6 +191,10 @@ def node_attrs(n, op_def, scope=""):
         except (ValueError, TypeError) as e:
             raise ValueError(f"NodeDef '{n.name}': attr '{k}': {e}") from None
         if k == "_class":
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                of = f" of {type(v[0]).__name__}" if isinstance(v, list) and v else ""
+                raise ValueError(f"NodeDef '{n.name}': attr '_class' must be a list of "
+                                 f"UTF-8 strings, not {av.WhichOneof('value') or 'empty'}{of}")
             v = [_remap_loc(s, scope) for s in v]
         attrs[k] = v
     return attrs
@@ -215,8 +219,9 @@ def make_op(g, n, flat, controls, scope, functions):
         else:
             grouped = _group_inputs(op_def, flat, attrs, n)
             op = op_builder.create_op(n.op, grouped, attrs, name=full + "/")
-    except TypeError as e:
-        raise ValueError(f"Node '{n.name}' ({n.op}): {e}") from None
+    except (TypeError, AttributeError, KeyError, IndexError, OverflowError) as e:
+        # attrs of the wrong kind (a list where a tensor belongs, ...) reach shape rules
+        raise ValueError(f"Node '{n.name}' ({n.op}): {type(e).__name__}: {e}") from None
     if cls:
         op._attrs["_class"] = cls
     if gradient_type:

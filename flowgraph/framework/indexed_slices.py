@@ -1,5 +1,5 @@
 """`tf.IndexedSlices`: a sparse gradient, rows `values` at `indices` of a dense tensor."""
-from flowgraph.framework.op_builder import register_tensor_conversion_function
+from flowgraph.framework.op_builder import apply_op, register_tensor_conversion_function
 
 
 class IndexedSlices:
@@ -22,8 +22,7 @@ class IndexedSlices:
                 f"dense_shape={self._dense_shape})")
 
     def __neg__(self):
-        from flowgraph.ops import math_ops
-        return IndexedSlices(math_ops.negative(self._values), self._indices, self._dense_shape)
+        return IndexedSlices(apply_op("Neg", [self._values]), self._indices, self._dense_shape)
 
 
 class IndexedSlicesValue:
@@ -39,12 +38,11 @@ class IndexedSlicesValue:
 
 def _to_dense(value, dtype=None, name=None, as_ref=False):
     """Densifies by summing rows into place (repeated indices add up)."""
-    from flowgraph.ops import array_ops
     if value.dense_shape is None:
         raise ValueError(f"Tensor conversion requested for IndexedSlices without "
                          f"dense_shape: {value}")
-    return array_ops.unsorted_segment_sum(value.values, value.indices,
-                                         value.dense_shape[0], name=name)
+    return apply_op("UnsortedSegmentSum", [value.values, value.indices, value.dense_shape[0]],
+                    name=name)
 
 
 register_tensor_conversion_function(IndexedSlices, _to_dense)

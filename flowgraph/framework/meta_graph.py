@@ -1,6 +1,7 @@
-"""MetaGraphDef: a GraphDef plus collections, the SaverDef and meta info.
-`tf.train.export_meta_graph` / `tf.train.import_meta_graph` (the latter returns a Saver
-for the imported graph)."""
+"""MetaGraphDef: a GraphDef plus collections, the SaverDef and meta info
+(`tf.train.export_meta_graph`; `tf.train.import_meta_graph`, which also makes a Saver, is
+in `train/saver.py`). Collections of serialized protos (variables, savers) are rebuilt by
+the `from_proto` functions their owners register here, as TF's `register_proto_function`."""
 import logging
 import os
 
@@ -10,20 +11,23 @@ from google.protobuf.message import DecodeError
 from flowgraph.framework import graph_io
 from flowgraph.framework.graph import GraphKeys, Operation, Tensor, get_default_graph
 from flowgraph.framework.importer import import_graph_def
-from flowgraph.proto import meta_graph_pb2, saver_pb2, variable_pb2
+from flowgraph.proto import meta_graph_pb2, saver_pb2
 from flowgraph import version
 
-__all__ = ["export_meta_graph", "import_meta_graph", "read_meta_graph_file",
-           "export_scoped_meta_graph", "import_scoped_meta_graph", "MetaGraphDef"]
+__all__ = ["export_meta_graph", "read_meta_graph_file", "export_scoped_meta_graph",
+           "import_scoped_meta_graph", "MetaGraphDef", "register_proto_function"]
 
 MetaGraphDef = meta_graph_pb2.MetaGraphDef
 _log = logging.getLogger("flowgraph")
 
-# Collections whose items are variables, stored as serialized VariableDefs.
-_VARIABLE_COLLECTIONS = (GraphKeys.GLOBAL_VARIABLES, GraphKeys.TRAINABLE_VARIABLES,
-                         GraphKeys.LOCAL_VARIABLES, GraphKeys.MODEL_VARIABLES,
-                         GraphKeys.MOVING_AVERAGE_VARIABLES, GraphKeys.METRIC_VARIABLES,
-                         GraphKeys.GLOBAL_STEP, GraphKeys.CONCATENATED_VARIABLES)
+_FROM_PROTO = {}  # collection key -> from_proto(serialized bytes, import_scope, memo)
+
+
+def register_proto_function(collection_name, from_proto):
+    """Items of `collection_name` are stored as serialized protos (they have `to_proto`) and
+    rebuilt on import by `from_proto(data, import_scope, memo)`; `memo` is one dict per
+    import, so an object listed in several collections is rebuilt once."""
+    _FROM_PROTO[collection_name] = from_proto
 
 
 def _is_variable(v):
@@ -34,28 +38,14 @@ def _is_saver(v):
     return hasattr(v, "saver_def") and hasattr(v, "to_proto")
 
 
-# collection key -> (proto class, to_proto(value, export_scope), from_proto(proto, scope)):
-# how the items of a library's collection (queue runners...) go in and out of MetaGraphDefs.
-_PROTO_FUNCTIONS = {}
-
-
-def register_proto_function(collection_name, proto_type, to_proto, from_proto):
-    """Registers how the items of `collection_name` are stored in a MetaGraphDef."""
-    _PROTO_FUNCTIONS[collection_name] = (proto_type, to_proto, from_proto)
-
-
 def _add_collection(meta, key, values, export_scope):
     """Stores one collection in `meta`; returns False (and logs) if it cannot."""
     cd = meta_graph_pb2.CollectionDef()
     values = list(values)
     if not values:
         return False
-    if key in _PROTO_FUNCTIONS:
-        for v in values:
-            p = _PROTO_FUNCTIONS[key][1](v, export_scope)
-            if p is not None:
-                cd.bytes_list.value.append(p.SerializeToString())
-    elif all(_is_variable(v) or _is_saver(v) for v in values):
+    if all(_is_variable(v) or _is_saver(v) for v in values) or (
+            key in _FROM_PROTO and all(hasattr(v, "to_proto") for v in values)):
         for v in values:
             p = v.to_proto(export_scope=export_scope)
             if p is not None:
@@ -201,7 +191,7 @@ def read_meta_graph_file(filename):
         raise IOError(f"Cannot parse file {filename}: {e}") from None
 
 
-def _as_meta(meta_graph_or_file):
+def as_meta_graph_def(meta_graph_or_file):
     if isinstance(meta_graph_or_file, meta_graph_pb2.MetaGraphDef):
         return meta_graph_or_file
     if hasattr(meta_graph_or_file, "SerializeToString") and \
@@ -216,7 +206,7 @@ def import_scoped_meta_graph(meta_graph_or_file, clear_devices=False, graph=None
                              restore_collections_predicate=lambda key: True):
     """Imports a MetaGraphDef's graph and collections into `graph` (default graph) under
     `import_scope`; returns {name: variable} of the imported global variables."""
-    meta = _as_meta(meta_graph_or_file)
+    meta = as_meta_graph_def(meta_graph_or_file)
     graph = graph or get_default_graph()
     gd = graph_io.as_our_graph_def(meta.graph_def)
     if clear_devices:
@@ -243,31 +233,14 @@ def import_scoped_meta_graph(meta_graph_or_file, clear_devices=False, graph=None
 def _import_collection(graph, key, cd, import_scope, by_name):
     """Adds one stored collection to `graph` (variables are shared between collections
     through `by_name`)."""
-    from flowgraph.ops.variables import Variable
     kind = cd.WhichOneof("kind")
     if kind == "node_list":
         for name in cd.node_list.value:
             graph.add_to_collection(key, graph.as_graph_element(
                 graph_io.prepend_name_scope(name, import_scope)))
-    elif kind == "bytes_list" and key in _VARIABLE_COLLECTIONS:
+    elif kind == "bytes_list" and key in _FROM_PROTO:
         for data in cd.bytes_list.value:
-            vd = variable_pb2.VariableDef.FromString(data)
-            v = by_name.get(vd.variable_name)
-            if v is None:
-                v = by_name[vd.variable_name] = Variable.from_proto(
-                    vd, import_scope=import_scope)
-                if key == GraphKeys.TRAINABLE_VARIABLES:
-                    v._trainable = True
-            graph.add_to_collection(key, v)
-    elif kind == "bytes_list" and key in _PROTO_FUNCTIONS:
-        proto_type, _, from_proto = _PROTO_FUNCTIONS[key]
-        for data in cd.bytes_list.value:
-            graph.add_to_collection(key, from_proto(proto_type.FromString(data), import_scope))
-    elif kind == "bytes_list" and key == GraphKeys.SAVERS:
-        from flowgraph.train.saver import Saver
-        for data in cd.bytes_list.value:
-            graph.add_to_collection(key, Saver.from_proto(
-                saver_pb2.SaverDef.FromString(data), import_scope))
+            graph.add_to_collection(key, _FROM_PROTO[key](data, import_scope, by_name))
     elif kind == "bytes_list":
         for data in cd.bytes_list.value:
             graph.add_to_collection(key, data)
@@ -276,23 +249,3 @@ def _import_collection(graph, key, cd, import_scope, by_name):
             graph.add_to_collection(key, x)
     else:
         _log.warning("Cannot import collection %r of kind %s", key, kind)
-
-
-def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None, **kwargs):
-    """Recreates the graph, collections and Saver of a MetaGraphDef (or `.meta` file) in
-    the default graph; returns the Saver (None if the graph has nothing to save)."""
-    from flowgraph.train.saver import Saver
-    meta = _as_meta(meta_graph_or_file)
-    import_scoped_meta_graph(meta, clear_devices=clear_devices, import_scope=import_scope,
-                             input_map=kwargs.get("input_map"))
-    if meta.HasField("saver_def"):
-        try:
-            return Saver.from_proto(meta.saver_def, import_scope)
-        except KeyError as e:
-            raise ValueError(f"The meta graph's saver_def names a missing op: {e}") from None
-    g = get_default_graph()
-    if g.get_collection(GraphKeys.GLOBAL_VARIABLES, scope=import_scope) or \
-            g.get_collection(GraphKeys.SAVEABLE_OBJECTS, scope=import_scope):
-        return Saver()
-    _log.info("Saver not created because there are no variables in the graph to restore")
-    return None

@@ -2,8 +2,8 @@
 shape rule, add the op. Also `convert_to_tensor` and TF's Python-to-dtype rules."""
 import numpy as np
 
-from flowgraph.framework import dtypes, registry, tensor_shape
-from flowgraph.framework.graph import Tensor, Operation, get_default_graph, _graph_stack
+from flowgraph.framework import default_stack, dtypes, registry, tensor_shape
+from flowgraph.framework.graph import Tensor, Operation, get_default_graph
 
 _INT32 = np.iinfo(np.int32)
 _conversion_functions = []  # (type, fn, priority)
@@ -163,12 +163,8 @@ def create_op(op_type, inputs=(), attrs=None, name=None):
     default = get_default_graph()
     if g is None or g is default or (default.building_function and default.reaches(g)):
         return _build(default, op_def, list(inputs), attrs, name)
-    stack = _graph_stack()
-    stack.append(g)
-    try:
+    with default_stack.graphs.push(g):
         return _build(g, op_def, list(inputs), attrs, name)
-    finally:
-        stack.pop()
 
 
 def _build(g, op_def, inputs, attrs, name):
@@ -288,7 +284,10 @@ def constant_value(tensor):
 
 
 def _const_rule(t):
-    return t.op.get_attr("value")
+    v = t.op.get_attr("value")
+    if v.size > 1 << 16 and not any(v.strides):  # an imported fill: too big to fold
+        return None
+    return v
 
 
 def _shape_rule(t):

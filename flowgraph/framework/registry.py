@@ -178,3 +178,16 @@ def gradient_function(op_type):
         return _GRADIENTS[op_type]
     d = _REGISTRY.get(op_type)
     return None if d is None or d.grad == NO_GRADIENT else d.grad
+
+
+def input_args(op):
+    """The ArgDef of each flat input of `op` (list arguments expanded)."""
+    out = []
+    for arg in op._op_def.inputs:
+        if arg.number_attr:
+            out.extend([arg] * op._attrs[arg.number_attr])
+        elif arg.type_list_attr:
+            out.extend([arg] * len(op._attrs[arg.type_list_attr]))
+        else:
+            out.append(arg)
+    return out

@@ -287,8 +287,13 @@ def as_shape(shape):
     return shape if isinstance(shape, TensorShape) else TensorShape(shape)
 
 
+MAX_RANK = 254  # TF's TensorShape holds at most 254 dimensions
+
+
 def unknown_shape(rank=None, **kwargs):
     rank = kwargs.get("ndims", rank)
+    if rank is not None and rank > MAX_RANK:  # e.g. a shape vector read from a file
+        raise ValueError(f"Shape of rank {rank} has more than {MAX_RANK} dimensions")
     return TensorShape(None if rank is None else [None] * rank)
 
 

@@ -1,8 +1,10 @@
 """Numpy arrays <-> `TensorProto` (`tf.make_tensor_proto`, `tf.make_ndarray`), and the
 small shape/dtype proto helpers the graph writers share."""
+import math
+
 import numpy as np
 
-from flowgraph.framework import dtypes, tensor_shape
+from flowgraph.framework import dtypes, errors, tensor_shape
 from flowgraph.proto import tensor_pb2, tensor_shape_pb2
 
 __all__ = ["make_tensor_proto", "MakeNdarray", "make_ndarray", "shape_to_proto",
@@ -111,6 +113,9 @@ def compact_tensor_proto(arr):
     """Like `make_tensor_proto(arr)`, but an array of one repeated value is stored as that
     value plus the shape (TF's fill rule), as TF's `tf.zeros`/`tf.ones` constants are."""
     arr = np.asarray(arr)
+    if is_fill_view(arr):  # one value broadcast: never expanded to compare or write
+        return make_tensor_proto(np.array(arr.reshape(-1)[0], dtype=arr.dtype),
+                                 shape=arr.shape)
     if arr.size > 1 and arr.dtype.kind not in "OSU":
         first = arr.reshape(-1)[0]
         if (arr == first).all() and not (arr.dtype.kind in "fc" and np.isnan(first)):
@@ -120,8 +125,19 @@ def compact_tensor_proto(arr):
     return make_tensor_proto(arr)
 
 
-def MakeNdarray(tensor):  # noqa: N802 (TF's name)
-    """The numpy array held by a `TensorProto`."""
+# A TensorProto with fewer values than its shape holds is expanded (the last value
+# repeated) only up to this many elements when read lazily (an imported Const): beyond,
+# it is refused rather than allocated from a few bytes of file.
+_EXPAND_LIMIT = 1 << 24
+
+
+def MakeNdarray(tensor, lazy=False):  # noqa: N802 (TF's name)
+    """The numpy array held by a `TensorProto`.
+
+    `lazy` (for graph import): a proto holding one value (or none) for a whole shape
+    becomes a read-only broadcast view of that value, which allocates nothing, so a
+    few bytes of file claiming a huge shape cost nothing until a kernel computes on it;
+    a partial fill beyond `_EXPAND_LIMIT` elements is an InvalidArgumentError."""
     if not isinstance(tensor, tensor_pb2.TensorProto):
         tensor = tensor_pb2.TensorProto.FromString(tensor.SerializeToString())
     dt = dtypes.as_dtype(tensor.dtype)
@@ -132,7 +148,9 @@ def MakeNdarray(tensor):  # noqa: N802 (TF's name)
     shape = tuple(d.size for d in tensor.tensor_shape.dim)
     if any(d < 0 for d in shape):
         raise ValueError(f"Cannot make an array of partially known shape {list(shape)}")
-    n = int(np.prod(shape, dtype=np.int64))
+    n = math.prod(shape)
+    if n > 2 ** 63 - 1:
+        raise ValueError(f"Shape {list(shape)} is too large (more than 2**63 - 1 entries)")
     np_dt = None if dt == dtypes.string else np.dtype(dt.as_numpy_dtype)
     if np_dt is None and dt != dtypes.string:
         raise TypeError(f"Unsupported tensor type: {dt.name}")
@@ -165,6 +183,14 @@ def MakeNdarray(tensor):  # noqa: N802 (TF's name)
         return flat.reshape(shape)
     if flat.size > n:
         raise ValueError(f"TensorProto holds {flat.size} values for shape {list(shape)}")
+    if lazy and flat.size <= 1:
+        one = flat if flat.size else np.array([b"" if dt == dtypes.string else 0],
+                                              dtype=object if np_dt is None else np_dt)
+        return _broadcast(one, shape)
+    if lazy and n > _EXPAND_LIMIT:
+        raise errors.InvalidArgumentError(
+            None, None, f"Cannot parse tensor from proto: {flat.size} values for shape "
+                        f"{list(shape)} ({n} elements) would be expanded")
     if flat.size == 0:
         if dt == dtypes.string:
             out = np.empty(n, dtype=object)
@@ -183,3 +209,16 @@ def MakeNdarray(tensor):  # noqa: N802 (TF's name)
 
 
 make_ndarray = MakeNdarray
+
+
+def _broadcast(one, shape):
+    """A read-only view of the single value `one` (shape [1]) with `shape`."""
+    try:
+        return np.broadcast_to(one.reshape(()), shape)
+    except ValueError as e:  # e.g. more elements than an index can count
+        raise ValueError(f"Shape {list(shape)} is too large: {e}") from None
+
+
+def is_fill_view(arr):
+    """Whether `arr` is one value broadcast to its shape (a lazily imported Const)."""
+    return isinstance(arr, np.ndarray) and arr.size > 1 and not any(arr.strides)

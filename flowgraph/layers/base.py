@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from flowgraph.framework import dtypes, nest, tensor_shape
+from flowgraph.framework import default_stack, dtypes, nest, tensor_shape
 from flowgraph.framework.graph import GraphKeys, Tensor, get_default_graph, name_scope
 from flowgraph.framework.op_builder import constant_value, convert_to_tensor
 from flowgraph.ops import variable_scope as vs
@@ -365,8 +365,7 @@ class Layer:
 
     def get_weights(self):
         """The values of the weights, read in the default session."""
-        from flowgraph.runtime.session import get_default_session
-        sess = get_default_session()
+        sess = default_stack.get_default_session()
         if sess is None:
             raise ValueError("get_weights needs a default session (`with sess.as_default()`)")
         return sess.run(self.weights)

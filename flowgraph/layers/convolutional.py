@@ -8,15 +8,9 @@ activation."""
 from flowgraph.framework import dtypes, tensor_shape
 from flowgraph.layers import utils
 from flowgraph.layers.base import InputSpec, Layer
-from flowgraph.ops import init_ops
+from flowgraph.ops import array_ops, conv_ops, init_ops, join_ops, manip_ops, nn_ops
 
 __all__ = ["Conv1D", "Conv2D", "Conv2DTranspose", "conv1d", "conv2d", "conv2d_transpose"]
-
-
-def _tf():
-    """The public namespace (`import flowgraph as tf`), read when building."""
-    import flowgraph
-    return flowgraph
 
 
 class _Conv(Layer):
@@ -95,33 +89,31 @@ class _Conv(Layer):
         self.built = True
 
     def _convolve(self, inputs):
-        from flowgraph import nn
         df = utils.tf_data_format(self.data_format, self.rank + 2)
         padding = "VALID" if self.padding == "causal" else self.padding.upper()
         if self.rank == 1:
-            return nn.conv1d(inputs, self.kernel, stride=list(self.strides),
-                             padding=padding, data_format=df,
-                             dilations=list(self.dilation_rate), name="Conv1D")
+            return conv_ops.conv1d(inputs, self.kernel, stride=list(self.strides), padding=padding,
+                                   data_format=df, dilations=list(self.dilation_rate),
+                                   name="Conv1D")
         if self.rank == 2:
-            return nn.conv2d(inputs, self.kernel, strides=list(self.strides),
-                             padding=padding, data_format=df,
-                             dilations=list(self.dilation_rate), name="Conv2D")
+            return conv_ops.conv2d(inputs, self.kernel, strides=list(self.strides), padding=padding,
+                                   data_format=df, dilations=list(self.dilation_rate),
+                                   name="Conv2D")
         raise NotImplementedError(f"{self.rank}-D convolution layers")
 
     def _add_bias(self, outputs):
-        from flowgraph import nn
         if not self.use_bias:
             return outputs
         if self.data_format == "channels_first" and self.rank == 1:
-            bias = _tf().reshape(self.bias, (1, self.filters, 1))
+            bias = array_ops.reshape(self.bias, (1, self.filters, 1))
             return outputs + bias
-        return nn.bias_add(outputs, self.bias,
-                           data_format=utils.tf_data_format(self.data_format, self.rank + 2))
+        return nn_ops.bias_add(outputs, self.bias,
+                               data_format=utils.tf_data_format(self.data_format, self.rank + 2))
 
     def call(self, inputs):
         if self.padding == "causal":
             left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
-            inputs = _tf().pad(inputs, [[0, 0], [left, 0], [0, 0]])
+            inputs = manip_ops.pad(inputs, [[0, 0], [left, 0], [0, 0]])
         outputs = self._add_bias(self._convolve(inputs))
         if self.activation is not None:
             return self.activation(outputs)
@@ -247,9 +239,7 @@ class Conv2DTranspose(Conv2D):
                                          self.dilation_rate)]
 
     def _convolve(self, inputs):
-        from flowgraph import nn
-        ar = _tf()
-        shape = ar.shape(inputs)
+        shape = array_ops.shape(inputs)
         batch = shape[0]
         h_axis, w_axis = (2, 3) if self.data_format == "channels_first" else (1, 2)
         dims = inputs.shape.as_list() if inputs.shape.ndims is not None else [None] * 4
@@ -268,10 +258,10 @@ class Conv2DTranspose(Conv2D):
         else:
             output_shape = [batch] + dyn + [self.filters]
         df = utils.tf_data_format(self.data_format, 4)
-        outputs = nn.conv2d_transpose(inputs, self.kernel, ar.stack(output_shape),
-                                      strides=list(self.strides),
-                                      padding=self.padding.upper(), data_format=df,
-                                      dilations=list(self.dilation_rate))
+        outputs = conv_ops.conv2d_transpose(inputs, self.kernel, join_ops.stack(output_shape),
+                                            strides=list(self.strides),
+                                            padding=self.padding.upper(), data_format=df,
+                                            dilations=list(self.dilation_rate))
         outputs.set_shape(self.compute_output_shape(inputs.shape))
         return outputs
 

@@ -6,9 +6,9 @@ functional forms. Variables are TF's (`conv3d/kernel` `[kd, kh, kw, in, filters]
 from flowgraph.framework import tensor_shape
 from flowgraph.layers import utils
 from flowgraph.layers.base import InputSpec
-from flowgraph.layers.convolutional import _Conv, _deconv_length_tensor, _functional, _tf
+from flowgraph.layers.convolutional import _Conv, _deconv_length_tensor, _functional
 from flowgraph.layers.pooling import _Pooling
-from flowgraph.ops import init_ops
+from flowgraph.ops import array_ops, conv3d_ops, init_ops, join_ops, pool3d_ops
 
 __all__ = ["Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "conv3d",
            "conv3d_transpose", "max_pooling3d", "average_pooling3d"]
@@ -37,7 +37,6 @@ class Conv3D(_Conv):
                          **kwargs)
 
     def _convolve(self, inputs):
-        from flowgraph import nn
         df = utils.tf_data_format(self.data_format, 5)
         c = 1 if df == "NCDHW" else 4
         strides = [1] * 5
@@ -45,8 +44,8 @@ class Conv3D(_Conv):
         sp = [2, 3, 4] if c == 1 else [1, 2, 3]
         for i, s, d in zip(sp, self.strides, self.dilation_rate):
             strides[i], dil[i] = s, d
-        return nn.conv3d(inputs, self.kernel, strides, self.padding.upper(), data_format=df,
-                         dilations=dil, name="Conv3D")
+        return conv3d_ops.conv3d(inputs, self.kernel, strides, self.padding.upper(), data_format=df,
+                                 dilations=dil, name="Conv3D")
 
 
 class Conv3DTranspose(Conv3D):
@@ -101,9 +100,7 @@ class Conv3DTranspose(Conv3D):
         return (2, 3, 4) if self.data_format == "channels_first" else (1, 2, 3)
 
     def _convolve(self, inputs):
-        from flowgraph import nn
-        ar = _tf()
-        shape = ar.shape(inputs)
+        shape = array_ops.shape(inputs)
         dims = inputs.shape.as_list() if inputs.shape.ndims is not None else [None] * 5
         sizes = [dims[a] if dims[a] is not None else shape[a] for a in self._spatial_axes()]
         static = [s if isinstance(s, int) else None for s in sizes]
@@ -116,9 +113,9 @@ class Conv3DTranspose(Conv3D):
         out_shape = [shape[0], self.filters] + dyn if first else \
             [shape[0]] + dyn + [self.filters]
         strides = [1, 1] + list(self.strides) if first else [1] + list(self.strides) + [1]
-        outputs = nn.conv3d_transpose(inputs, self.kernel, ar.stack(out_shape), strides,
-                                      padding=self.padding.upper(),
-                                      data_format=utils.tf_data_format(self.data_format, 5))
+        outputs = conv3d_ops.conv3d_transpose(inputs, self.kernel, join_ops.stack(out_shape),
+                                              strides, padding=self.padding.upper(),
+                                              data_format=utils.tf_data_format(self.data_format, 5))
         outputs.set_shape(self.compute_output_shape(inputs.shape))
         return outputs
 
@@ -134,10 +131,9 @@ class _Pooling3D(_Pooling):
     _rank = 3
 
     def call(self, inputs):
-        from flowgraph import nn
         first = self.data_format == "channels_first"
         wrap = (lambda v: [1, 1] + list(v)) if first else (lambda v: [1] + list(v) + [1])
-        fn = nn.max_pool3d if self._kind == "max" else nn.avg_pool3d
+        fn = pool3d_ops.max_pool3d if self._kind == "max" else pool3d_ops.avg_pool3d
         return fn(inputs, wrap(self.pool_size), wrap(self.strides), self.padding.upper(),
                   data_format="NCDHW" if first else "NDHWC")
 

@@ -5,15 +5,9 @@ from flowgraph.framework import dtypes, tensor_shape
 from flowgraph.framework.op_builder import convert_to_tensor
 from flowgraph.layers import utils
 from flowgraph.layers.base import InputSpec, Layer, smart_cond
-from flowgraph.ops import init_ops
+from flowgraph.ops import array_ops, init_ops, join_ops, matmul_ops, nn_impl, nn_ops
 
 __all__ = ["Dense", "Dropout", "Flatten", "dense", "dropout", "flatten"]
-
-
-def _tf():
-    """The public namespace (`import flowgraph as tf`), read when building."""
-    import flowgraph
-    return flowgraph
 
 
 class Dense(Layer):
@@ -70,16 +64,14 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
-        from flowgraph import nn
-        m = _tf()
         rank = inputs.shape.ndims
         if rank == 2 or rank is None:
-            outputs = m.matmul(inputs, self.kernel)
+            outputs = matmul_ops.matmul(inputs, self.kernel)
         else:
-            outputs = m.tensordot(inputs, self.kernel, [[rank - 1], [0]])
+            outputs = matmul_ops.tensordot(inputs, self.kernel, [[rank - 1], [0]])
             outputs.set_shape(inputs.shape.as_list()[:-1] + [self.units])
         if self.use_bias:
-            outputs = nn.bias_add(outputs, self.bias)
+            outputs = nn_ops.bias_add(outputs, self.bias)
         if self.activation is not None:
             return self.activation(outputs)
         return outputs
@@ -133,9 +125,8 @@ class Dropout(Layer):
             training = False
 
         def dropped():
-            from flowgraph import nn
-            return nn.dropout(inputs, rate=self.rate, noise_shape=self.noise_shape,
-                              seed=self.seed)
+            return nn_impl.dropout(inputs, rate=self.rate, noise_shape=self.noise_shape,
+                                   seed=self.seed)
         return smart_cond(training, dropped, lambda: core.identity(inputs))
 
     def compute_output_shape(self, input_shape):
@@ -165,12 +156,11 @@ class Flatten(Layer):
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):
-        ar = _tf()
         rank = inputs.shape.ndims
         if self.data_format == "channels_first" and rank is not None and rank > 1:
-            inputs = ar.transpose(inputs, [0] + list(range(2, rank)) + [1])
+            inputs = array_ops.transpose(inputs, [0] + list(range(2, rank)) + [1])
         if rank == 1:
-            inputs = ar.expand_dims(inputs, 1)
+            inputs = array_ops.expand_dims(inputs, 1)
         shape = inputs.shape
         if shape.ndims is not None and tensor_shape.TensorShape(shape.dims[1:])\
                 .is_fully_defined():
@@ -179,8 +169,8 @@ class Flatten(Layer):
         elif shape.ndims is not None and shape.as_list()[0] is not None:
             target = convert_to_tensor(np.array([shape.as_list()[0], -1], np.int32))
         else:
-            target = ar.stack([ar.shape(inputs)[0], -1])
-        outputs = ar.reshape(inputs, target)
+            target = join_ops.stack([array_ops.shape(inputs)[0], -1])
+        outputs = array_ops.reshape(inputs, target)
         outputs.set_shape(self.compute_output_shape(inputs.shape))
         return outputs
 

@@ -12,15 +12,9 @@ from flowgraph.framework.graph import colocate_with, name_scope
 from flowgraph.framework.op_builder import convert_to_tensor
 from flowgraph.layers import utils
 from flowgraph.layers.base import InputSpec, Layer, smart_cond, static_bool
-from flowgraph.ops import init_ops
+from flowgraph.ops import array_ops, creation_ops, init_ops, nn_impl, norm_ops, unary_ops
 
 __all__ = ["BatchNormalization", "batch_normalization"]
-
-
-def _tf():
-    """The public namespace (`import flowgraph as tf`), read when building."""
-    import flowgraph
-    return flowgraph
 
 
 class BatchNormalization(Layer):
@@ -139,7 +133,6 @@ class BatchNormalization(Layer):
     def _assign_moving_average(self, variable, value, momentum):
         """`variable -= (variable - value) * (1 - momentum)`, named AssignMovingAvg."""
         from flowgraph.ops import state_ops
-        m = _tf()
         with name_scope("AssignMovingAvg") as scope:
             with colocate_with(variable):
                 if isinstance(momentum, (int, float)):
@@ -148,29 +141,27 @@ class BatchNormalization(Layer):
                     decay = 1.0 - momentum
                 vdtype = variable.dtype.base_dtype
                 if decay.dtype.base_dtype != vdtype:
-                    decay = m.cast(decay, vdtype)
-                value = value if value.dtype.base_dtype == vdtype else m.cast(value, vdtype)
+                    decay = unary_ops.cast(decay, vdtype)
+                value = value if value.dtype.base_dtype == vdtype else unary_ops.cast(value, vdtype)
                 delta = (variable - value) * decay
                 return state_ops.assign_sub(variable, delta, name=scope)
 
     # -- the two paths ---------------------------------------------------------------------
     def _fused(self, inputs, training):
-        from flowgraph import nn
-        ar = _tf()
-        gamma = self.gamma if self.scale else ar.ones(self._param_shape,
-                                                      dtype=self._param_dtype)
-        beta = self.beta if self.center else ar.zeros(self._param_shape,
-                                                      dtype=self._param_dtype)
+        gamma = self.gamma if self.scale else creation_ops.ones(self._param_shape,
+                                                                dtype=self._param_dtype)
+        beta = self.beta if self.center else creation_ops.zeros(self._param_shape,
+                                                                dtype=self._param_dtype)
 
         def train():
-            return nn.fused_batch_norm(inputs, gamma, beta, mean=self.moving_mean,
-                                       variance=self.moving_variance, epsilon=self.epsilon,
-                                       is_training=True, data_format=self._data_format)
+            return norm_ops.fused_batch_norm(inputs, gamma, beta, mean=self.moving_mean,
+                                             variance=self.moving_variance, epsilon=self.epsilon,
+                                             is_training=True, data_format=self._data_format)
 
         def infer():
-            return nn.fused_batch_norm(inputs, gamma, beta, mean=self.moving_mean,
-                                       variance=self.moving_variance, epsilon=self.epsilon,
-                                       is_training=False, data_format=self._data_format)
+            return norm_ops.fused_batch_norm(inputs, gamma, beta, mean=self.moving_mean,
+                                             variance=self.moving_variance, epsilon=self.epsilon,
+                                             is_training=False, data_format=self._data_format)
         output, mean, variance = smart_cond(training, train, infer)
         value = static_bool(training)
         if value is None or value:
@@ -185,8 +176,6 @@ class BatchNormalization(Layer):
         return output
 
     def _moments_path(self, inputs, training):
-        from flowgraph import nn
-        m, ar = _tf(), _tf()
         shape = inputs.shape
         ndims = shape.ndims
         reduction_axes = [i for i in range(ndims) if i not in self.axis]
@@ -196,17 +185,17 @@ class BatchNormalization(Layer):
         def bcast(v):
             if v is not None and v.shape.ndims != ndims and \
                     reduction_axes != list(range(ndims - 1)):
-                return ar.reshape(v, broadcast_shape)
+                return array_ops.reshape(v, broadcast_shape)
             return v
         scale, offset = bcast(self.gamma), bcast(self.beta)
         value = static_bool(training)
         if value is False:
             mean, variance = self.moving_mean, self.moving_variance
         else:
-            x = m.cast(inputs, dtypes.float32) if inputs.dtype.base_dtype in (
-                dtypes.float16, dtypes.bfloat16) else inputs
+            half = inputs.dtype.base_dtype in (dtypes.float16, dtypes.bfloat16)
+            x = unary_ops.cast(inputs, dtypes.float32) if half else inputs
             keep = len(self.axis) > 1
-            mean, variance = nn.moments(x, reduction_axes, keep_dims=keep)
+            mean, variance = nn_impl.moments(x, reduction_axes, keep_dims=keep)
             if value is None:
                 batch_mean, batch_var = mean, variance
                 mean = smart_cond(training, lambda: batch_mean,
@@ -229,11 +218,11 @@ class BatchNormalization(Layer):
         xdtype = inputs.dtype.base_dtype
 
         def cast(v):
-            return v if v is None or v.dtype.base_dtype == xdtype else m.cast(v, xdtype)
+            return v if v is None or v.dtype.base_dtype == xdtype else unary_ops.cast(v, xdtype)
         mean, variance = cast(mean), cast(variance)
         offset, scale = cast(offset), cast(scale)
-        outputs = nn.batch_normalization(inputs, bcast(mean), bcast(variance), offset, scale,
-                                         self.epsilon)
+        outputs = nn_impl.batch_normalization(inputs, bcast(mean), bcast(variance), offset, scale,
+                                              self.epsilon)
         outputs.set_shape(shape)
         return outputs
 

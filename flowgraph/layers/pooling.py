@@ -4,6 +4,7 @@
 from flowgraph.framework import tensor_shape
 from flowgraph.layers import utils
 from flowgraph.layers.base import InputSpec, Layer
+from flowgraph.ops import pool_ops
 
 __all__ = ["MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
            "max_pooling1d", "max_pooling2d", "average_pooling1d", "average_pooling2d"]
@@ -26,8 +27,7 @@ class _Pooling(Layer):
         self.input_spec = InputSpec(ndim=n + 2)
 
     def _pool(self, inputs, ksize, strides, df):
-        from flowgraph import nn
-        fn = nn.max_pool if self._kind == "max" else nn.avg_pool
+        fn = pool_ops.max_pool if self._kind == "max" else pool_ops.avg_pool
         return fn(inputs, ksize=ksize, strides=strides, padding=self.padding.upper(),
                   data_format=df)
 

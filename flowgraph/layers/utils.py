@@ -2,7 +2,7 @@
 and activations/initializers/regularizers given by name."""
 import numbers
 
-from flowgraph.ops import init_ops
+from flowgraph.ops import init_ops, nn_ops
 
 
 def normalize_tuple(value, n, name):
@@ -85,12 +85,11 @@ def get_activation(activation):
     """A callable for `activation`: None (no activation), a callable, or a Keras name."""
     if activation is None or callable(activation):
         return activation
-    from flowgraph import nn
     from flowgraph.ops import math_ops
-    names = {"relu": nn.relu, "relu6": nn.relu6, "elu": nn.elu, "selu": nn.selu,
-             "softplus": nn.softplus, "softsign": nn.softsign, "softmax": nn.softmax,
-             "sigmoid": math_ops.sigmoid, "tanh": math_ops.tanh, "swish": nn.swish,
-             "silu": nn.silu, "exponential": math_ops.exp, "linear": None}
+    names = {"relu": nn_ops.relu, "relu6": nn_ops.relu6, "elu": nn_ops.elu, "selu": nn_ops.selu,
+             "softplus": nn_ops.softplus, "softsign": nn_ops.softsign, "softmax": nn_ops.softmax,
+             "sigmoid": math_ops.sigmoid, "tanh": math_ops.tanh, "swish": nn_ops.swish,
+             "silu": nn_ops.silu, "exponential": math_ops.exp, "linear": None}
     if activation not in names:
         raise ValueError(f"Unknown activation function: '{activation}'")
     return names[activation]

@@ -2,17 +2,12 @@
 losses and metrics share: weights broadcasting and squeezable dimensions."""
 from flowgraph.framework.graph import GraphKeys, get_default_graph, name_scope
 from flowgraph.framework.op_builder import constant, convert_to_tensor
+from flowgraph.ops import array_ops, creation_ops, math_ops
 
 __all__ = ["add_loss", "get_losses", "get_regularization_losses",
            "get_regularization_loss", "get_total_loss"]
 
 _PREFIX = "weights can not be broadcast to values."
-
-
-def _tf():
-    """The public namespace (`import flowgraph as tf`), read when building."""
-    import flowgraph
-    return flowgraph
 
 
 def add_loss(loss, loss_collection=GraphKeys.LOSSES):
@@ -35,7 +30,7 @@ def get_regularization_loss(scope=None, name="total_regularization_loss"):
     """The sum of the regularization losses (AddN named `name`), or a 0.0 constant."""
     losses = get_regularization_losses(scope)
     if losses:
-        return _tf().add_n(losses, name=name)
+        return math_ops.add_n(losses, name=name)
     return constant(0.0)
 
 
@@ -49,7 +44,7 @@ def get_total_loss(add_regularization_losses=True, name="total_loss", scope=None
     if not losses:
         raise ValueError("No losses to sum: the LOSSES and REGULARIZATION_LOSSES "
                          "collections are empty.")
-    return _tf().add_n(losses, name=name)
+    return math_ops.add_n(losses, name=name)
 
 
 # -- weights -----------------------------------------------------------------------------------
@@ -81,18 +76,17 @@ def broadcast_weights(weights, values):
         if ws.is_fully_defined() and vs.is_fully_defined() and ws.is_compatible_with(vs):
             return weights
         assert_broadcastable(weights, values)
-        return _tf().multiply(weights, _tf().ones_like(values), name=scope)
+        return math_ops.multiply(weights, creation_ops.ones_like(values), name=scope)
 
 
 def _squeeze_last(x):
-    return _tf().squeeze(x, [-1])
+    return array_ops.squeeze(x, [-1])
 
 
 def remove_squeezable_dimensions(labels, predictions, expected_rank_diff=0, name=None):
     """Squeezes a last dimension of size 1 from `predictions` (or `labels`) when their
     ranks differ by `expected_rank_diff + 1` (or `- 1`); run-time ranks use `tf.cond`."""
     from flowgraph.ops.control_flow_ops import cond
-    m, ar = _tf(), _tf()
     with name_scope(name, "remove_squeezable_dimensions", [labels, predictions]):
         predictions = convert_to_tensor(predictions)
         labels = convert_to_tensor(labels)
@@ -104,13 +98,13 @@ def remove_squeezable_dimensions(labels, predictions, expected_rank_diff=0, name
             elif diff == expected_rank_diff - 1 and ls.dims[-1].is_compatible_with(1):
                 labels = _squeeze_last(labels)
             return labels, predictions
-        rank_diff = ar.rank(predictions) - ar.rank(labels)
+        rank_diff = array_ops.rank(predictions) - array_ops.rank(labels)
         if ps.ndims is None or ps.dims[-1].is_compatible_with(1):
             p = predictions
-            predictions = cond(m.equal(expected_rank_diff + 1, rank_diff),
+            predictions = cond(math_ops.equal(expected_rank_diff + 1, rank_diff),
                                lambda: _squeeze_last(p), lambda: p)
         if ls.ndims is None or ls.dims[-1].is_compatible_with(1):
             lab = labels
-            labels = cond(m.equal(expected_rank_diff - 1, rank_diff),
+            labels = cond(math_ops.equal(expected_rank_diff - 1, rank_diff),
                           lambda: _squeeze_last(lab), lambda: lab)
         return labels, predictions

@@ -1,13 +1,14 @@
 """`tf.metrics` built on streaming means and class counts: mean_tensor, percentage_below,
 mean_relative_error, mean_cosine_distance, mean_per_class_accuracy and mean_iou."""
-from flowgraph.framework import dtypes
 from flowgraph.framework.graph import control_dependencies
 from flowgraph.framework.op_builder import convert_to_tensor
 from flowgraph.losses import util
 from flowgraph.metrics.metrics_impl import (_add_to, _check_collections,
-                                            _remove_squeezable_dimensions, _tf, mean,
-                                            metric_variable)
-from flowgraph.ops import variable_scope as vs
+                                            _remove_squeezable_dimensions, mean, metric_variable)
+from flowgraph.framework import dtypes, graph
+from flowgraph.ops import (array_ops, creation_ops, debug_ops, diag_ops, gather_ops, join_ops,
+                           math_ops, reduction_ops, sparse_training_ops, state_ops, unary_ops,
+                           variable_scope as vs)
 
 __all__ = ["mean_tensor", "percentage_below", "mean_relative_error", "mean_cosine_distance",
            "mean_per_class_accuracy", "mean_iou"]
@@ -17,27 +18,26 @@ def mean_tensor(values, weights=None, metrics_collections=None, updates_collecti
                 name=None):
     """The element-wise (weighted) mean of `values` over all batches: variables
     `total_tensor` and `count_tensor` shaped like `values` (a fully defined shape)."""
-    tf = _tf()
     _check_collections(metrics_collections, updates_collections)
     with vs.variable_scope(name, "mean", [values, weights]):
-        values = tf.cast(values, dtypes.float32)
+        values = unary_ops.cast(values, dtypes.float32)
         total = metric_variable(values.shape, dtypes.float32, name="total_tensor")
         count = metric_variable(values.shape, dtypes.float32, name="count_tensor")
-        num_values = tf.ones_like(values)
+        num_values = creation_ops.ones_like(values)
         if weights is not None:
             values, _, weights = _remove_squeezable_dimensions(values, None, weights)
-            weights = util.broadcast_weights(tf.cast(weights, dtypes.float32), values)
-            values = tf.multiply(values, weights)
-            num_values = tf.multiply(num_values, weights)
-        update_total = tf.assign_add(total, values)
+            weights = util.broadcast_weights(unary_ops.cast(weights, dtypes.float32), values)
+            values = math_ops.multiply(values, weights)
+            num_values = math_ops.multiply(num_values, weights)
+        update_total = state_ops.assign_add(total, values)
         # As in `mean`: no control edge from a placeholder (flowgraph would run it).
         deps = [] if values.op.type in ("Placeholder", "PlaceholderWithDefault") else [values]
         with control_dependencies(deps):
-            update_count = tf.assign_add(count, num_values)
-        value = tf.div_no_nan(total, tf.maximum(count, 0), name="value")
+            update_count = state_ops.assign_add(count, num_values)
+        value = math_ops.div_no_nan(total, math_ops.maximum(count, 0), name="value")
         _add_to(metrics_collections, value)
-        update_op = tf.div_no_nan(update_total, tf.maximum(update_count, 0),
-                                  name="update_op")
+        update_op = math_ops.div_no_nan(update_total, math_ops.maximum(update_count, 0),
+                                        name="update_op")
         _add_to(updates_collections, update_op)
         return value, update_op
 
@@ -45,8 +45,7 @@ def mean_tensor(values, weights=None, metrics_collections=None, updates_collecti
 def percentage_below(values, threshold, weights=None, metrics_collections=None,
                      updates_collections=None, name=None):
     """The (weighted) fraction of `values` below `threshold` over all batches."""
-    tf = _tf()
-    below = tf.cast(tf.less(values, threshold), dtypes.float32)
+    below = unary_ops.cast(math_ops.less(values, threshold), dtypes.float32)
     return mean(below, weights, metrics_collections, updates_collections,
                 name or "percentage_below_threshold")
 
@@ -55,13 +54,12 @@ def mean_relative_error(labels, predictions, normalizer, weights=None,
                         metrics_collections=None, updates_collections=None, name=None):
     """The (weighted) mean of `|labels - predictions| / normalizer` over all batches
     (0 where the normalizer is 0)."""
-    tf = _tf()
     predictions, labels, weights = _remove_squeezable_dimensions(predictions, labels,
                                                                  weights)
     predictions, normalizer = util.remove_squeezable_dimensions(predictions, normalizer)
     predictions.shape.assert_is_compatible_with(normalizer.shape)
-    errors = tf.where(tf.equal(normalizer, 0.0), tf.zeros_like(labels),
-                      tf.divide(tf.abs(labels - predictions), normalizer))
+    errors = reduction_ops.where(math_ops.equal(normalizer, 0.0), creation_ops.zeros_like(labels),
+                                 math_ops.divide(unary_ops.abs(labels - predictions), normalizer))
     return mean(errors, weights, metrics_collections, updates_collections,
                 name or "mean_relative_error")
 
@@ -70,20 +68,20 @@ def mean_cosine_distance(labels, predictions, dim, weights=None, metrics_collect
                          updates_collections=None, name=None):
     """1 - the streaming mean of `sum(labels * predictions, dim)`: the cosine distance
     of unit-normalized vectors along `dim`."""
-    tf = _tf()
     predictions, labels, weights = _remove_squeezable_dimensions(predictions, labels,
                                                                  weights)
-    radial = tf.reduce_sum(tf.multiply(predictions, labels), axis=[dim], keepdims=True)
+    radial = reduction_ops.reduce_sum(math_ops.multiply(predictions, labels), axis=[dim],
+                                      keepdims=True)
     value, update_op = mean(radial, weights, None, None, name or "mean_cosine_distance")
-    value = tf.subtract(1.0, value)
-    update_op = tf.subtract(1.0, update_op)
+    value = math_ops.subtract(1.0, value)
+    update_op = math_ops.subtract(1.0, update_op)
     _add_to(metrics_collections, value)
     _add_to(updates_collections, update_op)
     return value, update_op
 
 
 def _flat(x):
-    return _tf().reshape(x, [-1]) if x.shape.ndims is None or x.shape.ndims > 1 else x
+    return array_ops.reshape(x, [-1]) if x.shape.ndims is None or x.shape.ndims > 1 else x
 
 
 def mean_per_class_accuracy(labels, predictions, num_classes, weights=None,
@@ -91,29 +89,28 @@ def mean_per_class_accuracy(labels, predictions, num_classes, weights=None,
     """The mean over classes of each class's (weighted) accuracy: variables `total`
     (weight seen per label class) and `count` (weight predicted right), both
     `[num_classes]`. The update op gives the per-class accuracies."""
-    tf = _tf()
     _check_collections(metrics_collections, updates_collections)
     with vs.variable_scope(name, "mean_accuracy", [predictions, labels, weights]):
-        labels = _flat(tf.cast(labels, dtypes.int64))
+        labels = _flat(unary_ops.cast(labels, dtypes.int64))
         predictions = _flat(convert_to_tensor(predictions))
         predictions.shape.assert_is_compatible_with(labels.shape)
         total = metric_variable([num_classes], dtypes.float32, name="total")
         count = metric_variable([num_classes], dtypes.float32, name="count")
-        ones = tf.ones([tf.size(labels)], dtypes.float32)
+        ones = creation_ops.ones([array_ops.size(labels)], dtypes.float32)
         if labels.dtype != predictions.dtype:
-            predictions = tf.cast(predictions, labels.dtype)
-        is_correct = tf.cast(tf.equal(predictions, labels), dtypes.float32)
+            predictions = unary_ops.cast(predictions, labels.dtype)
+        is_correct = unary_ops.cast(math_ops.equal(predictions, labels), dtypes.float32)
         if weights is not None:
-            weights = tf.cast(_flat(convert_to_tensor(weights)), dtypes.float32)
+            weights = unary_ops.cast(_flat(convert_to_tensor(weights)), dtypes.float32)
             is_correct *= weights
             ones *= weights
-        update_total = tf.scatter_add(total, labels, ones)
-        update_count = tf.scatter_add(count, labels, is_correct)
-        per_class = tf.div_no_nan(count, tf.maximum(total, 0))
-        value = tf.reduce_mean(per_class, name="mean_accuracy")
+        update_total = sparse_training_ops.scatter_add(total, labels, ones)
+        update_count = sparse_training_ops.scatter_add(count, labels, is_correct)
+        per_class = math_ops.div_no_nan(count, math_ops.maximum(total, 0))
+        value = reduction_ops.reduce_mean(per_class, name="mean_accuracy")
         _add_to(metrics_collections, value)
-        update_op = tf.div_no_nan(update_count, tf.maximum(update_total, 0),
-                                  name="update_op")
+        update_op = math_ops.div_no_nan(update_count, math_ops.maximum(update_total, 0),
+                                        name="update_op")
         _add_to(updates_collections, update_op)
         return value, update_op
 
@@ -121,20 +118,20 @@ def mean_per_class_accuracy(labels, predictions, num_classes, weights=None,
 def _confusion_matrix(labels, predictions, num_classes, weights=None):
     """The [num_classes, num_classes] float64 matrix of (weighted) counts of each
     (label, prediction) pair; labels and predictions must lie in [0, num_classes)."""
-    tf = _tf()
-    with tf.name_scope(None, "confusion_matrix", [labels, predictions, weights]):
-        n = tf.cast(num_classes, dtypes.int64)
-        checks = [tf.assert_non_negative(labels, message="`labels` contains negative values"),
-                  tf.assert_non_negative(predictions,
-                                         message="`predictions` contains negative values"),
-                  tf.assert_less(labels, n, message="`labels` out of bound"),
-                  tf.assert_less(predictions, n, message="`predictions` out of bound")]
+    with graph.name_scope(None, "confusion_matrix", [labels, predictions, weights]):
+        n = unary_ops.cast(num_classes, dtypes.int64)
+        checks = [debug_ops.assert_non_negative(labels,
+                                                message="`labels` contains negative values"),
+                  debug_ops.assert_non_negative(predictions,
+                                                message="`predictions` contains negative values"),
+                  debug_ops.assert_less(labels, n, message="`labels` out of bound"),
+                  debug_ops.assert_less(predictions, n, message="`predictions` out of bound")]
         with control_dependencies(checks):
-            cell = tf.add(labels * n, predictions)
-        values = tf.ones_like(cell, dtypes.float64) if weights is None else \
-            tf.cast(weights, dtypes.float64)
-        counts = tf.unsorted_segment_sum(values, cell, n * n)
-        return tf.reshape(counts, tf.stack([n, n]))
+            cell = math_ops.add(labels * n, predictions)
+        values = creation_ops.ones_like(cell, dtypes.float64) if weights is None else \
+            unary_ops.cast(weights, dtypes.float64)
+        counts = gather_ops.unsorted_segment_sum(values, cell, n * n)
+        return array_ops.reshape(counts, join_ops.stack([n, n]))
 
 
 def mean_iou(labels, predictions, num_classes, weights=None, metrics_collections=None,
@@ -142,28 +139,30 @@ def mean_iou(labels, predictions, num_classes, weights=None, metrics_collections
     """The mean intersection-over-union over the classes that occur: from the
     streaming confusion matrix (float64 variable `total_confusion_matrix`), IOU =
     tp / (tp + fp + fn) per class. The update op returns the updated matrix."""
-    tf = _tf()
     _check_collections(metrics_collections, updates_collections)
     with vs.variable_scope(name, "mean_iou", [predictions, labels, weights]):
         predictions, labels = convert_to_tensor(predictions), convert_to_tensor(labels)
         predictions.shape.assert_is_compatible_with(labels.shape)
         total_cm = metric_variable([num_classes, num_classes], dtypes.float64,
                                    name="total_confusion_matrix")
-        predictions = _flat(tf.cast(predictions, dtypes.int64))
-        labels = _flat(tf.cast(labels, dtypes.int64))
+        predictions = _flat(unary_ops.cast(predictions, dtypes.int64))
+        labels = _flat(unary_ops.cast(labels, dtypes.int64))
         if weights is not None:
             weights = _flat(convert_to_tensor(weights))
-        update_op = tf.assign_add(total_cm, _confusion_matrix(labels, predictions,
-                                                              num_classes, weights))
-        sum_over_row = tf.cast(tf.reduce_sum(total_cm, 0), dtypes.float32)
-        sum_over_col = tf.cast(tf.reduce_sum(total_cm, 1), dtypes.float32)
-        diag = tf.cast(tf.diag_part(total_cm), dtypes.float32)
+        update_op = state_ops.assign_add(total_cm,
+                                         _confusion_matrix(labels, predictions, num_classes,
+                                                           weights))
+        sum_over_row = unary_ops.cast(reduction_ops.reduce_sum(total_cm, 0), dtypes.float32)
+        sum_over_col = unary_ops.cast(reduction_ops.reduce_sum(total_cm, 1), dtypes.float32)
+        diag = unary_ops.cast(diag_ops.diag_part(total_cm), dtypes.float32)
         denom = sum_over_row + sum_over_col - diag
-        num_valid = tf.reduce_sum(tf.cast(tf.not_equal(denom, 0), dtypes.float32))
-        denom = tf.where(tf.greater(denom, 0), denom, tf.ones_like(denom))
-        iou = tf.divide(diag, denom)
-        value = tf.where(tf.greater(num_valid, 0),
-                         tf.reduce_sum(iou, name="mean_iou") / num_valid, 0)
+        num_valid = reduction_ops.reduce_sum(unary_ops.cast(math_ops.not_equal(denom, 0),
+                                                            dtypes.float32))
+        denom = reduction_ops.where(math_ops.greater(denom, 0), denom,
+                                    creation_ops.ones_like(denom))
+        iou = math_ops.divide(diag, denom)
+        value = reduction_ops.where(math_ops.greater(num_valid, 0),
+                                    reduction_ops.reduce_sum(iou, name="mean_iou") / num_valid, 0)
         _add_to(metrics_collections, value)
         _add_to(updates_collections, update_op)
         return value, update_op

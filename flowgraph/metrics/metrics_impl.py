@@ -9,24 +9,19 @@ from flowgraph.framework import dtypes
 from flowgraph.framework.graph import GraphKeys, control_dependencies, get_default_graph
 from flowgraph.framework.op_builder import convert_to_tensor
 from flowgraph.losses import util
-from flowgraph.ops import variable_scope as vs
+from flowgraph.ops import (array_ops, control_flow_ops, core, creation_ops, math_ops, reduction_ops,
+                           state_ops, unary_ops, variable_scope as vs)
 
 __all__ = ["accuracy", "mean", "precision", "recall", "auc", "true_positives",
            "false_positives", "true_negatives", "false_negatives", "mean_absolute_error",
            "mean_squared_error", "root_mean_squared_error", "metric_variable"]
 
 
-def _tf():
-    """The public namespace (`import flowgraph as tf`), read when building."""
-    import flowgraph
-    return flowgraph
-
-
 def metric_variable(shape, dtype, validate_shape=True, name=None):
     """A zero-initialized, non-trainable variable in LOCAL_VARIABLES and
     METRIC_VARIABLES (where metrics keep their state)."""
     from flowgraph.ops.variables import Variable
-    return Variable(lambda: _tf().zeros(shape, dtype), trainable=False,
+    return Variable(lambda: creation_ops.zeros(shape, dtype), trainable=False,
                     collections=[GraphKeys.LOCAL_VARIABLES, GraphKeys.METRIC_VARIABLES],
                     validate_shape=validate_shape, name=name)
 
@@ -39,7 +34,6 @@ def _add_to(collections, value):
 def _remove_squeezable_dimensions(predictions, labels, weights):
     """predictions/labels with a squeezable last dimension removed; weights squeezed or
     expanded to the rank of predictions."""
-    tf = _tf()
     predictions = convert_to_tensor(predictions)
     if labels is not None:
         labels, predictions = util.remove_squeezable_dimensions(labels, predictions)
@@ -53,23 +47,25 @@ def _remove_squeezable_dimensions(predictions, labels, weights):
     pr = predictions.shape.ndims
     if pr is not None and wr is not None:
         if wr - pr == 1:
-            weights = tf.squeeze(weights, [-1])
+            weights = array_ops.squeeze(weights, [-1])
         elif pr - wr == 1:
-            weights = tf.expand_dims(weights, [-1])
+            weights = array_ops.expand_dims(weights, [-1])
         return predictions, labels, weights
     w = weights
-    rank_diff = tf.rank(w) - tf.rank(predictions)
+    rank_diff = array_ops.rank(w) - array_ops.rank(predictions)
 
     def maybe_expand():
-        return tf.cond(tf.equal(rank_diff, -1), lambda: tf.expand_dims(w, [-1]), lambda: w)
+        return control_flow_ops.cond(math_ops.equal(rank_diff, -1),
+                                     lambda: array_ops.expand_dims(w, [-1]), lambda: w)
     if wr is not None and not weights.shape.dims[-1].is_compatible_with(1):
         def maybe_squeeze():
             return w
     else:
         def maybe_squeeze():
-            return tf.squeeze(w, [-1])
-    weights = tf.cond(tf.equal(tf.rank(w), 0), lambda: w,
-                      lambda: tf.cond(tf.equal(rank_diff, 1), maybe_squeeze, maybe_expand))
+            return array_ops.squeeze(w, [-1])
+    weights = control_flow_ops.cond(math_ops.equal(array_ops.rank(w), 0), lambda: w,
+                                    lambda: control_flow_ops.cond(math_ops.equal(rank_diff, 1),
+                                                                  maybe_squeeze, maybe_expand))
     return predictions, labels, weights
 
 
@@ -85,28 +81,27 @@ def mean(values, weights=None, metrics_collections=None, updates_collections=Non
     """The (weighted) mean of `values` over all batches: variables `total` and `count`;
     the value is `total / count` (0 when count is 0)."""
     _check_collections(metrics_collections, updates_collections)
-    tf = _tf()
     with vs.variable_scope(name, "mean", [values, weights]):
-        values = tf.cast(values, dtypes.float32)
+        values = unary_ops.cast(values, dtypes.float32)
         total = metric_variable([], dtypes.float32, name="total")
         count = metric_variable([], dtypes.float32, name="count")
         if weights is None:
-            num_values = tf.cast(tf.size(values), dtypes.float32)
+            num_values = unary_ops.cast(array_ops.size(values), dtypes.float32)
         else:
             values, _, weights = _remove_squeezable_dimensions(values, None, weights)
-            weights = util.broadcast_weights(tf.cast(weights, dtypes.float32), values)
-            values = tf.multiply(values, weights)
-            num_values = tf.reduce_sum(weights)
-        update_total = tf.assign_add(total, tf.reduce_sum(values))
+            weights = util.broadcast_weights(unary_ops.cast(weights, dtypes.float32), values)
+            values = math_ops.multiply(values, weights)
+            num_values = reduction_ops.reduce_sum(weights)
+        update_total = state_ops.assign_add(total, reduction_ops.reduce_sum(values))
         # TF orders the count update after `values`. (No such edge from a placeholder:
         # flowgraph runs a fed placeholder named as a control input, and fails.)
         deps = [] if values.op.type in ("Placeholder", "PlaceholderWithDefault") else [values]
         with control_dependencies(deps):
-            update_count = tf.assign_add(count, num_values)
-        value = tf.div_no_nan(total, tf.maximum(count, 0), name="value")
+            update_count = state_ops.assign_add(count, num_values)
+        value = math_ops.div_no_nan(total, math_ops.maximum(count, 0), name="value")
         _add_to(metrics_collections, value)
-        update_op = tf.div_no_nan(update_total, tf.maximum(update_count, 0),
-                                  name="update_op")
+        update_op = math_ops.div_no_nan(update_total, math_ops.maximum(update_count, 0),
+                                        name="update_op")
         _add_to(updates_collections, update_op)
         return value, update_op
 
@@ -115,13 +110,12 @@ def accuracy(labels, predictions, weights=None, metrics_collections=None,
              updates_collections=None, name=None):
     """How often `predictions` equals `labels` (weighted): the mean of the matches over
     all batches, kept in `accuracy/total` and `accuracy/count`."""
-    tf = _tf()
     predictions, labels, weights = _remove_squeezable_dimensions(predictions, labels,
                                                                  weights)
     predictions.shape.assert_is_compatible_with(labels.shape)
     if labels.dtype != predictions.dtype:
-        predictions = tf.cast(predictions, labels.dtype)
-    is_correct = tf.cast(tf.equal(predictions, labels), dtypes.float32)
+        predictions = unary_ops.cast(predictions, labels.dtype)
+    is_correct = unary_ops.cast(math_ops.equal(predictions, labels), dtypes.float32)
     return mean(is_correct, weights, metrics_collections, updates_collections,
                 name or "accuracy")
 
@@ -130,39 +124,36 @@ def _count_condition(values, weights=None, metrics_collections=None,
                      updates_collections=None):
     """Sums the weights of the true entries of the bool tensor `values` (variable
     `count`)."""
-    tf = _tf()
     if values.dtype.base_dtype != dtypes.bool:
         raise TypeError(f"values must be a bool tensor, got {values.dtype.name}")
     count = metric_variable([], dtypes.float32, name="count")
-    values = tf.cast(values, dtypes.float32)
+    values = unary_ops.cast(values, dtypes.float32)
     if weights is not None:
-        weights = tf.cast(weights, dtypes.float32)
+        weights = unary_ops.cast(weights, dtypes.float32)
         if weights.shape.ndims not in (None, 0, values.shape.ndims):
             raise ValueError(f"weights must have rank 0 or the rank of values "
                              f"({values.shape.ndims}), got {weights.shape.ndims}")
-        values = tf.multiply(values, weights)
-    value = tf.identity(count)
+        values = math_ops.multiply(values, weights)
+    value = core.identity(count)
     _add_to(metrics_collections, value)
-    update_op = tf.assign_add(count, tf.reduce_sum(values))
+    update_op = state_ops.assign_add(count, reduction_ops.reduce_sum(values))
     _add_to(updates_collections, update_op)
     return value, update_op
 
 
 def _bool_pair(predictions, labels, weights):
-    tf = _tf()
-    return _remove_squeezable_dimensions(tf.cast(predictions, dtypes.bool),
-                                         tf.cast(labels, dtypes.bool), weights)
+    return _remove_squeezable_dimensions(unary_ops.cast(predictions, dtypes.bool),
+                                         unary_ops.cast(labels, dtypes.bool), weights)
 
 
 def _condition_metric(default_name, label_value, prediction_value):
     def metric(labels, predictions, weights=None, metrics_collections=None,
                updates_collections=None, name=None):
-        tf = _tf()
         _check_collections(metrics_collections, updates_collections)
         with vs.variable_scope(name, default_name, [predictions, labels, weights]):
             predictions, labels, weights = _bool_pair(predictions, labels, weights)
-            hit = tf.logical_and(tf.equal(labels, label_value),
-                                 tf.equal(predictions, prediction_value))
+            hit = math_ops.logical_and(math_ops.equal(labels, label_value),
+                                       math_ops.equal(predictions, prediction_value))
             return _count_condition(hit, weights, metrics_collections, updates_collections)
     metric.__name__ = default_name
     what = {(True, True): "true positives", (False, True): "false positives",
@@ -182,7 +173,6 @@ true_negatives = _condition_metric("true_negatives", False, False)
 def _ratio_metric(default_name, other, doc):
     def metric(labels, predictions, weights=None, metrics_collections=None,
                updates_collections=None, name=None):
-        tf = _tf()
         _check_collections(metrics_collections, updates_collections)
         with vs.variable_scope(name, default_name, [predictions, labels, weights]):
             predictions, labels, weights = _bool_pair(predictions, labels, weights)
@@ -190,7 +180,8 @@ def _ratio_metric(default_name, other, doc):
             ot, ot_up = other(labels, predictions, weights)
 
             def ratio(a, b, name):
-                return tf.where(tf.greater(a + b, 0), tf.divide(a, a + b), 0, name)
+                return reduction_ops.where(math_ops.greater(a + b, 0), math_ops.divide(a, a + b), 0,
+                                           name)
             value = ratio(tp, ot, "value")
             _add_to(metrics_collections, value)
             update_op = ratio(tp_up, ot_up, "update_op")
@@ -218,7 +209,6 @@ def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collectio
     `num_thresholds` thresholds spread over [0, 1] (predictions must lie in [0, 1]);
     Riemann sums by `summation_method` ('trapezoidal', 'minoring', 'majoring',
     'careful_interpolation')."""
-    tf = _tf()
     _check_collections(metrics_collections, updates_collections)
     with vs.variable_scope(name, "auc", [labels, predictions, weights]):
         if curve not in ("ROC", "PR"):
@@ -240,34 +230,36 @@ def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collectio
         def interpolate_pr_auc(tp, fp, fn):
             dtp = tp[:k] - tp[1:]
             p = tp + fp
-            slope = tf.div_no_nan(dtp, tf.maximum(p[:k] - p[1:], 0), name="prec_slope")
-            intercept = tp[1:] - tf.multiply(slope, p[1:])
-            ratio = tf.where(tf.logical_and(p[:k] > 0, p[1:] > 0),
-                             tf.div_no_nan(p[:k], tf.maximum(p[1:], 0),
-                                           name="recall_relative_ratio"),
-                             tf.ones_like(p[1:]))
-            return tf.reduce_sum(tf.div_no_nan(slope * (dtp + intercept * tf.log(ratio)),
-                                               tf.maximum(tp[1:] + fn[1:], 0),
-                                               name="pr_auc_increment"),
-                                 name="interpolate_pr_auc")
+            slope = math_ops.div_no_nan(dtp, math_ops.maximum(p[:k] - p[1:], 0), name="prec_slope")
+            intercept = tp[1:] - math_ops.multiply(slope, p[1:])
+            ratio = reduction_ops.where(math_ops.logical_and(p[:k] > 0, p[1:] > 0),
+                                        math_ops.div_no_nan(p[:k], math_ops.maximum(p[1:], 0),
+                                                            name="recall_relative_ratio"),
+                                        creation_ops.ones_like(p[1:]))
+            increment = math_ops.div_no_nan(slope * (dtp + intercept * unary_ops.log(ratio)),
+                                            math_ops.maximum(tp[1:] + fn[1:], 0),
+                                            name="pr_auc_increment")
+            return reduction_ops.reduce_sum(increment, name="interpolate_pr_auc")
 
         def compute(tp, fn, tn, fp, name):
             if curve == "PR" and summation_method == "careful_interpolation":
                 return interpolate_pr_auc(tp, fp, fn)
-            rec = tf.divide(tp + epsilon, tp + fn + epsilon)
+            rec = math_ops.divide(tp + epsilon, tp + fn + epsilon)
             if curve == "ROC":
-                x, y = tf.divide(fp, fp + tn + epsilon), rec
+                x, y = math_ops.divide(fp, fp + tn + epsilon), rec
             else:
-                x, y = rec, tf.divide(tp + epsilon, tp + fp + epsilon)
+                x, y = rec, math_ops.divide(tp + epsilon, tp + fp + epsilon)
             if summation_method in ("trapezoidal", "careful_interpolation"):
-                return tf.reduce_sum(tf.multiply(x[:k] - x[1:], (y[:k] + y[1:]) / 2.),
-                                     name=name)
+                return reduction_ops.reduce_sum(math_ops.multiply(x[:k] - x[1:],
+                                                                  (y[:k] + y[1:]) / 2.), name=name)
             if summation_method == "minoring":
-                return tf.reduce_sum(tf.multiply(x[:k] - x[1:], tf.minimum(y[:k], y[1:])),
-                                     name=name)
+                return reduction_ops.reduce_sum(math_ops.multiply(x[:k] - x[1:],
+                                                                  math_ops.minimum(y[:k], y[1:])),
+                                                name=name)
             if summation_method == "majoring":
-                return tf.reduce_sum(tf.multiply(x[:k] - x[1:], tf.maximum(y[:k], y[1:])),
-                                     name=name)
+                return reduction_ops.reduce_sum(math_ops.multiply(x[:k] - x[1:],
+                                                                  math_ops.maximum(y[:k], y[1:])),
+                                                name=name)
             raise ValueError(f"Invalid summation_method: {summation_method} "
                              "summation_method should be 'trapezoidal', "
                              "'careful_interpolation', 'minoring', or 'majoring'.")
@@ -284,7 +276,7 @@ def mean_absolute_error(labels, predictions, weights=None, metrics_collections=N
     """The (weighted) mean of `|predictions - labels|` over all batches."""
     predictions, labels, weights = _remove_squeezable_dimensions(predictions, labels,
                                                                  weights)
-    errors = _tf().abs(predictions - labels)
+    errors = unary_ops.abs(predictions - labels)
     return mean(errors, weights, metrics_collections, updates_collections,
                 name or "mean_absolute_error")
 
@@ -294,7 +286,7 @@ def mean_squared_error(labels, predictions, weights=None, metrics_collections=No
     """The (weighted) mean of `(predictions - labels) ** 2` over all batches."""
     predictions, labels, weights = _remove_squeezable_dimensions(predictions, labels,
                                                                  weights)
-    errors = _tf().squared_difference(predictions, labels)
+    errors = math_ops.squared_difference(predictions, labels)
     return mean(errors, weights, metrics_collections, updates_collections,
                 name or "mean_squared_error")
 
@@ -302,13 +294,12 @@ def mean_squared_error(labels, predictions, weights=None, metrics_collections=No
 def root_mean_squared_error(labels, predictions, weights=None, metrics_collections=None,
                             updates_collections=None, name=None):
     """The square root of the streaming mean squared error."""
-    tf = _tf()
     predictions, labels, weights = _remove_squeezable_dimensions(predictions, labels,
                                                                  weights)
     mse, update_mse = mean_squared_error(labels, predictions, weights, None, None,
                                          name or "root_mean_squared_error")
-    rmse = tf.sqrt(mse)
+    rmse = unary_ops.sqrt(mse)
     _add_to(metrics_collections, rmse)
-    update_op = tf.sqrt(update_mse)
+    update_op = unary_ops.sqrt(update_mse)
     _add_to(updates_collections, update_op)
     return rmse, update_op

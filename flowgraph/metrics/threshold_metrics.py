@@ -4,12 +4,12 @@ sensitivity. Predictions must lie in [0, 1]; a prediction is positive at a thres
 when it is above it. The counts live in float32 local variables of shape
 `[num_thresholds]` named `true_positives`, `false_negatives`, `true_negatives`,
 `false_positives` under the metric's scope."""
-from flowgraph.framework import dtypes
 from flowgraph.losses import util
 from flowgraph.metrics.metrics_impl import (_add_to, _check_collections,
-                                            _remove_squeezable_dimensions, _tf,
-                                            metric_variable)
-from flowgraph.ops import variable_scope as vs
+                                            _remove_squeezable_dimensions, metric_variable)
+from flowgraph.framework import dtypes, graph, op_builder
+from flowgraph.ops import (array_ops, core, debug_ops, join_ops, manip_ops, math_ops, reduction_ops,
+                           state_ops, unary_ops, variable_scope as vs)
 
 __all__ = ["true_positives_at_thresholds", "false_positives_at_thresholds",
            "true_negatives_at_thresholds", "false_negatives_at_thresholds",
@@ -26,38 +26,41 @@ def confusion_matrix_at_thresholds(labels, predictions, thresholds, weights=None
     """({key: variable}, {key: update op}) for the counts named in `includes` (a subset
     of 'tp', 'fn', 'tn', 'fp'; all by default) at each of `thresholds`. Checks at run
     time that predictions lie in [0, 1]."""
-    tf = _tf()
     includes = _ALL if includes is None else includes
     for key in includes:
         if key not in _ALL:
             raise ValueError(f"Invalid key: {key}")
-    predictions = tf.convert_to_tensor(predictions)
-    checks = [tf.assert_greater_equal(predictions, tf.cast(0.0, predictions.dtype),
-                                      message="predictions must be in [0, 1]"),
-              tf.assert_less_equal(predictions, tf.cast(1.0, predictions.dtype),
-                                   message="predictions must be in [0, 1]")]
-    with tf.control_dependencies(checks):
-        predictions, labels, weights = _remove_squeezable_dimensions(
-            tf.cast(predictions, dtypes.float32), tf.cast(labels, dtypes.bool), weights)
+    predictions = op_builder.convert_to_tensor(predictions)
+    checks = [debug_ops.assert_greater_equal(predictions, unary_ops.cast(0.0, predictions.dtype),
+                                             message="predictions must be in [0, 1]"),
+              debug_ops.assert_less_equal(predictions, unary_ops.cast(1.0, predictions.dtype),
+                                          message="predictions must be in [0, 1]")]
+    with graph.control_dependencies(checks):
+        predictions, labels, weights = _remove_squeezable_dimensions(unary_ops.cast(predictions,
+                                                                                    dtypes.float32),
+                                                                     unary_ops.cast(labels,
+                                                                                    dtypes.bool),
+                                                                     weights)
     n = len(thresholds)
-    preds_2d = tf.reshape(predictions, [-1, 1])
-    labels_2d = tf.reshape(tf.cast(labels, dtypes.bool), [1, -1])
+    preds_2d = array_ops.reshape(predictions, [-1, 1])
+    labels_2d = array_ops.reshape(unary_ops.cast(labels, dtypes.bool), [1, -1])
     num = preds_2d.shape.as_list()[0]
     if num is None:
-        num = tf.shape(preds_2d)[0]
-    thresh = tf.tile(tf.expand_dims(tf.constant(thresholds, dtype=dtypes.float32), [1]),
-                     tf.stack([1, num]))
-    pred_pos = tf.greater(tf.tile(tf.transpose(preds_2d), [n, 1]), thresh)
+        num = array_ops.shape(preds_2d)[0]
+    thresh = manip_ops.tile(array_ops.expand_dims(op_builder.constant(thresholds,
+                                                                      dtype=dtypes.float32), [1]),
+                            join_ops.stack([1, num]))
+    pred_pos = math_ops.greater(manip_ops.tile(array_ops.transpose(preds_2d), [n, 1]), thresh)
     pred_neg = label_neg = None
     if "fn" in includes or "tn" in includes:
-        pred_neg = tf.logical_not(pred_pos)
-    label_pos = tf.tile(labels_2d, [n, 1])
+        pred_neg = math_ops.logical_not(pred_pos)
+    label_pos = manip_ops.tile(labels_2d, [n, 1])
     if "fp" in includes or "tn" in includes:
-        label_neg = tf.logical_not(label_pos)
+        label_neg = math_ops.logical_not(label_pos)
     w = None
     if weights is not None:
-        w = util.broadcast_weights(tf.cast(weights, dtypes.float32), predictions)
-        w = tf.tile(tf.reshape(w, [1, -1]), [n, 1])
+        w = util.broadcast_weights(unary_ops.cast(weights, dtypes.float32), predictions)
+        w = manip_ops.tile(array_ops.reshape(w, [1, -1]), [n, 1])
         thresh.shape.assert_is_compatible_with(w.shape)
     values, updates = {}, {}
     for key in _ALL:
@@ -66,10 +69,10 @@ def confusion_matrix_at_thresholds(labels, predictions, thresholds, weights=None
         a, b = {"tp": (label_pos, pred_pos), "fn": (label_pos, pred_neg),
                 "tn": (label_neg, pred_neg), "fp": (label_neg, pred_pos)}[key]
         var = metric_variable([n], dtypes.float32, name=_VAR_NAMES[key])
-        hit = tf.cast(tf.logical_and(a, b), dtypes.float32)
+        hit = unary_ops.cast(math_ops.logical_and(a, b), dtypes.float32)
         if w is not None:
             hit = hit * w
-        updates[key] = tf.assign_add(var, tf.reduce_sum(hit, 1))
+        updates[key] = state_ops.assign_add(var, reduction_ops.reduce_sum(hit, 1))
         values[key] = var
     return values, updates
 
@@ -83,7 +86,7 @@ def _count_at_thresholds(key):
         with vs.variable_scope(name, default, [predictions, labels, weights]):
             values, updates = confusion_matrix_at_thresholds(
                 labels, predictions, thresholds, weights=weights, includes=(key,))
-            value = _tf().identity(values[key])
+            value = core.identity(values[key])
             _add_to(metrics_collections, value)
             _add_to(updates_collections, updates[key])
             return value, updates[key]
@@ -102,14 +105,13 @@ false_negatives_at_thresholds = _count_at_thresholds("fn")
 def _ratio_at_thresholds(default, other, what):
     def metric(labels, predictions, thresholds, weights=None, metrics_collections=None,
                updates_collections=None, name=None):
-        tf = _tf()
         _check_collections(metrics_collections, updates_collections)
         with vs.variable_scope(name, default, [predictions, labels, weights]):
             values, updates = confusion_matrix_at_thresholds(
                 labels, predictions, thresholds, weights, includes=("tp", other))
 
             def ratio(tp, ot, suffix):
-                return tf.divide(tp, 1e-7 + tp + ot, name=f"{what}_{suffix}")
+                return math_ops.divide(tp, 1e-7 + tp + ot, name=f"{what}_{suffix}")
             value = ratio(values["tp"], values[other], "value")
             _add_to(metrics_collections, value)
             update_op = ratio(updates["tp"], updates[other], "update_op")
@@ -140,7 +142,6 @@ def sensitivity_at_specificity(labels, predictions, specificity, weights=None,
                                updates_collections=None, name=None):
     """The sensitivity (recall) at the threshold whose specificity is closest to
     `specificity`, among `num_thresholds` thresholds spread over [0, 1]."""
-    tf = _tf()
     _check_collections(metrics_collections, updates_collections)
     if specificity < 0 or specificity > 1:
         raise ValueError(f"`specificity` must be in the range [0, 1]. Currently, "
@@ -153,9 +154,10 @@ def sensitivity_at_specificity(labels, predictions, specificity, weights=None,
             weights)
 
         def compute(tp, tn, fp, fn, name):
-            specs = tf.divide(tn, tn + fp + kepsilon)
-            idx = tf.cast(tf.argmin(tf.abs(specs - specificity), 0), dtypes.int32)
-            return tf.divide(tp[idx], tp[idx] + fn[idx] + kepsilon, name)
+            specs = math_ops.divide(tn, tn + fp + kepsilon)
+            idx = unary_ops.cast(reduction_ops.argmin(unary_ops.abs(specs - specificity), 0),
+                                 dtypes.int32)
+            return math_ops.divide(tp[idx], tp[idx] + fn[idx] + kepsilon, name)
         value = compute(values["tp"], values["tn"], values["fp"], values["fn"], "value")
         _add_to(metrics_collections, value)
         update_op = compute(updates["tp"], updates["tn"], updates["fp"], updates["fn"],
@@ -169,7 +171,6 @@ def specificity_at_sensitivity(labels, predictions, sensitivity, weights=None,
                                updates_collections=None, name=None):
     """The specificity at the threshold whose sensitivity is closest to `sensitivity`
     (the last such threshold on ties), among `num_thresholds` thresholds over [0, 1]."""
-    tf = _tf()
     _check_collections(metrics_collections, updates_collections)
     if sensitivity < 0 or sensitivity > 1:
         raise ValueError(f"`sensitivity` must be in the range [0, 1]. Currently, "
@@ -182,11 +183,13 @@ def specificity_at_sensitivity(labels, predictions, sensitivity, weights=None,
             weights)
 
         def compute(tp, tn, fp, fn, name):
-            sens = tf.divide(tp, tp + fn + kepsilon)
-            gap = tf.abs(sens - sensitivity)
-            at_min = tf.cast(tf.equal(gap, tf.reduce_min(gap)), dtypes.int64)
-            idx = tf.cast(tf.argmax(tf.cumsum(at_min), 0), dtypes.int32)
-            return tf.divide(tn[idx], tn[idx] + fp[idx] + kepsilon, name)
+            sens = math_ops.divide(tp, tp + fn + kepsilon)
+            gap = unary_ops.abs(sens - sensitivity)
+            at_min = unary_ops.cast(math_ops.equal(gap, reduction_ops.reduce_min(gap)),
+                                    dtypes.int64)
+            idx = unary_ops.cast(reduction_ops.argmax(reduction_ops.cumsum(at_min), 0),
+                                 dtypes.int32)
+            return math_ops.divide(tn[idx], tn[idx] + fp[idx] + kepsilon, name)
         value = compute(values["tp"], values["tn"], values["fp"], values["fn"], "value")
         _add_to(metrics_collections, value)
         update_op = compute(updates["tp"], updates["tn"], updates["fp"], updates["fn"],

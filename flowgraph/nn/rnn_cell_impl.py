@@ -11,7 +11,7 @@ import re
 from flowgraph.framework import dtypes, nest, tensor_shape
 from flowgraph.framework.graph import Tensor, name_scope
 from flowgraph.framework.op_builder import convert_to_tensor
-from flowgraph.ops import array_ops, init_ops, math_ops, variable_scope as vs
+from flowgraph.ops import array_ops, init_ops, math_ops, nn_ops, variable_scope as vs
 
 __all__ = ["RNNCell", "LayerRNNCell", "BasicRNNCell", "BasicLSTMCell", "LSTMCell",
            "GRUCell", "MultiRNNCell", "DropoutWrapper", "ResidualWrapper", "DeviceWrapper",
@@ -31,8 +31,7 @@ def _activation(a):
         return math_ops.tanh
     if callable(a):
         return a
-    from flowgraph import nn
-    names = {"tanh": math_ops.tanh, "sigmoid": math_ops.sigmoid, "relu": nn.relu,
+    names = {"tanh": math_ops.tanh, "sigmoid": math_ops.sigmoid, "relu": nn_ops.relu,
              "linear": lambda x: x}
     if a not in names:
         raise ValueError(f"Unknown activation function: {a}")

@@ -95,8 +95,8 @@ def _fold(t, depth):
         return np.array(dims, dtype=t.dtype.as_numpy_dtype) if None not in dims else \
             np.array(list(dims) + [0], dtype=object)[:-1]
     if op.type in ("ShapeN", "Size", "Rank"):
-        vals = [np.zeros(x.shape.as_list(), np.int8) if x.shape.is_fully_defined() else None
-                for x in op.inputs]
+        vals = [np.broadcast_to(np.int8(0), x.shape.as_list())  # no memory, any size
+                if x.shape.is_fully_defined() else None for x in op.inputs]
     else:
         vals = [_partial_value(x, depth + 1) for x in op.inputs]
     if any(v is None for v in vals) or any(np.size(v) > _FOLD_LIMIT for v in vals):
@@ -190,7 +190,7 @@ def _partial_vector(t):
     if v is not None and np.ndim(v) == 1:
         return [None if e is None else int(e) for e in v]
     n = t.shape.as_tuple_or_none() if isinstance(t, Tensor) else None
-    if n is not None and len(n) == 1 and n[0] is not None:
+    if n is not None and len(n) == 1 and n[0] is not None and n[0] <= _FOLD_LIMIT:
         return [None] * n[0]
     return None
 

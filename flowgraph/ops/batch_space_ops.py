@@ -12,6 +12,7 @@ from flowgraph.ops.array_ops import _host
 
 __all__ = ["space_to_batch_nd", "batch_to_space_nd", "space_to_batch", "batch_to_space",
            "required_space_to_batch_paddings", "extract_volume_patches"]
+__namespaces__ = {"nn": ["space_to_batch"]}
 
 
 def _invalid(msg):

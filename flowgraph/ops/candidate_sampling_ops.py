@@ -193,8 +193,8 @@ def _learned_unigram(ctx, true_classes, num_true, num_sampled, unique, range_max
     return _dev(ctx, out)
 
 
-_LEARNED_DOC = """Classes drawn from a unigram distribution learned from the true classes seen so far
-    in this session: every class starts at weight 1 and gains 1 per occurrence (counted
+_LEARNED_DOC = """Classes drawn from a unigram distribution learned from the true classes seen so
+    far in this session: every class starts at weight 1 and gains 1 per occurrence (counted
     after the op's draw)."""
 
 

@@ -9,10 +9,10 @@ gradient ops read (only when a gradient exists), and the backward body reads the
 import numpy as np
 
 from flowgraph.framework import dtypes, nest, tensor_shape
-from flowgraph.framework.func_graph import FuncGraph
+from flowgraph.framework import func_graph
 from flowgraph.framework.graph import Operation, Tensor, get_default_graph, name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor, create_op
-from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.framework.registry import defop, input_args, NOT_DIFFERENTIABLE
 
 __all__ = ["cond", "case", "while_loop"]
 
@@ -21,16 +21,12 @@ __all__ = ["cond", "case", "while_loop"]
 def _trace(name, fn, specs):
     """FuncGraph of `fn` applied to placeholders for `specs` [(dtype, shape)]; returns
     (graph, structured result with tensors converted, flat output tensors)."""
-    from flowgraph.ops.core import placeholder
-    outer = get_default_graph()
-    fg = FuncGraph(name, outer)
-    with fg.as_default():
-        args = [placeholder(dt, shape, name=f"arg{i}") for i, (dt, shape) in enumerate(specs)]
-        fg.inputs.extend(args)
-        result = fn(*args)
-        result = nest.map_structure(
+    def traced(*args):
+        fg = get_default_graph()
+        return nest.map_structure(
             lambda x: x if x is None or isinstance(x, Operation) else
-            fg.capture(convert_to_tensor(x)), result)  # an outer tensor returned as is
+            fg.capture(convert_to_tensor(x)), fn(*args))  # an outer tensor returned as is
+    fg, result = func_graph.trace(name, traced, specs, get_default_graph())
     fg.outputs = [t for t in nest.flatten(result) if isinstance(t, Tensor)]
     return fg, result
 
@@ -90,8 +86,13 @@ def _if_grad(op, dys):
     dys = [None if d is None or (isinstance(d, Tensor) and d.op.type == "ZerosLike" and
                                  d.op.inputs[0] is op.outputs[i]) else convert_to_tensor(d)
            for i, d in enumerate(dys)]
-    if not diff or all(d is None for d in dys):
+    if not diff:
         return [None] * len(op.inputs)
+    if all(d is None for d in dys):  # only zeros flow back (as through tf.sign): zeros, as TF
+        out = [None] * len(op.inputs)
+        for j in diff:
+            out[1 + j] = array_ops.zeros_like(ext[j])
+        return out
 
     def branch_grad(attr):
         fg = op.get_attr(attr)
@@ -140,8 +141,9 @@ def _if_output(op, attr, t):
     """The output of If `op` carrying tensor `t` of its branch `attr`: `t` becomes a new
     output of that branch, and the other branch returns a dummy of t's type there."""
     fg = op.get_attr(attr)
-    if t in fg.outputs:
-        return op.outputs[fg.outputs.index(t)]
+    first = len(fg.outputs) - fg.gradient_outputs  # a user output may be fed: never reuse it
+    if t in fg.outputs[first:]:
+        return op.outputs[first + fg.outputs[first:].index(t)]
     other = op.get_attr("else_branch" if attr == "then_branch" else "then_branch")
     dtype = t.dtype.base_dtype
     if dtype == dtypes.resource:
@@ -157,6 +159,8 @@ def _if_output(op, attr, t):
             dummy = _zeros([d or 0 for d in dims], dtype)
     fg.outputs.append(t)
     other.outputs.append(dummy)
+    fg.gradient_outputs += 1
+    other.gradient_outputs += 1
     shape = t.shape.most_specific_compatible_shape(dummy.shape)
     new = Tensor(op, len(op._outputs), dtype, shape)
     op._outputs += (new,)
@@ -213,7 +217,6 @@ def _differentiable(t):
 def _replay(fg, mapping):
     """Re-creates the ops of `fg` in the default graph, its inputs replaced by `mapping`
     (placeholder -> tensor); returns the mapping extended to every tensor of fg."""
-    from flowgraph.runtime.plan import input_args
     m = dict(mapping)
     for op in fg._ops:
         if all(t in m for t in op._outputs):

@@ -18,6 +18,8 @@ from flowgraph.ops import nn_util as U
 
 __all__ = ["conv3d", "conv3d_transpose", "conv3d_backprop_input_v2",
            "conv3d_backprop_filter_v2"]
+__namespaces__ = {"nn": ["conv3d", "conv3d_transpose", "conv3d_backprop_filter_v2",
+                         "conv3d_backprop_filter=conv3d_backprop_filter_v2"]}
 
 _ATTRS = {"T": None, "strides": None, "padding": None, "data_format": "NDHWC",
           "dilations": [1, 1, 1, 1, 1]}

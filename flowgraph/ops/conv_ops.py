@@ -17,6 +17,13 @@ from flowgraph.framework.tensor_shape import TensorShape
 from flowgraph.ops import nn_util as U
 
 __all__ = ["conv2d_backprop_input_v2", "conv2d_backprop_filter_v2"]
+__namespaces__ = {"nn": ["conv2d", "conv1d", "conv2d_transpose", "conv1d_transpose",
+                         "conv2d_backprop_input", "conv2d_backprop_filter", "depthwise_conv2d",
+                         "depthwise_conv2d_native", "depthwise_conv2d_native_backprop_input",
+                         "depthwise_conv2d_native_backprop_filter", "separable_conv2d",
+                         "atrous_conv2d", "atrous_conv2d_transpose", "convolution",
+                         "depthwise_conv2d_backprop_input=depthwise_conv2d_native_backprop_input",
+                         "depthwise_conv2d_backprop_filter=depthwise_conv2d_native_backprop_filter"]}
 
 _CONV_ATTRS = {"T": None, "strides": None, "use_cudnn_on_gpu": True, "padding": None,
                "explicit_paddings": [], "data_format": "NHWC", "dilations": [1, 1, 1, 1]}

@@ -3,7 +3,7 @@ import builtins
 
 import numpy as np
 
-from flowgraph.framework import dtypes, shape_fns, tensor_shape
+from flowgraph.framework import dtypes, errors, shape_fns, tensor_shape
 from flowgraph.framework.graph import Tensor, Operation, name_scope, \
     control_dependencies
 from flowgraph.framework.op_builder import apply_op, constant, convert_to_tensor, create_op
@@ -20,8 +20,22 @@ class Const:
         return tensor_shape.TensorShape(op.get_attr("value").shape)
 
     def kernel(xp, value):
+        if value.size > 1 and not any(value.strides):  # an imported fill, not expanded
+            _check_room(value)
         return value if xp is np else xp.asarray(value)
     grad = NOT_DIFFERENTIABLE
+
+
+def _check_room(value):
+    """TF materializes a constant when its kernel is made: one that cannot be allocated
+    is an InvalidArgumentError then. The probe reserves the space without touching it."""
+    try:
+        np.empty(value.shape, value.dtype)
+    except (MemoryError, ValueError):
+        raise errors.InvalidArgumentError(
+            None, None, f"Cannot parse tensor from proto: a {value.dtype} constant of shape "
+                        f"{list(value.shape)} ({value.nbytes} bytes) does not fit in "
+                        "memory") from None
 
 
 @defop("Placeholder", outputs=("output: dtype",),

@@ -17,6 +17,8 @@ from flowgraph.framework.tensor_shape import TensorShape
 
 __all__ = ["ctc_loss", "ctc_greedy_decoder", "ctc_beam_search_decoder",
            "ctc_beam_search_decoder_v2"]
+__namespaces__ = {"nn": ["ctc_loss", "ctc_greedy_decoder", "ctc_beam_search_decoder",
+                         "ctc_beam_search_decoder_v2"]}
 
 _NEG = -np.inf
 

@@ -8,7 +8,7 @@ import inspect
 import itertools
 
 from flowgraph.framework import registry
-from flowgraph.framework.graph import GraphKeys, Tensor, get_default_graph
+from flowgraph.framework.graph import GraphKeys, get_default_graph
 from flowgraph.framework import nest
 from flowgraph.framework.op_builder import convert_to_tensor
 from flowgraph.ops import manip_ops

@@ -10,11 +10,12 @@ import weakref
 
 import numpy as np
 
-from flowgraph.framework import dtypes, errors, shape_fns, tensor_shape
 from flowgraph.framework.graph import Tensor, Operation, get_default_graph, name_scope
 from flowgraph.framework.op_builder import (apply_op, constant_value, convert_to_tensor,
                                             create_op)
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.framework import dtypes, errors, op_builder, shape_fns, tensor_shape
+from flowgraph.ops import array_ops, core, creation_ops, math_ops, reduction_ops, unary_ops
 
 __all__ = ["timestamp", "Assert", "Print", "print", "check_numerics", "verify_tensor_all_finite",
            "add_check_numerics_ops", "assert_equal", "assert_none_equal", "assert_less",
@@ -386,7 +387,6 @@ def _static_error(data):
 
 
 def _binary_assert(sym, np_fn, tf_fn, x, y, data, summarize, message, name, op_name):
-    import flowgraph as tf_
     with name_scope(name, op_name, [x, y, data]):
         x = convert_to_tensor(x, name="x")
         y = convert_to_tensor(y, name="y", dtype=x.dtype.base_dtype)
@@ -402,15 +402,14 @@ def _binary_assert(sym, np_fn, tf_fn, x, y, data, summarize, message, name, op_n
             if not np.all(np_fn(xs, ys)):
                 _static_error(data)
             if op_name == "assert_equal":
-                return tf_.no_op()
-        condition = tf_.reduce_all(tf_fn(x, y))
+                return core.no_op()
+        condition = reduction_ops.reduce_all(tf_fn(x, y))
         return Assert(condition, data, summarize=summarize)
 
 
 def _make_binary(op_name, sym, np_fn, tf_name):
     def fn(x, y, data=None, summarize=None, message=None, name=None):
-        import flowgraph as tf_
-        return _binary_assert(sym, np_fn, getattr(tf_, tf_name), x, y, data, summarize,
+        return _binary_assert(sym, np_fn, getattr(math_ops, tf_name), x, y, data, summarize,
                               message, name, op_name)
     fn.__name__ = fn.__qualname__ = op_name
     fn.__doc__ = (f"An Assert op checking `x {sym} y` holds element-wise (fails at build "
@@ -434,7 +433,6 @@ def _prefix(message):
 def _make_sign(op_name, sym, inner, swap):
     """assert_positive & co: `inner` (assert_less / assert_less_equal) of 0 and x."""
     def fn(x, data=None, summarize=None, message=None, name=None):
-        import flowgraph as tf_
         with name_scope(name, op_name, [x, data]):
             x = convert_to_tensor(x, name="x")
             if data is None:
@@ -442,7 +440,7 @@ def _make_sign(op_name, sym, inner, swap):
                 data = [_prefix(message), head, f"x ({x.name}) = ", x]
                 if op_name == "assert_non_positive":  # TF joins these two (sic)
                     data = [_prefix(message), head + f"x ({x.name}) = ", x]
-            zero = tf_.zeros([], dtype=x.dtype)
+            zero = creation_ops.zeros([], dtype=x.dtype)
             a, b = (x, zero) if swap else (zero, x)
             return inner(a, b, data=data, summarize=summarize)
     fn.__name__ = fn.__qualname__ = op_name
@@ -460,7 +458,6 @@ def assert_near(x, y, rtol=None, atol=None, data=None, summarize=None, message=N
                 name=None):
     """An Assert op checking |x - y| <= atol + rtol * |y| element-wise (default
     tolerances: 10 machine epsilons of x's type)."""
-    import flowgraph as tf_
     with name_scope(name, "assert_near", [x, y, rtol, atol, data]):
         x = convert_to_tensor(x, name="x")
         y = convert_to_tensor(y, name="y", dtype=x.dtype)
@@ -473,8 +470,8 @@ def assert_near(x, y, rtol=None, atol=None, data=None, summarize=None, message=N
             data = [_prefix(message),
                     f"x and y not equal to tolerance rtol = {rtol}, atol = {atol}",
                     f"x ({x.name}) = ", x, f"y ({y.name}) = ", y]
-        tol = atol + rtol * tf_.abs(y)
-        condition = tf_.reduce_all(tf_.less_equal(tf_.abs(x - y), tol))
+        tol = atol + rtol * unary_ops.abs(y)
+        condition = reduction_ops.reduce_all(math_ops.less_equal(unary_ops.abs(x - y), tol))
         return Assert(condition, data, summarize=summarize)
 
 
@@ -483,7 +480,6 @@ def _shape_str(t):
 
 
 def _rank_assert(x, ok, want_text, rank_check, data, summarize, message, name, op_name):
-    import flowgraph as tf_
     with name_scope(name, op_name, [x, data]):
         x = convert_to_tensor(x, name="x")
         nd = x.shape.ndims
@@ -491,61 +487,58 @@ def _rank_assert(x, ok, want_text, rank_check, data, summarize, message, name, o
             if not ok(nd):
                 raise ValueError(f"{_prefix(message)}Tensor {x.name} must have {want_text}."
                                  f"  Received rank {nd}, shape {_shape_str(x)}")
-            return tf_.no_op(name="static_checks_determined_all_ok")
+            return core.no_op(name="static_checks_determined_all_ok")
         if data is None:
-            data = [message or "", f"Tensor {x.name} must have {want_text}.",
-                    "Received shape: ", tf_.shape(x)]
-        return Assert(rank_check(tf_.rank(x)), data, summarize=summarize)
+            data = [message or "", f"Tensor {x.name} must have {want_text}.", "Received shape: ",
+                    array_ops.shape(x)]
+        return Assert(rank_check(array_ops.rank(x)), data, summarize=summarize)
 
 
 def assert_rank(x, rank, data=None, summarize=None, message=None, name=None):
     """Checks `x` has rank `rank` (statically when known: ValueError, else an Assert)."""
-    import flowgraph as tf_
     return _rank_assert(x, lambda r: r == int(rank), f"rank {rank}",
-                        lambda r: tf_.equal(r, int(rank)), data, summarize, message, name,
+                        lambda r: math_ops.equal(r, int(rank)), data, summarize, message, name,
                         "assert_rank")
 
 
 def assert_rank_at_least(x, rank, data=None, summarize=None, message=None, name=None):
     """Checks `x` has rank `rank` or more."""
-    import flowgraph as tf_
     return _rank_assert(x, lambda r: r >= int(rank), f"rank at least {rank}",
-                        lambda r: tf_.greater_equal(r, int(rank)), data, summarize,
-                        message, name, "assert_rank_at_least")
+                        lambda r: math_ops.greater_equal(r, int(rank)), data, summarize, message,
+                        name, "assert_rank_at_least")
 
 
 def assert_rank_in(x, ranks, data=None, summarize=None, message=None, name=None):
     """Checks the rank of `x` is one of `ranks`."""
-    import flowgraph as tf_
     ranks = tuple(int(r) for r in ranks)
 
     def check(r):
-        return tf_.reduce_any(tf_.equal(r, tf_.constant(list(ranks), dtype=tf_.int32)))
+        return reduction_ops.reduce_any(math_ops.equal(r,
+                                                       op_builder.constant(list(ranks),
+                                                                           dtype=dtypes.int32)))
     return _rank_assert(x, lambda r: r in ranks, f"rank in {ranks}", check, data,
                         summarize, message, name, "assert_rank_in")
 
 
 def assert_integer(x, message=None, name=None):
     """TypeError unless `x` has an integer type; else a no_op."""
-    import flowgraph as tf_
     with name_scope(name, "assert_integer", [x]):
         x = convert_to_tensor(x, name="x")
         if not x.dtype.is_integer:
             raise TypeError(f'{_prefix(message)}Expected "x" to be integer type.  Found: '
                             f"{x.name} of dtype <dtype: '{x.dtype.name}'>")
-        return tf_.no_op("statically_determined_was_integer")
+        return core.no_op("statically_determined_was_integer")
 
 
 def assert_type(tensor, tf_type, message=None, name=None):
     """TypeError unless `tensor` has type `tf_type`; else a no_op."""
-    import flowgraph as tf_
     tf_type = dtypes.as_dtype(tf_type)
     with name_scope(name, "assert_type", [tensor]):
         tensor = convert_to_tensor(tensor, name="tensor")
         if tensor.dtype != tf_type:
             raise TypeError(f"{_prefix(message)}{tensor.name} must be of type {tf_type!r}; "
                             f"got {tensor.dtype!r}")
-        return tf_.no_op("statically_determined_correct_type")
+        return core.no_op("statically_determined_correct_type")
 
 
 def assert_scalar(tensor, name=None, message=None):

@@ -8,6 +8,8 @@ from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop
 from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
 from flowgraph.ops.array_ops import _as_input, _const_axis, _host, _int_list, _static_value
+from flowgraph.ops import (array_ops, creation_ops, gather_ops, join_ops, manip_ops, math_ops,
+                           reduction_ops, unary_ops, xent_ops)
 
 __all__ = ["roll", "repeat", "sort", "argsort", "segment_sum", "segment_mean", "segment_max",
            "segment_min", "segment_prod", "unsorted_segment_max", "unsorted_segment_min",
@@ -16,12 +18,8 @@ __all__ = ["roll", "repeat", "sort", "argsort", "segment_sum", "segment_mean", "
 __namespaces__ = {"math": ["segment_sum", "segment_mean", "segment_max", "segment_min",
                            "segment_prod", "unsorted_segment_max", "unsorted_segment_min",
                            "unsorted_segment_prod", "unsorted_segment_mean",
-                           "unsorted_segment_sqrt_n"]}
-
-
-def _tf():
-    import flowgraph
-    return flowgraph
+                           "unsorted_segment_sqrt_n"],
+                  "nn": ["space_to_depth", "depth_to_space"]}
 
 
 def _invalid(msg):
@@ -63,7 +61,7 @@ class Roll:
         return xp.roll(input, s, [v % n for v in a])
 
     def grad(op, g):
-        return [roll(g, _tf().negative(op.inputs[1]), op.inputs[2]), None, None]
+        return [roll(g, unary_ops.negative(op.inputs[1]), op.inputs[2]), None, None]
 
 
 def roll(input, shift, axis, name=None):  # noqa: A002
@@ -79,12 +77,11 @@ def roll(input, shift, axis, name=None):  # noqa: A002
 
 def repeat(input, repeats, axis=None, name=None):  # noqa: A002
     """Repeats each element of `input` `repeats` times along `axis` (flattened if None)."""
-    tf = _tf()
     with name_scope(name, "Repeat", [input, repeats]):
         input = _as_input(input)
-        repeats = tf.cast(convert_to_tensor(repeats, name="repeats"), dtypes.int32)
+        repeats = unary_ops.cast(convert_to_tensor(repeats, name="repeats"), dtypes.int32)
         if axis is None:
-            input = tf.reshape(input, [-1])
+            input = array_ops.reshape(input, [-1])
             axis = 0
         axis = int(axis)
         rank = input.shape.ndims
@@ -98,15 +95,15 @@ def repeat(input, repeats, axis=None, name=None):  # noqa: A002
         if repeats.shape.ndims > 1:
             raise ValueError(f"Shape must be at most rank 1 but is rank "
                              f"{repeats.shape.ndims}")
-        dims = tf.shape(input)
-        expanded = tf.expand_dims(input, axis + 1)
+        dims = array_ops.shape(input)
+        expanded = array_ops.expand_dims(input, axis + 1)
         if repeats.shape.ndims == 0:
             mult = [1] * (rank + 1)
             mult[axis + 1] = repeats
-            tiled = tf.tile(expanded, tf.stack(mult))
-            new_shape = tf.concat([dims[:axis], tf.stack([dims[axis] * repeats]),
-                                   dims[axis + 1:]], 0)
-            out = tf.reshape(tiled, new_shape)
+            tiled = manip_ops.tile(expanded, join_ops.stack(mult))
+            new_shape = join_ops.concat([dims[:axis], join_ops.stack([dims[axis] * repeats]),
+                                         dims[axis + 1:]], 0)
+            out = array_ops.reshape(tiled, new_shape)
             static = input.shape.as_list()
             r = _static_value(repeats)
             static[axis] = None if static[axis] is None or r is None else static[axis] * int(r)
@@ -116,19 +113,18 @@ def repeat(input, repeats, axis=None, name=None):  # noqa: A002
         m = repeats.shape.as_list()[0]
         if n is not None and m is not None and m not in (1, n):
             raise ValueError(f"Dimensions {m} and {n} are not compatible")
-        repeats = tf.broadcast_to(repeats, tf.stack([dims[axis]]))
-        most = tf.maximum(tf.reduce_max(repeats), 0)
-        mask = tf.sequence_mask(repeats, most)
+        repeats = manip_ops.broadcast_to(repeats, join_ops.stack([dims[axis]]))
+        most = math_ops.maximum(reduction_ops.reduce_max(repeats), 0)
+        mask = creation_ops.sequence_mask(repeats, most)
         mult = [1] * (rank + 1)
         mult[axis + 1] = most
-        tiled = tf.tile(expanded, tf.stack(mult))
-        return tf.boolean_mask(tiled, mask, axis=axis)
+        tiled = manip_ops.tile(expanded, join_ops.stack(mult))
+        return gather_ops.boolean_mask(tiled, mask, axis=axis)
 
 
 # -- sort / argsort (TopKV2 with transposes, as TF builds them) ------------------------------
 
 def _sort_or_argsort(values, axis, direction, want_indices):
-    tf = _tf()
     if direction not in ("ASCENDING", "DESCENDING"):
         raise ValueError(f"Argument `direction` should be one of ASCENDING, DESCENDING. "
                          f"Received: direction={direction}")
@@ -147,21 +143,21 @@ def _sort_or_argsort(values, axis, direction, want_indices):
     if ascending and values.dtype.is_unsigned:
         raise TypeError(f"sort: ascending order of unsigned {values.dtype.name} is not "
                         f"supported")
-    x = tf.negative(values) if ascending else values
+    x = unary_ops.negative(values) if ascending else values
     perm = None
     if axis != rank - 1:
         perm = list(range(rank))
         perm[axis], perm[-1] = rank - 1, axis
-        x = tf.transpose(x, perm, name="transpose")
+        x = array_ops.transpose(x, perm, name="transpose")
     k = x.shape.as_list()[-1]
     if k is None:
-        k = tf.shape(x)[-1]
-    top_values, top_indices = tf.nn.top_k(x, k)
+        k = array_ops.shape(x)[-1]
+    top_values, top_indices = xent_ops.top_k(x, k)
     out = top_indices if want_indices else top_values
     if perm is not None:
-        out = tf.transpose(out, perm, name="transpose_1")
+        out = array_ops.transpose(out, perm, name="transpose_1")
     if ascending and not want_indices:
-        out = tf.negative(out)
+        out = unary_ops.negative(out)
     return out
 
 
@@ -279,50 +275,49 @@ def _unsorted_kernel(kind, empty):
 
 def _rows(v, data):
     """Reshapes a per-row vector `v` to broadcast against `data` ([n, 1, ..., 1])."""
-    tf = _tf()
-    return tf.reshape(v, tf.concat([tf.shape(v), tf.ones_like(tf.shape(data)[1:])], 0))
+    return array_ops.reshape(v,
+                             join_ops.concat([array_ops.shape(v),
+                                              creation_ops.ones_like(array_ops.shape(data)[1:])],
+                                             0))
 
 
 def _gather_rows(x, ids):
     """`x[ids]` with rows of negative ids zeroed, and the mask of non-negative ids shaped to
     broadcast against the result."""
-    tf = _tf()
-    got = tf.gather(x, tf.maximum(ids, 0))
-    keep = tf.greater_equal(ids, 0)
-    shape = tf.concat([tf.shape(ids), tf.ones_like(tf.shape(got)[tf.rank(ids):])], 0)
-    keep = tf.reshape(keep, shape)
-    keep = tf.logical_and(keep, tf.ones_like(got, dtype=dtypes.bool))
-    return tf.where(keep, got, tf.zeros_like(got)), keep
+    got = gather_ops.gather(x, math_ops.maximum(ids, 0))
+    keep = math_ops.greater_equal(ids, 0)
+    shape = join_ops.concat([array_ops.shape(ids),
+                             creation_ops.ones_like(array_ops.shape(got)[array_ops.rank(ids):])], 0)
+    keep = array_ops.reshape(keep, shape)
+    keep = math_ops.logical_and(keep, creation_ops.ones_like(got, dtype=dtypes.bool))
+    return reduction_ops.where(keep, got, creation_ops.zeros_like(got)), keep
 
 
 def _min_max_grad(op, g, sum_fn, extra):
-    tf = _tf()
     data, ids = op.inputs[0], op.inputs[1]
     gathered, keep = _gather_rows(op.outputs[0], ids)
-    chosen = tf.logical_and(tf.equal(data, gathered), keep)
-    count = sum_fn(tf.cast(chosen, g.dtype), ids, *extra)
-    share, _ = _gather_rows(tf.math.divide_no_nan(g, count), ids)
-    return tf.where(chosen, share, tf.zeros_like(share))
+    chosen = math_ops.logical_and(math_ops.equal(data, gathered), keep)
+    count = sum_fn(unary_ops.cast(chosen, g.dtype), ids, *extra)
+    share, _ = _gather_rows(math_ops.div_no_nan(g, count), ids)
+    return reduction_ops.where(chosen, share, creation_ops.zeros_like(share))
 
 
 def _prod_grad(op, g, sum_fn, prod_fn, extra):
-    tf = _tf()
     data, ids = op.inputs[0], op.inputs[1]
-    zero = tf.equal(data, tf.zeros_like(data))
-    n_zero = sum_fn(tf.cast(zero, dtypes.int32), ids, *extra)
-    g = tf.where(tf.greater(n_zero, 1), tf.zeros_like(g), g)
-    nonzero_data = tf.where(zero, tf.ones_like(data), data)
+    zero = math_ops.equal(data, creation_ops.zeros_like(data))
+    n_zero = sum_fn(unary_ops.cast(zero, dtypes.int32), ids, *extra)
+    g = reduction_ops.where(math_ops.greater(n_zero, 1), creation_ops.zeros_like(g), g)
+    nonzero_data = reduction_ops.where(zero, creation_ops.ones_like(data), data)
     nonzero_prod = prod_fn(nonzero_data, ids, *extra)
     all_prod, _ = _gather_rows(op.outputs[0], ids)
     others, _ = _gather_rows(nonzero_prod, ids)
-    partial = tf.where(zero, others, tf.math.divide(all_prod, nonzero_data))
+    partial = reduction_ops.where(zero, others, math_ops.divide(all_prod, nonzero_data))
     gg, _ = _gather_rows(g, ids)
-    return tf.multiply(gg, partial)
+    return math_ops.multiply(gg, partial)
 
 
 def _segment_count(data, ids):
-    tf = _tf()
-    return segment_sum(tf.ones_like(ids, dtype=data.dtype), ids)
+    return segment_sum(creation_ops.ones_like(ids, dtype=data.dtype), ids)
 
 
 _SORTED = {"SegmentSum": ("sum", 0), "SegmentMean": ("mean", 0), "SegmentMax": ("max", 0),
@@ -331,13 +326,12 @@ _SORTED = {"SegmentSum": ("sum", 0), "SegmentMean": ("mean", 0), "SegmentMax": (
 
 def _sorted_grad(kind):
     def grad(op, g):
-        tf = _tf()
         data, ids = op.inputs
         if kind == "sum":
-            return [tf.gather(g, ids), None]
+            return [gather_ops.gather(g, ids), None]
         if kind == "mean":
             count = _rows(_segment_count(g, ids), g)
-            return [tf.gather(tf.math.divide_no_nan(g, count), ids), None]
+            return [gather_ops.gather(math_ops.div_no_nan(g, count), ids), None]
         if kind in ("max", "min"):
             return [_min_max_grad(op, g, lambda d, i: segment_sum(d, i), ()), None]
         return [_prod_grad(op, g, lambda d, i: segment_sum(d, i),
@@ -364,11 +358,10 @@ _UNSORTED = {"UnsortedSegmentMax": ("max", _lowest), "UnsortedSegmentMin": ("min
 
 def _unsorted_grad(kind):
     def grad(op, g):
-        tf = _tf()
         n = op.inputs[2]
         if kind in ("max", "min"):
-            return [_min_max_grad(op, g, tf.unsorted_segment_sum, (n,)), None, None]
-        return [_prod_grad(op, g, tf.unsorted_segment_sum, unsorted_segment_prod, (n,)),
+            return [_min_max_grad(op, g, gather_ops.unsorted_segment_sum, (n,)), None, None]
+        return [_prod_grad(op, g, gather_ops.unsorted_segment_sum, unsorted_segment_prod, (n,)),
                 None, None]
     return grad
 
@@ -423,17 +416,16 @@ unsorted_segment_prod = _unsorted_builder("UnsortedSegmentProd")
 
 
 def _unsorted_scaled(data, segment_ids, num_segments, name, default, sqrt):
-    tf = _tf()
     with name_scope(name, default, [data, segment_ids, num_segments]):
         data = _as_input(data, name="data")
         segment_ids = convert_to_tensor(segment_ids, name="segment_ids")
-        ones = tf.ones_like(segment_ids, dtype=data.dtype)
-        count = tf.unsorted_segment_sum(ones, segment_ids, num_segments)
-        count = tf.maximum(_rows(count, data), tf.ones([], data.dtype))
+        ones = creation_ops.ones_like(segment_ids, dtype=data.dtype)
+        count = gather_ops.unsorted_segment_sum(ones, segment_ids, num_segments)
+        count = math_ops.maximum(_rows(count, data), creation_ops.ones([], data.dtype))
         if sqrt:
-            count = tf.sqrt(count)
-        total = tf.unsorted_segment_sum(data, segment_ids, num_segments)
-        return tf.math.divide(total, count)
+            count = unary_ops.sqrt(count)
+        total = gather_ops.unsorted_segment_sum(data, segment_ids, num_segments)
+        return math_ops.divide(total, count)
 
 
 def unsorted_segment_mean(data, segment_ids, num_segments, name=None):

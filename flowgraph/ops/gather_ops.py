@@ -89,6 +89,9 @@ class GatherV2:
             values = reshape(g, join_ops.concat([[n], dense_shape[1:]], 0))
             dx = IndexedSlices(values, reshape(indices, [n]), dense_shape)
             return [dx, None, None]  # sparse, as TF: densified only where needed
+        if b == 0 and (a is None or params.shape.ndims is None or indices.shape.ndims is None):
+            return [_gather_dynamic_grad(params, indices, g, axis if a is None else a), None,
+                    None]
         return [_gather_dense_grad(params, indices, a, b, g), None, None]
 
 
@@ -119,8 +122,8 @@ def _gather_dense_grad(params, indices, a, b, g):
     gathered rows are summed back into place with UnsortedSegmentSum."""
     P, Q = params.shape.ndims, indices.shape.ndims
     if a is None or P is None or Q is None:
-        raise NotImplementedError("the gradient of gather needs a constant axis and inputs "
-                                  "of known rank")
+        raise NotImplementedError("the gradient of a gather with batch_dims needs a "
+                                  "constant axis and inputs of known rank")
     a %= P
     from flowgraph.ops import creation_ops, join_ops
     ps, qs = _shape_of(params), _shape_of(indices)
@@ -151,6 +154,23 @@ def _gather_dense_grad(params, indices, a, b, g):
     out = reshape(summed, full)
     perm = list(range(b)) + list(range(b + 1, a + 1)) + [b] + list(range(a + 1, P))
     return transpose(out, perm) if perm != list(range(P)) else out
+
+
+def _gather_dynamic_grad(params, indices, g, axis):
+    """The gradient of a gather along `axis` (an int or a scalar tensor) with shapes
+    computed in the graph, for unknown ranks: g as [outer, n_indices, inner], the indices'
+    axis moved first, summed into place, moved back (TF's formulation)."""
+    from flowgraph.ops import creation_ops, join_ops
+    ps = shape(params)
+    n = expand_dims(size(indices), 0)
+    outer, inner = ps[:axis], ps[axis:][1:]
+    no, ni = size(outer), size(inner)
+    values = reshape(g, join_ops.concat([outer, n, inner], 0))
+    outer_axes = creation_ops.range(no)
+    inner_axes = creation_ops.range(no + 1, no + 1 + ni)
+    moved = transpose(values, join_ops.concat([expand_dims(no, 0), outer_axes, inner_axes], 0))
+    summed = unsorted_segment_sum(moved, reshape(indices, n), ps[axis])
+    return transpose(summed, join_ops.concat([outer_axes + 1, [0], inner_axes], 0))
 
 
 def gather(params, indices, validate_indices=None, name=None, axis=None, batch_dims=0):

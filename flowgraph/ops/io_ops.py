@@ -1,12 +1,11 @@
 """Checkpoint ops: `SaveV2` / `RestoreV2` read and write V2 tensor bundles (see
-`flowgraph/train/checkpoint.py`); `ShardedFilename`, `StringJoin` and `MergeV2Checkpoints`
+`flowgraph/framework/tensor_bundle.py`); `ShardedFilename`, `StringJoin` and `MergeV2Checkpoints`
 make sharded saves. All are TF's ops with TF's signatures, so saver graphs move between
 flowgraph and TensorFlow."""
-import os
 
 import numpy as np
 
-from flowgraph.framework import dtypes as _dtypes, errors, tensor_shape
+from flowgraph.framework import dtypes as _dtypes, errors, tensor_bundle, tensor_shape
 from flowgraph.framework.op_builder import apply_op
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 
@@ -65,7 +64,6 @@ class SaveV2:
         return []
 
     def kernel(ctx, prefix, tensor_names, shape_and_slices, tensors):
-        from flowgraph.train.checkpoint import BundleWriter
         prefix = _text(prefix)
         names = _texts(tensor_names, "tensor_names")
         slices = _texts(shape_and_slices, "shape_and_slices")
@@ -77,7 +75,7 @@ class SaveV2:
             raise errors.UnimplementedError(None, None, "Saving slices of tensors "
                                                         "(partitioned variables) is not supported")
         try:
-            writer = BundleWriter(prefix)
+            writer = tensor_bundle.BundleWriter(prefix)
         except OSError as e:
             raise _os_error(e, f"Failed to create checkpoint {prefix}") from None
         try:
@@ -105,7 +103,6 @@ class RestoreV2:
         return [tensor_shape.unknown_shape() for _ in op.outputs]
 
     def kernel(ctx, prefix, tensor_names, shape_and_slices, dtypes):
-        from flowgraph.train.checkpoint import BundleReader
         prefix = _text(prefix)
         names = _texts(tensor_names, "tensor_names")
         slices = _texts(shape_and_slices, "shape_and_slices")
@@ -116,7 +113,7 @@ class RestoreV2:
         if any(slices):
             raise errors.UnimplementedError(None, None, "Restoring slices of tensors "
                                                         "(partitioned variables) is not supported")
-        reader = BundleReader(prefix)
+        reader = tensor_bundle.BundleReader(prefix)
         out = []
         for n, want in zip(names, dtypes):
             have = reader.dtype(n)
@@ -144,11 +141,10 @@ class MergeV2Checkpoints:
 
     def kernel(ctx, checkpoint_prefixes, destination_prefix, delete_old_dirs,
                allow_missing_files):
-        from flowgraph.train.checkpoint import merge_bundles
         prefixes = _texts(np.reshape(_host(checkpoint_prefixes), -1), "checkpoint_prefixes")
         dest = _text(destination_prefix)
         try:
-            merge_bundles(prefixes, dest, delete_old_dirs, allow_missing_files)
+            tensor_bundle.merge_bundles(prefixes, dest, delete_old_dirs, allow_missing_files)
         except OSError as e:
             raise _os_error(e, f"Failed to merge checkpoints into {dest}") from None
         return None

@@ -126,7 +126,7 @@ class Qr:
         if m >= n:
             return [_qr_grad_deep(q, r, dq, dr)]
         from flowgraph.ops.join_ops import concat
-        u, v = r[..., :, :m], r[..., :, m:]
+        u = r[..., :, :m]
         du, dv = dr[..., :, :m], dr[..., :, m:]
         y = op.inputs[0][..., :, m:]
         dx = _qr_grad_deep(q, u, dq + _matmul(y, dv, adjoint_b=True), du)

@@ -10,7 +10,11 @@ from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import convert_to_tensor
 
 __all__ = []
-__namespaces__ = {"math": ["l2_normalize", "zero_fraction"]}
+__namespaces__ = {"math": ["l2_normalize", "zero_fraction"],
+                  "nn": ["dropout", "moments", "batch_normalization", "l2_normalize",
+                         "embedding_lookup", "zero_fraction", "sufficient_statistics",
+                         "normalize_moments", "weighted_moments", "compute_average_loss",
+                         "scale_regularization_loss"]}
 
 
 def _m():

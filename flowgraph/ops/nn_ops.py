@@ -14,7 +14,10 @@ from flowgraph.framework.tensor_shape import TensorShape
 from flowgraph.ops import nn_util as U
 
 __all__ = []
-__namespaces__ = {"math": ["softplus", "softsign", "softmax", "log_softmax"]}
+__namespaces__ = {"math": ["softplus", "softsign", "softmax", "log_softmax"],
+                  "nn": ["relu", "relu6", "leaky_relu", "elu", "selu", "softplus", "softsign",
+                         "softmax", "log_softmax", "bias_add", "l2_loss", "xw_plus_b",
+                         "relu_layer", "crelu", "swish", "silu"]}
 
 _SELU_SCALE = 1.0507009873554804934193349852946
 _SELU_ALPHA = 1.6732632423543772848170429916717

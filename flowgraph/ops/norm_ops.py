@@ -12,6 +12,8 @@ from flowgraph.framework.tensor_shape import TensorShape
 from flowgraph.ops import nn_util as U
 
 __all__ = []
+__namespaces__ = {"nn": ["fused_batch_norm", "lrn", "local_response_normalization",
+                         "batch_norm_with_global_normalization"]}
 
 _FORMATS = ("NHWC", "NCHW", "NDHWC", "NCDHW")
 _BN_ATTRS = {"T": None, "U": None, "epsilon": 1e-4, "exponential_avg_factor": 1.0,

@@ -15,6 +15,7 @@ from flowgraph.ops import conv3d_ops as C
 from flowgraph.ops import nn_util as U
 
 __all__ = ["max_pool3d", "avg_pool3d"]
+__namespaces__ = {"nn": ["max_pool3d", "avg_pool3d"]}
 
 _ATTRS = {"ksize": None, "strides": None, "padding": None, "data_format": "NDHWC",
           "T": None}

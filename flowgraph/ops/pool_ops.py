@@ -16,6 +16,9 @@ from flowgraph.framework.tensor_shape import TensorShape
 from flowgraph.ops import nn_util as U
 
 __all__ = []
+__namespaces__ = {"nn": ["max_pool", "max_pool2d", "avg_pool", "avg_pool2d", "max_pool1d",
+                         "avg_pool1d", "max_pool_v2", "avg_pool_v2", "max_pool_with_argmax",
+                         "pool"]}
 
 _POOL_ATTRS = {"T": None, "ksize": None, "strides": None, "padding": None,
                "data_format": "NHWC"}

@@ -194,7 +194,8 @@ def _prod_grad_dynamic(op, grad):
     reshaped = array_ops.reshape(permuted, array_ops.stack([reduced_num, other_num]))
     left = cumprod(reshaped, axis=0, exclusive=True)
     right = cumprod(reshaped, axis=0, exclusive=True, reverse=True)
-    y = array_ops.reshape(_m().multiply(_m().conj(left), _m().conj(right)), array_ops.shape(permuted))
+    y = array_ops.reshape(_m().multiply(_m().conj(left), _m().conj(right)),
+                          array_ops.shape(permuted))
     return _m().multiply(g, array_ops.transpose(y, array_ops.invert_permutation(perm)))
 
 

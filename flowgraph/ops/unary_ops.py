@@ -16,7 +16,7 @@ _PUBLIC = ["negative", "abs", "sign", "square", "sqrt", "rsqrt", "exp", "expm1",
            "acosh", "atanh", "tanh", "sigmoid", "floor", "ceil", "round", "rint",
            "reciprocal", "erf", "erfc", "is_nan", "is_inf", "is_finite", "conj"]
 __all__ = _PUBLIC + ["cast", "to_float", "to_double", "to_int32", "to_int64", "saturate_cast"]
-__namespaces__ = {"math": list(_PUBLIC)}
+__namespaces__ = {"math": list(_PUBLIC), "nn": ["sigmoid", "tanh"]}
 
 
 def _m():
@@ -162,7 +162,8 @@ _UNARY_TABLE = [
      "Computes the inverse hyperbolic tangent."),
     ("Tanh", "tanh", FLOAT, _y_grad("TanhGrad", conjugate=True),
      "Computes the hyperbolic tangent."),
-    ("Sigmoid", _sigmoid, FLOAT, _y_grad("SigmoidGrad", conjugate=True), "Computes 1 / (1 + exp(-x))."),
+    ("Sigmoid", _sigmoid, FLOAT, _y_grad("SigmoidGrad", conjugate=True),
+     "Computes 1 / (1 + exp(-x))."),
     ("Floor", "floor", REAL_FLOAT, NOT_DIFFERENTIABLE,
      "Returns the largest integer not greater than x, elementwise."),
     ("Ceil", "ceil", REAL_FLOAT, NOT_DIFFERENTIABLE,

@@ -1,12 +1,13 @@
 """`tf.Variable` (TF1 ref variables) and the initializer helpers."""
 import contextlib
 
-from flowgraph.framework import dtypes, tensor_shape
+from flowgraph.framework import default_stack, dtypes, meta_graph, tensor_shape
 from flowgraph.framework.graph import (GraphKeys, Tensor, get_default_graph, name_scope,
                                        colocate_with, control_dependencies, device)
 from flowgraph.framework.op_builder import (apply_op, convert_to_tensor,
                                             register_tensor_conversion_function)
 from flowgraph.ops import core, state_ops
+from flowgraph.proto import variable_pb2
 
 __all__ = ["Variable", "VariableV1", "variable_creator_scope", "global_variables_initializer",
            "initialize_all_variables", "variables_initializer", "initialize_variables",
@@ -219,8 +220,7 @@ class Variable(metaclass=_VariableMeta):
 
     def load(self, value, session=None):
         """Writes `value` into the variable in `session` (default session if None)."""
-        from flowgraph.runtime.session import _session_for
-        s = _session_for(session, self.graph)
+        s = default_stack.session_for(session, self.graph)
         s.run(self._initializer_op, {self._initializer_op.inputs[1]: value})
 
     def count_up_to(self, limit):
@@ -363,3 +363,27 @@ def assert_variables_initialized(var_list=None):
     from flowgraph.ops import array_ops
     inited = array_ops.stack([state_ops.is_variable_initialized(v) for v in var_list])
     return math_ops.reduce_all(inited, name="assert_variables_initialized")
+
+
+# Variables in meta graphs: collections of serialized VariableDefs, one object per variable.
+VARIABLE_COLLECTIONS = (GraphKeys.GLOBAL_VARIABLES, GraphKeys.TRAINABLE_VARIABLES,
+                        GraphKeys.LOCAL_VARIABLES, GraphKeys.MODEL_VARIABLES,
+                        GraphKeys.MOVING_AVERAGE_VARIABLES, GraphKeys.METRIC_VARIABLES,
+                        GraphKeys.GLOBAL_STEP, GraphKeys.CONCATENATED_VARIABLES)
+
+
+def _variable_from_collection(key):
+    def from_proto(data, import_scope, memo):
+        vd = variable_pb2.VariableDef.FromString(data)
+        v = memo.get(vd.variable_name)
+        if v is None:
+            v = memo[vd.variable_name] = Variable.from_proto(vd, import_scope=import_scope)
+            if key == GraphKeys.TRAINABLE_VARIABLES:
+                v._trainable = True
+        return v
+    return from_proto
+
+
+for _key in VARIABLE_COLLECTIONS:
+    meta_graph.register_proto_function(_key, _variable_from_collection(_key))
+del _key

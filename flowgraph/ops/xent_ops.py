@@ -16,7 +16,12 @@ from flowgraph.ops import nn_util as U
 
 __all__ = ["approx_top_k"]
 __namespaces__ = {"math": ["top_k", "in_top_k", "approx_max_k", "approx_min_k"],
-                  "nn": ["approx_max_k", "approx_min_k"]}
+                  "nn": ["approx_max_k", "approx_min_k", "softmax_cross_entropy_with_logits",
+                         "softmax_cross_entropy_with_logits_v2",
+                         "sparse_softmax_cross_entropy_with_logits",
+                         "sigmoid_cross_entropy_with_logits",
+                         "weighted_cross_entropy_with_logits", "log_poisson_loss", "top_k",
+                         "in_top_k"]}
 
 
 def _m():

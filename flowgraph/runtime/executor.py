@@ -1,5 +1,6 @@
 """Running plans: as generated straight-line code, traced, or on a thread pool. No lookups,
 parsing or shape work happens here."""
+import contextvars
 import copy
 import threading
 import time
@@ -8,6 +9,7 @@ import warnings
 import numpy as np
 
 from flowgraph.framework import errors
+from flowgraph.runtime.resources import current_run
 
 # Kernels produce inf/nan silently, as TF does: numpy's floating-point warnings raised
 # from flowgraph's own modules are ignored (set once, not per run: errstate costs ~5 us).
@@ -20,17 +22,22 @@ def execute(plan, feed_slots, feed_values, ctx):
     if feed_slots != order:  # feeds given in another order than the code takes them
         by_slot = dict(zip(feed_slots, feed_values))
         feed_values = [by_slot[s] for s in order]
-    own = plan.has_state and ctx._run[0] is None  # outermost run: owns the journal
-    if own:
-        ctx.begin()
+    if not plan.has_state:
+        try:
+            return run(*feed_values)
+        except Exception as e:
+            raise op_error(e, plan.ops[failed_step(run, e)]) from e
+    st = current_run()
+    # the outermost run of this session's store owns a journal of its own
+    token = ctx.begin() if st is None or st.vars is not ctx.vars else None
     try:
         out = run(*feed_values)
     except Exception as e:
-        if own:
-            ctx.rollback()
+        if token is not None:
+            ctx.rollback(token)
         raise op_error(e, plan.ops[failed_step(run, e)]) from e
-    if own:
-        ctx.commit()
+    if token is not None:
+        ctx.commit(token)
     return out
 
 
@@ -128,9 +135,11 @@ def execute_parallel(plan, feed_slots, feed_values, ctx, pool):
         vals[s] = v
     lock, done = threading.Lock(), threading.Event()
     running, failure = [0], []
-    if plan.has_state:
-        ctx.begin()
-    journal, tapes = ctx._run[0], ctx._run.tapes  # pool threads adopt this run's
+    token = ctx.begin(threaded=True) if plan.has_state else None
+    submit = pool.submit
+    if token is not None:  # workers run the steps in this run's context (its journal)
+        def submit(fn, i):
+            pool.submit(contextvars.copy_context().run, fn, i)
 
     def settle(ready):
         """Called holding `lock` as a step ends: the steps to start next (none after a
@@ -143,7 +152,6 @@ def execute_parallel(plan, feed_slots, feed_values, ctx, pool):
 
     def run(i):
         fn, ins, out, _ = plan.steps[i]
-        ctx._run[0], ctx._run.tapes = journal, tapes
         try:
             r = fn(*[vals[j] for j in ins])
             outs = () if out is None else (out,) if out.__class__ is int else out
@@ -172,22 +180,27 @@ def execute_parallel(plan, feed_slots, feed_values, ctx, pool):
                     ready.append(k)
             ready = settle(ready)
         for k in ready:
-            pool.submit(run, k)
+            submit(run, k)
 
     roots = [i for i, n in enumerate(pending) if n == 0]
     running[0] = len(roots)
     if not roots:
         done.set()
-    for i in roots:
-        pool.submit(run, i)
+    try:
+        for i in roots:
+            submit(run, i)
+    except BaseException:  # e.g. the pool was shut down by close(): nothing ran yet
+        if token is not None:
+            ctx.commit(token)
+        raise
     done.wait()
     if failure:
-        if plan.has_state:
-            ctx.rollback()
+        if token is not None:
+            ctx.rollback(token)
         i, e = failure[0]
         raise op_error(e, plan.ops[i]) from e
-    if plan.has_state:
-        ctx.commit()
+    if token is not None:
+        ctx.commit(token)
     return [vals[s] for s in plan.fetch_slots]
 
 

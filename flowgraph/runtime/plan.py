@@ -6,6 +6,7 @@ import heapq
 import numpy as np
 
 from flowgraph.framework import dtypes, errors, tensor_shape
+from flowgraph.framework.registry import input_args
 from flowgraph.runtime.executor import failed_step, op_error, straight_line
 
 VARIABLE_OPS = frozenset(("VariableV2", "Variable"))
@@ -55,19 +56,6 @@ class Plan:
                     readers[s] += 1
             self._graph = ([tuple(sorted(u)) for u in users], indeg, readers)
         return self._graph
-
-
-def input_args(op):
-    """The ArgDef of each flat input of `op` (list arguments expanded)."""
-    out = []
-    for arg in op._op_def.inputs:
-        if arg.number_attr:
-            out.extend([arg] * op._attrs[arg.number_attr])
-        elif arg.type_list_attr:
-            out.extend([arg] * len(op._attrs[arg.type_list_attr]))
-        else:
-            out.append(arg)
-    return out
 
 
 def ref_key(tensor):
@@ -185,6 +173,39 @@ def bind_kernel(op, first_arg, in_slots, ctx=None, compile_fn=None):
         return getattr(first_arg, d.xp_function), tuple(in_slots)
     if simple:
         return functools.partial(d.kernel, first_arg, **bound), tuple(in_slots)
+    if op._attrs.get("use_locking") and ctx is not None:
+        fn, ins = _unlocked_kernel(op, first_arg, in_slots, ctx, bound, args)
+        keys = sorted({ref_key(t) for a, t in zip(args, op._inputs) if a.is_ref})
+        return _locked(fn, [ctx.lock(k) for k in keys]), ins
+    return _unlocked_kernel(op, first_arg, in_slots, ctx, bound, args)
+
+
+def _locked(fn, locks):
+    """`fn` run holding `locks` (the variables' own, taken in key order so that two
+    updates of the same variables never wait on each other): a `use_locking` update's
+    read, compute and write happen as one step for every other locked update."""
+    if len(locks) == 1:
+        lock = locks[0]
+
+        def one(*vals):
+            with lock:
+                return fn(*vals)
+        return one
+
+    def many(*vals):
+        for lk in locks:
+            lk.acquire()
+        try:
+            return fn(*vals)
+        finally:
+            for lk in reversed(locks):
+                lk.release()
+    return many
+
+
+def _unlocked_kernel(op, first_arg, in_slots, ctx, bound, args):
+    """bind_kernel's general case: a kernel with list, ref or variable-read arguments."""
+    d = op._op_def
     # Regroup flat input values into the kernel's list, ref and variable-read arguments.
     layout, ins, pos = [], [], 0
 
@@ -261,11 +282,15 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
     for t in feeds:
         slot[t] = len(slot)
         where[slot[t]] = host
+    shadow = {}  # a fed output of an op that runs anyway: the op writes a scratch slot
     for op in order:
         for t in op._outputs:
-            if t not in slot:
-                slot[t] = len(slot)
-                where[slot[t]] = placement[op]
+            key = (t, "fed") if t in feed_set else t
+            if key not in slot:
+                slot[key] = len(slot)
+                where[slot[key]] = placement[op]
+            if key is not t:
+                shadow[t] = slot[key]
     steps, step_ops, step_devices, transfers = [], [], [], {}
 
     def compile_function(device, fg, extra=()):
@@ -328,7 +353,7 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
             if log is not None:
                 log(op, dev)
             continue
-        outs = [slot[t] for t in op._outputs]
+        outs = [shadow.get(t, slot[t]) for t in op._outputs]
         listed = any(a.number_attr or a.type_list_attr for a in op._op_def.outputs)
         out = None if not outs else outs[0] if len(outs) == 1 and not listed else tuple(outs)
         steps.append([fn, ins, out, ()])

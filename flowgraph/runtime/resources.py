@@ -1,4 +1,6 @@
-"""Per-session state: variable values and random generators, with a per-run undo journal."""
+"""Per-session state: variable values, generators and per-variable locks; per-run state
+(the undo journal and while-loop records) lives in a context variable, one per run."""
+import contextvars
 import threading
 
 import numpy as np
@@ -8,49 +10,66 @@ from flowgraph.framework import errors
 _MISSING = object()
 
 
-class _Journal(threading.local):
-    """The undo journal slot (`ctx._run[0]`) and the While loops' records (`tapes`), one
-    per thread: runs made at once by several threads (a queue runner beside the training
-    loop) each own theirs, so one failing run never rolls back another's writes and no run
-    clears another's loop records. The inter-op pool's threads adopt their run's."""
+class RunState:
+    """One run's own state: for each variable it wrote, [value before the run, the value
+    it last wrote]; the While loops' per-iteration records. `lock` guards the journal
+    when the run's steps execute on several threads."""
 
-    def __init__(self):
-        self.value = None
-        self.tapes = {}
+    __slots__ = ("vars", "journal", "tapes", "lock")
 
-    def __getitem__(self, i):
-        return self.value
+    def __init__(self, store, threaded=False):
+        self.vars, self.journal, self.tapes = store, {}, {}
+        self.lock = threading.Lock() if threaded else None
 
-    def __setitem__(self, i, v):
-        self.value = v
+
+# The run the current thread (or inter-op worker, which runs in a copy of the run's
+# context) is executing: runs of one session on several threads never share it.
+_RUN = contextvars.ContextVar("flowgraph_run", default=None)
+
+
+def current_run():
+    return _RUN.get()
 
 
 class RunContext:
-    """What stateful kernels see: `xp`, the session's variables and generators.
+    """What stateful kernels see: `xp`, the session's variables, generators and locks.
 
     Variable values are arrays that are never mutated in place: a write swaps in a new
-    array and records the old one, so a failed run can be rolled back exactly."""
+    array and the running run's journal records the old one, so a failed run can undo
+    its own writes. A failed run restores a variable only while it still holds the value
+    that run wrote: a write another run made meanwhile is never undone."""
 
-    __slots__ = ("xp", "device", "vars", "rngs", "_run", "session")
+    __slots__ = ("xp", "device", "vars", "rngs", "locks", "session", "_idle_tapes")
 
     def __init__(self, session, xp=np, device=None, share=None):
         self.session, self.xp, self.device = session, xp, device
         if share is None:
-            self.vars, self.rngs, self._run = {}, {}, _Journal()
-        else:  # a sibling for another device: the same store and the same run journal
-            self.vars, self.rngs, self._run = share.vars, share.rngs, share._run
-
-    @property
-    def tapes(self):
-        """While loops' per-iteration records of the current thread's run."""
-        return self._run.tapes
+            self.vars, self.rngs, self.locks = {}, {}, {}
+        else:  # a sibling for another device: the same store
+            self.vars, self.rngs, self.locks = share.vars, share.rngs, share.locks
+        self._idle_tapes = {}
 
     def for_device(self, device):
         return RunContext(self.session, device.xp, device, share=self)
 
     @property
     def journal(self):
-        return self._run[0]
+        st = _RUN.get()
+        return st.journal if st is not None and st.vars is self.vars else None
+
+    @property
+    def tapes(self):
+        """The running run's While records (op -> list of per-iteration values)."""
+        st = _RUN.get()
+        return st.tapes if st is not None else self._idle_tapes
+
+    def lock(self, key):
+        """The lock of variable `key`, held by `use_locking` updates around their
+        read-compute-write."""
+        lk = self.locks.get(key)
+        if lk is None:
+            lk = self.locks.setdefault(key, threading.Lock())
+        return lk
 
     def read(self, key):
         try:
@@ -74,30 +93,47 @@ class RunContext:
 
     def write(self, key, value):
         """Stores `value` (owned by the store from now on) as the variable's new value."""
-        j = self._run[0]
-        if j is not None and key not in j:
-            j[key] = self.vars.get(key, _MISSING)
         if type(value) is np.ndarray:
             value.flags.writeable = False
-        self.vars[key] = value
+        st = _RUN.get()
+        if st is None or st.vars is not self.vars:
+            self.vars[key] = value
+            return value
+        if st.lock is None:
+            self._journaled(st.journal, key, value)
+        else:
+            with st.lock:
+                self._journaled(st.journal, key, value)
         return value
 
-    def begin(self):
-        self._run[0] = {}
-        self.tapes.clear()  # While loops' per-iteration records live for one run
+    def _journaled(self, j, key, value):
+        entry = j.get(key)
+        if entry is None:
+            j[key] = [self.vars.get(key, _MISSING), value]
+        else:
+            entry[1] = value
+        self.vars[key] = value
 
-    def commit(self):
-        self._run[0] = None
-        self.tapes.clear()  # a run's loop records are not kept alive after it
+    def begin(self, threaded=False):
+        """Starts a run owning its journal; returns the token `end` takes."""
+        return _RUN.set(RunState(self.vars, threaded))
 
-    def rollback(self):
-        for key, old in (self._run[0] or {}).items():
-            if old is _MISSING:
-                self.vars.pop(key, None)
-            else:
-                self.vars[key] = old
-        self._run[0] = None
-        self.tapes.clear()
+    def commit(self, token):
+        _RUN.reset(token)
+
+    def rollback(self, token):
+        """Undoes the run's writes, each only if the variable still holds what the run
+        wrote (a concurrent run's later write stays)."""
+        st = _RUN.get()
+        _RUN.reset(token)
+        vars_ = self.vars
+        for key, (old, mine) in st.journal.items():
+            with self.lock(key):  # as a locked update holds it: no update lands between
+                if vars_.get(key, _MISSING) is mine:
+                    if old is _MISSING:
+                        vars_.pop(key, None)
+                    else:
+                        vars_[key] = old
 
     def rng(self, op_name, seed, seed2):
         """The op's generator: seeded from (seed, seed2), or from entropy if both are 0."""

@@ -1,45 +1,18 @@
 """`tf.Session`: runs fetches of a graph given feeds, through cached compiled plans."""
 import contextlib
 import sys
-import threading
 
 import numpy as np
 
-from flowgraph.framework import cancellation, dtypes, errors
+from flowgraph import tf_logging
+from flowgraph.framework import cancellation, default_stack, dtypes, errors
+from flowgraph.framework.default_stack import get_default_session  # noqa: F401
 from flowgraph.framework.graph import Tensor, Operation, get_default_graph
 from flowgraph.runtime import fetch as fetch_lib
 from flowgraph.runtime.config import ConfigProto
 from flowgraph.runtime.executor import execute, execute_parallel, execute_traced
 from flowgraph.runtime.plan import compile_plan
 from flowgraph.runtime.resources import RunContext
-
-_state = threading.local()
-
-
-def _session_stack():
-    s = getattr(_state, "stack", None)
-    if s is None:
-        s = _state.stack = []
-    return s
-
-
-def get_default_session():
-    """The innermost session entered with `as_default()` (or an InteractiveSession)."""
-    s = _session_stack()
-    return s[-1] if s else None
-
-
-def _session_for(session, graph):
-    session = session or get_default_session()
-    if session is None:
-        raise ValueError("Cannot evaluate tensor using `eval()`: No default session is "
-                         "registered. Use `with sess.as_default()` or pass an explicit "
-                         "session to `eval(session=sess)`")
-    if session.graph is not graph:
-        raise ValueError("Cannot use the given session to evaluate tensor: the tensor's "
-                         "graph is different from the session's graph.")
-    return session
-
 
 class BaseSession:
     """Shared implementation of Session and InteractiveSession."""
@@ -59,6 +32,7 @@ class BaseSession:
         self._plans = {}
         self._blocking_plans = set()  # plans holding ops that may wait (queues)
         self._cancellation = cancellation.CancellationManager()  # close() wakes blocked ops
+        self._mutations_seen = len(self._graph._mutations)
         self._partial_runs = {}  # handle -> partial_run._PartialRun
         self._default_ctx = None
         threads = self._config.inter_op_parallelism_threads
@@ -103,12 +77,8 @@ class BaseSession:
     @contextlib.contextmanager
     def as_default(self):
         """Makes this the default session for `Tensor.eval()` and `Operation.run()`."""
-        stack = _session_stack()
-        stack.append(self)
-        try:
+        with default_stack.sessions.push(self):
             yield self
-        finally:
-            stack.remove(self)
 
     # -- running -----------------------------------------------------------------------
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
@@ -150,6 +120,8 @@ class BaseSession:
         return flat[0] if rebuild is None else rebuild(flat)
 
     def _plan(self, feeds, tensors, targets):
+        if len(self._graph._mutations) > self._mutations_seen:
+            self._warn_mutations()
         key = (frozenset(feeds), tensors, targets)
         plan = self._plans.get(key)
         if plan is None:
@@ -165,7 +137,21 @@ class BaseSession:
             if any(getattr(getattr(op, "_op_def", None), "blocking", False) for op in plan.ops):
                 self._blocking_plans.add(plan)
             self._plans[key] = plan
+            self._graph._ran.update(op for op in plan.ops if op.__class__ is Operation)
         return plan
+
+    def _warn_mutations(self):
+        """TF's warning for ops changed after this session ran them: its plans keep the op
+        as it was."""
+        ran = {op for plan in self._plans.values() for op in plan.ops}
+        for op, what in self._graph._mutations[self._mutations_seen:]:
+            if op in ran:
+                tf_logging.warning(
+                    f"Operation '{op.name}' was changed by {what} after it was run by a "
+                    "session. This mutation will have no effect, and will trigger an error in "
+                    "the future. Either don't modify nodes after running them or create a new "
+                    "session.")
+        self._mutations_seen = len(self._graph._mutations)
 
     def _convert_feeds(self, feed_dict):
         if not feed_dict:
@@ -253,13 +239,12 @@ def _feed_value(t, value, graph):
     if t in graph._unfeedable:
         raise ValueError(f"Tensor {t.name} may not be fed.")
     dt = t._dtype.base_dtype
-    if dt is dtypes.string:
-        from flowgraph.framework.op_builder import _string_array
-        arr = _string_array(value)
+    if value.__class__ is np.ndarray and value.dtype == dt._np:
+        arr = value
     else:
-        np_dt = dt._np
-        arr = value if value.__class__ is np.ndarray and value.dtype == np_dt else \
-            np.asarray(value, dtype=np_dt)
+        if isinstance(value, int):
+            _check_int_feed(value, dt)
+        arr = _string_feed(value) if dt is dtypes.string else _feed_array(value, dt._np)
     dims = t._shape._dims
     if dims is not None and dims != arr.shape and (
             len(dims) != arr.ndim or any(d is not None and d != a
@@ -267,6 +252,48 @@ def _feed_value(t, value, graph):
         raise ValueError(f"Cannot feed value of shape {arr.shape} for Tensor '{t.name}', "
                          f"which has shape '{t._shape}'")
     return arr
+
+
+def _check_int_feed(value, dt):
+    """TF's check of a Python int feed: it must survive conversion to the dtype."""
+    np_type = dt.as_numpy_dtype
+    if dt is dtypes.string or np_type(np.array(value).astype(np_type)) != value:
+        raise TypeError(f"Type of feed value {value} with type {type(value)} is not "
+                        f"compatible with Tensor type {np_type}. Try explicitly setting the "
+                        "type of the feed tensor to a larger type (e.g. int64).")
+
+
+_NUMERIC = frozenset(t for t in np.sctypeDict.values() if np.dtype(t).kind in "iufc")
+_INEXACT = frozenset(t for t in _NUMERIC if np.dtype(t).kind in "fc")
+
+
+def _feed_array(value, np_dt):
+    """A feed as TF converts it: numbers through numpy's casts (wrapping out-of-range
+    list elements, dropping imaginary parts), other dtypes converted directly. (A Python
+    float to a float dtype, or a checked int, converts the same either way: the direct
+    call is faster.)"""
+    if np_dt in _NUMERIC and value.__class__ is not int and not (
+            value.__class__ is float and np_dt in _INEXACT):
+        return np.asarray(value).astype(np_dt, copy=False)
+    return np.asarray(value, dtype=np_dt)
+
+
+def _string_feed(value):
+    """A string feed as an object array of bytes; other elements are TF's InternalError."""
+    arr = np.asarray(value, dtype=object)
+    flat = arr.reshape(-1)
+    out = np.empty(flat.size, dtype=object)
+    for i, v in enumerate(flat):
+        if isinstance(v, bytes):
+            out[i] = bytes(v)
+        elif isinstance(v, str):
+            out[i] = v.encode()
+        else:
+            kind = type(v)
+            name = kind.__name__ if kind.__module__ == "builtins" else \
+                f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+            raise errors.InternalError(None, None, f"Unsupported object type {name}")
+    return out.reshape(arr.shape)
 
 
 def _log_placement(op, device):

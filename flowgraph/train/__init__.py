@@ -26,7 +26,7 @@ from flowgraph.train.monitored_session import (Scaffold, SessionCreator, ChiefSe
                                                SingularMonitoredSession,
                                                MonitoredTrainingSession)
 from flowgraph.train.coordinator import Coordinator
-from flowgraph.framework.meta_graph import export_meta_graph, import_meta_graph
+from flowgraph.framework.meta_graph import export_meta_graph
 from flowgraph.framework.graph_io import write_graph
 from flowgraph.summary.event_reader import summary_iterator
 

@@ -162,6 +162,5 @@ def start_queue_runners(sess=None, coord=None, daemon=True, start=True,
 
 
 meta_graph.register_proto_function(
-    GraphKeys.QUEUE_RUNNERS, queue_runner_pb2.QueueRunnerDef,
-    lambda qr, scope: qr.to_proto(export_scope=scope),
-    lambda proto, scope: QueueRunner.from_proto(proto, import_scope=scope))
+    GraphKeys.QUEUE_RUNNERS, lambda data, scope, memo: QueueRunner.from_proto(
+        queue_runner_pb2.QueueRunnerDef.FromString(data), import_scope=scope))

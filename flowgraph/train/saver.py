@@ -8,17 +8,18 @@ import time
 
 import numpy as np
 
-from flowgraph.framework import dtypes, errors, tensor_shape
+from flowgraph import tf_logging
+from flowgraph.framework import dtypes, errors, meta_graph, tensor_shape
 from flowgraph.framework.graph import (GraphKeys, Operation, Tensor, colocate_with,
                                        control_dependencies, device, get_default_graph)
 from flowgraph.framework.op_builder import apply_op, constant
 from flowgraph.ops import core, io_ops, state_ops
 from flowgraph.proto import saver_pb2
-from flowgraph.train import checkpoint_management as cm
+from flowgraph.train import checkpoint_management as cm, save_protocol
 
 __all__ = ["Saver", "latest_checkpoint", "get_checkpoint_state", "checkpoint_exists",
            "update_checkpoint_state", "get_checkpoint_mtimes", "remove_checkpoint",
-           "SaverDef"]
+           "SaverDef", "import_meta_graph"]
 
 SaverDef = saver_pb2.SaverDef
 latest_checkpoint = cm.latest_checkpoint
@@ -376,15 +377,26 @@ class Saver:
         save_dir = os.path.dirname(save_path)
         model_checkpoint_path = None
         if not self._is_empty:
-            model_checkpoint_path = _as_text(sess.run(
-                self.saver_def.save_tensor_name,
-                {self.saver_def.filename_tensor_name: checkpoint_file}))
-            if write_state:
-                self._record_last_checkpoint(model_checkpoint_path)
-                cm.update_checkpoint_state(save_dir, model_checkpoint_path,
-                                           self.last_checkpoints, latest_filename,
+            save_protocol.clean(save_dir, latest_filename)
+
+            def run(prefix):
+                return _as_text(sess.run(self.saver_def.save_tensor_name,
+                                         {self.saver_def.filename_tensor_name: prefix}))
+
+            def point_state(prefix, final):
+                if final:
+                    self._record_last_checkpoint(prefix)
+                    paths = self.last_checkpoints
+                else:  # the temporary copy of an overwrite stands in for the prefix
+                    paths = [p for p in self.last_checkpoints if p != checkpoint_file]
+                    paths = (paths + [prefix])[-(self.saver_def.max_to_keep or 1):]
+                cm.update_checkpoint_state(save_dir, prefix, paths, latest_filename,
                                            save_relative_paths=self._save_relative_paths)
+            model_checkpoint_path = save_protocol.save(
+                run, checkpoint_file, point_state if write_state else None)
+            if write_state:
                 self._maybe_delete_old_checkpoints(meta_graph_suffix)
+                save_protocol.clean(save_dir, latest_filename)  # a copy the state named
         if write_meta_graph:
             self.export_meta_graph(f"{checkpoint_file}.{meta_graph_suffix}",
                                    strip_default_attrs=strip_default_attrs)
@@ -426,7 +438,7 @@ class Saver:
             self._items = self._discover_items()
         if not self._items:
             return
-        from flowgraph.train.checkpoint import BundleReader
+        from flowgraph.framework.tensor_bundle import BundleReader
         reader = BundleReader(prefix)
         for key, var in self._items:
             if not reader.has(key):
@@ -509,9 +521,36 @@ class Saver:
                           clear_extraneous_savers=False, strip_default_attrs=False,
                           save_debug_info=False):
         """Writes (and returns) a MetaGraphDef of the graph with this saver's SaverDef."""
-        from flowgraph.framework import meta_graph
         return meta_graph.export_meta_graph(
             filename=filename, graph=self._graph, saver_def=self.saver_def,
             collection_list=collection_list, as_text=as_text, export_scope=export_scope,
             clear_devices=clear_devices, clear_extraneous_savers=clear_extraneous_savers,
             strip_default_attrs=strip_default_attrs)
+
+
+def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None, **kwargs):
+    """Recreates the graph, collections and Saver of a MetaGraphDef (or `.meta` file) in
+    the default graph; returns the Saver (None if the graph has nothing to save)."""
+    meta = meta_graph.as_meta_graph_def(meta_graph_or_file)
+    meta_graph.import_scoped_meta_graph(meta, clear_devices=clear_devices,
+                                        import_scope=import_scope,
+                                        input_map=kwargs.get("input_map"))
+    if meta.HasField("saver_def"):
+        try:
+            return Saver.from_proto(meta.saver_def, import_scope)
+        except KeyError as e:
+            raise ValueError(f"The meta graph's saver_def names a missing op: {e}") from None
+    g = get_default_graph()
+    if g.get_collection(GraphKeys.GLOBAL_VARIABLES, scope=import_scope) or \
+            g.get_collection(GraphKeys.SAVEABLE_OBJECTS, scope=import_scope):
+        return Saver()
+    tf_logging.info("Saver not created because there are no variables in the graph to "
+                    "restore")
+    return None
+
+
+def _saver_from_collection(data, import_scope, memo):
+    return Saver.from_proto(saver_pb2.SaverDef.FromString(data), import_scope)
+
+
+meta_graph.register_proto_function(GraphKeys.SAVERS, _saver_from_collection)

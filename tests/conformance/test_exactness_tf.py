@@ -146,7 +146,8 @@ def test_reshape_error_names_the_shapes_as_tf_does():
 
 # --- gradients of broadcasting ops with partly known shapes ----------------------------
 
-BROADCASTS = [([2, 3], [3]), ([2, 1], [1, 3]), ([None, 3], [3]), ([None, 3], [1, 3]), ([None, 3], [None, 1]),
+BROADCASTS = [([2, 3], [3]), ([2, 1], [1, 3]), ([None, 3], [3]), ([None, 3], [1, 3]),
+              ([None, 3], [None, 1]),
               ([None, 3], [None, 3]), ([2, None], [2, 1]), ([None, 1, 4], [3, 1]),
               ([None], [])]
 
@@ -226,3 +227,30 @@ def test_device_scopes_and_functions_match_tf(case):
         return c.device, [s.seen for s in scopes if hasattr(s, "seen")]
     mine, theirs = _both(build)
     assert mine == theirs
+
+
+# --- gather gradients with unknown ranks --------------------------------------------
+
+@pytest.mark.parametrize("axis", [0, 1, -1, 2, "fed"])
+def test_gather_gradient_with_unknown_ranks(axis):
+    params = np.arange(24.).reshape(2, 3, 4)
+    idx = np.array([[1, 0], [1, 1]], np.int32)
+    ax = 1 if axis == "fed" else axis
+
+    def build(tf):
+        p = tf.placeholder(tf.float64, None)
+        i = tf.placeholder(tf.int32, None)
+        a = tf.placeholder(tf.int32, []) if axis == "fed" else axis
+        y = tf.gather(p, i, axis=a)
+        g, = tf.gradients(tf.reduce_sum(y * y), p)
+        feed = {p: params, i: idx}
+        if axis == "fed":
+            feed[a] = ax
+        with tf.Session() as s:
+            return s.run(tf.convert_to_tensor(g), feed).tolist()
+
+    mine, theirs = _both(build)
+    ref = np.zeros_like(params)  # d sum(gather^2) = scatter-add of 2 * gathered rows
+    np.add.at(np.moveaxis(ref, ax, 0), idx.reshape(-1),
+              2 * np.moveaxis(np.take(params, idx.reshape(-1), axis=ax), ax, 0))
+    assert mine == theirs == ref.tolist()

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import flowgraph as tf
-from flowgraph.framework import meta_graph
 from flowgraph.train.saver import Saver
 
 tf_real = pytest.importorskip("tensorflow")
@@ -55,7 +54,7 @@ def test_training_resumes_between_flowgraph_and_tensorflow(tmp_path):
                              global_step=tfv1.train.get_global_step())
     assert theirs.endswith("model-4")
     tf.reset_default_graph()
-    s2 = meta_graph.import_meta_graph(theirs + ".meta")
+    s2 = tf.train.import_meta_graph(theirs + ".meta")
     with tf.Session() as sess:
         s2.restore(sess, tf.train.latest_checkpoint(str(tmp_path))
                    if hasattr(tf.train, "latest_checkpoint") else theirs)

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import flowgraph as tf
 from flowgraph.framework import crc32c, errors
-from flowgraph.train import checkpoint, sstable
-from flowgraph.train.checkpoint import BundleReader, BundleWriter
+from flowgraph.framework import sstable
+from flowgraph.framework.tensor_bundle import BundleReader, BundleWriter
+from flowgraph.train import checkpoint
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
 TF_CKPT = os.path.join(FIXTURES, "tf_ckpt", "model-7")

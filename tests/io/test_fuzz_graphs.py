@@ -1,16 +1,16 @@
 """Damaged GraphDef, MetaGraphDef and checkpoint-state files: reading them fails with
-ValueError/TypeError/IOError or a tf.errors class, never another exception or a hang."""
+ValueError/IOError or a tf.errors class, never another exception or a hang."""
 import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import flowgraph as tf
-from flowgraph.framework import graph_io, meta_graph
+from flowgraph.framework import graph_io
 from flowgraph.train import checkpoint_management as cm
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
-_OK = (ValueError, TypeError, IOError, tf.errors.OpError)
+_OK = (ValueError, IOError, tf.errors.OpError)  # never TypeError, KeyError, ...
 # GraphDefs with function libraries (If/While bodies), made by TF.
 _CONTROL_FLOW = ("tf_cf/nested_loops.pb", "tf_cf/map_and_scan.pb", "tf_cf/cond.pb")
 _FUZZ = settings(max_examples=int(os.environ.get("FG_FUZZ_EXAMPLES", 40)), deadline=None,
@@ -57,7 +57,7 @@ def test_damaged_meta_graphs(tmp_path, files, data):
     path.write_bytes(_damage(files["tf_ckpt/model-7.meta"], data.draw))
     with tf.Graph().as_default():
         try:
-            meta_graph.import_meta_graph(str(path))
+            tf.train.import_meta_graph(str(path))
         except _OK:
             pass
 

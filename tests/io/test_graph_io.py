@@ -98,8 +98,8 @@ def test_attr_values_round_trip():
 def test_write_graph_text_and_binary(tmp_path):
     _mlp()
     g = tf.get_default_graph()
-    p = tf.train.write_graph(g, str(tmp_path / "sub"), "g.pbtxt") \
-        if hasattr(tf.train, "write_graph") else graph_io.write_graph(g, str(tmp_path / "sub"), "g.pbtxt")
+    write = tf.train.write_graph if hasattr(tf.train, "write_graph") else graph_io.write_graph
+    p = write(g, str(tmp_path / "sub"), "g.pbtxt")
     assert p == os.path.join(str(tmp_path / "sub"), "g.pbtxt")
     text = open(p).read()
     assert 'op: "MatMul"' in text
@@ -267,7 +267,7 @@ def test_remove_training_nodes():
     x = tf.placeholder(tf.float32, [2], name="x")
     i1 = tf.identity(x, name="i1")
     i2 = tf.identity(i1 * 2.0, name="i2")
-    out = tf.identity(i2 + 1.0, name="out")
+    tf.identity(i2 + 1.0, name="out")
     gd = tf.get_default_graph().as_graph_def()
     cleaned = graph_util.remove_training_nodes(gd, protected_nodes=["out"])
     names = [n.name for n in cleaned.node]

@@ -64,8 +64,7 @@ def test_round_trip_restores_collections_variables_and_saver(tmp_path):
         p = s.save(sess, str(tmp_path / "model"), global_step=1)
         want = sess.run(y, {x: np.ones((1, 3))})
     tf.reset_default_graph()
-    s2 = tf.train.import_meta_graph(p + ".meta") if hasattr(tf.train, "import_meta_graph") \
-        else meta_graph.import_meta_graph(p + ".meta")
+    s2 = tf.train.import_meta_graph(p + ".meta")
     g = tf.get_default_graph()
     gv = tf.global_variables()
     assert [v.op.name for v in gv] == ["layer/w", "layer/b"]
@@ -92,9 +91,10 @@ def test_clear_devices_and_import_scope(tmp_path):
     assert all(not n.device for n in meta.graph_def.node)
     g = tf.Graph()
     with g.as_default():
-        s = meta_graph.import_meta_graph(meta, import_scope="imported")
+        s = tf.train.import_meta_graph(meta, import_scope="imported")
         assert s.saver_def.restore_op_name == "imported/s/restore_all"
-        assert [v.op.name for v in tf.global_variables()] == ["imported/layer/w", "imported/layer/b"]
+        assert [v.op.name for v in tf.global_variables()] == ["imported/layer/w",
+                                                              "imported/layer/b"]
         assert g.get_operation_by_name("imported/layer/w/read").get_attr("_class") == \
             ["loc:@imported/layer/w"]
 
@@ -118,7 +118,7 @@ def test_meta_graph_without_saver_def():
     meta = meta_graph.export_meta_graph()
     g = tf.Graph()
     with g.as_default():
-        s = meta_graph.import_meta_graph(meta)
+        s = tf.train.import_meta_graph(meta)
         assert isinstance(s, Saver)
         assert g.get_operation_by_name("save/restore_all").type == "NoOp"
     g = tf.Graph()
@@ -126,17 +126,17 @@ def test_meta_graph_without_saver_def():
         tf.constant(1.0)
         empty = meta_graph.export_meta_graph()
     with tf.Graph().as_default():
-        assert meta_graph.import_meta_graph(empty) is None
+        assert tf.train.import_meta_graph(empty) is None
 
 
 def test_missing_meta_file():
     with pytest.raises(IOError, match="does not exist"):
-        meta_graph.import_meta_graph("/nonexistent/model.meta")
+        tf.train.import_meta_graph("/nonexistent/model.meta")
 
 
 def test_imports_tensorflow_meta_graph_fixture():
     """TF1 Saver's .meta (fixture): graph, variables and saver restore in flowgraph."""
-    s = meta_graph.import_meta_graph(TF_CKPT + ".meta")
+    s = tf.train.import_meta_graph(TF_CKPT + ".meta")
     names = sorted(v.op.name for v in tf.global_variables())
     assert names == ["big", "counter", "dense/bias", "dense/kernel", "empty", "mask", "names"]
     with tf.Session() as sess:
@@ -168,7 +168,7 @@ def test_tensorflow_imports_our_meta_graph_and_we_import_theirs(tmp_path):
             sess.run("train")
             theirs = ts.save(sess, str(tmp_path / "theirs"))
     tf.reset_default_graph()
-    s2 = meta_graph.import_meta_graph(theirs + ".meta")
+    s2 = tf.train.import_meta_graph(theirs + ".meta")
     with tf.Session() as sess:
         s2.restore(sess, theirs)
         np.testing.assert_allclose(sess.run("y:0", {"x:0": np.ones((2, 3))}), want + 1)

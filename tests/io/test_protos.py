@@ -9,7 +9,7 @@ import pytest
 from google.protobuf import descriptor_pb2, text_format
 
 from flowgraph.proto import (attr_value_pb2, checkpoint_state_pb2, graph_pb2, meta_graph_pb2,
-                             saver_pb2, tensor_bundle_pb2, tensor_pb2, variable_pb2)
+                             saver_pb2, tensor_bundle_pb2, variable_pb2)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PROTOS = sorted(f[:-6] for f in os.listdir(os.path.join(ROOT, "proto")) if f.endswith(".proto"))
@@ -198,7 +198,8 @@ def test_our_bytes_parse_with_tensorflow_and_back():
     back.ParseFromString(theirs.SerializeToString())
     assert back == m
     # TF's text format parses with ours.
-    assert text_format.Parse(text_format.MessageToString(theirs), meta_graph_pb2.MetaGraphDef()) == m
+    assert text_format.Parse(text_format.MessageToString(theirs),
+                             meta_graph_pb2.MetaGraphDef()) == m
     st = checkpoint_state_pb2.CheckpointState(model_checkpoint_path="m-2",
                                              all_model_checkpoint_paths=["m-1", "m-2"])
     tf_st = tf_mods["checkpoint_state"].CheckpointState()

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import flowgraph as tf
+from flowgraph.framework import tensor_bundle
 from flowgraph.train import checkpoint, checkpoint_management as cm
 from flowgraph.train.saver import Saver
 
@@ -207,7 +208,7 @@ def test_failed_save_leaves_previous_checkpoint_and_state(tmp_path, monkeypatch)
 
         def boom(self, name, value):
             raise OSError(28, "No space left on device")
-        monkeypatch.setattr(checkpoint.BundleWriter, "add", boom)
+        monkeypatch.setattr(tensor_bundle.BundleWriter, "add", boom)
         with pytest.raises(tf.errors.OpError):
             s.save(sess, str(tmp_path / "m"), global_step=2)
         with pytest.raises(tf.errors.OpError):
@@ -354,7 +355,7 @@ def test_imported_saver_checks_shapes_before_restoring(tmp_path):
         tf.Variable(0, name="n")
         meta = meta_graph.export_meta_graph(saver_def=Saver().saver_def)
     with tf.Graph().as_default():
-        s2 = meta_graph.import_meta_graph(meta)
+        s2 = tf.train.import_meta_graph(meta)
         assert [k for k, _ in s2._discover_items()] == ["layer/b", "n", "w"]
         with tf.Session() as sess:
             with pytest.raises(tf.errors.InvalidArgumentError, match="'w'"):

@@ -240,7 +240,8 @@ def test_word2vec_training_reduces_loss(shards):
                  for _ in range(shards)]
         nce_b = fg.Variable(fg.zeros([vocab]))
         embed = fg.nn.embedding_lookup(emb, inp)
-        loss = fg.reduce_mean(fg.nn.nce_loss(nce_w if shards > 1 else nce_w[0], nce_b, lab, embed, num_sampled=8,
+        loss = fg.reduce_mean(fg.nn.nce_loss(nce_w if shards > 1 else nce_w[0], nce_b, lab, embed,
+                                             num_sampled=8,
                                              num_classes=vocab))
         step = fg.train.GradientDescentOptimizer(1.0).minimize(loss)
         with fg.Session(graph=g) as s:

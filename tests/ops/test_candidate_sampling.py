@@ -309,7 +309,7 @@ def test_our_graph_def_runs_in_tf():
     with g.as_default():
         out = R.fixed_unigram_candidate_sampler(TC, 2, 3, False, 10, unigrams=[2.0] * 10,
                                                 name="fixed")
-        h = tf.nn.compute_accidental_hits(TC, out.sampled_candidates, 2, name="hits")
+        tf.nn.compute_accidental_hits(TC, out.sampled_candidates, 2, name="hits")
     gd = tf1.GraphDef.FromString(g.as_graph_def().SerializeToString())
     with tf1.Graph().as_default() as tg:
         tf1.import_graph_def(gd, name="")
@@ -454,7 +454,7 @@ def test_thread_unsafe_unigram_sampler_as_tf():
             true_classes=t, num_true=2, num_sampled=4, unique=False, range_max=10, name="tu")
         with tf1.Session() as s:
             want = [s.run("tu:1", {"t:0": b}) for b in batches]
-    with tf.Graph().as_default() as g:
+    with tf.Graph().as_default():
         tf.import_graph_def(tg.as_graph_def(), name="")
         with tf.Session() as s:
             got = [s.run("tu:1", {"t:0": b}) for b in batches]

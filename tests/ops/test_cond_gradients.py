@@ -183,3 +183,27 @@ def test_random_op_in_loop_in_cond():
     with tf.Session() as s:
         np.testing.assert_allclose(s.run(g, {x: X0, t: False}), np.ones(40))
 
+
+
+def test_fed_cond_and_while_outputs_win_over_the_ops_that_still_run():
+    # Hand-computed: the If / While still run (their gradients read other outputs), but the
+    # fed outputs are what downstream ops and their gradients see.
+    x = tf.placeholder(tf.float32, [])
+    y = tf.cond(x > 0, lambda: x * 2., lambda: x * 3.)
+    g, = tf.gradients(y * y, x)
+    _, w = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * x), [0, x])
+    gw, = tf.gradients(w * w, x)
+    with tf.Session() as s:
+        assert s.run([y, g], {x: 1.0}) == [2.0, 8.0]
+        assert s.run([y, y * y, g], {x: 1.0, y: 10.0}) == [10.0, 100.0, 40.0]  # 2*10*2
+        assert s.run([w, gw], {x: 2.0}) == [16.0, 1024.0]  # d(x^8)/dx = 8x^7
+        assert s.run([w, w * w, gw], {x: 2.0, w: 10.0}) == [10.0, 100.0, 640.0]  # 2*10*4x^3
+
+
+def test_only_zeros_flowing_into_a_cond_give_zero_gradients():
+    # d sign(cond(x))/dx: TF's If gradient runs and gives zeros (not None).
+    x = tf.placeholder(tf.float32, None)
+    c = tf.cond(tf.constant(True), lambda: x * 2., lambda: x * 3.)
+    g, = tf.gradients(tf.sign(c), x)
+    with tf.Session() as s:
+        assert s.run(g, {x: [1.0, 2.0]}).tolist() == [0.0, 0.0]

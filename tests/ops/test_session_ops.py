@@ -1,6 +1,5 @@
 """Session tensors (GetSessionHandle, GetSessionTensor, DeleteSessionTensor): handles,
 values and errors as real TF 2.21 gives them."""
-import numpy as np
 import pytest
 
 import flowgraph as tf

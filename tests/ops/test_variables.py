@@ -1,5 +1,4 @@
 """tf.Variable and the state ops: names, collections, initialization, assignment."""
-import sys
 
 import numpy as np
 import pytest

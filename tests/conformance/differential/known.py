@@ -28,20 +28,9 @@ KNOWN_DIFFERENCES = [
           where="any"),
     Known("value", "argmin", "TF's ArgMin skips nan, numpy's (flowgraph's) picks the first nan",
           where="any"),
-    Known("grad_none", "cond", "BUG, not fixed: d sign(cond(..))/dx is None in flowgraph, "
-          "zeros in TF (If gradient of a zero-gradient consumer)", where="any"),
     Known("build_error", "log_softmax", "unknown rank, axis != -1: TF raises TypeError from "
           "its perm arithmetic, flowgraph a ValueError"),
     Known("build_error", "softmax", "unknown rank, axis != -1: as log_softmax"),
-    Known("value", "cond", "BUG, not fixed: once tf.gradients is built through a cond, a "
-          "feed of the cond's output is ignored (the If recomputes it)", where="fed"),
-    Known("grad", "cond", "the same bug: the gradient sees the recomputed, not the fed value",
-          where="fed"),
-    Known("value", "while_loop", "BUG, not fixed: as cond, a fed While output is ignored once "
-          "its gradient is built", where="fed"),
-    Known("grad", "while_loop", "the same While feed bug, seen in the gradient", where="fed"),
-    Known("grad_error", "gather", "BUG, not fixed: Gather's gradient raises "
-          "NotImplementedError when params or indices have unknown rank", where="any"),
     Known("dtype", "while_loop", "TF1's while_loop keeps a ref loop variable's ref dtype (and "
           "then fails at run time); flowgraph reads it"),
     Known("run_error", "while_loop", "the ref loop variable quirk above, at run time"),
@@ -51,9 +40,6 @@ KNOWN_DIFFERENCES = [
           "unknown, flowgraph takes it from perm"),
     Known("run_error", "pad", "MirrorPad's gradient on an empty input: TF's kernel rejects "
           "the paddings, flowgraph's returns an empty gradient"),
-    Known("build_error", "binary:math.xdivy", "tf.math.xdivy (Xdivy) is not in flowgraph yet",
-          skip=True),
-    Known("build_error", "binary:atan2", "tf.atan2 (Atan2) is not in flowgraph yet", skip=True),
 ]
 
 
