@@ -324,14 +324,16 @@ for _n in ("TFRecordWriter", "TFRecordOptions", "TFRecordCompressionType",
 del _n
 from flowgraph.ops import parsing_config as _parsing_config  # noqa: E402
 from flowgraph.ops import (parsing_ops as _parsing_ops, decode_ops as _decode_ops,  # noqa: E402
-                           file_ops as _file_ops, sequence_parsing_ops as _seq_parsing)
+                           file_ops as _file_ops, sequence_parsing_ops as _seq_parsing,
+                           tensor_serialize_ops as _tensor_serialize)
 from flowgraph.ops.parsing_config import *  # noqa: F401,F403,E402
 from flowgraph.ops.parsing_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.sequence_parsing_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.decode_ops import *  # noqa: F401,F403,E402
 from flowgraph.ops.file_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.tensor_serialize_ops import *  # noqa: F401,F403,E402
 from flowgraph.proto import example_pb2 as _example_pb2, feature_pb2 as _feature_pb2  # noqa
-for _m in (_parsing_ops, _seq_parsing, _decode_ops, _file_ops):
+for _m in (_parsing_ops, _seq_parsing, _decode_ops, _file_ops, _tensor_serialize):
     for _n in _m.__namespaces__["io"]:
         setattr(io, _n, getattr(_m, _n))
 for _n in _parsing_config.__all__:
@@ -344,6 +346,19 @@ del _m, _n
 from flowgraph.ops import queue_ops as _queue_ops  # noqa: E402
 from flowgraph.ops.queue_ops import *  # noqa: F401,F403,E402
 queue = _namespace("queue", [_queue_ops])
+from flowgraph.ops.reader_ops import *  # noqa: F401,F403,E402
+for _n in ("QueueBase", "FIFOQueue", "PaddingFIFOQueue", "RandomShuffleQueue",
+           "PriorityQueue"):
+    setattr(io, _n, getattr(_queue_ops, _n))
+from flowgraph.train import queue_runner as _queue_runner, input as _train_input  # noqa
+for _m in (_queue_runner, _train_input):
+    for _n in _m.__all__:
+        setattr(train, _n, getattr(_m, _n))
+io.match_filenames_once = _train_input.match_filenames_once
+train.queue_runner = _module("train.queue_runner", QueueRunner=_queue_runner.QueueRunner,
+                             add_queue_runner=_queue_runner.add_queue_runner,
+                             start_queue_runners=_queue_runner.start_queue_runners)
+del _m, _n
 # -- end h-rec ----------------------------------------------------------------------------
 
 # -- h-data: tf.data (datasets and iterators in graph mode) -----------------------------

@@ -44,7 +44,8 @@ def _add_collection(meta, key, values, export_scope):
     values = list(values)
     if not values:
         return False
-    if all(_is_variable(v) or _is_saver(v) for v in values):
+    if all(_is_variable(v) or _is_saver(v) for v in values) or (
+            key in _FROM_PROTO and all(hasattr(v, "to_proto") for v in values)):
         for v in values:
             p = v.to_proto(export_scope=export_scope)
             if p is not None:

@@ -19,6 +19,13 @@ NOT_DIFFERENTIABLE = "NOT_DIFFERENTIABLE"
 # (NOT_DIFFERENTIABLE instead means zero gradients are fine).
 NO_GRADIENT = "NO_GRADIENT"
 
+class RequiredList(list):
+    """The default of a list attr that TF's OpDef requires (has no default for): it reads
+    as an empty list, but GraphDefs always carry the attr, so TF can import them."""
+
+
+REQUIRED_LIST = RequiredList()
+
 _ARG_RE = re.compile(r"^\s*(\w+)\s*:\s*(?:(\w+)\s*\*\s*)?(Ref\(\s*(\w+)\s*\)|\w+)\s*$")
 
 
@@ -80,6 +87,9 @@ class OpDef:
         # (TF has no default for them).
         self.required_attrs = tuple(getattr(cls, "required_attrs", ()))
         self.device_kernels = getattr(cls, "devices", ("CPU", "GPU"))
+        # may wait for other runs (a queue's dequeue): runs on the calling thread, never on
+        # the inter-op pool, whose threads it could all hold while their producers wait
+        self.blocking = getattr(cls, "blocking", False)
         self.kernel_params = ()
         self.wants_ctx = self.binder is not None
         self.xp_function = None

@@ -6,9 +6,9 @@ import numpy as np
 
 from flowgraph.framework import dtypes, errors
 from flowgraph.framework.op_builder import apply_op
-from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE, REQUIRED_LIST
 
-__all__ = ["decode_raw", "decode_csv"]
+__all__ = ["decode_raw", "decode_csv", "decode_compressed"]
 __namespaces__ = {"io": ["decode_raw", "decode_csv", "decode_compressed"]}
 
 
@@ -64,8 +64,8 @@ def decode_raw(input_bytes=None, out_type=None, little_endian=True, name=None, b
 def _split(record, delim, quotes, r):
     """The fields of one CSV record."""
     fields, i, n = [], 0, len(record)
-    if n == 0:
-        return [b""]
+    if n == 0:  # as TF: an empty record has no fields
+        return []
     while True:
         if quotes and i < n and record[i:i + 1] == b'"':
             i += 1
@@ -122,8 +122,8 @@ def _convert(field, dt, col, r):
 
 @defop("DecodeCSV", inputs=("records: string", "record_defaults: OUT_TYPE"),
        outputs=("output: OUT_TYPE",),
-       attrs={"OUT_TYPE": [], "field_delim": ",", "use_quote_delim": True, "na_value": "",
-              "select_cols": []})
+       attrs={"OUT_TYPE": REQUIRED_LIST, "field_delim": ",", "use_quote_delim": True,
+              "na_value": "", "select_cols": []})
 class DecodeCSV:
     """Splits CSV records into one tensor per column (empty fields take the defaults)."""
     devices = ("CPU",)

@@ -2,16 +2,18 @@
 `ParseSequenceExampleV2` (TF's signatures, host-only) and the builders
 `parse_example`, `parse_single_example`, `parse_single_sequence_example`,
 `parse_sequence_example`. Variable-length features come out as `SparseTensor`s."""
+import math
+
 import numpy as np
 
 from flowgraph.framework import dtypes, errors, tensor_shape
 from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, constant, convert_to_tensor
-from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE, REQUIRED_LIST
 from flowgraph.framework.sparse_tensor import SparseTensor
 from flowgraph.ops import array_ops, gather_ops, join_ops, math_ops, extra_array_ops
 from flowgraph.ops import slicing_ops
-from flowgraph.ops.parsing_config import (Params)
+from flowgraph.ops.parsing_config import Params
 from flowgraph.proto import example_pb2
 
 __all__ = ["parse_example", "parse_single_example"]
@@ -27,9 +29,16 @@ def _bad(msg):
     return errors.InvalidArgumentError(None, None, msg)
 
 
+_NP_DTYPES = {}
+
+
 def _np_dtype(dt):
-    return np.dtype(object) if dtypes.as_dtype(dt) == dtypes.string else \
-        np.dtype(dtypes.as_dtype(dt).as_numpy_dtype)
+    out = _NP_DTYPES.get(dt)
+    if out is None:
+        d = dtypes.as_dtype(dt)
+        out = _NP_DTYPES[dt] = np.dtype(object) if d == dtypes.string else \
+            np.dtype(d.as_numpy_dtype)
+    return out
 
 
 def _host(v):
@@ -92,7 +101,7 @@ def _sparse(rows, dt, prefix_rank):
 
 def _dense_fixed(vals_by_ex, dt, shape, default, key, names):
     """[B] + shape (each example needs exactly prod(shape) values, or the default)."""
-    n = int(np.prod(shape, dtype=np.int64))
+    n = math.prod(shape)
     out = []
     for i, vals in enumerate(vals_by_ex):
         if vals is None:
@@ -107,15 +116,17 @@ def _dense_fixed(vals_by_ex, dt, shape, default, key, names):
         else:
             out.append(_array(vals, dt).reshape(shape))
     if not out:
-        return np.zeros((0,) + tuple(shape), dtype=dt) if dt != object else \
+        return np.zeros((0,) + tuple(shape), dtype=dt) if dt.kind != "O" else \
             np.full((0,) + tuple(shape), b"", dtype=object)
+    if len(out) == 1:
+        return out[0].reshape((1,) + tuple(shape))
     return np.stack(out)
 
 
 def _dense_var(vals_by_ex, dt, rest, default, key, names):
     """[B, max steps] + rest, padded with the default (a scalar) or zeros."""
-    stride = int(np.prod(rest, dtype=np.int64))
-    pad = default.reshape(-1)[0] if default.size else (b"" if dt == object else 0)
+    stride = math.prod(rest)
+    pad = default.reshape(-1)[0] if default.size else (b"" if dt.kind == "O" else 0)
     rows = []
     for i, vals in enumerate(vals_by_ex):
         vals = vals or []
@@ -195,8 +206,9 @@ def _no_ragged(keys):
        outputs=("sparse_indices: num_sparse * int64", "sparse_values: sparse_types",
                 "sparse_shapes: num_sparse * int64", "dense_values: Tdense",
                 "ragged_values: ragged_value_types", "ragged_row_splits: ragged_split_types"),
-       attrs={"Tdense": [], "num_sparse": 0, "sparse_types": [], "ragged_value_types": [],
-              "ragged_split_types": [], "dense_shapes": []})
+       attrs={"Tdense": REQUIRED_LIST, "num_sparse": None, "sparse_types": REQUIRED_LIST,
+              "ragged_value_types": REQUIRED_LIST, "ragged_split_types": REQUIRED_LIST,
+              "dense_shapes": REQUIRED_LIST})  # TF's OpDef has no defaults for these
 class ParseExampleV2:
     """Parses serialized `Example` protos (a scalar or a vector) into sparse and dense
     tensors."""

@@ -7,7 +7,7 @@ import numpy as np
 from flowgraph.framework import dtypes as _dtypes, errors, random_seed, tensor_shape
 from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, constant_value, convert_to_tensor
-from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE, REQUIRED_LIST
 from flowgraph.ops import queue_state
 
 __all__ = ["QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue",
@@ -15,8 +15,8 @@ __all__ = ["QueueBase", "FIFOQueue", "RandomShuffleQueue", "PaddingFIFOQueue",
 __namespaces__ = {"queue": ["QueueBase", "FIFOQueue", "RandomShuffleQueue",
                             "PaddingFIFOQueue", "PriorityQueue"]}
 
-_QUEUE_ATTRS = {"component_types": [], "shapes": [], "capacity": -1, "container": "",
-                "shared_name": ""}
+_QUEUE_ATTRS = {"component_types": REQUIRED_LIST, "shapes": [], "capacity": -1,
+                "container": "", "shared_name": ""}
 
 
 def _np(dt):
@@ -31,7 +31,7 @@ def _shapes(shapes):
 
 
 def _key(op_name, container, shared_name):
-    return f"{container}/{shared_name or op_name}"
+    return f"queue:{container}/{shared_name or op_name}"
 
 
 def _handle(key):
@@ -107,7 +107,8 @@ class RandomShuffleQueueV2:
                          ctx.rng(op_name, seed, seed2)))
 
 
-@defop("PriorityQueueV2", outputs=("handle: resource",), attrs=_QUEUE_ATTRS, stateful=True)
+@defop("PriorityQueueV2", outputs=("handle: resource",),
+       attrs=dict(_QUEUE_ATTRS, component_types=[], shapes=REQUIRED_LIST), stateful=True)
 class PriorityQueueV2:
     """A queue that dequeues the element of lowest (int64, first component) priority."""
     devices = ("CPU",)
@@ -121,9 +122,10 @@ class PriorityQueueV2:
 
 
 @defop("QueueEnqueueV2", inputs=("handle: resource", "components: Tcomponents"),
-       attrs={"Tcomponents": [], "timeout_ms": -1}, stateful=True)
+       attrs={"Tcomponents": REQUIRED_LIST, "timeout_ms": -1}, stateful=True)
 class QueueEnqueueV2:
     """Enqueues one element (a tuple of tensors), blocking while the queue is full."""
+    blocking = True
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
 
@@ -136,9 +138,10 @@ class QueueEnqueueV2:
 
 
 @defop("QueueEnqueueManyV2", inputs=("handle: resource", "components: Tcomponents"),
-       attrs={"Tcomponents": [], "timeout_ms": -1}, stateful=True)
+       attrs={"Tcomponents": REQUIRED_LIST, "timeout_ms": -1}, stateful=True)
 class QueueEnqueueManyV2:
     """Enqueues the slices along dimension 0 of each component as separate elements."""
+    blocking = True
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
 
@@ -151,10 +154,11 @@ class QueueEnqueueManyV2:
 
 
 @defop("QueueDequeueV2", inputs=("handle: resource",), outputs=("components: component_types",),
-       attrs={"component_types": [], "timeout_ms": -1}, stateful=True)
+       attrs={"component_types": REQUIRED_LIST, "timeout_ms": -1}, stateful=True)
 class QueueDequeueV2:
     """Dequeues one element, blocking until there is one (OutOfRangeError once closed and
     empty)."""
+    blocking = True
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
 
@@ -174,9 +178,10 @@ def _need_shapes(q):
 
 @defop("QueueDequeueManyV2", inputs=("handle: resource", "n: int32"),
        outputs=("components: component_types",),
-       attrs={"component_types": [], "timeout_ms": -1}, stateful=True)
+       attrs={"component_types": REQUIRED_LIST, "timeout_ms": -1}, stateful=True)
 class QueueDequeueManyV2:
     """Dequeues `n` elements, stacked along a new dimension 0."""
+    blocking = True
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
 
@@ -195,9 +200,10 @@ class QueueDequeueManyV2:
 
 @defop("QueueDequeueUpToV2", inputs=("handle: resource", "n: int32"),
        outputs=("components: component_types",),
-       attrs={"component_types": [], "timeout_ms": -1}, stateful=True)
+       attrs={"component_types": REQUIRED_LIST, "timeout_ms": -1}, stateful=True)
 class QueueDequeueUpToV2:
     """Dequeues `n` elements, or fewer (at least one) once the queue is closed."""
+    blocking = True
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
 

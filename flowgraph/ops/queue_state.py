@@ -1,6 +1,7 @@
 """The queues behind the queue ops: thread-safe, blocking on a `threading.Condition`
 (which releases the GIL), woken by close, by their session's close, or by the run's
 deadline. One element is a tuple of numpy arrays, one per component."""
+import collections
 import heapq
 import itertools
 import threading
@@ -17,6 +18,9 @@ _REGISTRY_LOCK = threading.Lock()
 
 def lookup_or_create(session, key, make):
     """The session's queue (or reader) named `key`, made by `make()` on first use."""
+    q = _BY_SESSION.get(session, {}).get(key)  # the common case: made already
+    if q is not None:
+        return q
     with _REGISTRY_LOCK:
         table = _BY_SESSION.setdefault(session, {})
         q = table.get(key)
@@ -57,7 +61,6 @@ class Queue:
 
     # -- storage (overridden by the ordered queues) -----------------------------------
     def _new_store(self):
-        import collections
         return collections.deque()
 
     def _put(self, element):

@@ -2,6 +2,8 @@
 signature, host-only) with `parse_single_sequence_example` and `parse_sequence_example`.
 Context features parse like an Example's; feature lists give per-step dense tensors
 (with lengths) or SparseTensors [steps, values] (a batch adds a leading dimension)."""
+import math
+
 import numpy as np
 
 from flowgraph.framework import dtypes
@@ -9,7 +11,8 @@ from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.ops import parsing_ops as _p
-from flowgraph.ops.parsing_config import FixedLenSequenceFeature, Params, VarLenFeature
+from flowgraph.ops.parsing_config import (FixedLenFeature, FixedLenSequenceFeature, Params,
+                                          VarLenFeature)
 from flowgraph.proto import example_pb2
 
 __all__ = ["parse_single_sequence_example"]
@@ -39,7 +42,7 @@ def _list_sparse(steps_by_ex, dt, scalar):
 
 
 def _list_dense(steps_by_ex, dt, shape, missing_ok, key, names):
-    n = int(np.prod(shape, dtype=np.int64))
+    n = math.prod(shape)
     per_ex = []
     for i, steps in enumerate(steps_by_ex):
         if steps is None:
@@ -56,7 +59,7 @@ def _list_dense(steps_by_ex, dt, shape, missing_ok, key, names):
                               f"{len(v)} but output shape: {_p._shape_str(shape)}")
         per_ex.append([_p._array(v, dt).reshape(shape) for v in steps])
     most = max([len(s) for s in per_ex], default=0)
-    pad = b"" if dt == object else 0
+    pad = b"" if dt.kind == "O" else 0
     out = np.full((len(per_ex), most) + tuple(shape), pad, dtype=dt)
     for i, steps in enumerate(per_ex):
         for t, v in enumerate(steps):
@@ -163,7 +166,7 @@ def _parse_sequence_v2(serialized, context_features, sequence_features, example_
     if not context_features and not sequence_features:
         raise ValueError("Missing features.")
     for k, f in context_features.items():
-        if not isinstance(f, (_p.FixedLenFeature, VarLenFeature)):
+        if not isinstance(f, (FixedLenFeature, VarLenFeature)):
             raise ValueError(f"Unsupported feature type for context features: {f}")
     for k, f in sequence_features.items():
         if not isinstance(f, (FixedLenSequenceFeature, VarLenFeature)):

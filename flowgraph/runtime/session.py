@@ -30,8 +30,9 @@ class BaseSession:
         self._contexts = {d: (self._ctx if i == 0 else self._ctx.for_device(d))
                           for i, d in enumerate(self._devices)}
         self._plans = {}
-        self._mutations_seen = len(self._graph._mutations)
+        self._blocking_plans = set()  # plans holding ops that may wait (queues)
         self._cancellation = cancellation.CancellationManager()  # close() wakes blocked ops
+        self._mutations_seen = len(self._graph._mutations)
         self._partial_runs = {}  # handle -> partial_run._PartialRun
         self._default_ctx = None
         threads = self._config.inter_op_parallelism_threads
@@ -98,7 +99,8 @@ class BaseSession:
                 tensors.append(e)
         plan = self._plan(feeds, tuple(tensors), tuple(targets))
         slots = [plan.feed_slots[t] for t in feeds]
-        pool = self._pool if len(plan.steps) > 1 else None
+        pool = self._pool if len(plan.steps) > 1 and plan not in self._blocking_plans \
+            else None
         timeout = (options.timeout_in_ms if options is not None else 0) or \
             self._config.operation_timeout_in_ms
         if timeout:
@@ -137,6 +139,8 @@ class BaseSession:
                                 self._contexts, self._devices,
                                 self._config.allow_soft_placement, log=log)
             plan.fetch_wrapped = any(t._op._op_def.fetch_as for t in tensors)
+            if any(getattr(getattr(op, "_op_def", None), "blocking", False) for op in plan.ops):
+                self._blocking_plans.add(plan)
             self._plans[key] = plan
             self._graph._ran.update(op for op in plan.ops if op.__class__ is Operation)
         return plan

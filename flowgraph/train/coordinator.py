@@ -28,7 +28,10 @@ class Coordinator:
         """Asks the threads to stop. `ex` (an exception, or `sys.exc_info()`) is re-raised
         by `join`, unless it is one of the clean-stop types; only the first one is kept."""
         with self._lock:
-            if ex is not None and self._exc_info_to_raise is None:
+            # As TF: an exception reported after the stop was requested (a queue runner's
+            # enqueue cancelled by that stop) is not kept.
+            if ex is not None and self._exc_info_to_raise is None and \
+                    not self._stop_event.is_set():
                 info = ex if isinstance(ex, tuple) else (type(ex), ex, ex.__traceback__)
                 if not issubclass(info[0], self._clean_stop_exception_types):
                     self._exc_info_to_raise = info

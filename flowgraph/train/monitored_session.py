@@ -12,6 +12,7 @@ from flowgraph.ops import core
 from flowgraph.ops import variables as variables_lib
 from flowgraph.runtime.session import Session
 from flowgraph.train.coordinator import Coordinator
+from flowgraph.train import queue_runner
 from flowgraph.train import basic_session_run_hooks as hooks_lib
 from flowgraph.train import checkpoint_management
 from flowgraph.train.session_run_hook import (SessionRunArgs, SessionRunContext,
@@ -271,6 +272,8 @@ class _MonitoredSession:
         self._session_creator = session_creator or ChiefSessionCreator()
         self._tf_sess_value = self._session_creator.create_session()
         self._coord = Coordinator()  # hooks may register threads with it
+        # as TF: the graph's queue runners start with the session, under its coordinator
+        queue_runner.start_queue_runners(sess=self._tf_sess_value, coord=self._coord)
         for h in self._hooks:
             h.after_create_session(self._tf_sess_value, self._coord)
         self._should_stop = False

@@ -156,6 +156,14 @@ def test_sequence_example_matches_tf():
     (["1,2"], [[0], [1], [2]], {}),
     (["a,1"], [[0], [1]], {}),
     ([",1"], [[0.0], [np.float64(1)]], {}),
+    (['a"b,1'], [[""], [0]], {}),
+    (['"a"b,1'], [[""], [0]], {}),
+    (['"a,1'], [[""], [0]], {}),
+    (["1,2,"], [[0], [0], [7]], {}),
+    ([""], [[5]], {}),
+    (["x, 2 ,3.5e1"], [[""], [0], [0.0]], {}),
+    (["1,inf,nan"], [[0], [0.0], [np.float64(0)]], {}),
+    (["1\t2"], [[0], [0]], {"field_delim": "\t"}),
 ])
 def test_decode_csv_matches_tf(records, defaults, kw):
     outs = []
@@ -187,3 +195,110 @@ def test_decode_raw_matches_tf(dtype, little):
     assert outs[0][0] == outs[1][0]
     np.testing.assert_array_equal(outs[0][1], outs[1][1])
     assert outs[0][1].dtype == outs[1][1].dtype
+
+
+@pytest.mark.parametrize("writer", ["flowgraph", "tf"])
+def test_parse_graphs_cross_graph_defs(writer):
+    """A GraphDef holding ParseExampleV2 / ParseSequenceExampleV2 made by one side runs in
+    the other with the same results."""
+    src, dst = (tf, tfv1) if writer == "flowgraph" else (tfv1, tf)
+    data = _serialize(tf_real, RECORDS)
+    seq = tf_real.train.SequenceExample()
+    seq.context.feature["c"].int64_list.value.append(3)
+    for step in ([1.0, 2.0], [3.0, 4.0]):
+        seq.feature_lists.feature_list["q"].feature.add().float_list.value.extend(step)
+    with src.Graph().as_default() as g:
+        s = src.placeholder(src.string, [None], name="s")
+        out = src.parse_example(s, {**FEATURES["fixed"](None, src),
+                                    **FEATURES["varlen"](None, src),
+                                    **FEATURES["seq"](None, src)})
+        one = src.placeholder(src.string, [], name="one")
+        ctx, lists = src.io.parse_single_sequence_example(
+            one, {"c": src.FixedLenFeature([], src.int64)},
+            {"q": src.io.FixedLenSequenceFeature([2], src.float32)})
+        names = {k: [t.name for _, _, t in _flat({k: v})] for k, v in out.items()}
+        names["c"], names["q"] = [ctx["c"].name], [lists["q"].name]
+        gd = g.as_graph_def()
+        with src.Session(graph=g) as sess:
+            want = sess.run({k: v for k, v in names.items()}, {s: data, one:
+                                                               seq.SerializeToString()})
+    if dst is tf:
+        gd = tf.GraphDef.FromString(gd.SerializeToString())
+    else:
+        gd = tf_real.compat.v1.GraphDef.FromString(gd.SerializeToString())
+    with dst.Graph().as_default() as g2:
+        dst.import_graph_def(gd, name="")
+        with dst.Session(graph=g2) as sess:
+            got = sess.run(names, {"s:0": data, "one:0": seq.SerializeToString()})
+    for k in names:
+        for a, b in zip(want[k], got[k]):
+            np.testing.assert_array_equal(a, b, err_msg=k)
+
+
+@pytest.mark.parametrize("value", [np.arange(6, dtype=np.float32).reshape(2, 3),
+                                   np.array([b"a", b"bc"], dtype=object), np.int64(5),
+                                   np.zeros((0, 2), np.int32), np.array([True, False]),
+                                   np.array([1 + 2j], np.complex64)])
+def test_serialize_tensor_bytes_match_tf(value):
+    theirs = tf_real.io.serialize_tensor(value).numpy()
+    with tf.Session() as sess:
+        ours = sess.run(tf.io.serialize_tensor(tf.constant(value)))
+        assert ours == theirs
+        dt = tf.as_dtype(tf_real.as_dtype(value.dtype if value.dtype != object
+                                          else tf_real.string).name)
+        back = sess.run(tf.io.parse_tensor(theirs, dt))
+    np.testing.assert_array_equal(back, value)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_examples_match_tf(seed):
+    """Random records against random specs: the same values or the same error class."""
+    rng = np.random.RandomState(seed)
+    kinds = [("f", 1.5), ("i", 3), ("b", b"x")]
+    records = []
+    for _ in range(rng.randint(1, 4)):
+        r = {}
+        for key in "abcd":
+            if rng.rand() < 0.75:
+                kind, _ = kinds[rng.randint(3) if rng.rand() < 0.2 else "abcd".index(key) % 3]
+                n = rng.randint(0, 4)
+                r[key] = {"f": [float(x) for x in rng.randn(n)],
+                          "i": [int(x) for x in rng.randint(-9, 9, n)],
+                          "b": [bytes([65 + x]) for x in rng.randint(0, 26, n)]}[kind]
+        records.append(r)
+    data = []
+    for r in records:
+        ex = tf_real.train.Example()
+        for k, v in r.items():
+            f = ex.features.feature[k]
+            kind = "abcd".index(k) % 3
+            if v and isinstance(v[0], float):
+                f.float_list.value.extend(v)
+            elif v and isinstance(v[0], int):
+                f.int64_list.value.extend(v)
+            elif v:
+                f.bytes_list.value.extend(v)
+            else:
+                getattr(f, ["float_list", "int64_list", "bytes_list"][kind]).SetInParent()
+        data.append(ex.SerializeToString())
+    spec_kind = rng.randint(3, size=4)
+
+    def build(lib, v1, ph):
+        dts = [v1.float32, v1.int64, v1.string]
+        feats = {}
+        for j, key in enumerate("abcd"):
+            dt = dts[j % 3]
+            if spec_kind[j] == 0:
+                feats[key] = v1.VarLenFeature(dt)
+            elif spec_kind[j] == 1:
+                feats[key] = v1.FixedLenFeature([2], dt, default_value=[[0.5, 1.5], [1, 2],
+                                                                        [b"p", b"q"]][j % 3])
+            else:
+                feats[key] = v1.io.FixedLenSequenceFeature([], dt, allow_missing=True)
+        return v1.parse_example(ph, feats)
+    (s_tf, v_tf, e_tf), (s_fg, v_fg, e_fg) = _both(build, data)
+    assert s_fg == s_tf and e_fg == e_tf
+    if v_tf is not None:
+        for (k, p, a), (_, _, b) in zip(v_tf, v_fg):
+            assert np.asarray(a).dtype == np.asarray(b).dtype
+            np.testing.assert_array_equal(a, b, err_msg=f"{k} {p}")

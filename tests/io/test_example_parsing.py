@@ -159,3 +159,29 @@ def test_decode_errors():
         _run(tf.decode_csv(tf.constant([","]), [[0], tf.constant([], tf.int32)]))
     with pytest.raises(tf.errors.DataLossError):
         _run(tf.io.decode_compressed(tf.constant(b"garbage"), "GZIP"))
+
+
+def test_serialize_and_parse_tensor():
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    got = _run(tf.io.serialize_tensor(x))
+    # TensorProto: dtype DT_FLOAT (1), shape [2, 3], tensor_content = the raw floats
+    assert got == b"\x08\x01\x12\x08\x12\x02\x08\x02\x12\x02\x08\x03\x22\x18" + x.tobytes()
+    back = tf.parse_tensor(tf.io.serialize_tensor(x), tf.float32)
+    np.testing.assert_array_equal(_run(back), x)
+    s = _run(tf.io.parse_tensor(tf.serialize_tensor(tf.constant([b"a", b"bc"])), tf.string))
+    assert s.tolist() == [b"a", b"bc"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Type mismatch"):
+        _run(tf.io.parse_tensor(tf.io.serialize_tensor(x), tf.int32))
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        _run(tf.io.parse_tensor(tf.constant(b"\xff\xff\xff"), tf.int32))
+
+
+def test_match_filenames_once(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"")
+    (tmp_path / "b.txt").write_bytes(b"")
+    v = tf.train.match_filenames_once(str(tmp_path / "*.txt"))
+    assert v in tf.local_variables() and tf.io.match_filenames_once is \
+        tf.train.match_filenames_once
+    with tf.Session() as sess:
+        sess.run(tf.local_variables_initializer())
+        assert sess.run(v).tolist() == [str(tmp_path / n).encode() for n in ("a.txt", "b.txt")]
