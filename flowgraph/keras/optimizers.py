@@ -12,7 +12,8 @@ import numpy as np
 
 from flowgraph.framework import dtypes, graph as graph_module, op_builder
 from flowgraph.framework.indexed_slices import IndexedSlices
-from flowgraph.ops import (clip_ops, core, math_ops, reduction_ops, scopes, state_ops, unary_ops,
+from flowgraph.ops import (array_ops, clip_ops, core, gather_ops, math_ops, reduction_ops, scopes,
+                           sparse_training_ops, state_ops, unary_ops,
                            variables as variables_module)
 from flowgraph.gradients import gradients as _tf_gradients
 from flowgraph.train import optimizer as tf_optimizer_module
@@ -35,10 +36,11 @@ def _var_name(var):
     return name
 
 
-def _dense(grad):
-    if isinstance(grad, IndexedSlices):
-        return op_builder.convert_to_tensor(grad)
-    return grad
+def _dedupe(values, indices):
+    """(summed values, unique indices) of an IndexedSlices' parts."""
+    unique, positions = gather_ops.unique(indices)
+    summed = gather_ops.unsorted_segment_sum(values, positions, array_ops.shape(unique)[0])
+    return summed, unique
 
 
 class Optimizer:
@@ -325,7 +327,16 @@ class Optimizer:
                 for grad, var in grads_and_vars:
                     with graph_module.colocate_with(var.op), \
                             graph_module.name_scope("update_" + var.op.name):
-                        op = self._resource_apply_dense(_dense(grad), var, apply_state)
+                        if isinstance(grad, IndexedSlices):
+                            if getattr(var, "constraint", None) is not None:
+                                raise RuntimeError(
+                                    "Cannot use a constraint function on a sparse variable. "
+                                    f"Received: grad={grad}, "
+                                    f"var.constraint={var.constraint}.")
+                            op = self._resource_apply_sparse_duplicate_indices(
+                                grad.values, var, grad.indices, apply_state)
+                        else:
+                            op = self._resource_apply_dense(grad, var, apply_state)
                         if getattr(var, "constraint", None) is not None:
                             with graph_module.control_dependencies([op]):
                                 op = state_ops.assign(var, var.constraint(var))
@@ -336,6 +347,17 @@ class Optimizer:
 
     def _resource_apply_dense(self, grad, var, apply_state):
         raise NotImplementedError("Must be implemented in subclasses.")
+
+    def _resource_apply_sparse_duplicate_indices(self, grad, var, indices, apply_state=None):
+        summed, unique = _dedupe(grad, indices)
+        return self._resource_apply_sparse(summed, var, unique, apply_state)
+
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        """Rows `indices` of the gradient (unique); by default the dense update of the
+        scattered gradient (what Keras's Adam and Adagrad amount to)."""
+        dense = gather_ops.scatter_nd(array_ops.expand_dims(indices, -1), grad,
+                                      array_ops.shape(var, out_type=indices.dtype))
+        return self._resource_apply_dense(dense, var, apply_state)
 
     # -- config ----------------------------------------------------------------------
     def get_config(self):
@@ -406,6 +428,22 @@ class SGD(Optimizer):
             return state_ops.assign_add(var, new_accum, use_locking=True).op
         return state_ops.assign_sub(var, grad * c["lr_t"], use_locking=True).op
 
+    def _resource_apply_sparse_duplicate_indices(self, grad, var, indices, apply_state=None):
+        if self._momentum:
+            return super()._resource_apply_sparse_duplicate_indices(grad, var, indices,
+                                                                    apply_state)
+        c = self._coefficients(var, apply_state)
+        return sparse_training_ops.scatter_add(var, indices, -grad * c["lr_t"]).op
+
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        c = self._coefficients(var, apply_state)
+        accum = self.get_slot(var, "momentum")
+        rows = gather_ops.gather(accum, indices) * c["momentum"] - c["lr_t"] * grad
+        new_accum = sparse_training_ops.scatter_update(accum, indices, rows)
+        step = rows * c["momentum"] - c["lr_t"] * grad if self.nesterov else rows
+        with graph_module.control_dependencies([new_accum]):
+            return sparse_training_ops.scatter_add(var, indices, step).op
+
     def get_config(self):
         config = self._common_config("momentum")
         config["nesterov"] = self.nesterov
@@ -472,6 +510,36 @@ class RMSprop(Optimizer):
             denom_t = rms_t - unary_ops.square(mg_t)
         var_t = var - c["lr_t"] * grad / (unary_ops.sqrt(denom_t) + c["epsilon"])
         return _assign(var, var_t).op
+
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        c = self._coefficients(var, apply_state)
+        rms = self.get_slot(var, "rms")
+        if self._momentum:
+            mom = self.get_slot(var, "momentum")
+            if self.centered:
+                return op_builder.apply_op(
+                    "SparseApplyCenteredRMSProp",
+                    [var, self.get_slot(var, "mg"), rms, mom, c["lr_t"], c["rho"],
+                     c["momentum"], c["epsilon"], grad, indices], {"use_locking": True}).op
+            return op_builder.apply_op(
+                "SparseApplyRMSProp", [var, rms, mom, c["lr_t"], c["rho"], c["momentum"],
+                                       c["epsilon"], grad, indices], {"use_locking": True}).op
+        rms_t = _assign(rms, rms * c["rho"])
+        with graph_module.control_dependencies([rms_t]):
+            rms_t = sparse_training_ops.scatter_add(rms, indices,
+                                                    grad * grad * c["one_minus_rho"])
+            denom = gather_ops.gather(rms_t, indices)
+        deps = [rms_t]
+        if self.centered:
+            mg = self.get_slot(var, "mg")
+            mg_t = _assign(mg, mg * c["rho"])
+            with graph_module.control_dependencies([mg_t]):
+                mg_t = sparse_training_ops.scatter_add(mg, indices, grad * c["one_minus_rho"])
+                denom = denom - unary_ops.square(gather_ops.gather(mg_t, indices))
+            deps.append(mg_t)
+        update = sparse_training_ops.scatter_add(
+            var, indices, c["neg_lr_t"] * grad / (unary_ops.sqrt(denom) + c["epsilon"]))
+        return core.group(update, *deps)
 
     def set_weights(self, weights):
         if len(self.weights) == len(weights) + 1:
@@ -634,6 +702,13 @@ class Adadelta(Optimizer):
                               self.get_slot(var, "accum_var"), c["lr_t"], c["rho"],
                               c["epsilon"], grad], {"use_locking": True}).op
 
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        c = self._coefficients(var, apply_state)
+        return op_builder.apply_op(
+            "SparseApplyAdadelta", [var, self.get_slot(var, "accum_grad"),
+                                    self.get_slot(var, "accum_var"), c["lr_t"], c["rho"],
+                                    c["epsilon"], grad, indices], {"use_locking": True}).op
+
     def set_weights(self, weights):
         if len(self.weights) == len(weights) + 1:
             weights = [np.array(0)] + list(weights)
@@ -683,6 +758,18 @@ class Adamax(Optimizer):
         v_t = _assign(v, math_ops.maximum(c["beta_2_t"] * v, unary_ops.abs(grad)))
         step = c["lr_t"] / (1 - c["beta_1_power"]) * (m_t / (v_t + c["epsilon"]))
         return state_ops.assign_sub(var, step, use_locking=True).op
+
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        c = self._coefficients(var, apply_state)
+        m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
+        m_rows = gather_ops.gather(m, indices) * c["beta_1_t"] + grad * c["one_minus_beta_1_t"]
+        m_t = sparse_training_ops.scatter_update(m, indices, m_rows)
+        v_rows = math_ops.maximum(gather_ops.gather(v, indices) * c["beta_2_t"],
+                                  unary_ops.abs(grad))
+        v_t = sparse_training_ops.scatter_update(v, indices, v_rows)
+        step = c["neg_scaled_lr"] * (m_rows / (v_rows + c["epsilon"]))
+        with graph_module.control_dependencies([m_t, v_t]):
+            return sparse_training_ops.scatter_add(var, indices, step).op
 
     def get_config(self):
         config = self._common_config("beta_1", "beta_2")
@@ -754,6 +841,26 @@ class Nadam(Optimizer):
         m_t_bar = c["one_minus_m_t"] * g_prime + c["m_t_1"] * m_t_prime
         var_t = var - c["lr_t"] * m_t_bar / (unary_ops.sqrt(v_t_prime) + c["epsilon"])
         return _assign(var, var_t).op
+
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        c = self._coefficients(var, apply_state)
+        m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
+        g_prime = grad / c["one_minus_m_schedule_new"]
+        m_t = _assign(m, m * c["beta_1_t"])
+        with graph_module.control_dependencies([m_t]):
+            m_t = sparse_training_ops.scatter_add(m, indices, grad * c["one_minus_beta_1_t"])
+            m_rows = gather_ops.gather(m_t, indices)
+        m_t_prime = m_rows / c["one_minus_m_schedule_next"]
+        v_t = _assign(v, v * c["beta_2_t"])
+        with graph_module.control_dependencies([v_t]):
+            v_t = sparse_training_ops.scatter_add(v, indices,
+                                                  grad * grad * c["one_minus_beta_2_t"])
+            v_rows = gather_ops.gather(v_t, indices)
+        v_t_prime = v_rows / c["v_t_prime_denominator"]
+        m_t_bar = c["one_minus_m_t"] * g_prime + c["m_t_1"] * m_t_prime
+        update = sparse_training_ops.scatter_add(
+            var, indices, c["neg_lr_t"] * m_t_bar / (unary_ops.sqrt(v_t_prime) + c["epsilon"]))
+        return core.group(update, m_t_bar, v_t)
 
     def get_config(self):
         config = self._common_config("beta_1", "beta_2")
