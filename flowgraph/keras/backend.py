@@ -16,7 +16,7 @@ from flowgraph.framework import graph as graph_module
 from flowgraph.framework import nest, op_builder, sparse_tensor, tensor_shape
 from flowgraph.framework.graph import Tensor
 from flowgraph.runtime import config as config_module, session as session_module
-from flowgraph.ops import (array_ops, control_flow_ops, conv_ops, core, creation_ops,
+from flowgraph.ops import (array_ops, control_flow_ops, conv3d_ops, conv_ops, core, creation_ops,
                            ctc_ops, debug_ops, diag_ops, functional_ops, gather_ops,
                            join_ops, manip_ops, math_ops, matmul_ops, nn_impl, nn_ops,
                            pool3d_ops, pool_ops, random_ops, reduction_ops, scopes,
@@ -1499,6 +1499,67 @@ def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid",
     return _back(x, data_format, 4)
 
 
+def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None,
+           dilation_rate=(1, 1, 1)):
+    """3D convolution."""
+    data_format = _check_data_format(data_format)
+    x = _nhwc_to(x, data_format, 5)
+    x = conv3d_ops.conv3d(x, kernel, strides=(1,) + _tuple(strides, 3) + (1,),
+                          padding=padding.upper(), data_format="NDHWC",
+                          dilations=(1,) + _tuple(dilation_rate, 3) + (1,))
+    return _back(x, data_format, 5)
+
+
+def conv3d_transpose(x, kernel, output_shape, strides=(1, 1, 1), padding="valid",
+                     data_format=None):
+    """3D transposed convolution to `output_shape` (batch may be None)."""
+    data_format = _check_data_format(data_format)
+    if isinstance(output_shape, (tuple, list)):
+        output_shape = list(output_shape)
+        if data_format == "channels_first":
+            output_shape = [output_shape[0]] + output_shape[2:] + [output_shape[1]]
+        if output_shape[0] is None:
+            output_shape = [array_ops.shape(x)[0]] + output_shape[1:]
+        output_shape = join_ops.stack(output_shape)
+    x = _nhwc_to(x, data_format, 5)
+    x = conv3d_ops.conv3d_transpose(x, kernel, output_shape,
+                                    (1,) + _tuple(strides, 3) + (1,),
+                                    padding=padding.upper(), data_format="NDHWC")
+    return _back(x, data_format, 5)
+
+
+def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                     data_format=None, dilation_rate=1):
+    """1D depthwise-then-pointwise convolution (a 2D one over a height of 1)."""
+    data_format = _check_data_format(data_format)
+    strides = _tuple(strides, 1)
+    dilation_rate = _tuple(dilation_rate, 1)
+    x = array_ops.expand_dims(_nhwc_to(x, data_format, 3), 1)
+    x = conv_ops.separable_conv2d(x, array_ops.expand_dims(depthwise_kernel, 0),
+                                  array_ops.expand_dims(pointwise_kernel, 0),
+                                  strides=(1, 1) + strides + (1,), padding=padding.upper(),
+                                  rate=(1,) + dilation_rate, data_format="NHWC")
+    return _back(array_ops.squeeze(x, [1]), data_format, 3)
+
+
+def resize_images(x, height_factor, width_factor, data_format, interpolation="nearest"):
+    """Upsamples the 2 spatial axes by integer factors (nearest neighbour only)."""
+    if interpolation != "nearest":
+        raise NotImplementedError("flowgraph's resize_images supports "
+                                  "interpolation='nearest' only")
+    rows, cols = (2, 3) if data_format == "channels_first" else (1, 2)
+    return repeat_elements(repeat_elements(x, height_factor, rows), width_factor, cols)
+
+
+def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
+    """Upsamples the 3 spatial axes by integer factors (nearest neighbour)."""
+    first = 2 if data_format == "channels_first" else 1
+    for axis, factor in zip(range(first, first + 3), (depth_factor, height_factor,
+                                                      width_factor)):
+        x = repeat_elements(x, factor, axis)
+    return x
+
+
 def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid",
                      data_format=None, dilation_rate=(1, 1)):
     """Depthwise then pointwise 2D convolution."""
@@ -1635,6 +1696,27 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     return array_ops.expand_dims(
         ctc_ops.ctc_loss(labels=sparse_labels, inputs=y_pred, sequence_length=input_length),
         1)
+
+
+def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
+    """Decodes softmax outputs (batch, time, classes): ([dense decoded paths, -1 padded],
+    log probabilities)."""
+    input_shape = array_ops.shape(y_pred)
+    num_samples, num_steps = input_shape[0], input_shape[1]
+    y_pred = unary_ops.log(array_ops.transpose(y_pred, perm=[1, 0, 2]) + epsilon())
+    input_length = unary_ops.cast(input_length, "int32")
+    if greedy:
+        decoded, log_prob = ctc_ops.ctc_greedy_decoder(inputs=y_pred,
+                                                       sequence_length=input_length)
+    else:
+        decoded, log_prob = ctc_ops.ctc_beam_search_decoder(
+            inputs=y_pred, sequence_length=input_length, beam_width=beam_width,
+            top_paths=top_paths)
+    dense_shape = unary_ops.cast(join_ops.stack([num_samples, num_steps]), "int64")
+    out = [sparse_tensor.sparse_tensor_to_dense(
+        sparse_tensor.SparseTensor(st.indices, st.values, dense_shape), default_value=-1)
+        for st in decoded]
+    return out, log_prob
 
 
 # ---------------------------------------------------------------- helpers
