@@ -15,14 +15,40 @@ from flowgraph.framework import dtypes as dtypes_module
 from flowgraph.framework import graph as graph_module
 from flowgraph.framework import nest, op_builder, sparse_tensor, tensor_shape
 from flowgraph.framework.graph import Tensor
-from flowgraph.runtime import config as config_module, session as session_module
-from flowgraph.ops import (array_ops, control_flow_ops, conv3d_ops, conv_ops, core, creation_ops,
-                           ctc_ops, debug_ops, diag_ops, functional_ops, gather_ops,
-                           join_ops, manip_ops, math_ops, matmul_ops, nn_impl, nn_ops,
-                           pool3d_ops, pool_ops, random_ops, reduction_ops, scopes,
-                           slicing_ops, state_ops, tensor_array_ops, tensor_checks,
-                           unary_ops, variables as variables_module, xent_ops)
 from flowgraph.gradients import gradients as _tf_gradients
+from flowgraph.ops import (
+    array_ops,
+    control_flow_ops,
+    conv3d_ops,
+    conv_ops,
+    core,
+    creation_ops,
+    ctc_ops,
+    debug_ops,
+    diag_ops,
+    functional_ops,
+    gather_ops,
+    join_ops,
+    manip_ops,
+    math_ops,
+    matmul_ops,
+    nn_impl,
+    nn_ops,
+    pool3d_ops,
+    pool_ops,
+    random_ops,
+    reduction_ops,
+    scopes,
+    slicing_ops,
+    state_ops,
+    tensor_array_ops,
+    tensor_checks,
+    unary_ops,
+    xent_ops,
+)
+from flowgraph.ops import variables as variables_module
+from flowgraph.runtime import config as config_module
+from flowgraph.runtime import session as session_module
 from flowgraph.train import moving_averages
 
 py_all = all
@@ -205,7 +231,7 @@ def set_learning_phase(value):
     _GRAPH_LEARNING_PHASES[get_graph()] = value
 
 
-class learning_phase_scope:  # noqa: N801 (Keras's name)
+class learning_phase_scope:
     """Sets the learning phase to `value` inside the block, then restores it."""
 
     def __init__(self, value):
@@ -423,7 +449,7 @@ def dtype_numpy(x):
     return dtypes_module.as_dtype(x.dtype).as_numpy_dtype
 
 
-def eval(x):  # noqa: A001 (Keras's name)
+def eval(x):
     """The value of a tensor or variable as a numpy array."""
     return get_value(to_dense(x))
 
@@ -641,15 +667,15 @@ def _bool_to_float(x):
     return x
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
+def max(x, axis=None, keepdims=False):
     return reduction_ops.reduce_max(x, axis, keepdims)
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001
+def min(x, axis=None, keepdims=False):
     return reduction_ops.reduce_min(x, axis, keepdims)
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001
+def sum(x, axis=None, keepdims=False):
     return reduction_ops.reduce_sum(x, axis, keepdims)
 
 
@@ -680,11 +706,11 @@ def mean(x, axis=None, keepdims=False):
                                      axis, keepdims)
 
 
-def any(x, axis=None, keepdims=False):  # noqa: A001
+def any(x, axis=None, keepdims=False):
     return reduction_ops.reduce_any(unary_ops.cast(x, dtypes_module.bool), axis, keepdims)
 
 
-def all(x, axis=None, keepdims=False):  # noqa: A001
+def all(x, axis=None, keepdims=False):
     return reduction_ops.reduce_all(unary_ops.cast(x, dtypes_module.bool), axis, keepdims)
 
 
@@ -700,7 +726,7 @@ def square(x):
     return unary_ops.square(x)
 
 
-def abs(x):  # noqa: A001
+def abs(x):
     return unary_ops.abs(x)
 
 
@@ -723,7 +749,7 @@ def logsumexp(x, axis=None, keepdims=False):
     return reduction_ops.reduce_logsumexp(x, axis, keepdims)
 
 
-def round(x):  # noqa: A001
+def round(x):
     return unary_ops.round(x)
 
 
@@ -731,7 +757,7 @@ def sign(x):
     return unary_ops.sign(x)
 
 
-def pow(x, a):  # noqa: A001
+def pow(x, a):
     return math_ops.pow(x, a)
 
 
@@ -1384,8 +1410,8 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1,
             output = array_ops.transpose(output, perm=perm)
     elif axis != -1:
         raise ValueError(
-            "Cannot compute sparse categorical crossentropy with `axis={}` on an output "
-            "tensor with unknown rank".format(axis))
+            f"Cannot compute sparse categorical crossentropy with `axis={axis}` on an output "
+            "tensor with unknown rank")
     output_shape = array_ops.shape(output)
     target_rank = target.shape.ndims
     update_shape = (target_rank is not None and output_rank is not None

@@ -5,11 +5,14 @@ import math
 
 from flowgraph.framework import op_builder
 from flowgraph.framework.graph import Tensor
-from flowgraph.ops import (array_ops, math_ops, nn_ops, reduction_ops, unary_ops,
-                           variables as variables_module)
 from flowgraph.keras import backend
-from flowgraph.keras.losses_utils import ReductionV2, compute_weighted_loss, \
-    squeeze_or_expand_dimensions
+from flowgraph.keras.losses_utils import (
+    ReductionV2,
+    compute_weighted_loss,
+    squeeze_or_expand_dimensions,
+)
+from flowgraph.ops import array_ops, math_ops, nn_ops, reduction_ops, unary_ops
+from flowgraph.ops import variables as variables_module
 
 Reduction = ReductionV2
 

@@ -9,11 +9,21 @@ import numpy as np
 
 from flowgraph.framework import op_builder
 from flowgraph.framework.graph import Tensor, control_dependencies
-from flowgraph.ops import (array_ops, core, creation_ops, gather_ops, join_ops, manip_ops,
-                           math_ops, reduction_ops, unary_ops, variables as variables_module,
-                           xent_ops)
 from flowgraph.keras import backend, initializers, losses
 from flowgraph.keras.losses_utils import squeeze_or_expand_dimensions
+from flowgraph.ops import (
+    array_ops,
+    core,
+    creation_ops,
+    gather_ops,
+    join_ops,
+    manip_ops,
+    math_ops,
+    reduction_ops,
+    unary_ops,
+    xent_ops,
+)
+from flowgraph.ops import variables as variables_module
 
 NEG_INF = -1e10
 

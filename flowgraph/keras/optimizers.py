@@ -10,14 +10,25 @@ import functools
 
 import numpy as np
 
-from flowgraph.framework import dtypes, graph as graph_module, op_builder
+from flowgraph.framework import dtypes, op_builder
+from flowgraph.framework import graph as graph_module
 from flowgraph.framework.indexed_slices import IndexedSlices
-from flowgraph.ops import (array_ops, clip_ops, core, gather_ops, math_ops, reduction_ops, scopes,
-                           sparse_training_ops, state_ops, unary_ops,
-                           variables as variables_module)
 from flowgraph.gradients import gradients as _tf_gradients
-from flowgraph.train import optimizer as tf_optimizer_module
 from flowgraph.keras import backend, initializers
+from flowgraph.ops import (
+    array_ops,
+    clip_ops,
+    core,
+    gather_ops,
+    math_ops,
+    reduction_ops,
+    scopes,
+    sparse_training_ops,
+    state_ops,
+    unary_ops,
+)
+from flowgraph.ops import variables as variables_module
+from flowgraph.train import optimizer as tf_optimizer_module
 
 _VALID_DTYPES = frozenset([dtypes.float16, dtypes.bfloat16, dtypes.float32, dtypes.float64])
 
@@ -52,7 +63,7 @@ class Optimizer:
         for k in kwargs:
             if k not in allowed:
                 raise TypeError("Unexpected keyword argument "
-                                f"passed to optimizer: {str(k)}. Allowed kwargs are "
+                                f"passed to optimizer: {k!s}. Allowed kwargs are "
                                 f"{allowed}.")
             if kwargs[k] is not None and not callable(kwargs[k]) and \
                     isinstance(kwargs[k], (int, float)) and kwargs[k] < 0:

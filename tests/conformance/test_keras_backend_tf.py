@@ -8,12 +8,11 @@ tf_real = pytest.importorskip("tensorflow")
 pytest.importorskip("tf_keras")
 tf1 = tf_real.compat.v1
 tf1.disable_v2_behavior()
-from tf_keras.api._v1 import keras as k1  # noqa: E402
+from tf_keras.api._v1 import keras as k1
+from tf_keras.src import backend as _tk_src
 
-import flowgraph as fg  # noqa: E402
-from flowgraph.keras import backend as FK  # noqa: E402
-
-from tf_keras.src import backend as _tk_src  # noqa: E402
+import flowgraph as fg
+from flowgraph.keras import backend as FK
 
 
 class _TFKerasBackend:
@@ -295,21 +294,17 @@ def test_placeholder_variable_and_function():
 
 
 def test_moving_average_update():
-    def build(K):
-        v = K.variable(np.ones(3, "f"), name="mean")
-        op = K.moving_average_update(v, K.constant([3.0, 5.0, 7.0]), 0.9)
-        K.get_session().run(tf_init(K))
-        s = K.get_session()
-        for _ in range(3):
-            s.run(op)
-        return v
     results = []
     for lib, K in ((fg, FK), (tf1, TK)):
         g = lib.Graph()
         with g.as_default():
-            K.set_session(lib.Session(graph=g))
-            globals()["tf_init"] = lambda K, lib=lib: lib.global_variables_initializer()
-            v = build(K)
+            sess = lib.Session(graph=g)
+            K.set_session(sess)
+            v = K.variable(np.ones(3, "f"), name="mean")
+            op = K.moving_average_update(v, K.constant([3.0, 5.0, 7.0]), 0.9)
+            sess.run(lib.global_variables_initializer())
+            for _ in range(3):
+                sess.run(op)
             results.append((K.get_value(v), sorted(x.name for x in lib.global_variables())))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-6)
     assert results[0][1] == results[1][1]

@@ -8,10 +8,10 @@ tf_real = pytest.importorskip("tensorflow")
 pytest.importorskip("tf_keras")
 tf1 = tf_real.compat.v1
 tf1.disable_v2_behavior()
-from tf_keras.api._v1 import keras as k1  # noqa: E402
+from tf_keras.api._v1 import keras as k1
 
-import flowgraph as fg  # noqa: E402
-from flowgraph.keras import activations, losses  # noqa: E402
+import flowgraph as fg
+from flowgraph.keras import activations, losses
 
 RNG = np.random.RandomState(0)
 P = RNG.rand(6, 4).astype("float32")

@@ -9,10 +9,11 @@ tf_real = pytest.importorskip("tensorflow")
 pytest.importorskip("tf_keras")
 tf1 = tf_real.compat.v1
 tf1.disable_v2_behavior()
-from tf_keras.api._v1 import keras as k1  # noqa: E402
+from tf_keras.api._v1 import keras as k1
 
-import flowgraph as fg  # noqa: E402
-from flowgraph.keras import backend as K, optimizers  # noqa: E402
+import flowgraph as fg
+from flowgraph.keras import backend as K
+from flowgraph.keras import optimizers
 
 RNG = np.random.RandomState(0)
 W0, B0 = RNG.randn(4, 3).astype("float32"), RNG.randn(3).astype("float32")

@@ -3,7 +3,8 @@ reset, confusion-matrix metrics and AUC, lookup."""
 import numpy as np
 import pytest
 
-from flowgraph.keras import backend as K, metrics
+from flowgraph.keras import backend as K
+from flowgraph.keras import metrics
 
 
 @pytest.fixture(autouse=True)
