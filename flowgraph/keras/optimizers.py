@@ -15,6 +15,7 @@ from flowgraph.framework import graph as graph_module
 from flowgraph.framework.indexed_slices import IndexedSlices
 from flowgraph.gradients import gradients as _tf_gradients
 from flowgraph.keras import backend, initializers
+from flowgraph.keras import learning_rate_schedule as schedules
 from flowgraph.ops import (
     array_ops,
     clip_ops,
@@ -96,7 +97,8 @@ class Optimizer:
             self._hyper[name] = value
             return
         prev = self._hyper[name]
-        if callable(prev) or isinstance(prev, (op_builder.Tensor, int, float)):
+        if callable(prev) or isinstance(prev, (op_builder.Tensor, int, float)) or \
+                isinstance(value, schedules.LearningRateSchedule):
             self._hyper[name] = value
         else:
             backend.set_value(prev, value)
@@ -105,6 +107,8 @@ class Optimizer:
         if not self._hypers_created:
             self._create_hypers()
         value = self._hyper[name]
+        if isinstance(value, schedules.LearningRateSchedule):
+            return value
         if callable(value) and not isinstance(value, variables_module.Variable):
             value = value()
         if dtype:
@@ -142,6 +146,8 @@ class Optimizer:
 
     def _serialize_hyperparameter(self, name):
         value = self._hyper[name]
+        if isinstance(value, schedules.LearningRateSchedule):
+            return schedules.serialize(value)
         if callable(value) and not isinstance(value, variables_module.Variable):
             return value()
         if isinstance(value, (op_builder.Tensor, variables_module.Variable)):
@@ -315,6 +321,9 @@ class Optimizer:
 
     def _decayed_lr(self, var_dtype):
         lr_t = self._get_hyper("learning_rate", var_dtype)
+        if isinstance(lr_t, schedules.LearningRateSchedule):
+            local_step = unary_ops.cast(self.iterations, var_dtype)
+            lr_t = unary_ops.cast(lr_t(local_step), var_dtype)
         if self._initial_decay > 0.0:
             local_step = unary_ops.cast(self.iterations, var_dtype)
             decay_t = op_builder.constant(self._initial_decay, dtype=var_dtype)
@@ -386,6 +395,9 @@ class Optimizer:
         config = dict(config)
         if "lr" in config:
             config["learning_rate"] = config.pop("lr")
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"],
+                                                            custom_objects=custom_objects)
         return cls(**config)
 
     def _common_config(self, *hypers):
@@ -795,6 +807,9 @@ class Nadam(Optimizer):
                  name="Nadam", **kwargs):
         kwargs["decay"] = kwargs.pop("schedule_decay", 0.004)
         learning_rate = kwargs.get("lr", learning_rate)
+        if isinstance(learning_rate, schedules.LearningRateSchedule):
+            raise ValueError("The Nadam optimizer does not support "
+                             "tf.keras.optimizers.LearningRateSchedules as the learning rate.")
         super().__init__(name, **kwargs)
         self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
         self._set_hyper("decay", self._initial_decay)

@@ -56,6 +56,14 @@ CASES = {
     "nadam": lambda m: m.Nadam(0.01),
     "clipnorm": lambda m: m.SGD(0.1, clipnorm=0.1),
     "clipvalue": lambda m: m.Adam(0.01, clipvalue=0.05),
+    "exponential_decay": lambda m: m.SGD(m.schedules.ExponentialDecay(0.2, 2, 0.5,
+                                                                      staircase=True)),
+    "inverse_time_decay": lambda m: m.RMSprop(m.schedules.InverseTimeDecay(0.01, 1, 0.5)),
+    "polynomial_decay": lambda m: m.Adam(m.schedules.PolynomialDecay(0.05, 3, power=2.0)),
+    "polynomial_decay_cycle": lambda m: m.SGD(m.schedules.PolynomialDecay(0.1, 2, cycle=True)),
+    "piecewise_constant": lambda m: m.SGD(m.schedules.PiecewiseConstantDecay([1, 3],
+                                                                             [0.3, 0.1, 0.05])),
+    "cosine_decay": lambda m: m.Adagrad(m.schedules.CosineDecay(0.1, 4, alpha=0.1)),
 }
 
 
