@@ -80,6 +80,15 @@ CASES = [
     ("AUC", {"num_thresholds": 10, "summation_method": "majoring", "curve": "PR"},
      [(TB, PB)]),
     ("AUC", {"thresholds": [0.3, 0.6]}, [(TB, PB)]),
+    ("SensitivityAtSpecificity", {"specificity": 0.5}, [(TB, PB), (TB, PB, W)]),
+    ("SpecificityAtSensitivity", {"sensitivity": 0.7, "num_thresholds": 20}, [(TB, PB)]),
+    ("PrecisionAtRecall", {"recall": 0.6}, [(TB, PB)]),
+    ("RecallAtPrecision", {"precision": 0.99}, [(TB, PB)]),
+    ("RecallAtPrecision", {"precision": 0.4, "class_id": 2}, [(T, P)]),
+    ("MeanIoU", {"num_classes": 5}, [(S, RNG.randint(0, 5, (N, 1)).astype("int32")),
+                                     (S[:, 0], S[:, 0], W)]),
+    ("MeanIoU", {"num_classes": 5, "sparse_y_true": False, "sparse_y_pred": False,
+                 "ignore_class": 1}, [(T, P)]),
 ]
 
 
