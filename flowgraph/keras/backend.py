@@ -1445,6 +1445,37 @@ def binary_crossentropy(target, output, from_logits=False):
     return -bce
 
 
+def categorical_focal_crossentropy(target, output, alpha=0.25, gamma=2.0, from_logits=False,
+                                   axis=-1):
+    """Categorical cross-entropy scaled by alpha * (1 - p)^gamma per class."""
+    target = op_builder.convert_to_tensor(target)
+    output = op_builder.convert_to_tensor(output)
+    target.shape.assert_is_compatible_with(output.shape)
+    output, from_logits = _get_logits(output, from_logits, "Softmax")
+    if from_logits:
+        output = nn_ops.softmax(output, axis=axis)
+    output = output / reduction_ops.reduce_sum(output, axis=axis, keepdims=True)
+    eps = _constant_to_tensor(epsilon(), output.dtype.base_dtype)
+    output = reduction_ops.clip_by_value(output, eps, 1.0 - eps)
+    cce = -target * unary_ops.log(output)
+    focal = math_ops.multiply(math_ops.pow(1.0 - output, gamma), alpha)
+    return reduction_ops.reduce_sum(math_ops.multiply(focal, cce), axis=axis)
+
+
+def binary_focal_crossentropy(target, output, apply_class_balancing=False, alpha=0.25,
+                              gamma=2.0, from_logits=False):
+    """Element-wise binary cross-entropy scaled by (1 - p_t)^gamma (and alpha balancing)."""
+    target = op_builder.convert_to_tensor(target)
+    output = op_builder.convert_to_tensor(output)
+    probs = sigmoid(output) if from_logits else output
+    p_t = target * probs + (1 - target) * (1 - probs)
+    focal = math_ops.pow(1.0 - p_t, gamma) * binary_crossentropy(target, output,
+                                                                 from_logits=from_logits)
+    if apply_class_balancing:
+        focal = (target * alpha + (1 - target) * (1 - alpha)) * focal
+    return focal
+
+
 def _check_data_format(data_format):
     if data_format is None:
         data_format = image_data_format()

@@ -123,6 +123,10 @@ EXPRS = {
         K.constant(ONE), K.constant(M), from_logits=True),
     "binary_crossentropy_sigmoid": lambda K: K.binary_crossentropy(
         K.constant(ONE), K.sigmoid(K.constant(M) * 30)),
+    "categorical_focal_crossentropy": lambda K: K.categorical_focal_crossentropy(
+        K.constant(ONE), K.constant(PROB), gamma=3.0),
+    "binary_focal_crossentropy": lambda K: K.binary_focal_crossentropy(
+        K.constant(ONE), K.constant(M), apply_class_balancing=True, from_logits=True),
     "switch_scalar": lambda K: K.switch(K.constant(True, dtype="bool"), K.constant(M),
                                         K.constant(-M)),
     "switch_elementwise": lambda K: K.switch(K.greater(K.constant(M), 0.), K.constant(M),
