@@ -416,7 +416,7 @@ def is_keras_tensor(x):
         raise ValueError(
             "Unexpectedly found an instance of type `" + str(type(x)) + "`. "
             "Expected a symbolic tensor instance.")
-    return hasattr(x, "_keras_history")
+    return getattr(x, "_keras_history", None) is not None
 
 
 def shape(x):
