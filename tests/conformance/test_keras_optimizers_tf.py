@@ -12,6 +12,7 @@ tf1.disable_v2_behavior()
 from tf_keras.api._v1 import keras as k1
 
 import flowgraph as fg
+from flowgraph.keras import activations, losses, metrics
 from flowgraph.keras import backend as K
 from flowgraph.keras import optimizers
 
@@ -133,3 +134,51 @@ def test_sparse_gradients_match_tf_keras(case):
     assert len(ours) == len(theirs)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def mlp_history(lib, backend, opt_mod, loss_mod, metric_mod, act_mod, name, sparse):
+    """The tutorial's MLP (relu -> softmax, crossentropy, accuracy) trained by hand with
+    the backend's `function`, as Keras's train function runs it."""
+    rng = np.random.RandomState(5)
+    x_np = rng.rand(64, 12).astype("float32")
+    labels = rng.randint(0, 4, 64)
+    y_np = labels.astype("int32").reshape(-1, 1) if sparse else \
+        np.eye(4, dtype="float32")[labels]
+    w1, w2 = rng.randn(12, 16).astype("f") * 0.3, rng.randn(16, 4).astype("f") * 0.3
+    g = lib.Graph()
+    with g.as_default():
+        backend.set_session(lib.Session(graph=g))
+        x = backend.placeholder(shape=(None, 12))
+        y = backend.placeholder(shape=(None, 1) if sparse else (None, 4),
+                                dtype="int32" if sparse else None)
+        k1_, b1 = backend.variable(w1), backend.variable(np.zeros(16, "f"))
+        k2_, b2 = backend.variable(w2), backend.variable(np.zeros(4, "f"))
+        h = act_mod.relu(backend.bias_add(backend.dot(x, k1_), b1))
+        p = act_mod.softmax(backend.bias_add(backend.dot(h, k2_), b2))
+        loss_obj = (loss_mod.SparseCategoricalCrossentropy if sparse
+                    else loss_mod.CategoricalCrossentropy)()
+        loss = loss_obj(y, p)
+        acc = (metric_mod.SparseCategoricalAccuracy if sparse
+               else metric_mod.CategoricalAccuracy)(name="acc")
+        acc_t = acc(y, p)
+        opt = opt_mod.get(name)
+        with lib.name_scope("training"):
+            updates = opt.get_updates(loss, [k1_, b1, k2_, b2])
+        f = backend.function([x, y], [loss, acc_t], updates=updates)
+        history = []
+        for epoch in range(3):
+            acc.reset_states()
+            for i in range(0, 64, 16):
+                history.append(f([x_np[i:i + 16], y_np[i:i + 16]]))
+        return np.array(history), backend.batch_get_value([k1_, b1, k2_, b2])
+
+
+@pytest.mark.parametrize("name", ["rmsprop", "adam", "sgd"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_tutorial_mlp_training_matches_tf_keras(name, sparse):
+    ours = mlp_history(fg, K, optimizers, losses, metrics, activations, name, sparse)
+    theirs = mlp_history(tf1, k1.backend, k1.optimizers, k1.losses, k1.metrics,
+                         k1.activations, name, sparse)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-5, atol=1e-6)
+    for a, b in zip(ours[1], theirs[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
