@@ -7,6 +7,7 @@ variables named `<variable>/<slot>` under the optimizer's name scope.
 `lr`/`learning_rate` and the other hyperparameters are settable attributes (a variable's
 value once the optimizer's weights exist)."""
 import functools
+import types
 
 import numpy as np
 
@@ -900,14 +901,14 @@ class TFOptimizer(Optimizer):
     def __init__(self, optimizer, iterations=None, name="TFOptimizer"):
         super().__init__(name)
         self.optimizer = optimizer
-        self._iterations_given = iterations
+        if iterations is None:
+            with graph_module.name_scope(type(self).__name__):
+                iterations = backend.variable(0, dtype="int64", name="iterations")
+        self._iterations = iterations
         backend.track_tf_optimizer(self)
 
     @property
     def iterations(self):
-        if self._iterations is None:
-            self._iterations = self._iterations_given or self.add_weight(
-                "iter", shape=[], dtype=dtypes.int64, trainable=False)
         return self._iterations
 
     def get_updates(self, loss, params):
@@ -928,6 +929,12 @@ class TFOptimizer(Optimizer):
     def get_config(self):
         raise NotImplementedError("TFOptimizer cannot be serialized")
 
+
+legacy = types.ModuleType("flowgraph.keras.optimizers.legacy",
+                          "Keras's legacy optimizers (the ones TF1 graph mode uses).")
+for _c in (Optimizer, SGD, RMSprop, Adam, Adagrad, Adadelta, Adamax, Nadam):
+    setattr(legacy, _c.__name__, _c)
+del _c
 
 _BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad,
             "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam}

@@ -182,3 +182,23 @@ def test_tutorial_mlp_training_matches_tf_keras(name, sparse):
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-5, atol=1e-6)
     for a, b in zip(ours[1], theirs[1]):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_tf_optimizer_wrapper_matches_tf_keras():
+    results = []
+    for lib, backend, mod in ((fg, K, optimizers), (tf1, k1.backend, k1.optimizers)):
+        g = lib.Graph()
+        with g.as_default():
+            backend.set_session(lib.Session(graph=g))
+            w = backend.variable(np.array([1.0, -2.0], np.float32), name="w")
+            opt = mod.get(lib.train.MomentumOptimizer(0.1, 0.9))
+            updates = opt.get_updates(lib.reduce_sum(lib.square(w)), [w])
+            sess = backend.get_session()
+            for _ in range(3):
+                sess.run(updates)
+            results.append((type(opt).__name__, backend.get_value(w),
+                            backend.get_value(opt.iterations), opt.iterations.name,
+                            sorted(v.name for v in lib.global_variables())))
+    (na, wa, ia, ta, va), (nb, wb, ib, tb, vb) = results
+    assert na == nb and ia == ib and ta == tb and va == vb
+    np.testing.assert_allclose(wa, wb, rtol=1e-6)
