@@ -707,7 +707,8 @@ class AUC(Metric):
         intercept = tp[1:] - math_ops.multiply(prec_slope, p[1:])
         safe_p_ratio = reduction_ops.where(
             math_ops.logical_and(p[:n - 1] > 0, p[1:] > 0),
-            math_ops.div_no_nan(p[:n - 1], math_ops.maximum(p[1:], 0), name="recall_relative_ratio"),
+            math_ops.div_no_nan(p[:n - 1], math_ops.maximum(p[1:], 0),
+                                name="recall_relative_ratio"),
             creation_ops.ones_like(p[1:]))
         pr_auc_increment = math_ops.div_no_nan(
             prec_slope * (dtp + intercept * unary_ops.log(safe_p_ratio)),
@@ -902,7 +903,8 @@ _FUNCTIONS.update(acc=accuracy, ACC=accuracy, mse=mse, MSE=MSE, mae=mae, MAE=MAE
                   kullback_leibler_divergence=kl_divergence, logcosh=logcosh, cosine=cosine,
                   cosine_proximity=cosine_proximity)
 _CLASSES = {c.__name__: c for c in (
-    Metric, Reduce, Sum, Mean, MeanMetricWrapper, MeanTensor, MeanRelativeError, Accuracy, BinaryAccuracy,
+    Metric, Reduce, Sum, Mean, MeanMetricWrapper, MeanTensor, MeanRelativeError, Accuracy,
+    BinaryAccuracy,
     CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
     SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError,
     MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Hinge, SquaredHinge,
