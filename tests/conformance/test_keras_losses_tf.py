@@ -68,18 +68,21 @@ CLASSES = [("MeanSquaredError", {}), ("MeanAbsoluteError", {}),
 
 @pytest.mark.parametrize("name,kwargs", CLASSES, ids=[f"{n}-{i}" for i, (n, _) in
                                                       enumerate(CLASSES)])
-@pytest.mark.parametrize("reduction", ["auto", "sum", "none", "sum_over_batch_size"])
-@pytest.mark.parametrize("weighted", [False, True])
-def test_loss_class(name, kwargs, reduction, weighted):
+def test_loss_class(name, kwargs):
+    """Every reduction, with and without sample weights, built in one graph."""
     labels = SPARSE if "Sparse" in name else ONE_HOT
     preds = LOGITS if kwargs.get("from_logits") else P
 
     def build(lib, mod):
-        loss = getattr(mod, name)(reduction=reduction, **kwargs)
-        return loss(lib.constant(labels), lib.constant(preds),
-                    sample_weight=lib.constant(WEIGHTS) if weighted else None)
-    np.testing.assert_allclose(run(fg, lambda: build(fg, losses)),
-                               run(tf1, lambda: build(tf1, k1.losses)), rtol=1e-5, atol=1e-6)
+        out = []
+        for reduction in ("auto", "sum", "none", "sum_over_batch_size"):
+            for weighted in (False, True):
+                loss = getattr(mod, name)(reduction=reduction, **kwargs)
+                out.append(loss(lib.constant(labels), lib.constant(preds),
+                                sample_weight=lib.constant(WEIGHTS) if weighted else None))
+        return out
+    for a, b in zip(run(fg, lambda: build(fg, losses)), run(tf1, lambda: build(tf1, k1.losses))):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name,kwargs", CLASSES, ids=[f"{n}-{i}" for i, (n, _) in
