@@ -26,6 +26,10 @@ def smart_cond(pred, true_fn, false_fn):
     return control_flow_ops.cond(pred, true_fn, false_fn)
 
 
+def _ser(module, obj):
+    return None if obj is None else module.serialize(obj)
+
+
 class Dense(Layer):
     """`output = activation(dot(input, kernel) + bias)`."""
 
@@ -96,15 +100,15 @@ class Dense(Layer):
         config = super().get_config()
         config.update({
             "units": self.units,
-            "activation": activations.serialize(self.activation),
+            "activation": _ser(activations, self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint)})
+            "kernel_initializer": _ser(initializers, self.kernel_initializer),
+            "bias_initializer": _ser(initializers, self.bias_initializer),
+            "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
+            "bias_regularizer": _ser(regularizers, self.bias_regularizer),
+            "activity_regularizer": _ser(regularizers, self.activity_regularizer),
+            "kernel_constraint": _ser(constraints, self.kernel_constraint),
+            "bias_constraint": _ser(constraints, self.bias_constraint)})
         return config
 
 
@@ -124,7 +128,7 @@ class Activation(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["activation"] = activations.serialize(self.activation)
+        config["activation"] = _ser(activations, self.activation)
         return config
 
 
