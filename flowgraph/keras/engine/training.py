@@ -520,7 +520,9 @@ class Model(Network):
         return self._batch_result(raw, reset_metrics, return_dict)
 
     def _batch_result(self, raw, reset, return_dict):
-        out = self._fold_results(raw, reset=True if reset else False)
+        # As Keras's v1 loop: the running metrics continue from before the batch and
+        # are reset after it when `reset_metrics`.
+        out = self._fold_results(raw, reset=False)
         if reset:
             self.reset_metrics()
         if return_dict:
