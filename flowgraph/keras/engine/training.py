@@ -7,10 +7,7 @@ from flowgraph.framework import nest
 from flowgraph.framework.graph import Tensor, name_scope
 from flowgraph.keras import backend as K
 from flowgraph.keras import losses as losses_module
-try:  # TEMP until h-kback's metrics land
-    from flowgraph.keras import metrics as metrics_module
-except ImportError:
-    metrics_module = None
+from flowgraph.keras import metrics as metrics_module
 from flowgraph.keras import optimizers
 from flowgraph.keras.engine import base_layer, training_arrays, training_generator
 from flowgraph.keras.engine import training_utils as tu
