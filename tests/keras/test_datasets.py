@@ -9,6 +9,7 @@ import tarfile
 import numpy as np
 import pytest
 
+from flowgraph.keras import backend
 from flowgraph.keras.datasets import (_files, boston_housing, cifar10, fashion_mnist, imdb,
                                       mnist)
 from tests.keras import _datasets_fixtures as fx
@@ -179,3 +180,13 @@ def test_cifar_batches_as_tf_keras(keras_home, tfk_datasets):
         rows.append((rd, rl))
     np.testing.assert_array_equal(x, np.concatenate([r[0] for r in rows]).transpose(0, 2, 3, 1))
     np.testing.assert_array_equal(y[:, 0], np.concatenate([r[1] for r in rows]))
+
+
+def test_cifar10_channels_first(keras_home, served):
+    old = backend.image_data_format()
+    backend.set_image_data_format("channels_first")
+    try:
+        (x, _), (xt, _) = cifar10.load_data()
+    finally:
+        backend.set_image_data_format(old)
+    assert x.shape == (20, 3, 32, 32) and xt.shape == (3, 3, 32, 32)

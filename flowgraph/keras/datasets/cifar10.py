@@ -4,15 +4,12 @@ import os
 
 import numpy as np
 
+from flowgraph.keras import backend
 from flowgraph.keras.datasets import _files
 
 ORIGIN = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 FILE_HASH = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
 DIRNAME = "cifar-10-batches-py"
-
-
-def _image_data_format():
-    return "channels_last"
 
 
 def load_batch(fpath, label_key="labels"):
@@ -27,7 +24,8 @@ def load_batch(fpath, label_key="labels"):
 
 def load_data(cache_dir=None):
     """50,000 train and 10,000 test images of 10 classes, labels shaped `(n, 1)`, from
-    Keras's `cifar-10-python.tar.gz` (unpacked in `~/.keras/datasets`)."""
+    Keras's `cifar-10-python.tar.gz` (unpacked in `~/.keras/datasets`); channels last
+    unless `backend.image_data_format()` says 'channels_first'."""
     path = _files.fetch(DIRNAME, ORIGIN, FILE_HASH, cache_dir, untar=True)
     xs, ys = [], []
     for i in range(1, 6):
@@ -39,7 +37,7 @@ def load_data(cache_dir=None):
     x_test = np.asarray(x_test).astype("uint8")
     y_train = y_train.reshape(len(y_train), 1)
     y_test = np.asarray(y_test, dtype="uint8").reshape(len(y_test), 1)
-    if _image_data_format() == "channels_last":
+    if backend.image_data_format() == "channels_last":
         x_train = x_train.transpose(0, 2, 3, 1)
         x_test = x_test.transpose(0, 2, 3, 1)
     return (x_train, y_train), (x_test, y_test)
