@@ -137,6 +137,7 @@ def _shape(out):
 
 def test_get_file_output_as_tf_keras(tfk, server, tmp_path, capsys):
     url = server.url + "blob.bin"
+    (tmp_path / "k").mkdir()  # tf_keras falls back to /tmp/.keras for a missing folder
     capsys.readouterr()
     tfk.utils.get_file("blob.bin", url, cache_dir=str(tmp_path / "k"))
     want = capsys.readouterr().out
