@@ -22,7 +22,7 @@ from flowgraph.ops import (array_ops, control_flow_ops, conv_ops, core, creation
                            pool3d_ops, pool_ops, random_ops, reduction_ops, scopes,
                            slicing_ops, state_ops, tensor_array_ops, tensor_checks,
                            unary_ops, variables as variables_module, xent_ops)
-from flowgraph import gradients as gradients_module
+from flowgraph.gradients import gradients as _tf_gradients
 from flowgraph.train import moving_averages
 
 py_all = all
@@ -1033,7 +1033,7 @@ def function(inputs, outputs, updates=None, name=None, **kwargs):
 
 def gradients(loss, variables):
     """The gradients of `loss` with respect to `variables`."""
-    return gradients_module.gradients(loss, variables, colocate_gradients_with_ops=True)
+    return _tf_gradients(loss, variables, colocate_gradients_with_ops=True)
 
 
 def stop_gradient(variables):
@@ -1326,10 +1326,24 @@ def in_top_k(predictions, targets, k):
     return xent_ops.in_top_k(predictions, targets, k)
 
 
+_KERAS_LOGITS = weakref.WeakKeyDictionary()
+
+
+def set_keras_logits(output, logits):
+    """Records that `output` is softmax/sigmoid of `logits` (Keras's `_keras_logits`)."""
+    try:
+        _KERAS_LOGITS[output] = logits
+    except TypeError:
+        pass
+
+
 def _get_logits(output, from_logits, op_type):
     """The logits behind a Softmax/Sigmoid output (Keras uses them for stability)."""
-    if hasattr(output, "_keras_logits"):
-        return output._keras_logits, True
+    logits = _KERAS_LOGITS.get(output) if isinstance(output, Tensor) else None
+    if logits is None:
+        logits = getattr(output, "_keras_logits", None)
+    if logits is not None:
+        return logits, True
     op = getattr(output, "op", None)
     if (op is not None and not isinstance(output, variables_module.Variable)
             and op.type == op_type):
