@@ -24,7 +24,9 @@ except ImportError:  # pragma: no cover - h5py is a dependency
 
 from flowgraph.framework import dtypes, tensor_shape
 from flowgraph import tf_logging
-from flowgraph.keras import backend
+from flowgraph.keras import backend, losses, optimizers
+from flowgraph.keras.engine import functional
+from flowgraph.keras.utils import generic_utils
 
 __all__ = ["save_model_to_hdf5", "load_model_from_hdf5", "save_weights_to_hdf5_group",
            "load_weights_from_hdf5_group", "load_weights_from_hdf5_group_by_name",
@@ -231,3 +233,201 @@ def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False):
         pairs += [(w, v) for w, v in zip(symbolic, values)
                   if tuple(backend.int_shape(w)) == tuple(v.shape)]
     backend.batch_set_value(pairs)
+
+
+# -- whole models ------------------------------------------------------------------------
+
+def _serialize_compile_arg(value):
+    """A loss/metric argument of `compile` as Keras writes it in `training_config`:
+    strings stay, functions become their names, objects `{class_name, config}`."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {k: _serialize_compile_arg(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_serialize_compile_arg(v) for v in value]
+    if hasattr(value, "get_config"):
+        return {"class_name": type(value).__name__, "config": value.get_config()}
+    return getattr(value, "__name__", None) or getattr(value, "name", None) or str(value)
+
+
+def training_config(model):
+    """`compile`'s arguments and the optimizer's config, as Keras's `training_config`."""
+    opt = model.optimizer
+    return {"loss": _serialize_compile_arg(getattr(model, "loss", None)),
+            "metrics": _serialize_compile_arg(getattr(model, "_compile_metrics", None)),
+            "loss_weights": _serialize_compile_arg(getattr(model, "loss_weights", None)),
+            "sample_weight_mode": getattr(model, "sample_weight_mode", None),
+            "weighted_metrics": _serialize_compile_arg(
+                getattr(model, "_compile_weighted_metrics", None)),
+            "optimizer_config": {"class_name": generic_utils.get_registered_name(type(opt)),
+                                 "config": opt.get_config()}}
+
+
+def model_metadata(model, include_optimizer=True):
+    """The root attrs of a model file: versions, `model_config`, `training_config`."""
+    meta = {"keras_version": KERAS_VERSION, "backend": backend.backend(),
+            "model_config": {"class_name": type(model).__name__,
+                             "config": model.get_config()}}
+    if include_optimizer and getattr(model, "optimizer", None) is not None:
+        meta["training_config"] = training_config(model)
+    return meta
+
+
+def save_optimizer_weights_to_hdf5_group(f, optimizer):
+    """Group `optimizer_weights`: attr `weight_names` and one dataset per variable."""
+    weights = list(optimizer.weights)
+    if weights:
+        _write_weights(f.create_group("optimizer_weights"), weights)
+
+
+def load_optimizer_weights_from_hdf5_group(f):
+    """The optimizer's saved values, in `weight_names` order."""
+    return _read_weights(f["optimizer_weights"])
+
+
+def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
+    """Writes the architecture, the weights and (when compiled) the training
+    configuration and the optimizer's state into one HDF5 file."""
+    _need_h5py("save_model")
+    own = not isinstance(filepath, h5py.Group)
+    if own:
+        filepath = os.fspath(filepath)
+        if not overwrite and os.path.isfile(filepath):
+            if not _ask_to_proceed(filepath):
+                return
+        folder = os.path.dirname(filepath)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        f = h5py.File(filepath, mode="w")
+    else:
+        f = filepath
+    try:
+        for key, value in model_metadata(model, include_optimizer).items():
+            if isinstance(value, (dict, list, tuple)):
+                f.attrs[key] = json.dumps(value, default=json_default).encode("utf8")
+            else:
+                f.attrs[key] = value
+        save_weights_to_hdf5_group(f.create_group("model_weights"), model)
+        if include_optimizer and getattr(model, "optimizer", None) is not None:
+            save_optimizer_weights_to_hdf5_group(f, model.optimizer)
+        f.flush()
+    finally:
+        if own:
+            f.close()
+
+
+def _ask_to_proceed(filepath):
+    answer = input("[WARNING] %s already exists - overwrite? [y/n]" % filepath)
+    while answer.strip().lower() not in ("y", "n"):
+        answer = input('Enter "y" (overwrite) or "n" (cancel).')
+    if answer.strip().lower() == "n":
+        return False
+    print("[TIP] Next time specify overwrite=True!")
+    return True
+
+
+def _lambdas_in(config):
+    """Names of Lambda layers in a model config whose function is Python bytecode."""
+    found = []
+    if isinstance(config, dict):
+        if config.get("class_name") == "Lambda":
+            fn = (config.get("config") or {}).get("function")
+            if fn is not None and not isinstance(fn, str) and not (
+                    isinstance(fn, dict) and "class_name" in fn):
+                found.append((config.get("config") or {}).get("name"))
+            elif (config.get("config") or {}).get("function_type") == "lambda":
+                found.append((config.get("config") or {}).get("name"))
+        for v in config.values():
+            found += _lambdas_in(v)
+    elif isinstance(config, list):
+        for v in config:
+            found += _lambdas_in(v)
+    return found
+
+
+def _deserialize_compile_arg(value, custom_objects, kind):
+    if isinstance(value, dict) and "class_name" in value:
+        return kind.deserialize(value, custom_objects=custom_objects)
+    if isinstance(value, dict):
+        return {k: _deserialize_compile_arg(v, custom_objects, kind) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deserialize_compile_arg(v, custom_objects, kind) for v in value]
+    if isinstance(value, str) and custom_objects and value in custom_objects:
+        return custom_objects[value]
+    return value
+
+
+def compile_args_from_training_config(config, custom_objects=None):
+    """`compile`'s keyword arguments from a `training_config` dict."""
+    custom_objects = custom_objects or {}
+    return {"optimizer": optimizers.deserialize(config["optimizer_config"],
+                                                custom_objects=custom_objects),
+            "loss": _deserialize_compile_arg(config.get("loss"), custom_objects, losses),
+            "metrics": _deserialize_compile_arg(config.get("metrics"), custom_objects,
+                                                _Metrics),
+            "weighted_metrics": _deserialize_compile_arg(config.get("weighted_metrics"),
+                                                         custom_objects, _Metrics),
+            "loss_weights": config.get("loss_weights"),
+            "sample_weight_mode": config.get("sample_weight_mode")}
+
+
+class _Metrics:
+    """Metric objects in a training config come back through the layer/object registry."""
+
+    @staticmethod
+    def deserialize(config, custom_objects=None):
+        return generic_utils.deserialize_keras_object(
+            config, module_objects={}, custom_objects=custom_objects,
+            printable_module_name="metric function")
+
+
+def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """The model a Keras HDF5 file describes, with its weights, compiled (with the
+    optimizer's state) when the file has a training config and `compile` is true.
+
+    Loading never runs code from the file: a Lambda layer holding Python bytecode is
+    refused unless `safe_mode=False`.
+    """
+    _need_h5py("load_model")
+    custom_objects = dict(generic_utils.get_custom_objects(), **(custom_objects or {}))
+    own = not isinstance(filepath, h5py.Group)
+    f = h5py.File(os.fspath(filepath), mode="r") if own else filepath
+    try:
+        model_config = f.attrs.get("model_config")
+        if model_config is None:
+            raise ValueError("No model config found in the file at %s." % (filepath,))
+        model_config = json.loads(_decode(model_config))
+        lambdas = _lambdas_in(model_config)
+        if lambdas and safe_mode:
+            raise ValueError(
+                "Requested the deserialization of a Lambda layer (%s) with a Python "
+                "`lambda` inside it. This carries a potential risk of arbitrary code "
+                "execution and thus it is disallowed by default. If you trust the source "
+                "of the saved model, you can pass `safe_mode=False` to the loading "
+                "function in order to allow Lambda layer loading." % ", ".join(
+                    str(n) for n in lambdas))
+        model = functional.deserialize_layer(model_config, custom_objects=custom_objects)
+        load_weights_from_hdf5_group(f["model_weights"], model)
+        if not compile:
+            return model
+        config = f.attrs.get("training_config")
+        if config is None:
+            tf_logging.warning("No training configuration found in the save file, so the "
+                               "model was *not* compiled. Compile it manually.")
+            return model
+        config = json.loads(_decode(config))
+        model.compile(**compile_args_from_training_config(config, custom_objects))
+        if "optimizer_weights" in f:
+            values = load_optimizer_weights_from_hdf5_group(f)
+            try:
+                model.optimizer._create_all_weights(model.trainable_weights)
+                model.optimizer.set_weights(values)
+            except (ValueError, NotImplementedError, AttributeError):
+                tf_logging.warning("Error in loading the saved optimizer state. As a "
+                                   "result, your model is starting with a freshly "
+                                   "initialized optimizer.")
+        return model
+    finally:
+        if own:
+            f.close()
