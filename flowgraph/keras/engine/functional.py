@@ -357,7 +357,9 @@ class Network(Layer):
 
     def to_json(self, **kwargs):
         """The model's architecture as Keras's JSON (`model_from_json` reads it back)."""
-        data = {"class_name": generic_utils.get_registered_name(type(self)), "config": self.get_config(),
+        name = generic_utils.get_registered_name(type(self))
+        data = {"class_name": "Functional" if name == "Model" else name,
+                "config": self.get_config(),
                 "keras_version": "2.21.0", "backend": "tensorflow"}
         return json.dumps(data, default=_json_default, **kwargs)
 

@@ -7,9 +7,12 @@ from flowgraph.framework import nest
 from flowgraph.framework.graph import Tensor, name_scope
 from flowgraph.keras import backend as K
 from flowgraph.keras import losses as losses_module
-from flowgraph.keras import metrics as metrics_module
+try:  # TEMP until h-kback's metrics land
+    from flowgraph.keras import metrics as metrics_module
+except ImportError:
+    metrics_module = None
 from flowgraph.keras import optimizers
-from flowgraph.keras.engine import training_arrays, training_generator
+from flowgraph.keras.engine import base_layer, training_arrays, training_generator
 from flowgraph.keras.engine import training_utils as tu
 from flowgraph.keras.engine.functional import Network
 from flowgraph.keras.engine.input_layer import Input
@@ -564,3 +567,7 @@ class _BoundFunction:
 
     def __call__(self, values):
         return self.fn(values)
+
+
+# tf_keras names functional models' class "Functional" in configs and files.
+base_layer.LAYER_CLASSES["Functional"] = Model
