@@ -227,6 +227,12 @@ class Network(Layer):
                                       self._nested_outputs)
         return super().output_shape
 
+    def reset_states(self):
+        """Resets the states of the model's stateful layers."""
+        for layer in self.layers:
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
+
     @property
     def state_updates(self):
         return [u for layer in self.layers if getattr(layer, "stateful", False)

@@ -27,3 +27,6 @@ from flowgraph.keras.layers.merge import (  # noqa: F401
 from flowgraph.keras.layers.noise import (  # noqa: F401
     AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D,
     SpatialDropout3D)
+from flowgraph.keras.layers.recurrent import (  # noqa: F401
+    GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells)
+from flowgraph.keras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper  # noqa: F401
