@@ -261,3 +261,32 @@ def run_case(keras, name):
         for i, w in enumerate(model.get_weights()):
             arrays[f"after{i}"] = w
     return facts, arrays
+
+
+def h5_model(keras):
+    """A model using most layer families, for the HDF5 round trips with real Keras."""
+    L = keras.layers
+    im = keras.Input(shape=(6, 6, 2), name="image")
+    seq = keras.Input(shape=(5,), dtype="int32", name="tokens")
+    a = L.Conv2D(3, 3, padding="same", activation="relu")(im)
+    a = L.BatchNormalization()(a)
+    a = L.MaxPooling2D()(a)
+    a = L.SeparableConv2D(2, 2)(a)
+    a = L.DepthwiseConv2D(2, padding="same")(a)
+    a = L.GlobalAveragePooling2D()(a)
+    b = L.Embedding(8, 3, mask_zero=True)(seq)
+    b = L.Bidirectional(L.LSTM(2, return_sequences=True))(b)
+    b = L.GRU(2)(b)
+    b = L.PReLU()(b)
+    out = L.Dense(1)(L.concatenate([a, b]))
+    model = keras.Model([im, seq], out)
+    model.set_weights([_weight_value(i, w.name, tuple(w.shape.as_list()))
+                       for i, w in enumerate(model.weights)])
+    return model
+
+
+def h5_inputs():
+    rng = np.random.RandomState(5)
+    tokens = rng.randint(1, 8, (3, 5)).astype("int32")
+    tokens[0, 3:] = 0
+    return [rng.uniform(-1, 1, (3, 6, 6, 2)).astype("float32"), tokens]
