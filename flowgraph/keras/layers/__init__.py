@@ -30,3 +30,4 @@ from flowgraph.keras.layers.noise import (  # noqa: F401
 from flowgraph.keras.layers.recurrent import (  # noqa: F401
     GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells)
 from flowgraph.keras.layers.wrappers import Bidirectional, TimeDistributed, Wrapper  # noqa: F401
+from flowgraph.keras.layers.serialization import deserialize, serialize  # noqa: F401
