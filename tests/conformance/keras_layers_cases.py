@@ -55,7 +55,8 @@ def _reshaping(k):
     s, im = k.Input(shape=(6, 3)), k.Input(shape=(5, 4, 2))
     return [s, im], [L.ZeroPadding1D((1, 2))(s), L.Cropping1D((2, 1))(s),
                      L.UpSampling1D(3)(s), L.ZeroPadding2D(((1, 0), (2, 1)))(im),
-                     L.Cropping2D(((1, 2), (0, 1)))(im), L.UpSampling2D((2, 3))(im)]
+                     L.Cropping2D(((1, 2), (0, 1)))(im), L.UpSampling2D((2, 3))(im),
+                     L.UpSampling2D((3, 2), interpolation="bilinear")(im)]
 
 
 def _batchnorm(k):
@@ -160,7 +161,7 @@ CASES = {
     "conv2d_transpose": (_conv2d_transpose, {"grad": True}),
     "separable": (_separable, {"grad": True}),
     "pooling": (_pooling, {"grad": True}),
-    "reshaping": (_reshaping, {}),
+    "reshaping": (_reshaping, {"grad": True}),
     "batchnorm": (_batchnorm, {"grad": True, "train": True}),
     "embedding_lstm": (_embedding_lstm, {"grad": True, "ints": 10, "zeros_tail": True}),
     "simple_rnn": (_simple_rnn, {"grad": True}),

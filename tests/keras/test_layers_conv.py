@@ -263,10 +263,17 @@ def test_padding_cropping_upsampling_match_numpy():
         got, model = apply(layer, x)
         np.testing.assert_array_equal(got, want)
         assert model.output_shape == (None,) + want.shape[1:]
-    with pytest.raises(NotImplementedError, match="nearest"):
-        L.UpSampling2D(interpolation="bilinear")
+    with pytest.raises(NotImplementedError, match="bilinear"):
+        L.UpSampling2D(interpolation="bicubic")
     with pytest.raises(ValueError, match="interpolation"):
         L.UpSampling2D(interpolation="cubic-ish")
+
+
+def test_bilinear_upsampling_interpolates_between_half_pixel_centers():
+    x = np.array([[[[0.0], [4.0]]]], "float32")  # (1, 1, 2, 1)
+    got, model = apply(L.UpSampling2D((1, 2), interpolation="bilinear"), x)
+    np.testing.assert_allclose(got[0, 0, :, 0], [0.0, 1.0, 3.0, 4.0], rtol=1e-6)
+    assert model.output_shape == (None, 1, 4, 1)
 
 
 def test_small_convnet_trains_in_sequential():

@@ -1,11 +1,14 @@
 """Keras's spatial reshaping layers: ZeroPadding1D/2D/3D, Cropping1D/2D/3D,
-UpSampling1D/2D/3D (nearest neighbour)."""
+UpSampling1D/2D/3D (nearest neighbour; UpSampling2D also bilinear)."""
+import numpy as np
+
 from flowgraph.framework import tensor_shape
+from flowgraph.framework.op_builder import constant
 from flowgraph.keras import backend as K
 from flowgraph.keras.engine.base_layer import Layer
 from flowgraph.keras.engine.input_spec import InputSpec
 from flowgraph.keras.layers import _conv_utils as cu
-from flowgraph.ops import manip_ops
+from flowgraph.ops import array_ops, manip_ops, matmul_ops
 
 __all__ = ["ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D",
            "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D"]
@@ -191,6 +194,33 @@ class _UpSampling(_Spatial):
         return tensor_shape.TensorShape(dims)
 
 
+def _bilinear_weights(n, scale):
+    """The (n * scale, n) matrix of linear interpolation with half-pixel centers (as
+    `tf.image.resize(..., 'bilinear')`)."""
+    out = n * scale
+    w = np.zeros((out, n), np.float64)
+    for o in range(out):
+        src = (o + 0.5) / scale - 0.5
+        lo = int(np.floor(src))
+        frac = src - lo
+        w[o, min(max(lo, 0), n - 1)] += 1 - frac
+        w[o, min(max(lo + 1, 0), n - 1)] += frac
+    return w
+
+
+def _bilinear_axis(x, axis, scale):
+    """Linear upsampling of `x` by `scale` along `axis` (a matrix product)."""
+    n = x.shape.as_list()[axis]
+    if n is None:
+        raise ValueError("Bilinear UpSampling2D needs the spatial dimensions of its input "
+                         "to be known.")
+    w = constant(_bilinear_weights(n, scale).astype(x.dtype.as_numpy_dtype))
+    y = matmul_ops.tensordot(x, w, [[axis], [1]])
+    rank = x.shape.ndims
+    perm = list(range(axis)) + [rank - 1] + list(range(axis, rank - 1))
+    return array_ops.transpose(y, perm)
+
+
 class UpSampling2D(_UpSampling):
     """Repeats rows and columns `size` times (nearest-neighbour upsampling)."""
     _rank = 2
@@ -205,11 +235,19 @@ class UpSampling2D(_UpSampling):
                              '"area", "bicubic", "bilinear", "gaussian", "lanczos3", '
                              '"lanczos5", "mitchellcubic", "nearest". '
                              f'Received: "{interpolation}".')
-        if interpolation != "nearest":
-            raise NotImplementedError(f"flowgraph's UpSampling2D supports only "
-                                      f"interpolation='nearest', not '{interpolation}'.")
+        if interpolation not in ("nearest", "bilinear"):
+            raise NotImplementedError("flowgraph's UpSampling2D supports interpolation "
+                                      f"'nearest' and 'bilinear', not '{interpolation}'.")
         self.interpolation = interpolation
         self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs):
+        if self.interpolation == "nearest":
+            return super().call(inputs)
+        out = inputs
+        for ax, s in zip(self._spatial_axes(), self.size):
+            out = _bilinear_axis(out, ax, s)
+        return out
 
     def get_config(self):
         config = super().get_config()
