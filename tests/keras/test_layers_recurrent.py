@@ -277,3 +277,18 @@ def test_configs_round_trip_and_error_classes():
         L.RNN(L.Dense(2))
     K.clear_session()
     assert [L.LSTM(1).name, L.LSTM(1).name, L.GRU(1).name] == ["lstm", "lstm_1", "gru"]
+
+
+def test_time_major_equals_the_transposed_batch_major():
+    x = RNG.randn(2, 4, 3).astype("float32")
+    outs = []
+    for time_major in (False, True):
+        K.clear_session()
+        inp = Input(batch_shape=(4, 2, 3) if time_major else (2, 4, 3))
+        layer = L.LSTM(3, return_sequences=True, time_major=time_major)
+        model = Model(inp, layer(inp))
+        layer.set_weights([np.full(w.shape.as_list(), 0.05 * (i + 1), "float32")
+                           for i, w in enumerate(layer.weights)])
+        outs.append(model.predict(x.transpose(1, 0, 2) if time_major else x,
+                                  batch_size=4 if time_major else 2))
+    np.testing.assert_allclose(outs[1].transpose(1, 0, 2), outs[0], rtol=1e-6, atol=1e-6)
