@@ -109,9 +109,6 @@ contrib = _module("contrib", layers=_module(
         "apply_regularization")}), rnn=_module(
     "contrib.rnn", **{k: getattr(nn.rnn_cell, k) for k in nn.rnn_cell.__all__},
     static_rnn=nn.static_rnn, static_bidirectional_rnn=nn.static_bidirectional_rnn))
-keras = _module("keras", regularizers=_module(
-    "keras.regularizers", **{k: getattr(_regularizers, k) for k in (
-        "l1", "l2", "l1_l2", "L1", "L2", "L1L2", "Regularizer")}))
 dtypes.as_dtype = as_dtype
 
 
@@ -364,6 +361,9 @@ del _m, _n
 # -- h-data: tf.data (datasets and iterators in graph mode) -----------------------------
 from flowgraph import data  # noqa: E402
 # -- end h-data ---------------------------------------------------------------------------
+
+# tf.keras: graph-mode Keras 2 (flowgraph/keras/; its regularizers are tf.keras.regularizers).
+from flowgraph import keras  # noqa: E402
 
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (

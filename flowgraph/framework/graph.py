@@ -27,7 +27,9 @@ def _user_frame():
 class Tensor:
     """A symbolic handle to one output of an `Operation`."""
 
-    __slots__ = ("_op", "_value_index", "_dtype", "_shape", "_consumers", "__weakref__")
+    # `_keras_history` / `_keras_mask`: Keras's per-tensor metadata (set by keras layers).
+    __slots__ = ("_op", "_value_index", "_dtype", "_shape", "_consumers", "_keras_history",
+                 "_keras_mask", "__weakref__")
     __array_priority__ = 100  # so numpy defers to Tensor's reflected operators
 
     def __init__(self, op, value_index, dtype, shape):

@@ -1,0 +1,148 @@
+"""keras.utils: to_categorical / normalize against tf_keras and numpy; get_file's cache,
+hash checks, archives and progress output against tf_keras on a local HTTP server."""
+
+import hashlib
+import io
+import os
+import re
+import tarfile
+import zipfile
+
+import numpy as np
+import pytest
+
+from flowgraph.keras import utils
+from tests.keras import _datasets_fixtures as fx
+
+
+@pytest.fixture(scope="module")
+def tfk():
+    pytest.importorskip("tensorflow")
+    return pytest.importorskip("tf_keras")
+
+
+@pytest.mark.parametrize("y,kw", [
+    ([0, 1, 2, 3], {}), ([[1], [2], [0]], {}), ([1, 0], {"num_classes": 5}),
+    (np.arange(6).reshape(2, 3) % 4, {}), ([2, 1], {"num_classes": 3, "dtype": "int32"}),
+    ([[0.0], [3.7]], {}), ([-1, 0], {"num_classes": 3}), (3, {"num_classes": 4}),
+])
+def test_to_categorical_as_tf_keras(tfk, y, kw):
+    got = utils.to_categorical(y, **kw)
+    want = tfk.utils.to_categorical(y, **kw)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+def test_to_categorical_hand():
+    np.testing.assert_array_equal(utils.to_categorical([2, 0], 3),
+                                  [[0, 0, 1], [1, 0, 0]])
+
+
+@pytest.mark.parametrize("axis,order", [(-1, 2), (0, 2), (1, 1), (-1, np.inf)])
+def test_normalize(tfk, axis, order):
+    x = np.random.RandomState(1).randn(4, 3)
+    x[1] = 0
+    np.testing.assert_allclose(utils.normalize(x, axis, order),
+                               tfk.utils.normalize(x, axis, order))
+
+
+def test_normalize_vector():
+    np.testing.assert_allclose(utils.normalize(np.array([3.0, 4.0])), [[0.6, 0.8]])
+
+
+class Batches(utils.Sequence):
+    def __len__(self):
+        return 3
+
+    def __getitem__(self, i):
+        return i * 10
+
+
+def test_sequence():
+    seq = Batches()
+    assert list(seq) == [0, 10, 20]
+    assert seq.on_epoch_end() is None
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("files")
+    (root / "blob.bin").write_bytes(os.urandom(50000))
+    (root / "inner").mkdir()
+    (root / "inner" / "a.txt").write_text("alpha")
+    with tarfile.open(root / "pack.tar.gz", "w:gz") as t:
+        t.add(root / "inner" / "a.txt", arcname="pack/a.txt")
+    with zipfile.ZipFile(root / "z.zip", "w") as z:
+        z.writestr("zipped/b.txt", "beta")
+    with tarfile.open(root / "evil.tar", "w") as t:
+        for name in ("../escaped.txt", "ok.txt"):
+            info = tarfile.TarInfo(name)
+            info.size = 1
+            t.addfile(info, io.BytesIO(b"x"))
+    s = fx.Server(str(root))
+    s.root = root
+    yield s
+    s.close()
+
+
+def _sha(path, algo="sha256"):
+    return hashlib.new(algo, open(path, "rb").read()).hexdigest()
+
+
+def test_get_file_cache_and_hashes(server, tmp_path, capsys):
+    url = server.url + "blob.bin"
+    p = utils.get_file("blob.bin", url, cache_dir=tmp_path)
+    assert p == os.path.join(str(tmp_path), "datasets", "blob.bin")
+    assert open(p, "rb").read() == (server.root / "blob.bin").read_bytes()
+    n = len(server.requests)
+    assert utils.get_file(origin=url, cache_dir=tmp_path, cache_subdir="other") == \
+        os.path.join(str(tmp_path), "other", "blob.bin")  # fname from the URL
+    assert utils.get_file("blob.bin", url, cache_dir=tmp_path,
+                          file_hash=_sha(p)) == p
+    assert utils.get_file("blob.bin", url, cache_dir=tmp_path, md5_hash=_sha(p, "md5")) == p
+    assert len(server.requests) == n + 1
+    assert utils.validate_file(p, _sha(p, "md5")) and not utils.validate_file(p, "0" * 32)
+    capsys.readouterr()
+    with pytest.raises(ValueError, match="Incomplete or corrupted file detected. The auto file hash"):
+        utils.get_file("blob.bin", url, cache_dir=tmp_path, file_hash="0" * 32)
+    assert "A local file was found, but it seems to be incomplete" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="origin"):
+        utils.get_file("x")
+
+
+def test_get_file_errors_remove_partial(server, tmp_path):
+    with pytest.raises(Exception, match=r"URL fetch failure on .*missing.bin: 404 -- "):
+        utils.get_file("missing.bin", server.url + "missing.bin", cache_dir=tmp_path)
+    assert not os.path.exists(tmp_path / "datasets" / "missing.bin")
+
+
+def test_get_file_archives(server, tmp_path):
+    d = utils.get_file("pack", server.url + "pack.tar.gz", untar=True, cache_dir=tmp_path)
+    assert d == os.path.join(str(tmp_path), "datasets", "pack")
+    assert open(os.path.join(d, "a.txt")).read() == "alpha"
+    p = utils.get_file("z.zip", server.url + "z.zip", extract=True, cache_dir=tmp_path)
+    assert p.endswith("z.zip")
+    assert (tmp_path / "datasets" / "zipped" / "b.txt").read_text() == "beta"
+    utils.get_file("evil.tar", server.url + "evil.tar", extract=True,
+                   cache_dir=tmp_path / "c")
+    assert (tmp_path / "c" / "datasets" / "ok.txt").exists()
+    assert not (tmp_path / "c" / "escaped.txt").exists()
+
+
+def _shape(out):
+    """Progress output with numbers of seconds blanked."""
+    return re.sub(r"\d+(us|ms|s)/step", "T/step", re.sub(r" - \d+s ", " - Ts ", out))
+
+
+def test_get_file_output_as_tf_keras(tfk, server, tmp_path, capsys):
+    url = server.url + "blob.bin"
+    (tmp_path / "k").mkdir()  # tf_keras falls back to /tmp/.keras for a missing folder
+    capsys.readouterr()
+    tfk.utils.get_file("blob.bin", url, cache_dir=str(tmp_path / "k"))
+    want = capsys.readouterr().out
+    utils.get_file("blob.bin", url, cache_dir=tmp_path / "f")
+    got = capsys.readouterr().out
+    first, last = want.splitlines()[0], want.split("\r")[-1]
+    assert got.splitlines()[0] == first
+    assert _shape(got.split("\r")[-1]) == _shape(last)
+    assert got.endswith("\n")
