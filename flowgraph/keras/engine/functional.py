@@ -37,6 +37,12 @@ def deserialize_layer(config, custom_objects=None):
         return cls.from_config(config["config"])
 
 
+def _skips_first_node(layer):
+    """Keras gives a functional model an internal node 0 (inputs to outputs), so configs
+    number its calls from 1; flowgraph's models have no such node."""
+    return isinstance(layer, Network) and layer._is_graph_network
+
+
 def _make_node_key(layer_name, node_index):
     return f"{layer_name}_ib-{node_index}"
 
@@ -289,7 +295,7 @@ class Network(Layer):
                                       "`get_config` to serialize this model.")
         node_map = {}
         for layer in self.layers:
-            kept = 0
+            kept = 1 if _skips_first_node(layer) else 0
             for original, node in enumerate(layer._inbound_nodes):
                 if id(node) in self._network_nodes:
                     node_map[_make_node_key(layer.name, original)] = kept
@@ -324,6 +330,7 @@ class Network(Layer):
             kwargs = {}
             for name, node_index, tensor_index, *rest in node_data:
                 inbound = created[name]
+                node_index -= 1 if _skips_first_node(inbound) else 0
                 if len(inbound._inbound_nodes) <= node_index:
                     return False
                 node = inbound._inbound_nodes[node_index]
@@ -349,8 +356,9 @@ class Network(Layer):
         def tensors(coords):
             if coords and not isinstance(coords[0], (list, tuple)):
                 coords = [coords]
-            return [nest.flatten(created[n]._inbound_nodes[i].output_tensors)[t]
-                    for n, i, t in coords]
+            return [nest.flatten(created[n]._inbound_nodes[
+                i - (1 if _skips_first_node(created[n]) else 0)].output_tensors)[t]
+                for n, i, t in coords]
         ins, outs = tensors(config["input_layers"]), tensors(config["output_layers"])
         return cls(inputs=ins[0] if len(ins) == 1 else ins,
                    outputs=outs[0] if len(outs) == 1 else outs, name=config.get("name"))
