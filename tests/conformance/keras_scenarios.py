@@ -177,6 +177,7 @@ def structure(keras):
              "sub_name": mm.name, "sub_weights": [w.name for w in mm.weights]}, {})
 
 
-SCENARIOS = {"structure": structure, "mlp_categorical": mlp_categorical, "sparse_deferred": sparse_deferred,
-             "functional_multi": functional_multi, "weighted": weighted, "dropout_inference": dropout_inference,
+SCENARIOS = {"structure": structure, "mlp_categorical": mlp_categorical,
+             "sparse_deferred": sparse_deferred, "functional_multi": functional_multi,
+             "weighted": weighted, "dropout_inference": dropout_inference,
              "generator_fit": generator_fit}

@@ -10,7 +10,7 @@ from flowgraph.framework import nest
 from flowgraph.framework.graph import Tensor
 from flowgraph.keras.engine import base_layer
 from flowgraph.keras.engine.base_layer import Layer
-from flowgraph.keras.engine.input_layer import Input, InputLayer
+from flowgraph.keras.engine.input_layer import InputLayer
 from flowgraph.keras.utils import generic_utils, layer_utils
 
 __all__ = ["Network", "get_layer_class", "deserialize_layer"]

@@ -201,7 +201,6 @@ class Model(ModelSavingMixin, Network):
         names = self._feed_output_names
         plain = self._compile_metrics
         weighted = self._compile_weighted_metrics
-        fetches = []
         for kind, entries in (("plain", plain), ("weighted", weighted)):
             if not entries:
                 continue
