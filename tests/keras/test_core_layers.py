@@ -4,7 +4,6 @@ import json
 import numpy as np
 import pytest
 
-from flowgraph import keras
 from flowgraph.keras import backend as K
 from flowgraph.keras import layers
 from flowgraph.keras.utils import generic_utils
