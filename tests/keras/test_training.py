@@ -200,3 +200,17 @@ def test_regularization_joins_the_loss():
                                        use_bias=False)])
     m.compile("sgd", "mse")
     assert np.isclose(m.evaluate(np.zeros((1, 1)), np.zeros((1, 1)), verbose=0), 0.1)
+
+
+def test_frozen_layer_keeps_its_weights_and_its_place_in_model_weights():
+    m = keras.Sequential([layers.Dense(3, input_shape=(6,)), layers.Dense(3)])
+    m.layers[0].trainable = False
+    m.compile("sgd", "mse")
+    assert [w.name for w in m.weights] == ["dense/kernel:0", "dense/bias:0",
+                                           "dense_1/kernel:0", "dense_1/bias:0"]
+    assert [w.name for w in m.trainable_weights] == ["dense_1/kernel:0", "dense_1/bias:0"]
+    before = m.get_weights()
+    m.fit(X, Y, epochs=1, verbose=0)
+    after = m.get_weights()
+    np.testing.assert_array_equal(before[0], after[0])
+    assert not np.array_equal(before[2], after[2])

@@ -209,6 +209,14 @@ class Network(Layer):
                          f"{[l.name for l in self.layers]}.")
 
     @property
+    def weights(self):
+        # As Keras's Model: each layer's weights in turn (trainable and not), then its own.
+        ws = []
+        for layer in self._layers:
+            ws += layer.weights
+        return self._dedup(ws + self._trainable_weights + self._non_trainable_weights)
+
+    @property
     def input(self):
         if self._is_graph_network:
             return self._nested_inputs
