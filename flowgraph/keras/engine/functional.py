@@ -95,19 +95,20 @@ def map_graph_network(inputs, outputs):
         layers_by_depth[depth] = group
         layers.extend(group)
     computable = {id(t) for t in inputs}
+    accessed = []
     for depth in sorted(nodes_by_depth, reverse=True):
         for node in nodes_by_depth[depth]:
-            if node.layer.__class__ is InputLayer or not node.inbound_layers:
-                if all(id(t) in computable for t in nest.flatten(node.output_tensors)):
-                    continue
+            if not node.inbound_layers:  # an input node: its tensor must be an input
+                continue
             for _, _, _, t in node.iterate_inbound():
                 if id(t) not in computable:
                     raise ValueError(f"Graph disconnected: cannot obtain value for tensor "
                                      f"{t} at layer \"{t._keras_history[0].name}\". The "
                                      "following previous layers were accessed without "
-                                     f"issue: {[l.name for l in layers[:0]]}")
+                                     f"issue: {accessed}")
             for t in nest.flatten(node.output_tensors):
                 computable.add(id(t))
+            accessed.append(node.layer.name)
     names = [l.name for l in layers]
     for name in set(names):
         if names.count(name) != 1:
