@@ -214,3 +214,15 @@ def test_frozen_layer_keeps_its_weights_and_its_place_in_model_weights():
     after = m.get_weights()
     np.testing.assert_array_equal(before[0], after[0])
     assert not np.array_equal(before[2], after[2])
+
+
+def test_temporal_sample_weights_by_hand():
+    m = keras.Sequential([layers.Dense(1, input_shape=(3, 2), kernel_initializer="ones",
+                                       use_bias=False)])
+    m.compile("sgd", "mse", sample_weight_mode="temporal")
+    x = np.ones((2, 3, 2), np.float32)          # every prediction is 2
+    y = np.zeros((2, 3, 1), np.float32)         # every squared error is 4
+    sw = np.array([[1, 0, 0], [1, 1, 1]], np.float32)
+    assert np.isclose(m.evaluate(x, y, sample_weight=sw, verbose=0), 4 * 4 / 6)
+    with pytest.raises(ValueError, match="timestep-wise sample weights"):
+        mlp().fit(X, Y, sample_weight=np.ones((40, 2)), verbose=0)
