@@ -7,9 +7,10 @@ from flowgraph.keras.engine import functional
 from flowgraph.keras.engine.input_layer import Input, InputLayer
 from flowgraph.keras.engine.sequential import Sequential
 from flowgraph.keras.engine.training import Model
+from flowgraph.keras.saving.save import load_model, save_model  # noqa: F401 (h-kio)
 
 __all__ = ["Model", "Sequential", "model_from_config", "model_from_json",
-           "model_from_yaml", "clone_model"]
+           "model_from_yaml", "clone_model", "load_model", "save_model"]
 
 
 def model_from_config(config, custom_objects=None):

@@ -16,6 +16,7 @@ from flowgraph.keras.engine import base_layer, training_arrays, training_generat
 from flowgraph.keras.engine import training_utils as tu
 from flowgraph.keras.engine.functional import Network
 from flowgraph.keras.engine.input_layer import Input
+from flowgraph.keras.saving import model_methods  # h-kio: save/save_weights/load_weights
 from flowgraph.ops import array_ops, core, creation_ops, math_ops, reduction_ops, unary_ops
 
 __all__ = ["Model"]
@@ -46,7 +47,7 @@ class _MetricSpec:
         self.total = self.count = 0.0
 
 
-class Model(Network):
+class Model(Network, model_methods.ModelSavingMixin):
     """Groups layers into an object with training and inference features."""
 
     def __init__(self, *args, **kwargs):
