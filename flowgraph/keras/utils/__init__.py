@@ -9,5 +9,7 @@ from flowgraph.keras.utils.generic_utils import (CustomObjectScope, Progbar,  # 
                                                  serialize_keras_object)
 from flowgraph.keras.utils.layer_utils import count_params, print_summary  # noqa: F401
 from flowgraph.keras.utils.np_utils import normalize, to_categorical
+from flowgraph.keras.utils.vis_utils import model_to_dot, plot_model
 
-__all__ = ["Sequence", "get_file", "normalize", "to_categorical", "validate_file"]
+__all__ = ["Sequence", "get_file", "model_to_dot", "normalize", "plot_model",
+           "to_categorical", "validate_file"]
