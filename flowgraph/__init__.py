@@ -116,9 +116,6 @@ contrib = _module("contrib", layers=_module(
         "apply_regularization")}), rnn=_module(
     "contrib.rnn", **{k: getattr(nn.rnn_cell, k) for k in nn.rnn_cell.__all__},
     static_rnn=nn.static_rnn, static_bidirectional_rnn=nn.static_bidirectional_rnn))
-keras = _module("keras", regularizers=_module(
-    "keras.regularizers", **{k: getattr(_regularizers, k) for k in (
-        "l1", "l2", "l1_l2", "L1", "L2", "L1L2", "Regularizer")}))
 dtypes.as_dtype = as_dtype
 
 
@@ -276,6 +273,9 @@ sparse.SparseTensor, sparse.placeholder = SparseTensor, sparse_placeholder
 sparse.to_dense, sparse.from_dense = sparse_tensor_to_dense, _sparse_tensor.from_dense
 from flowgraph.ops import set_ops as _set_ops  # noqa: E402
 sets = _namespace("sets", [_set_ops])
+
+# tf.keras: graph-mode Keras 2 (flowgraph/keras/; its regularizers are tf.keras.regularizers).
+from flowgraph import keras  # noqa: E402
 
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (

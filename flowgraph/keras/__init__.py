@@ -1,7 +1,8 @@
 """`tf.keras`: Keras 2 as it runs on TF1 graphs and sessions."""
 from flowgraph.keras import (activations, backend, constraints, initializers,  # noqa: F401
-                             losses, optimizers, regularizers)
+                             losses, metrics, optimizers, regularizers)
 from flowgraph.keras import callbacks, engine, layers, models, utils  # noqa: F401
+from flowgraph.keras import datasets, preprocessing, saving  # noqa: F401
 from flowgraph.keras.engine.input_layer import Input  # noqa: F401
 from flowgraph.keras.engine.sequential import Sequential  # noqa: F401
 from flowgraph.keras.engine.training import Model  # noqa: F401

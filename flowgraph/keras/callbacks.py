@@ -219,11 +219,11 @@ class ProgbarLogger(Callback):
     def on_train_batch_end(self, batch, logs=None):
         logs = dict(logs or {})
         if self.use_steps:
+            # Keras's v1 loop leaves `batch` and `size` in the logs it shows per step.
             self.seen = batch + 1
         else:
             self.seen += logs.pop("size", 0) * logs.pop("num_steps", 1)
-        logs.pop("size", None)
-        logs.pop("batch", None)
+            logs.pop("batch", None)
         if self.verbose == 1:
             self.progbar.update(self.seen, list(logs.items()), finalize=False)
 

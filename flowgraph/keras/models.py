@@ -7,7 +7,7 @@ from flowgraph.keras.engine import functional
 from flowgraph.keras.engine.input_layer import Input, InputLayer
 from flowgraph.keras.engine.sequential import Sequential
 from flowgraph.keras.engine.training import Model
-from flowgraph.keras.saving.save import load_model, save_model  # noqa: F401 (h-kio)
+from flowgraph.keras.saving.save import load_model, save_model
 
 __all__ = ["Model", "Sequential", "model_from_config", "model_from_json",
            "model_from_yaml", "clone_model", "load_model", "save_model"]

@@ -7,16 +7,13 @@ from flowgraph.framework import nest
 from flowgraph.framework.graph import Tensor, name_scope
 from flowgraph.keras import backend as K
 from flowgraph.keras import losses as losses_module
-try:  # TEMP until h-kback's metrics land
-    from flowgraph.keras import metrics as metrics_module
-except ImportError:
-    metrics_module = None
+from flowgraph.keras import metrics as metrics_module
 from flowgraph.keras import optimizers
 from flowgraph.keras.engine import base_layer, training_arrays, training_generator
 from flowgraph.keras.engine import training_utils as tu
 from flowgraph.keras.engine.functional import Network
 from flowgraph.keras.engine.input_layer import Input
-from flowgraph.keras.saving import model_methods  # h-kio: save/save_weights/load_weights
+from flowgraph.keras.saving.model_methods import ModelSavingMixin
 from flowgraph.ops import array_ops, core, creation_ops, math_ops, reduction_ops, unary_ops
 
 __all__ = ["Model"]
@@ -47,7 +44,7 @@ class _MetricSpec:
         self.total = self.count = 0.0
 
 
-class Model(Network, model_methods.ModelSavingMixin):
+class Model(ModelSavingMixin, Network):
     """Groups layers into an object with training and inference features."""
 
     def __init__(self, *args, **kwargs):
@@ -521,7 +518,9 @@ class Model(Network, model_methods.ModelSavingMixin):
         return self._batch_result(raw, reset_metrics, return_dict)
 
     def _batch_result(self, raw, reset, return_dict):
-        out = self._fold_results(raw, reset=True if reset else False)
+        # As Keras's v1 loop: the running metrics continue from before the batch and
+        # are reset after it when `reset_metrics`.
+        out = self._fold_results(raw, reset=False)
         if reset:
             self.reset_metrics()
         if return_dict:
