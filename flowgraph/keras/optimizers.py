@@ -12,7 +12,7 @@ import numpy as np
 
 from flowgraph.framework import dtypes, graph as graph_module, op_builder
 from flowgraph.framework.indexed_slices import IndexedSlices
-from flowgraph.ops import (clip_ops, core, math_ops, scopes, state_ops, unary_ops,
+from flowgraph.ops import (clip_ops, core, math_ops, reduction_ops, scopes, state_ops, unary_ops,
                            variables as variables_module)
 from flowgraph.gradients import gradients as _tf_gradients
 from flowgraph.train import optimizer as tf_optimizer_module
@@ -267,7 +267,7 @@ class Optimizer:
 
     def _transform_gradients(self, grads_and_vars):
         if self.clipvalue is not None:
-            grads_and_vars = [(clip_ops.clip_by_value(g, -self.clipvalue, self.clipvalue), v)
+            grads_and_vars = [(reduction_ops.clip_by_value(g, -self.clipvalue, self.clipvalue), v)
                               for g, v in grads_and_vars]
         if self.clipnorm is not None:
             grads_and_vars = [(clip_ops.clip_by_norm(g, self.clipnorm), v)
