@@ -1,7 +1,6 @@
 """Shared by the dataset loaders: Keras's download location, a clear offline error, and
 reading `.npz` / pickle files without ever running code from them."""
 
-import io
 import os
 import pickle
 import zipfile

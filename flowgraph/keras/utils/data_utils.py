@@ -3,7 +3,6 @@
 import abc
 import hashlib
 import os
-import shutil
 import tarfile
 import urllib.error
 import urllib.parse
