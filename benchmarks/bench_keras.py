@@ -135,9 +135,9 @@ def make_cases(runner):
     def tf_v1(env):
         env.need_tf()
         import tf_keras as keras
+        from tf_keras.src import backend as keras_backend  # v1 session control
         keras.backend.clear_session()
-        sess = env.tf_session(env.tf.get_default_graph())
-        keras.backend.set_session(sess)
+        keras_backend.set_session(env.tf_session(env.tf.get_default_graph()))
         return _keras_fit(keras, env.np, samples(), keras.optimizers.legacy.RMSprop())
 
     def tf2(env):

@@ -4,8 +4,8 @@ crossentropy losses can use them (as Keras does)."""
 import math
 
 from flowgraph.framework import op_builder
-from flowgraph.ops import nn_ops, reduction_ops, unary_ops
 from flowgraph.keras import backend
+from flowgraph.ops import nn_ops, reduction_ops, unary_ops
 
 
 def softmax(x, axis=-1):

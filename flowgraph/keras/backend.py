@@ -15,14 +15,40 @@ from flowgraph.framework import dtypes as dtypes_module
 from flowgraph.framework import graph as graph_module
 from flowgraph.framework import nest, op_builder, sparse_tensor, tensor_shape
 from flowgraph.framework.graph import Tensor
-from flowgraph.runtime import config as config_module, session as session_module
-from flowgraph.ops import (array_ops, control_flow_ops, conv_ops, core, creation_ops,
-                           ctc_ops, debug_ops, diag_ops, functional_ops, gather_ops,
-                           join_ops, manip_ops, math_ops, matmul_ops, nn_impl, nn_ops,
-                           pool3d_ops, pool_ops, random_ops, reduction_ops, scopes,
-                           slicing_ops, state_ops, tensor_array_ops, tensor_checks,
-                           unary_ops, variables as variables_module, xent_ops)
 from flowgraph.gradients import gradients as _tf_gradients
+from flowgraph.ops import (
+    array_ops,
+    control_flow_ops,
+    conv3d_ops,
+    conv_ops,
+    core,
+    creation_ops,
+    ctc_ops,
+    debug_ops,
+    diag_ops,
+    functional_ops,
+    gather_ops,
+    join_ops,
+    manip_ops,
+    math_ops,
+    matmul_ops,
+    nn_impl,
+    nn_ops,
+    pool3d_ops,
+    pool_ops,
+    random_ops,
+    reduction_ops,
+    scopes,
+    slicing_ops,
+    state_ops,
+    tensor_array_ops,
+    tensor_checks,
+    unary_ops,
+    xent_ops,
+)
+from flowgraph.ops import variables as variables_module
+from flowgraph.runtime import config as config_module
+from flowgraph.runtime import session as session_module
 from flowgraph.train import moving_averages
 
 py_all = all
@@ -205,7 +231,7 @@ def set_learning_phase(value):
     _GRAPH_LEARNING_PHASES[get_graph()] = value
 
 
-class learning_phase_scope:  # noqa: N801 (Keras's name)
+class learning_phase_scope:
     """Sets the learning phase to `value` inside the block, then restores it."""
 
     def __init__(self, value):
@@ -390,7 +416,7 @@ def is_keras_tensor(x):
         raise ValueError(
             "Unexpectedly found an instance of type `" + str(type(x)) + "`. "
             "Expected a symbolic tensor instance.")
-    return hasattr(x, "_keras_history")
+    return getattr(x, "_keras_history", None) is not None
 
 
 def shape(x):
@@ -423,7 +449,7 @@ def dtype_numpy(x):
     return dtypes_module.as_dtype(x.dtype).as_numpy_dtype
 
 
-def eval(x):  # noqa: A001 (Keras's name)
+def eval(x):
     """The value of a tensor or variable as a numpy array."""
     return get_value(to_dense(x))
 
@@ -641,15 +667,15 @@ def _bool_to_float(x):
     return x
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
+def max(x, axis=None, keepdims=False):
     return reduction_ops.reduce_max(x, axis, keepdims)
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001
+def min(x, axis=None, keepdims=False):
     return reduction_ops.reduce_min(x, axis, keepdims)
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001
+def sum(x, axis=None, keepdims=False):
     return reduction_ops.reduce_sum(x, axis, keepdims)
 
 
@@ -680,11 +706,11 @@ def mean(x, axis=None, keepdims=False):
                                      axis, keepdims)
 
 
-def any(x, axis=None, keepdims=False):  # noqa: A001
+def any(x, axis=None, keepdims=False):
     return reduction_ops.reduce_any(unary_ops.cast(x, dtypes_module.bool), axis, keepdims)
 
 
-def all(x, axis=None, keepdims=False):  # noqa: A001
+def all(x, axis=None, keepdims=False):
     return reduction_ops.reduce_all(unary_ops.cast(x, dtypes_module.bool), axis, keepdims)
 
 
@@ -700,7 +726,7 @@ def square(x):
     return unary_ops.square(x)
 
 
-def abs(x):  # noqa: A001
+def abs(x):
     return unary_ops.abs(x)
 
 
@@ -723,7 +749,7 @@ def logsumexp(x, axis=None, keepdims=False):
     return reduction_ops.reduce_logsumexp(x, axis, keepdims)
 
 
-def round(x):  # noqa: A001
+def round(x):
     return unary_ops.round(x)
 
 
@@ -731,7 +757,7 @@ def sign(x):
     return unary_ops.sign(x)
 
 
-def pow(x, a):  # noqa: A001
+def pow(x, a):
     return math_ops.pow(x, a)
 
 
@@ -1384,8 +1410,8 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1,
             output = array_ops.transpose(output, perm=perm)
     elif axis != -1:
         raise ValueError(
-            "Cannot compute sparse categorical crossentropy with `axis={}` on an output "
-            "tensor with unknown rank".format(axis))
+            f"Cannot compute sparse categorical crossentropy with `axis={axis}` on an output "
+            "tensor with unknown rank")
     output_shape = array_ops.shape(output)
     target_rank = target.shape.ndims
     update_shape = (target_rank is not None and output_rank is not None
@@ -1417,6 +1443,37 @@ def binary_crossentropy(target, output, from_logits=False):
     bce = target * unary_ops.log(output + epsilon())
     bce += (1 - target) * unary_ops.log(1 - output + epsilon())
     return -bce
+
+
+def categorical_focal_crossentropy(target, output, alpha=0.25, gamma=2.0, from_logits=False,
+                                   axis=-1):
+    """Categorical cross-entropy scaled by alpha * (1 - p)^gamma per class."""
+    target = op_builder.convert_to_tensor(target)
+    output = op_builder.convert_to_tensor(output)
+    target.shape.assert_is_compatible_with(output.shape)
+    output, from_logits = _get_logits(output, from_logits, "Softmax")
+    if from_logits:
+        output = nn_ops.softmax(output, axis=axis)
+    output = output / reduction_ops.reduce_sum(output, axis=axis, keepdims=True)
+    eps = _constant_to_tensor(epsilon(), output.dtype.base_dtype)
+    output = reduction_ops.clip_by_value(output, eps, 1.0 - eps)
+    cce = -target * unary_ops.log(output)
+    focal = math_ops.multiply(math_ops.pow(1.0 - output, gamma), alpha)
+    return reduction_ops.reduce_sum(math_ops.multiply(focal, cce), axis=axis)
+
+
+def binary_focal_crossentropy(target, output, apply_class_balancing=False, alpha=0.25,
+                              gamma=2.0, from_logits=False):
+    """Element-wise binary cross-entropy scaled by (1 - p_t)^gamma (and alpha balancing)."""
+    target = op_builder.convert_to_tensor(target)
+    output = op_builder.convert_to_tensor(output)
+    probs = sigmoid(output) if from_logits else output
+    p_t = target * probs + (1 - target) * (1 - probs)
+    focal = math_ops.pow(1.0 - p_t, gamma) * binary_crossentropy(target, output,
+                                                                 from_logits=from_logits)
+    if apply_class_balancing:
+        focal = (target * alpha + (1 - target) * (1 - alpha)) * focal
+    return focal
 
 
 def _check_data_format(data_format):
@@ -1497,6 +1554,67 @@ def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid",
         x = conv_ops.atrous_conv2d_transpose(x, kernel, output_shape,
                                              rate=dilation_rate[0], padding=padding.upper())
     return _back(x, data_format, 4)
+
+
+def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None,
+           dilation_rate=(1, 1, 1)):
+    """3D convolution."""
+    data_format = _check_data_format(data_format)
+    x = _nhwc_to(x, data_format, 5)
+    x = conv3d_ops.conv3d(x, kernel, strides=(1,) + _tuple(strides, 3) + (1,),
+                          padding=padding.upper(), data_format="NDHWC",
+                          dilations=(1,) + _tuple(dilation_rate, 3) + (1,))
+    return _back(x, data_format, 5)
+
+
+def conv3d_transpose(x, kernel, output_shape, strides=(1, 1, 1), padding="valid",
+                     data_format=None):
+    """3D transposed convolution to `output_shape` (batch may be None)."""
+    data_format = _check_data_format(data_format)
+    if isinstance(output_shape, (tuple, list)):
+        output_shape = list(output_shape)
+        if data_format == "channels_first":
+            output_shape = [output_shape[0]] + output_shape[2:] + [output_shape[1]]
+        if output_shape[0] is None:
+            output_shape = [array_ops.shape(x)[0]] + output_shape[1:]
+        output_shape = join_ops.stack(output_shape)
+    x = _nhwc_to(x, data_format, 5)
+    x = conv3d_ops.conv3d_transpose(x, kernel, output_shape,
+                                    (1,) + _tuple(strides, 3) + (1,),
+                                    padding=padding.upper(), data_format="NDHWC")
+    return _back(x, data_format, 5)
+
+
+def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                     data_format=None, dilation_rate=1):
+    """1D depthwise-then-pointwise convolution (a 2D one over a height of 1)."""
+    data_format = _check_data_format(data_format)
+    strides = _tuple(strides, 1)
+    dilation_rate = _tuple(dilation_rate, 1)
+    x = array_ops.expand_dims(_nhwc_to(x, data_format, 3), 1)
+    x = conv_ops.separable_conv2d(x, array_ops.expand_dims(depthwise_kernel, 0),
+                                  array_ops.expand_dims(pointwise_kernel, 0),
+                                  strides=(1, 1) + strides + (1,), padding=padding.upper(),
+                                  rate=(1,) + dilation_rate, data_format="NHWC")
+    return _back(array_ops.squeeze(x, [1]), data_format, 3)
+
+
+def resize_images(x, height_factor, width_factor, data_format, interpolation="nearest"):
+    """Upsamples the 2 spatial axes by integer factors (nearest neighbour only)."""
+    if interpolation != "nearest":
+        raise NotImplementedError("flowgraph's resize_images supports "
+                                  "interpolation='nearest' only")
+    rows, cols = (2, 3) if data_format == "channels_first" else (1, 2)
+    return repeat_elements(repeat_elements(x, height_factor, rows), width_factor, cols)
+
+
+def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
+    """Upsamples the 3 spatial axes by integer factors (nearest neighbour)."""
+    first = 2 if data_format == "channels_first" else 1
+    for axis, factor in zip(range(first, first + 3), (depth_factor, height_factor,
+                                                      width_factor)):
+        x = repeat_elements(x, factor, axis)
+    return x
 
 
 def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid",
@@ -1635,6 +1753,27 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     return array_ops.expand_dims(
         ctc_ops.ctc_loss(labels=sparse_labels, inputs=y_pred, sequence_length=input_length),
         1)
+
+
+def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
+    """Decodes softmax outputs (batch, time, classes): ([dense decoded paths, -1 padded],
+    log probabilities)."""
+    input_shape = array_ops.shape(y_pred)
+    num_samples, num_steps = input_shape[0], input_shape[1]
+    y_pred = unary_ops.log(array_ops.transpose(y_pred, perm=[1, 0, 2]) + epsilon())
+    input_length = unary_ops.cast(input_length, "int32")
+    if greedy:
+        decoded, log_prob = ctc_ops.ctc_greedy_decoder(inputs=y_pred,
+                                                       sequence_length=input_length)
+    else:
+        decoded, log_prob = ctc_ops.ctc_beam_search_decoder(
+            inputs=y_pred, sequence_length=input_length, beam_width=beam_width,
+            top_paths=top_paths)
+    dense_shape = unary_ops.cast(join_ops.stack([num_samples, num_steps]), "int64")
+    out = [sparse_tensor.sparse_tensor_to_dense(
+        sparse_tensor.SparseTensor(st.indices, st.values, dense_shape), default_value=-1)
+        for st in decoded]
+    return out, log_prob
 
 
 # ---------------------------------------------------------------- helpers

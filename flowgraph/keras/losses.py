@@ -5,11 +5,14 @@ import math
 
 from flowgraph.framework import op_builder
 from flowgraph.framework.graph import Tensor
-from flowgraph.ops import (array_ops, math_ops, nn_ops, reduction_ops, unary_ops,
-                           variables as variables_module)
 from flowgraph.keras import backend
-from flowgraph.keras.losses_utils import ReductionV2, compute_weighted_loss, \
-    squeeze_or_expand_dimensions
+from flowgraph.keras.losses_utils import (
+    ReductionV2,
+    compute_weighted_loss,
+    squeeze_or_expand_dimensions,
+)
+from flowgraph.ops import array_ops, math_ops, nn_ops, reduction_ops, unary_ops
+from flowgraph.ops import variables as variables_module
 
 Reduction = ReductionV2
 
@@ -135,18 +138,29 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
 def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25,
                               gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1):
-    """Binary cross-entropy scaled by (1 - p_t)^gamma (and alpha balancing)."""
+    """mean over `axis` of the binary focal cross-entropy."""
     y_true, y_pred = _pair(y_true, y_pred)
     if label_smoothing:
         ls = op_builder.constant(label_smoothing, dtype=y_pred.dtype)
         y_true = y_true * (1.0 - ls) + 0.5 * ls
-    probs = backend.sigmoid(y_pred) if from_logits else y_pred
-    p_t = y_true * probs + (1 - y_true) * (1 - probs)
-    focal = math_ops.pow(1.0 - p_t, gamma)
-    bce = focal * backend.binary_crossentropy(y_true, y_pred, from_logits=from_logits)
-    if apply_class_balancing:
-        bce = (y_true * alpha + (1 - y_true) * (1 - alpha)) * bce
-    return backend.mean(bce, axis=axis)
+    return backend.mean(backend.binary_focal_crossentropy(
+        y_true, y_pred, apply_class_balancing=apply_class_balancing, alpha=alpha,
+        gamma=gamma, from_logits=from_logits), axis=axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
+                                   label_smoothing=0.0, axis=-1):
+    """Categorical focal cross-entropy of one-hot labels (optionally smoothed)."""
+    if isinstance(axis, bool):
+        raise ValueError("`axis` must be of type `int`. Received: "
+                         f"axis={axis} of type {type(axis)}")
+    y_true, y_pred = _pair(y_true, y_pred)
+    if label_smoothing:
+        num_classes = unary_ops.cast(array_ops.shape(y_true)[-1], y_pred.dtype)
+        ls = op_builder.constant(label_smoothing, dtype=y_pred.dtype)
+        y_true = y_true * (1.0 - ls) + (ls / num_classes)
+    return backend.categorical_focal_crossentropy(y_true, y_pred, alpha=alpha, gamma=gamma,
+                                                  from_logits=from_logits, axis=axis)
 
 
 def kl_divergence(y_true, y_pred):
@@ -296,6 +310,11 @@ BinaryFocalCrossentropy = _wrapper_class(
     "Binary focal cross-entropy.", (("apply_class_balancing", False), ("alpha", 0.25),
                                     ("gamma", 2.0), ("from_logits", False),
                                     ("label_smoothing", 0.0), ("axis", -1)))
+CategoricalFocalCrossentropy = _wrapper_class(
+    "CategoricalFocalCrossentropy", categorical_focal_crossentropy,
+    "categorical_focal_crossentropy", "Categorical focal cross-entropy of one-hot labels.",
+    (("alpha", 0.25), ("gamma", 2.0), ("from_logits", False), ("label_smoothing", 0.0),
+     ("axis", -1)))
 CategoricalCrossentropy = _wrapper_class(
     "CategoricalCrossentropy", categorical_crossentropy, "categorical_crossentropy",
     "Categorical cross-entropy of one-hot labels.",
@@ -320,7 +339,8 @@ CosineSimilarity = _wrapper_class("CosineSimilarity", cosine_similarity, "cosine
 for _c in (MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
            MeanSquaredLogarithmicError, BinaryCrossentropy, BinaryFocalCrossentropy,
            CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge, SquaredHinge,
-           CategoricalHinge, Poisson, LogCosh, KLDivergence, Huber, CosineSimilarity):
+           CategoricalHinge, Poisson, LogCosh, KLDivergence, Huber, CosineSimilarity,
+           CategoricalFocalCrossentropy):
     _c.__module__ = __name__
 del _c
 
@@ -328,7 +348,8 @@ _FUNCTIONS = {f.__name__: f for f in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, squared_hinge, hinge, categorical_hinge, huber, log_cosh,
     categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy,
-    binary_focal_crossentropy, kl_divergence, poisson, cosine_similarity)}
+    binary_focal_crossentropy, categorical_focal_crossentropy, kl_divergence, poisson,
+    cosine_similarity)}
 _FUNCTIONS.update(mse=mse, MSE=MSE, mae=mae, MAE=MAE, mape=mape, MAPE=MAPE, msle=msle,
                   MSLE=MSLE, kld=kld, KLD=KLD, kullback_leibler_divergence=kl_divergence,
                   logcosh=logcosh, cosine=cosine, cosine_proximity=cosine_proximity,
@@ -337,7 +358,8 @@ _CLASSES = {c.__name__: c for c in (
     Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError,
     MeanAbsolutePercentageError, MeanSquaredLogarithmicError, BinaryCrossentropy,
     BinaryFocalCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Hinge,
-    SquaredHinge, CategoricalHinge, Poisson, LogCosh, KLDivergence, Huber, CosineSimilarity)}
+    SquaredHinge, CategoricalHinge, Poisson, LogCosh, KLDivergence, Huber, CosineSimilarity,
+    CategoricalFocalCrossentropy)}
 
 
 def serialize(loss):

@@ -1,8 +1,8 @@
 """Keras's loss reduction helpers: `ReductionV2`, squeezing labels/predictions/weights to
 matching ranks, and weighted reduction of per-sample losses."""
 from flowgraph.framework import op_builder
-from flowgraph.ops import array_ops, math_ops, reduction_ops, unary_ops
 from flowgraph.keras import backend
+from flowgraph.ops import array_ops, math_ops, reduction_ops, unary_ops
 
 
 class ReductionV2:

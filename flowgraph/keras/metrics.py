@@ -9,11 +9,23 @@ import numpy as np
 
 from flowgraph.framework import op_builder
 from flowgraph.framework.graph import Tensor, control_dependencies
-from flowgraph.ops import (array_ops, core, creation_ops, gather_ops, join_ops, manip_ops,
-                           math_ops, reduction_ops, unary_ops, variables as variables_module,
-                           xent_ops)
 from flowgraph.keras import backend, initializers, losses
 from flowgraph.keras.losses_utils import squeeze_or_expand_dimensions
+from flowgraph.ops import (
+    array_ops,
+    core,
+    creation_ops,
+    diag_ops,
+    gather_ops,
+    histogram_ops,
+    join_ops,
+    manip_ops,
+    math_ops,
+    reduction_ops,
+    unary_ops,
+    xent_ops,
+)
+from flowgraph.ops import variables as variables_module
 
 NEG_INF = -1e10
 
@@ -670,6 +682,147 @@ class AUC(Metric):
         return config
 
 
+class _AtConstraint(Metric):
+    """Confusion counts at `num_thresholds` evenly spaced thresholds in [0, 1]; the result
+    is the best `_target` among thresholds whose `_constrained` value >= `value`."""
+    _arg = None
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if value < 0 or value > 1:
+            raise ValueError(f"Argument `{self._arg}` must be in the range [0, 1]. "
+                             f"Received: {self._arg}={value}")
+        if num_thresholds <= 0:
+            raise ValueError("Argument `num_thresholds` must be an integer > 0. "
+                             f"Received: num_thresholds={num_thresholds}")
+        super().__init__(name=name, dtype=dtype)
+        self.value = value
+        setattr(self, self._arg, value)
+        self.num_thresholds = num_thresholds
+        self.class_id = class_id
+        n = num_thresholds
+        self.true_positives = self.add_weight("true_positives", shape=(n,))
+        self.true_negatives = self.add_weight("true_negatives", shape=(n,))
+        self.false_positives = self.add_weight("false_positives", shape=(n,))
+        self.false_negatives = self.add_weight("false_negatives", shape=(n,))
+        if n == 1:
+            self.thresholds = [0.5]
+        else:
+            self.thresholds = [0.0] + [(i + 1) * 1.0 / (n - 1) for i in range(n - 2)] + [1.0]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        return update_confusion_matrix_variables(
+            {"tp": self.true_positives, "tn": self.true_negatives,
+             "fp": self.false_positives, "fn": self.false_negatives},
+            y_true, y_pred, self.thresholds, class_id=self.class_id,
+            sample_weight=sample_weight)
+
+    def _rates(self):
+        tp, tn = self.true_positives, self.true_negatives
+        fp, fn = self.false_positives, self.false_negatives
+        return {"sensitivity": math_ops.div_no_nan(tp, tp + fn),
+                "recall": math_ops.div_no_nan(tp, tp + fn),
+                "specificity": math_ops.div_no_nan(tn, tn + fp),
+                "precision": math_ops.div_no_nan(tp, tp + fp)}
+
+    def result(self):
+        rates = self._rates()
+        constrained, target = rates[self._arg], rates[self._target]
+        feasible = reduction_ops.where(math_ops.greater_equal(constrained, self.value))
+        best = reduction_ops.reduce_max(gather_ops.gather(target, feasible))
+        return reduction_ops.where_v2(math_ops.greater(array_ops.size(feasible), 0), best,
+                                      0.0)
+
+    def get_config(self):
+        return dict(super().get_config(), class_id=self.class_id,
+                    num_thresholds=self.num_thresholds, **{self._arg: self.value})
+
+
+class SensitivityAtSpecificity(_AtConstraint):
+    """The best sensitivity (recall) where specificity >= `specificity`."""
+    _arg, _target = "specificity", "sensitivity"
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None,
+                 dtype=None):
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
+
+
+class SpecificityAtSensitivity(_AtConstraint):
+    """The best specificity where sensitivity >= `sensitivity`."""
+    _arg, _target = "sensitivity", "specificity"
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None,
+                 dtype=None):
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
+
+
+class PrecisionAtRecall(_AtConstraint):
+    """The best precision where recall >= `recall`."""
+    _arg, _target = "recall", "precision"
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
+
+
+class RecallAtPrecision(_AtConstraint):
+    """The best recall where precision >= `precision`."""
+    _arg, _target = "precision", "recall"
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
+
+
+class MeanIoU(Metric):
+    """Mean over classes of intersection-over-union, from an accumulated confusion
+    matrix of class ids (or of argmax'ed scores with `sparse_y_*=False`)."""
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        super().__init__(name=name, dtype=dtype)
+        self.num_classes = num_classes
+        self.ignore_class = ignore_class
+        self.sparse_y_true = sparse_y_true
+        self.sparse_y_pred = sparse_y_pred
+        self.axis = axis
+        self.total_cm = self.add_weight("total_confusion_matrix",
+                                        shape=(num_classes, num_classes))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if not self.sparse_y_true:
+            y_true = reduction_ops.argmax(y_true, axis=self.axis)
+        if not self.sparse_y_pred:
+            y_pred = reduction_ops.argmax(y_pred, axis=self.axis)
+        y_true = array_ops.reshape(unary_ops.cast(y_true, self._dtype), [-1])
+        y_pred = array_ops.reshape(unary_ops.cast(y_pred, self._dtype), [-1])
+        if sample_weight is not None:
+            sample_weight = array_ops.reshape(unary_ops.cast(sample_weight, self._dtype), [-1])
+        if self.ignore_class is not None:
+            keep = math_ops.not_equal(y_true, unary_ops.cast(self.ignore_class, self._dtype))
+            y_true = gather_ops.boolean_mask(y_true, keep)
+            y_pred = gather_ops.boolean_mask(y_pred, keep)
+            if sample_weight is not None:
+                sample_weight = gather_ops.boolean_mask(sample_weight, keep)
+        cm = histogram_ops.confusion_matrix(unary_ops.cast(y_true, "int64"),
+                                            unary_ops.cast(y_pred, "int64"),
+                                            self.num_classes, weights=sample_weight,
+                                            dtype=self._dtype)
+        return self.total_cm.assign_add(cm).op
+
+    def result(self):
+        rows = reduction_ops.reduce_sum(self.total_cm, axis=0)
+        cols = reduction_ops.reduce_sum(self.total_cm, axis=1)
+        tp = diag_ops.diag_part(self.total_cm)
+        denominator = rows + cols - tp
+        valid = reduction_ops.reduce_sum(unary_ops.cast(math_ops.not_equal(denominator, 0),
+                                                        self._dtype))
+        iou = math_ops.div_no_nan(tp, denominator)
+        return math_ops.div_no_nan(reduction_ops.reduce_sum(iou, name="mean_iou"), valid)
+
+    def get_config(self):
+        return dict(super().get_config(), num_classes=self.num_classes,
+                    ignore_class=self.ignore_class, sparse_y_true=self.sparse_y_true,
+                    sparse_y_pred=self.sparse_y_pred, axis=self.axis)
+
+
 # ---------------------------------------------------------------- lookup
 
 _FUNCTIONS = {f.__name__: f for f in (
@@ -691,7 +844,8 @@ _CLASSES = {c.__name__: c for c in (
     CategoricalHinge, LogCoshError, Poisson, KLDivergence, CosineSimilarity,
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
     RootMeanSquaredError, TruePositives, FalsePositives, TrueNegatives, FalseNegatives,
-    Precision, Recall, AUC)}
+    Precision, Recall, AUC, SensitivityAtSpecificity, SpecificityAtSensitivity,
+    PrecisionAtRecall, RecallAtPrecision, MeanIoU)}
 
 
 def serialize(metric):

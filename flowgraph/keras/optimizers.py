@@ -7,16 +7,30 @@ variables named `<variable>/<slot>` under the optimizer's name scope.
 `lr`/`learning_rate` and the other hyperparameters are settable attributes (a variable's
 value once the optimizer's weights exist)."""
 import functools
+import types
 
 import numpy as np
 
-from flowgraph.framework import dtypes, graph as graph_module, op_builder
+from flowgraph.framework import dtypes, op_builder
+from flowgraph.framework import graph as graph_module
 from flowgraph.framework.indexed_slices import IndexedSlices
-from flowgraph.ops import (clip_ops, core, math_ops, reduction_ops, scopes, state_ops, unary_ops,
-                           variables as variables_module)
 from flowgraph.gradients import gradients as _tf_gradients
-from flowgraph.train import optimizer as tf_optimizer_module
 from flowgraph.keras import backend, initializers
+from flowgraph.keras import learning_rate_schedule as schedules
+from flowgraph.ops import (
+    array_ops,
+    clip_ops,
+    core,
+    gather_ops,
+    math_ops,
+    reduction_ops,
+    scopes,
+    sparse_training_ops,
+    state_ops,
+    unary_ops,
+)
+from flowgraph.ops import variables as variables_module
+from flowgraph.train import optimizer as tf_optimizer_module
 
 _VALID_DTYPES = frozenset([dtypes.float16, dtypes.bfloat16, dtypes.float32, dtypes.float64])
 
@@ -35,10 +49,11 @@ def _var_name(var):
     return name
 
 
-def _dense(grad):
-    if isinstance(grad, IndexedSlices):
-        return op_builder.convert_to_tensor(grad)
-    return grad
+def _dedupe(values, indices):
+    """(summed values, unique indices) of an IndexedSlices' parts."""
+    unique, positions = gather_ops.unique(indices)
+    summed = gather_ops.unsorted_segment_sum(values, positions, array_ops.shape(unique)[0])
+    return summed, unique
 
 
 class Optimizer:
@@ -50,7 +65,7 @@ class Optimizer:
         for k in kwargs:
             if k not in allowed:
                 raise TypeError("Unexpected keyword argument "
-                                f"passed to optimizer: {str(k)}. Allowed kwargs are "
+                                f"passed to optimizer: {k!s}. Allowed kwargs are "
                                 f"{allowed}.")
             if kwargs[k] is not None and not callable(kwargs[k]) and \
                     isinstance(kwargs[k], (int, float)) and kwargs[k] < 0:
@@ -83,7 +98,8 @@ class Optimizer:
             self._hyper[name] = value
             return
         prev = self._hyper[name]
-        if callable(prev) or isinstance(prev, (op_builder.Tensor, int, float)):
+        if callable(prev) or isinstance(prev, (op_builder.Tensor, int, float)) or \
+                isinstance(value, schedules.LearningRateSchedule):
             self._hyper[name] = value
         else:
             backend.set_value(prev, value)
@@ -92,6 +108,8 @@ class Optimizer:
         if not self._hypers_created:
             self._create_hypers()
         value = self._hyper[name]
+        if isinstance(value, schedules.LearningRateSchedule):
+            return value
         if callable(value) and not isinstance(value, variables_module.Variable):
             value = value()
         if dtype:
@@ -129,6 +147,8 @@ class Optimizer:
 
     def _serialize_hyperparameter(self, name):
         value = self._hyper[name]
+        if isinstance(value, schedules.LearningRateSchedule):
+            return schedules.serialize(value)
         if callable(value) and not isinstance(value, variables_module.Variable):
             return value()
         if isinstance(value, (op_builder.Tensor, variables_module.Variable)):
@@ -302,6 +322,9 @@ class Optimizer:
 
     def _decayed_lr(self, var_dtype):
         lr_t = self._get_hyper("learning_rate", var_dtype)
+        if isinstance(lr_t, schedules.LearningRateSchedule):
+            local_step = unary_ops.cast(self.iterations, var_dtype)
+            lr_t = unary_ops.cast(lr_t(local_step), var_dtype)
         if self._initial_decay > 0.0:
             local_step = unary_ops.cast(self.iterations, var_dtype)
             decay_t = op_builder.constant(self._initial_decay, dtype=var_dtype)
@@ -325,7 +348,16 @@ class Optimizer:
                 for grad, var in grads_and_vars:
                     with graph_module.colocate_with(var.op), \
                             graph_module.name_scope("update_" + var.op.name):
-                        op = self._resource_apply_dense(_dense(grad), var, apply_state)
+                        if isinstance(grad, IndexedSlices):
+                            if getattr(var, "constraint", None) is not None:
+                                raise RuntimeError(
+                                    "Cannot use a constraint function on a sparse variable. "
+                                    f"Received: grad={grad}, "
+                                    f"var.constraint={var.constraint}.")
+                            op = self._resource_apply_sparse_duplicate_indices(
+                                grad.values, var, grad.indices, apply_state)
+                        else:
+                            op = self._resource_apply_dense(grad, var, apply_state)
                         if getattr(var, "constraint", None) is not None:
                             with graph_module.control_dependencies([op]):
                                 op = state_ops.assign(var, var.constraint(var))
@@ -336,6 +368,17 @@ class Optimizer:
 
     def _resource_apply_dense(self, grad, var, apply_state):
         raise NotImplementedError("Must be implemented in subclasses.")
+
+    def _resource_apply_sparse_duplicate_indices(self, grad, var, indices, apply_state=None):
+        summed, unique = _dedupe(grad, indices)
+        return self._resource_apply_sparse(summed, var, unique, apply_state)
+
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        """Rows `indices` of the gradient (unique); by default the dense update of the
+        scattered gradient (what Keras's Adam and Adagrad amount to)."""
+        dense = gather_ops.scatter_nd(array_ops.expand_dims(indices, -1), grad,
+                                      array_ops.shape(var, out_type=indices.dtype))
+        return self._resource_apply_dense(dense, var, apply_state)
 
     # -- config ----------------------------------------------------------------------
     def get_config(self):
@@ -353,6 +396,9 @@ class Optimizer:
         config = dict(config)
         if "lr" in config:
             config["learning_rate"] = config.pop("lr")
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"],
+                                                            custom_objects=custom_objects)
         return cls(**config)
 
     def _common_config(self, *hypers):
@@ -405,6 +451,22 @@ class SGD(Optimizer):
                                             use_locking=True).op
             return state_ops.assign_add(var, new_accum, use_locking=True).op
         return state_ops.assign_sub(var, grad * c["lr_t"], use_locking=True).op
+
+    def _resource_apply_sparse_duplicate_indices(self, grad, var, indices, apply_state=None):
+        if self._momentum:
+            return super()._resource_apply_sparse_duplicate_indices(grad, var, indices,
+                                                                    apply_state)
+        c = self._coefficients(var, apply_state)
+        return sparse_training_ops.scatter_add(var, indices, -grad * c["lr_t"]).op
+
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        c = self._coefficients(var, apply_state)
+        accum = self.get_slot(var, "momentum")
+        rows = gather_ops.gather(accum, indices) * c["momentum"] - c["lr_t"] * grad
+        new_accum = sparse_training_ops.scatter_update(accum, indices, rows)
+        step = rows * c["momentum"] - c["lr_t"] * grad if self.nesterov else rows
+        with graph_module.control_dependencies([new_accum]):
+            return sparse_training_ops.scatter_add(var, indices, step).op
 
     def get_config(self):
         config = self._common_config("momentum")
@@ -472,6 +534,36 @@ class RMSprop(Optimizer):
             denom_t = rms_t - unary_ops.square(mg_t)
         var_t = var - c["lr_t"] * grad / (unary_ops.sqrt(denom_t) + c["epsilon"])
         return _assign(var, var_t).op
+
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        c = self._coefficients(var, apply_state)
+        rms = self.get_slot(var, "rms")
+        if self._momentum:
+            mom = self.get_slot(var, "momentum")
+            if self.centered:
+                return op_builder.apply_op(
+                    "SparseApplyCenteredRMSProp",
+                    [var, self.get_slot(var, "mg"), rms, mom, c["lr_t"], c["rho"],
+                     c["momentum"], c["epsilon"], grad, indices], {"use_locking": True}).op
+            return op_builder.apply_op(
+                "SparseApplyRMSProp", [var, rms, mom, c["lr_t"], c["rho"], c["momentum"],
+                                       c["epsilon"], grad, indices], {"use_locking": True}).op
+        rms_t = _assign(rms, rms * c["rho"])
+        with graph_module.control_dependencies([rms_t]):
+            rms_t = sparse_training_ops.scatter_add(rms, indices,
+                                                    grad * grad * c["one_minus_rho"])
+            denom = gather_ops.gather(rms_t, indices)
+        deps = [rms_t]
+        if self.centered:
+            mg = self.get_slot(var, "mg")
+            mg_t = _assign(mg, mg * c["rho"])
+            with graph_module.control_dependencies([mg_t]):
+                mg_t = sparse_training_ops.scatter_add(mg, indices, grad * c["one_minus_rho"])
+                denom = denom - unary_ops.square(gather_ops.gather(mg_t, indices))
+            deps.append(mg_t)
+        update = sparse_training_ops.scatter_add(
+            var, indices, c["neg_lr_t"] * grad / (unary_ops.sqrt(denom) + c["epsilon"]))
+        return core.group(update, *deps)
 
     def set_weights(self, weights):
         if len(self.weights) == len(weights) + 1:
@@ -634,6 +726,13 @@ class Adadelta(Optimizer):
                               self.get_slot(var, "accum_var"), c["lr_t"], c["rho"],
                               c["epsilon"], grad], {"use_locking": True}).op
 
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        c = self._coefficients(var, apply_state)
+        return op_builder.apply_op(
+            "SparseApplyAdadelta", [var, self.get_slot(var, "accum_grad"),
+                                    self.get_slot(var, "accum_var"), c["lr_t"], c["rho"],
+                                    c["epsilon"], grad, indices], {"use_locking": True}).op
+
     def set_weights(self, weights):
         if len(self.weights) == len(weights) + 1:
             weights = [np.array(0)] + list(weights)
@@ -684,6 +783,18 @@ class Adamax(Optimizer):
         step = c["lr_t"] / (1 - c["beta_1_power"]) * (m_t / (v_t + c["epsilon"]))
         return state_ops.assign_sub(var, step, use_locking=True).op
 
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        c = self._coefficients(var, apply_state)
+        m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
+        m_rows = gather_ops.gather(m, indices) * c["beta_1_t"] + grad * c["one_minus_beta_1_t"]
+        m_t = sparse_training_ops.scatter_update(m, indices, m_rows)
+        v_rows = math_ops.maximum(gather_ops.gather(v, indices) * c["beta_2_t"],
+                                  unary_ops.abs(grad))
+        v_t = sparse_training_ops.scatter_update(v, indices, v_rows)
+        step = c["neg_scaled_lr"] * (m_rows / (v_rows + c["epsilon"]))
+        with graph_module.control_dependencies([m_t, v_t]):
+            return sparse_training_ops.scatter_add(var, indices, step).op
+
     def get_config(self):
         config = self._common_config("beta_1", "beta_2")
         config["epsilon"] = self.epsilon
@@ -697,6 +808,9 @@ class Nadam(Optimizer):
                  name="Nadam", **kwargs):
         kwargs["decay"] = kwargs.pop("schedule_decay", 0.004)
         learning_rate = kwargs.get("lr", learning_rate)
+        if isinstance(learning_rate, schedules.LearningRateSchedule):
+            raise ValueError("The Nadam optimizer does not support "
+                             "tf.keras.optimizers.LearningRateSchedules as the learning rate.")
         super().__init__(name, **kwargs)
         self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
         self._set_hyper("decay", self._initial_decay)
@@ -755,6 +869,26 @@ class Nadam(Optimizer):
         var_t = var - c["lr_t"] * m_t_bar / (unary_ops.sqrt(v_t_prime) + c["epsilon"])
         return _assign(var, var_t).op
 
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        c = self._coefficients(var, apply_state)
+        m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
+        g_prime = grad / c["one_minus_m_schedule_new"]
+        m_t = _assign(m, m * c["beta_1_t"])
+        with graph_module.control_dependencies([m_t]):
+            m_t = sparse_training_ops.scatter_add(m, indices, grad * c["one_minus_beta_1_t"])
+            m_rows = gather_ops.gather(m_t, indices)
+        m_t_prime = m_rows / c["one_minus_m_schedule_next"]
+        v_t = _assign(v, v * c["beta_2_t"])
+        with graph_module.control_dependencies([v_t]):
+            v_t = sparse_training_ops.scatter_add(v, indices,
+                                                  grad * grad * c["one_minus_beta_2_t"])
+            v_rows = gather_ops.gather(v_t, indices)
+        v_t_prime = v_rows / c["v_t_prime_denominator"]
+        m_t_bar = c["one_minus_m_t"] * g_prime + c["m_t_1"] * m_t_prime
+        update = sparse_training_ops.scatter_add(
+            var, indices, c["neg_lr_t"] * m_t_bar / (unary_ops.sqrt(v_t_prime) + c["epsilon"]))
+        return core.group(update, m_t_bar, v_t)
+
     def get_config(self):
         config = self._common_config("beta_1", "beta_2")
         config["epsilon"] = self.epsilon
@@ -767,14 +901,14 @@ class TFOptimizer(Optimizer):
     def __init__(self, optimizer, iterations=None, name="TFOptimizer"):
         super().__init__(name)
         self.optimizer = optimizer
-        self._iterations_given = iterations
+        if iterations is None:
+            with graph_module.name_scope(type(self).__name__):
+                iterations = backend.variable(0, dtype="int64", name="iterations")
+        self._iterations = iterations
         backend.track_tf_optimizer(self)
 
     @property
     def iterations(self):
-        if self._iterations is None:
-            self._iterations = self._iterations_given or self.add_weight(
-                "iter", shape=[], dtype=dtypes.int64, trainable=False)
         return self._iterations
 
     def get_updates(self, loss, params):
@@ -795,6 +929,12 @@ class TFOptimizer(Optimizer):
     def get_config(self):
         raise NotImplementedError("TFOptimizer cannot be serialized")
 
+
+legacy = types.ModuleType("flowgraph.keras.optimizers.legacy",
+                          "Keras's legacy optimizers (the ones TF1 graph mode uses).")
+for _c in (Optimizer, SGD, RMSprop, Adam, Adagrad, Adadelta, Adamax, Nadam):
+    setattr(legacy, _c.__name__, _c)
+del _c
 
 _BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad,
             "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam}

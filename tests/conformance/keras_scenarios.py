@@ -143,6 +143,41 @@ def generator_fit(keras):
     return {"hist": _hist(h), "evaluate": ev}, {"pred": pred}
 
 
-SCENARIOS = {"mlp_categorical": mlp_categorical, "sparse_deferred": sparse_deferred,
-             "functional_multi": functional_multi, "weighted": weighted, "dropout_inference": dropout_inference,
+def structure(keras):
+    """Layer order, summaries and configs of a branching functional model, a nested
+    Sequential and a subclassed model."""
+    layers = keras.layers
+    a, b = keras.Input(shape=(4,), name="a"), keras.Input(shape=(4,), name="b")
+    d = layers.Dense(3, name="d")
+    o = layers.Dense(2, name="o")(layers.Activation("relu")(d(a)))
+    m = keras.Model([a, b], [o, d(b)])
+    m.summary()
+    inner = keras.Sequential([layers.Dense(3, input_shape=(4,)), layers.Dense(1)],
+                             name="inner")
+    x = keras.Input(shape=(4,))
+    outer = keras.Model(x, layers.Dense(2)(inner(x)))
+    outer.summary()
+
+    class MyModel(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d1 = layers.Dense(8, activation="relu")
+            self.d2 = layers.Dense(2, activation="softmax")
+
+        def call(self, inputs, training=None):
+            return self.d2(self.d1(inputs))
+    mm = MyModel()
+    mm.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    xs = np.ones((4, 5), np.float32)
+    mm.fit(xs, np.array([0, 1, 0, 1]), verbose=0)
+    mm.summary()
+    return ({"layers": [l.name for l in m.layers], "config": m.get_config(),
+             "outer_config": outer.get_config(), "outer_weights": [w.name for w in
+                                                                   outer.weights],
+             "sub_name": mm.name, "sub_weights": [w.name for w in mm.weights]}, {})
+
+
+SCENARIOS = {"structure": structure, "mlp_categorical": mlp_categorical,
+             "sparse_deferred": sparse_deferred, "functional_multi": functional_multi,
+             "weighted": weighted, "dropout_inference": dropout_inference,
              "generator_fit": generator_fit}

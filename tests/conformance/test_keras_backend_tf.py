@@ -8,12 +8,22 @@ tf_real = pytest.importorskip("tensorflow")
 pytest.importorskip("tf_keras")
 tf1 = tf_real.compat.v1
 tf1.disable_v2_behavior()
-from tf_keras.api._v1 import keras as k1  # noqa: E402
+from tf_keras.api._v1 import keras as k1
+from tf_keras.src import backend as _tk_src
 
-import flowgraph as fg  # noqa: E402
-from flowgraph.keras import backend as FK  # noqa: E402
+import flowgraph as fg
+from flowgraph.keras import backend as FK
 
-TK = k1.backend
+
+class _TFKerasBackend:
+    """tf_keras's v1 backend namespace, falling back to its full module for functions
+    (conv3d_transpose) that namespace leaves out."""
+
+    def __getattr__(self, name):
+        return getattr(k1.backend, name, None) or getattr(_tk_src, name)
+
+
+TK = _TFKerasBackend()
 RNG = np.random.RandomState(3)
 A = RNG.randn(2, 3, 4).astype("float32")
 M = RNG.randn(3, 4).astype("float32")
@@ -113,6 +123,10 @@ EXPRS = {
         K.constant(ONE), K.constant(M), from_logits=True),
     "binary_crossentropy_sigmoid": lambda K: K.binary_crossentropy(
         K.constant(ONE), K.sigmoid(K.constant(M) * 30)),
+    "categorical_focal_crossentropy": lambda K: K.categorical_focal_crossentropy(
+        K.constant(ONE), K.constant(PROB), gamma=3.0),
+    "binary_focal_crossentropy": lambda K: K.binary_focal_crossentropy(
+        K.constant(ONE), K.constant(M), apply_class_balancing=True, from_logits=True),
     "switch_scalar": lambda K: K.switch(K.constant(True, dtype="bool"), K.constant(M),
                                         K.constant(-M)),
     "switch_elementwise": lambda K: K.switch(K.greater(K.constant(M), 0.), K.constant(M),
@@ -154,6 +168,14 @@ EXPRS = {
     "batch_normalization": lambda K: K.batch_normalization(
         K.constant(M), K.constant(np.zeros(4, "f")), K.constant(np.ones(4, "f") * 2),
         K.constant(np.ones(4, "f")), K.constant(np.ones(4, "f") * 3), epsilon=1e-3),
+    "conv3d": lambda K: K.conv3d(K.constant(VOL), K.constant(np.ones((2, 2, 2, 2, 3), "f")),
+                                 padding="same"),
+    "conv3d_transpose": lambda K: K.conv3d_transpose(
+        K.constant(VOL), K.constant(np.ones((2, 2, 2, 3, 2), "f")), (1, 8, 8, 8, 3),
+        strides=(2, 2, 2), padding="same"),
+    "resize_images": lambda K: K.resize_images(K.constant(IMG), 2, 3, "channels_last"),
+    "resize_images_cf": lambda K: K.resize_images(K.constant(IMG), 2, 1, "channels_first"),
+    "resize_volumes": lambda K: K.resize_volumes(K.constant(VOL), 2, 1, 2, "channels_last"),
     "map_fn": lambda K: K.map_fn(lambda r: r * 2.0, K.constant(M)),
     "foldl": lambda K: K.foldl(lambda a, r: a + r, K.constant(M)),
     "foldr": lambda K: K.foldr(lambda a, r: a * 0.5 + r, K.constant(M)),
@@ -276,21 +298,17 @@ def test_placeholder_variable_and_function():
 
 
 def test_moving_average_update():
-    def build(K):
-        v = K.variable(np.ones(3, "f"), name="mean")
-        op = K.moving_average_update(v, K.constant([3.0, 5.0, 7.0]), 0.9)
-        K.get_session().run(tf_init(K))
-        s = K.get_session()
-        for _ in range(3):
-            s.run(op)
-        return v
     results = []
     for lib, K in ((fg, FK), (tf1, TK)):
         g = lib.Graph()
         with g.as_default():
-            K.set_session(lib.Session(graph=g))
-            globals()["tf_init"] = lambda K, lib=lib: lib.global_variables_initializer()
-            v = build(K)
+            sess = lib.Session(graph=g)
+            K.set_session(sess)
+            v = K.variable(np.ones(3, "f"), name="mean")
+            op = K.moving_average_update(v, K.constant([3.0, 5.0, 7.0]), 0.9)
+            sess.run(lib.global_variables_initializer())
+            for _ in range(3):
+                sess.run(op)
             results.append((K.get_value(v), sorted(x.name for x in lib.global_variables())))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-6)
     assert results[0][1] == results[1][1]
@@ -303,3 +321,23 @@ def test_function_errors():
             K.function([x], [x], bogus=1)
         with pytest.raises(TypeError, match="should be a list or tuple"):
             K.function([x], [x], updates={1})
+
+
+def test_ctc():
+    probs = RNG.rand(2, 6, 4).astype("float32")
+    probs /= probs.sum(-1, keepdims=True)
+    labels = np.array([[1, 2, 0], [2, 2, 1]], np.int32)
+
+    def build(K):
+        y = K.constant(probs)
+        lengths = K.constant([[6], [5]], dtype="int32")
+        cost = K.ctc_batch_cost(K.constant(labels, dtype="int32"), y, lengths,
+                                K.constant([[2], [3]], dtype="int32"))
+        greedy, g_logp = K.ctc_decode(y, K.constant([6, 5], dtype="int32"))
+        beam, b_logp = K.ctc_decode(y, K.constant([6, 5], dtype="int32"), greedy=False,
+                                    beam_width=5, top_paths=2)
+        return [cost, greedy[0], g_logp, beam[0], beam[1], b_logp]
+    a, _ = evaluate(fg, FK, build)
+    b, _ = evaluate(tf1, TK, build)
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-5)

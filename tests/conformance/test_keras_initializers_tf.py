@@ -10,10 +10,10 @@ tf_real = pytest.importorskip("tensorflow")
 pytest.importorskip("tf_keras")
 tf1 = tf_real.compat.v1
 tf1.disable_v2_behavior()
-from tf_keras.api._v1 import keras as k1  # noqa: E402
+from tf_keras.api._v1 import keras as k1
 
-import flowgraph as fg  # noqa: E402
-from flowgraph.keras import activations, constraints, initializers  # noqa: E402
+import flowgraph as fg
+from flowgraph.keras import activations, constraints, initializers
 
 NAMES = ["zeros", "ones", "constant", "random_normal", "random_uniform", "truncated_normal",
          "variance_scaling", "orthogonal", "identity", "glorot_uniform", "glorot_normal",
@@ -58,8 +58,8 @@ def ops_of(lib, build):
 @pytest.mark.parametrize("name,kwargs", SEEDED, ids=[n for n, _ in SEEDED])
 def test_seeded(name, kwargs):
     shape = (5, 4) if name != "Identity" else (4, 4)
-    ours = lambda: getattr(initializers, name)(**kwargs)(shape)  # noqa: E731
-    theirs = lambda: type(k1.initializers.get(name))(**kwargs)(shape)  # noqa: E731
+    ours = lambda: getattr(initializers, name)(**kwargs)(shape)
+    theirs = lambda: type(k1.initializers.get(name))(**kwargs)(shape)
     a, b = run(fg, ours), run(tf1, theirs)
     assert a.shape == b.shape and a.dtype == b.dtype
     fops, tops = ops_of(fg, ours), ops_of(tf1, theirs)

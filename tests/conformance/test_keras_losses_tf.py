@@ -8,10 +8,10 @@ tf_real = pytest.importorskip("tensorflow")
 pytest.importorskip("tf_keras")
 tf1 = tf_real.compat.v1
 tf1.disable_v2_behavior()
-from tf_keras.api._v1 import keras as k1  # noqa: E402
+from tf_keras.api._v1 import keras as k1
 
-import flowgraph as fg  # noqa: E402
-from flowgraph.keras import activations, losses  # noqa: E402
+import flowgraph as fg
+from flowgraph.keras import activations, losses
 
 RNG = np.random.RandomState(0)
 P = RNG.rand(6, 4).astype("float32")
@@ -36,7 +36,8 @@ FUNCTIONS = ["mean_squared_error", "mean_absolute_error", "mean_absolute_percent
              "mean_squared_logarithmic_error", "squared_hinge", "hinge", "categorical_hinge",
              "log_cosh", "kl_divergence", "poisson", "cosine_similarity",
              "categorical_crossentropy", "binary_crossentropy", "mse", "mae", "mape", "msle",
-             "kld", "logcosh", "binary_focal_crossentropy"]
+             "kld", "logcosh", "binary_focal_crossentropy",
+             "categorical_focal_crossentropy"]
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
@@ -54,6 +55,10 @@ CLASSES = [("MeanSquaredError", {}), ("MeanAbsoluteError", {}),
            ("BinaryCrossentropy", {}), ("BinaryCrossentropy", {"from_logits": True,
                                                                "label_smoothing": 0.2}),
            ("BinaryFocalCrossentropy", {"gamma": 3.0, "apply_class_balancing": True}),
+           ("BinaryFocalCrossentropy", {"from_logits": True, "label_smoothing": 0.1}),
+           ("CategoricalFocalCrossentropy", {}),
+           ("CategoricalFocalCrossentropy", {"from_logits": True, "alpha": 0.5,
+                                             "label_smoothing": 0.2}),
            ("SparseCategoricalCrossentropy", {}),
            ("SparseCategoricalCrossentropy", {"from_logits": True}),
            ("Huber", {"delta": 0.5}), ("CosineSimilarity", {}), ("KLDivergence", {}),

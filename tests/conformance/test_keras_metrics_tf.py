@@ -9,10 +9,11 @@ tf_real = pytest.importorskip("tensorflow")
 pytest.importorskip("tf_keras")
 tf1 = tf_real.compat.v1
 tf1.disable_v2_behavior()
-from tf_keras.api._v1 import keras as k1  # noqa: E402
+from tf_keras.api._v1 import keras as k1
 
-import flowgraph as fg  # noqa: E402
-from flowgraph.keras import backend as K, metrics  # noqa: E402
+import flowgraph as fg
+from flowgraph.keras import backend as K
+from flowgraph.keras import metrics
 
 RNG = np.random.RandomState(1)
 N = 12
@@ -79,6 +80,15 @@ CASES = [
     ("AUC", {"num_thresholds": 10, "summation_method": "majoring", "curve": "PR"},
      [(TB, PB)]),
     ("AUC", {"thresholds": [0.3, 0.6]}, [(TB, PB)]),
+    ("SensitivityAtSpecificity", {"specificity": 0.5}, [(TB, PB), (TB, PB, W)]),
+    ("SpecificityAtSensitivity", {"sensitivity": 0.7, "num_thresholds": 20}, [(TB, PB)]),
+    ("PrecisionAtRecall", {"recall": 0.6}, [(TB, PB)]),
+    ("RecallAtPrecision", {"precision": 0.99}, [(TB, PB)]),
+    ("RecallAtPrecision", {"precision": 0.4, "class_id": 2}, [(T, P)]),
+    ("MeanIoU", {"num_classes": 5}, [(S, RNG.randint(0, 5, (N, 1)).astype("int32")),
+                                     (S[:, 0], S[:, 0], W)]),
+    ("MeanIoU", {"num_classes": 5, "sparse_y_true": False, "sparse_y_pred": False,
+                 "ignore_class": 1}, [(T, P)]),
 ]
 
 

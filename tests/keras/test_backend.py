@@ -207,3 +207,14 @@ def test_sparse_categorical_crossentropy_sequences():
                                                                 K.constant(probs)))
     want = -np.log(np.take_along_axis(probs, labels[..., None], -1)[..., 0])
     np.testing.assert_allclose(out, want, rtol=1e-5)
+
+
+def test_separable_conv1d_against_numpy():
+    rng = np.random.RandomState(4)
+    x = rng.randn(2, 7, 3).astype("float32")
+    dk = rng.randn(3, 3, 2).astype("float32")   # width, in, multiplier
+    pk = rng.randn(1, 6, 4).astype("float32")
+    out = K.get_session().run(K.separable_conv1d(K.constant(x), K.constant(dk), K.constant(pk)))
+    depth = np.stack([np.einsum("bwc,wcm->bcm", x[:, t:t + 3], dk).reshape(2, 6)
+                      for t in range(5)], 1)
+    np.testing.assert_allclose(out, depth @ pk[0], rtol=1e-4, atol=1e-5)

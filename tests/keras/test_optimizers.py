@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import flowgraph as tf
-from flowgraph.keras import backend as K, optimizers
+from flowgraph.keras import backend as K
+from flowgraph.keras import optimizers
 
 X = np.array([[1.0, 2.0], [-1.0, 0.5], [0.3, -0.7]], np.float32)
 

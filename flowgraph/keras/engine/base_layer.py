@@ -12,7 +12,7 @@ import threading
 import numpy as np
 
 from flowgraph.framework import dtypes, nest, tensor_shape
-from flowgraph.framework.graph import Tensor, get_default_graph, name_scope
+from flowgraph.framework.graph import Tensor, name_scope
 from flowgraph.framework.op_builder import convert_to_tensor
 from flowgraph.keras import backend as K
 from flowgraph.keras import constraints, initializers, regularizers

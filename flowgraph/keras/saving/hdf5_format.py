@@ -397,7 +397,8 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
                 "of the saved model, you can pass `safe_mode=False` to the loading "
                 "function in order to allow Lambda layer loading." % ", ".join(
                     str(n) for n in lambdas))
-        model = functional.deserialize_layer(model_config, custom_objects=custom_objects)
+        with generic_utils.SafeModeScope(safe_mode):  # Lambda bytecode only if unsafe
+            model = functional.deserialize_layer(model_config, custom_objects=custom_objects)
         load_weights_from_hdf5_group(f["model_weights"], model)
         if not compile:
             return model
