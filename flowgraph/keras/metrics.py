@@ -307,6 +307,71 @@ class Mean(Reduce):
         super().__init__("weighted_mean", name=name, dtype=dtype)
 
 
+class MeanTensor(Metric):
+    """The element-wise (weighted) mean of same-shaped tensors; the variables take the
+    shape of the first value (or `shape`)."""
+
+    def __init__(self, name="mean_tensor", dtype=None, shape=None):
+        super().__init__(name=name, dtype=dtype)
+        self._shape = None
+        self._built = False
+        if shape is not None:
+            self._build(shape)
+
+    def _build(self, shape):
+        from_list = shape.as_list() if hasattr(shape, "as_list") else list(shape)
+        self._shape = tuple(from_list)
+        self.total = self.add_weight("total", shape=self._shape)
+        self.count = self.add_weight("count", shape=self._shape)
+        self._built = True
+
+    def update_state(self, values, sample_weight=None):
+        values = unary_ops.cast(values, self._dtype)
+        if not self._built:
+            self._build(values.shape)
+        elif tuple(values.shape.as_list()) != self._shape:
+            raise ValueError("MeanTensor input values must always have the same shape. "
+                             f"Expected shape (set during the first call): {self._shape}. "
+                             f"Got: {tuple(values.shape.as_list())}.")
+        num_values = creation_ops.ones_like(values)
+        if sample_weight is not None:
+            sample_weight = unary_ops.cast(sample_weight, self._dtype)
+            values, _, sample_weight = squeeze_or_expand_dimensions(
+                values, sample_weight=sample_weight)
+            sample_weight = _broadcast_weights(sample_weight, values)
+            num_values = math_ops.multiply(num_values, sample_weight)
+            values = math_ops.multiply(values, sample_weight)
+        update_total = state_assign_add(self.total, values)
+        with control_dependencies([update_total]):
+            return state_assign_add(self.count, num_values).op
+
+    def result(self):
+        if not self._built:
+            raise ValueError("MeanTensor does not have any value yet. Please call the "
+                             "MeanTensor instance or use `.update_state(value)` before "
+                             "retrieving the result.")
+        return math_ops.div_no_nan(self.total, self.count)
+
+
+class MeanRelativeError(Mean):
+    """The mean of |y_true - y_pred| / normalizer."""
+
+    def __init__(self, normalizer, name=None, dtype=None):
+        super().__init__(name=name or "mean_relative_error", dtype=dtype)
+        self.normalizer = unary_ops.cast(normalizer, self._dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = unary_ops.cast(y_true, self._dtype)
+        y_pred = unary_ops.cast(y_pred, self._dtype)
+        y_pred, y_true = squeeze_or_expand_dimensions(y_pred, y_true)
+        y_pred, normalizer = squeeze_or_expand_dimensions(y_pred, self.normalizer)
+        errors = math_ops.div_no_nan(unary_ops.abs(y_true - y_pred), normalizer)
+        return super().update_state(errors, sample_weight=sample_weight)
+
+    def get_config(self):
+        return dict(super().get_config(), normalizer=backend.eval(self.normalizer))
+
+
 class MeanMetricWrapper(Mean):
     """The mean of `fn(y_true, y_pred, **kwargs)`."""
 
@@ -642,7 +707,8 @@ class AUC(Metric):
         intercept = tp[1:] - math_ops.multiply(prec_slope, p[1:])
         safe_p_ratio = reduction_ops.where(
             math_ops.logical_and(p[:n - 1] > 0, p[1:] > 0),
-            math_ops.div_no_nan(p[:n - 1], math_ops.maximum(p[1:], 0), name="recall_relative_ratio"),
+            math_ops.div_no_nan(p[:n - 1], math_ops.maximum(p[1:], 0),
+                                name="recall_relative_ratio"),
             creation_ops.ones_like(p[1:]))
         pr_auc_increment = math_ops.div_no_nan(
             prec_slope * (dtp + intercept * unary_ops.log(safe_p_ratio)),
@@ -837,7 +903,8 @@ _FUNCTIONS.update(acc=accuracy, ACC=accuracy, mse=mse, MSE=MSE, mae=mae, MAE=MAE
                   kullback_leibler_divergence=kl_divergence, logcosh=logcosh, cosine=cosine,
                   cosine_proximity=cosine_proximity)
 _CLASSES = {c.__name__: c for c in (
-    Metric, Reduce, Sum, Mean, MeanMetricWrapper, Accuracy, BinaryAccuracy,
+    Metric, Reduce, Sum, Mean, MeanMetricWrapper, MeanTensor, MeanRelativeError, Accuracy,
+    BinaryAccuracy,
     CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
     SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError,
     MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Hinge, SquaredHinge,

@@ -22,7 +22,8 @@ def mlp(keras):
     m = keras.Sequential([layers.Dense(8, activation="relu", input_shape=(5,)),
                           layers.Dropout(0.3), layers.Dense(3),
                           layers.Activation("softmax")])
-    m.compile(optimizer=_opt(keras, "Adam", 0.01), loss="categorical_crossentropy")
+    m.compile(optimizer=_opt(keras, "Adam", 0.01), loss="categorical_crossentropy",
+              metrics=["accuracy"])
     return m, X5, Y3
 
 
@@ -48,7 +49,20 @@ def sgd(keras):
     return m, X5, Y3[:, :2]
 
 
-SCENARIOS = {"mlp": mlp, "two_outputs": two_outputs, "sgd": sgd}
+def frozen(keras):
+    """A frozen layer (its weights are non-trainable, saved after the trainable ones)."""
+    layers = keras.layers
+    m = keras.Sequential([layers.Dense(6, activation="relu", input_shape=(5,)),
+                          layers.Dense(4, name="frozen"),
+                          layers.Dense(2, activation="softmax", name="head")])
+    m.layers[1].trainable = False
+    m.compile(optimizer=_opt(keras, "Adagrad", 0.1), loss="sparse_categorical_crossentropy",
+              metrics=["sparse_categorical_accuracy"])
+    return m, X5, (np.arange(16) % 2).astype("float32")
+
+
+SCENARIOS = {"mlp": mlp, "two_outputs": two_outputs, "sgd": sgd,
+             "frozen": frozen}
 
 
 def h5_layout(h5py, path):

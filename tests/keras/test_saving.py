@@ -13,6 +13,7 @@ from flowgraph.framework import errors
 from flowgraph.keras import backend as K
 from flowgraph.keras import layers, models, optimizers, saving
 from flowgraph.keras.saving import hdf5_format
+from flowgraph.train import saver as saver_module
 
 RNG = np.random.RandomState(0)
 X = RNG.rand(12, 5).astype("float32")
@@ -207,3 +208,32 @@ def test_lambda_layers(tmp_path):
         models.load_model(path)
     with pytest.raises(ValueError, match="bytecode"):
         models.load_model(path, safe_mode=False)
+
+
+def test_nested_model_round_trip(tmp_path):
+    """A Sequential used as a layer: its weights are saved flat under its own group."""
+    inner = models.Sequential([layers.Dense(6, activation="relu", input_shape=(5,)),
+                               layers.Dense(4)], name="inner")
+    inputs = layers.Input((5,))
+    m = models.Model(inputs, layers.Dense(2, name="head")(inner(inputs)))
+    m.compile(optimizer="sgd", loss="mse")
+    path = str(tmp_path / "nested.h5")
+    m.save(path)
+    want = m.predict(X)
+    with h5py.File(path, "r") as f:
+        names = [n.decode() if isinstance(n, bytes) else n
+                 for n in f["model_weights/inner"].attrs["weight_names"]]
+    assert names == ["dense/kernel:0", "dense/bias:0", "dense_1/kernel:0", "dense_1/bias:0"]
+    K.clear_session()
+    np.testing.assert_allclose(models.load_model(path).predict(X), want, rtol=1e-6)
+
+
+def test_load_weights_from_a_name_based_checkpoint(tmp_path):
+    """A `tf.train.Saver` checkpoint (no object graph) is read by variable names."""
+    m = mlp()
+    saver_module.Saver(var_list=m.weights).save(K.get_session(), str(tmp_path / "s"))
+    want = m.predict(X)
+    K.clear_session()
+    m2 = mlp()
+    m2.load_weights(str(tmp_path / "s"))
+    np.testing.assert_allclose(m2.predict(X), want, rtol=1e-6)
