@@ -206,7 +206,8 @@ def updates_and_masks(keras):
              "seq_pred": seq.predict(tokens)})
 
 
-SCENARIOS = {"updates_and_masks": updates_and_masks, "structure": structure, "mlp_categorical": mlp_categorical,
+SCENARIOS = {"updates_and_masks": updates_and_masks, "structure": structure,
+             "mlp_categorical": mlp_categorical,
              "sparse_deferred": sparse_deferred, "functional_multi": functional_multi,
              "weighted": weighted, "dropout_inference": dropout_inference,
              "generator_fit": generator_fit}
