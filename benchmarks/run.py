@@ -348,7 +348,8 @@ def run_cases(env, names=None, reps=15):
         if case.kind == "memory":
             values = peak_memory(fns)
         else:
-            values = time_interleaved(fns, reps) if fns else {}
+            case_reps = min(reps, getattr(case, "reps", reps))  # long cases: fewer
+            values = time_interleaved(fns, case_reps) if fns else {}
         results.append({"name": case.name, "what": case.what, "kind": case.kind,
                         "note": case.note, "values": values, "missing": missing})
         print(f"[threads={env.threads}] {case.name}: " + ", ".join(

@@ -60,7 +60,7 @@ def final_lines(text):
         if m and m.group(1) != m.group(2):
             continue  # an intermediate progress state (timing-dependent)
         line = re.sub(r"\d+(us|ms|s)/(sample|step|epoch)", r"T/\2", line)
-        line = re.sub(r" - \d+s -", " - Ts -", line)
+        line = re.sub(r" - \d+s\b", " - Ts", line)
         line = re.sub(r"ETA: \S+", "ETA: T", line)
         lines.append(line)
     return lines
@@ -144,3 +144,22 @@ def test_generators(ref):
     close(res["evaluate"], want["evaluate"])
     close(arr["pred"], warr["generator_fit/pred"])
     assert final_lines(out) == final_lines(want["stdout"])
+
+
+def test_structure_summaries_and_configs(ref):
+    res, _, out = run_ours("structure")
+    want = ref[0]["structure"]
+    for k in ("layers", "config", "outer_config", "outer_weights", "sub_name",
+              "sub_weights"):
+        assert res[k] == want[k], k
+    assert final_lines(out) == final_lines(want["stdout"])
+
+
+def test_layer_updates_and_masks_in_fit(ref):
+    res, arr, _ = run_ours("updates_and_masks")
+    want, warr = ref[0]["updates_and_masks"], ref[1]
+    assert res["bn_weights"] == want["bn_weights"]
+    check_hist(res["bn_hist"], want["bn_hist"])
+    check_hist(res["seq_hist"], want["seq_hist"])
+    for k in ("bn_pred", "bn_moving_mean", "seq_pred"):
+        close(arr[k], warr[f"updates_and_masks/{k}"])

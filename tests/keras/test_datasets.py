@@ -190,3 +190,28 @@ def test_cifar10_channels_first(keras_home, served):
     finally:
         backend.set_image_data_format(old)
     assert x.shape == (20, 3, 32, 32) and xt.shape == (3, 3, 32, 32)
+
+
+def test_offline_error_for_cifar_names_the_tar_gz(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(cifar10, "ORIGIN", "http://127.0.0.1:9/cifar-10-python.tar.gz")
+    with pytest.raises(Exception, match="URL fetch failure") as info:
+        cifar10.load_data()
+    assert os.path.join(str(tmp_path), "datasets", "cifar-10-batches-py.tar.gz") in \
+        str(info.value)
+    assert "http://127.0.0.1:9/cifar-10-python.tar.gz" in str(info.value)
+
+
+def test_local_file_is_read_without_download(tmp_path, monkeypatch, served):
+    """A file put where the error says is used as is (its hash checked)."""
+    _, files = served
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(_files, "ORIGIN_FOLDER", "http://127.0.0.1:9/")
+    monkeypatch.setattr(mnist, "FILE_HASH", fx.sha256(files["mnist.npz"]))
+    os.makedirs(tmp_path / "datasets")
+    with open(files["mnist.npz"], "rb") as src:
+        (tmp_path / "datasets" / "mnist.npz").write_bytes(src.read())
+    (x, _), _ = mnist.load_data()
+    assert x.shape == (12, 28, 28)
+    (x, _), _ = mnist.load_data(path=files["mnist.npz"])  # an absolute path
+    assert x.shape == (12, 28, 28)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from flowgraph.keras.preprocessing import sequence, text
+from flowgraph.keras.preprocessing import image, sequence, text
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +140,53 @@ def test_tokenizer_sequences_and_errors(tfk):
         ours.sequences_to_matrix([[1]], "bogus")
     with pytest.raises(TypeError, match="Unrecognized keyword"):
         text.Tokenizer(bogus=1)
+
+
+# --- image ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("channels,fmt", [(3, "channels_last"), (1, "channels_last"),
+                                          (4, "channels_first"), (3, "channels_first")])
+@pytest.mark.parametrize("scale", [True, False])
+def test_array_to_img_and_back_as_tf_keras(tfk, channels, fmt, scale):
+    shape = (channels, 5, 7) if fmt == "channels_first" else (5, 7, channels)
+    x = np.random.RandomState(channels).rand(*shape).astype("float32") * 200
+    ours = image.array_to_img(x, data_format=fmt, scale=scale)
+    ref = tfk.preprocessing.image.array_to_img(x, data_format=fmt, scale=scale)
+    assert ours.mode == ref.mode and ours.size == ref.size
+    np.testing.assert_array_equal(np.asarray(ours), np.asarray(ref))
+    back = image.img_to_array(ours, data_format=fmt)
+    np.testing.assert_array_equal(back, tfk.preprocessing.image.img_to_array(ref,
+                                                                            data_format=fmt))
+    assert back.dtype == np.float32
+
+
+@pytest.mark.parametrize("kw", [
+    {}, {"color_mode": "grayscale"}, {"color_mode": "rgba"},
+    {"target_size": (4, 6)}, {"target_size": (4, 6), "interpolation": "bilinear"},
+    {"target_size": (5, 5), "keep_aspect_ratio": True, "interpolation": "bicubic"},
+])
+def test_load_img_as_tf_keras(tfk, tmp_path, kw):
+    x = np.random.RandomState(0).randint(0, 256, (9, 12, 3)).astype("float32")
+    path = str(tmp_path / "img.png")
+    image.save_img(path, x, scale=False)
+    ours = image.load_img(path, **kw)
+    ref = tfk.preprocessing.image.load_img(path, **kw)
+    assert ours.mode == ref.mode and ours.size == ref.size
+    np.testing.assert_array_equal(np.asarray(ours), np.asarray(ref))
+    np.testing.assert_array_equal(np.asarray(image.load_img(path)), x.astype("uint8"))
+
+
+def test_image_errors(tmp_path):
+    with pytest.raises(ValueError, match="rank 3"):
+        image.array_to_img(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="Unsupported channel number"):
+        image.array_to_img(np.zeros((2, 2, 2)))
+    with pytest.raises(ValueError, match="Unsupported image shape"):
+        image.img_to_array(np.zeros((2, 2, 2, 2)))
+    with pytest.raises(TypeError, match="path-like"):
+        image.load_img(3)
+    image.save_img(str(tmp_path / "a.png"), np.zeros((2, 2, 3)))
+    with pytest.raises(ValueError, match="color_mode"):
+        image.load_img(str(tmp_path / "a.png"), color_mode="cmyk")
+    with pytest.raises(ValueError, match="Invalid interpolation"):
+        image.load_img(str(tmp_path / "a.png"), target_size=(3, 3), interpolation="fancy")

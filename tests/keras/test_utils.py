@@ -11,7 +11,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from flowgraph.keras import utils
+from flowgraph.keras import backend as K
+from flowgraph.keras import layers, models, utils
 from tests.keras import _datasets_fixtures as fx
 
 
@@ -103,7 +104,7 @@ def test_get_file_cache_and_hashes(server, tmp_path, capsys):
     assert len(server.requests) == n + 1
     assert utils.validate_file(p, _sha(p, "md5")) and not utils.validate_file(p, "0" * 32)
     capsys.readouterr()
-    with pytest.raises(ValueError, match="Incomplete or corrupted file detected. The auto file hash"):
+    with pytest.raises(ValueError, match="Incomplete or corrupted file detected. The auto"):
         utils.get_file("blob.bin", url, cache_dir=tmp_path, file_hash="0" * 32)
     assert "A local file was found, but it seems to be incomplete" in capsys.readouterr().out
     with pytest.raises(ValueError, match="origin"):
@@ -142,7 +143,53 @@ def test_get_file_output_as_tf_keras(tfk, server, tmp_path, capsys):
     want = capsys.readouterr().out
     utils.get_file("blob.bin", url, cache_dir=tmp_path / "f")
     got = capsys.readouterr().out
-    first, last = want.splitlines()[0], want.split("\r")[-1]
-    assert got.splitlines()[0] == first
-    assert _shape(got.split("\r")[-1]) == _shape(last)
+    last = lambda out: re.split(r"[\r\n]", out.rstrip("\n"))[-1]
+    assert got.splitlines()[0] == want.splitlines()[0]  # Downloading data from ...
+    assert _shape(last(got)) == _shape(last(want))  # the finished bar
     assert got.endswith("\n")
+
+
+# --- plot_model / model_to_dot ----------------------------------------------------------
+
+def _dot_parts(dot):
+    """{node id: label} and the set of (src, dst) edges of a graphviz.Digraph."""
+    nodes, edges = {}, set()
+    for line in dot.body:
+        m = re.match(r'\s*(\S+) -> (\S+)', line)
+        if m:
+            edges.add((m.group(1), m.group(2)))
+            continue
+        m = re.match(r'\s*(\S+) \[label=(?:"(.*)"|(\w+))\]', line)
+        if m:
+            nodes[m.group(1)] = m.group(2) or m.group(3)
+    return nodes, edges
+
+
+def test_model_to_dot_labels_and_edges(tmp_path):
+    pytest.importorskip("graphviz")
+    K.clear_session()
+    inp = layers.Input((4,), name="x")
+    h = layers.Dense(3, activation="relu", name="h")(inp)
+    a = layers.Dense(2, name="a")(h)
+    b = layers.Dense(1, name="b")(h)
+    model = models.Model(inp, [a, b])
+    nodes, edges = _dot_parts(utils.model_to_dot(model))
+    by_label = {v: k for k, v in nodes.items()}
+    assert set(by_label) == {"x|InputLayer", "h|Dense", "a|Dense", "b|Dense"}
+    assert edges == {(by_label["x|InputLayer"], by_label["h|Dense"]),
+                     (by_label["h|Dense"], by_label["a|Dense"]),
+                     (by_label["h|Dense"], by_label["b|Dense"])}
+    nodes, _ = _dot_parts(utils.model_to_dot(model, show_shapes=True,
+                                             show_layer_activations=True,
+                                             show_trainable=True))
+    assert "T|{h|{Dense|relu}}|{input:|output:}|{{(None, 4)}|{(None, 3)}}" in nodes.values()
+    nodes, _ = _dot_parts(utils.model_to_dot(model, layer_range=["h", "a"]))
+    assert sorted(nodes.values()) == ["a|Dense", "h|Dense"]
+    seq = models.Sequential([layers.Dense(2, input_shape=(3,))])
+    nodes, edges = _dot_parts(utils.model_to_dot(seq, show_layer_names=False))
+    assert sorted(nodes.values()) == ["Dense", "InputLayer"] and len(edges) == 1
+    utils.plot_model(model, to_file=str(tmp_path / "m.dot"))
+    text = (tmp_path / "m.dot").read_text()
+    assert "rankdir=TB" in text and "shape=record" in text and "h|Dense" in text
+    with pytest.raises(ValueError, match="has not yet been built"):
+        utils.plot_model(models.Sequential([layers.Dense(2)]))

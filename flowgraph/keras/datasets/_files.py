@@ -74,7 +74,7 @@ def fetch(fname, origin, file_hash=None, cache_dir=None, cache_subdir="datasets"
         if not str(e).startswith("URL fetch failure"):
             raise
         base = cache_dir or data_utils.keras_cache_dir()
-        local = os.path.basename(origin.rstrip("/"))
+        local = fname if not untar or fname.endswith(".tar.gz") else fname + ".tar.gz"
         where = os.path.join(os.path.expanduser(base), cache_subdir, local)
         raise Exception(
             "%s\nCould not download the dataset file %r. On a machine without network, "

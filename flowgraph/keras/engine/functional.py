@@ -37,6 +37,12 @@ def deserialize_layer(config, custom_objects=None):
         return cls.from_config(config["config"])
 
 
+def _skips_first_node(layer):
+    """Keras gives a functional model an internal node 0 (inputs to outputs), so configs
+    number its calls from 1; flowgraph's models have no such node."""
+    return isinstance(layer, Network) and layer._is_graph_network
+
+
 def _make_node_key(layer_name, node_index):
     return f"{layer_name}_ib-{node_index}"
 
@@ -89,19 +95,20 @@ def map_graph_network(inputs, outputs):
         layers_by_depth[depth] = group
         layers.extend(group)
     computable = {id(t) for t in inputs}
+    accessed = []
     for depth in sorted(nodes_by_depth, reverse=True):
         for node in nodes_by_depth[depth]:
-            if node.layer.__class__ is InputLayer or not node.inbound_layers:
-                if all(id(t) in computable for t in nest.flatten(node.output_tensors)):
-                    continue
+            if not node.inbound_layers:  # an input node: its tensor must be an input
+                continue
             for _, _, _, t in node.iterate_inbound():
                 if id(t) not in computable:
                     raise ValueError(f"Graph disconnected: cannot obtain value for tensor "
                                      f"{t} at layer \"{t._keras_history[0].name}\". The "
                                      "following previous layers were accessed without "
-                                     f"issue: {[l.name for l in layers[:0]]}")
+                                     f"issue: {accessed}")
             for t in nest.flatten(node.output_tensors):
                 computable.add(id(t))
+            accessed.append(node.layer.name)
     names = [l.name for l in layers]
     for name in set(names):
         if names.count(name) != 1:
@@ -203,6 +210,14 @@ class Network(Layer):
                          f"{[l.name for l in self.layers]}.")
 
     @property
+    def weights(self):
+        # As Keras's Model: each layer's weights in turn (trainable and not), then its own.
+        ws = []
+        for layer in self._layers:
+            ws += layer.weights
+        return self._dedup(ws + self._trainable_weights + self._non_trainable_weights)
+
+    @property
     def input(self):
         if self._is_graph_network:
             return self._nested_inputs
@@ -226,15 +241,6 @@ class Network(Layer):
             return nest.map_structure(lambda t: tuple(t.shape.as_list()),
                                       self._nested_outputs)
         return super().output_shape
-
-    @property
-    def weights(self):
-        """Each layer's weights in turn (its trainable ones, then the others), as Keras
-        orders a model's weights for get_weights/set_weights."""
-        ws = []
-        for layer in self._layers:
-            ws += layer.weights
-        return self._dedup(ws + self._trainable_weights + self._non_trainable_weights)
 
     def reset_states(self):
         """Resets the states of the model's stateful layers."""
@@ -304,7 +310,7 @@ class Network(Layer):
                                       "`get_config` to serialize this model.")
         node_map = {}
         for layer in self.layers:
-            kept = 0
+            kept = 1 if _skips_first_node(layer) else 0
             for original, node in enumerate(layer._inbound_nodes):
                 if id(node) in self._network_nodes:
                     node_map[_make_node_key(layer.name, original)] = kept
@@ -339,6 +345,7 @@ class Network(Layer):
             kwargs = {}
             for name, node_index, tensor_index, *rest in node_data:
                 inbound = created[name]
+                node_index -= 1 if _skips_first_node(inbound) else 0
                 if len(inbound._inbound_nodes) <= node_index:
                     return False
                 node = inbound._inbound_nodes[node_index]
@@ -364,8 +371,9 @@ class Network(Layer):
         def tensors(coords):
             if coords and not isinstance(coords[0], (list, tuple)):
                 coords = [coords]
-            return [nest.flatten(created[n]._inbound_nodes[i].output_tensors)[t]
-                    for n, i, t in coords]
+            return [nest.flatten(created[n]._inbound_nodes[
+                i - (1 if _skips_first_node(created[n]) else 0)].output_tensors)[t]
+                for n, i, t in coords]
         ins, outs = tensors(config["input_layers"]), tensors(config["output_layers"])
         return cls(inputs=ins[0] if len(ins) == 1 else ins,
                    outputs=outs[0] if len(outs) == 1 else outs, name=config.get("name"))

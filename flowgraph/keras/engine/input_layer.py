@@ -12,7 +12,8 @@ class InputLayer(Layer):
     """The entry of a model: holds a placeholder (or a given tensor) as its one output."""
 
     def __init__(self, input_shape=None, batch_size=None, dtype=None, input_tensor=None,
-                 sparse=False, name=None, ragged=False, batch_input_shape=None, optional=False, **kwargs):
+                 sparse=False, name=None, ragged=False, batch_input_shape=None,
+                 optional=False, **kwargs):
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments: {list(kwargs)}")
         if sparse or ragged:

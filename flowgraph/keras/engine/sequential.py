@@ -140,15 +140,10 @@ class Sequential(training.Model):
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.get("inputs")
         if not self._is_graph_network and self._stack and isinstance(inputs, Tensor) \
+                and getattr(inputs, "_keras_history", None) is not None \
                 and inputs.shape.ndims is not None and not self.built:
             self.build(tuple(inputs.shape.as_list()))
         return super().__call__(*args, **kwargs)
-
-    def _set_inputs_from_data(self, x):
-        """Builds an unbuilt model from the first batch of data fit/predict receives."""
-        if not self._is_graph_network:
-            data = nest.flatten(x)[0]
-            self.build((None,) + tuple(data.shape[1:]))
 
     def compute_output_shape(self, input_shape):
         shape = input_shape

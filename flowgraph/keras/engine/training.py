@@ -12,7 +12,6 @@ from flowgraph.keras import optimizers
 from flowgraph.keras.engine import base_layer, training_arrays, training_generator
 from flowgraph.keras.engine import training_utils as tu
 from flowgraph.keras.engine.functional import Network
-from flowgraph.keras.engine.input_layer import Input
 from flowgraph.keras.saving.model_methods import ModelSavingMixin
 from flowgraph.ops import array_ops, core, creation_ops, math_ops, reduction_ops, unary_ops
 
@@ -202,7 +201,6 @@ class Model(ModelSavingMixin, Network):
         names = self._feed_output_names
         plain = self._compile_metrics
         weighted = self._compile_weighted_metrics
-        fetches = []
         for kind, entries in (("plain", plain), ("weighted", weighted)):
             if not entries:
                 continue
@@ -407,14 +405,14 @@ class Model(ModelSavingMixin, Network):
 
     def _build_from_data(self, x):
         """A model with no inputs yet (a Sequential without `input_shape`, a subclassed
-        model) is built on placeholders shaped like the data, as Keras's `_set_inputs`."""
-        if hasattr(self, "_set_inputs_from_data"):
-            self._set_inputs_from_data(x)
-            return
+        model) is called on placeholders shaped like the data (`input_1`, ...), as
+        Keras's `_set_inputs` does: its outputs are `output_1`, ..."""
         arrays = [np.asarray(a) for a in nest.flatten(x)]
-        inputs = [Input(batch_shape=(None,) + a.shape[1:],
-                        dtype=K.floatx() if a.dtype.kind == "f" else a.dtype.name,
-                        name=f"input_{i + 1}") for i, a in enumerate(arrays)]
+        with name_scope(""):
+            inputs = [core.placeholder(
+                K.floatx() if a.dtype.kind == "f" else a.dtype.name,
+                shape=(None,) + a.shape[1:], name=f"input_{i + 1}")
+                for i, a in enumerate(arrays)]
         outputs = self(inputs[0] if len(inputs) == 1 else inputs)
         self.inputs, self.outputs = inputs, nest.flatten(outputs)
         self.input_names = [f"input_{i + 1}" for i in range(len(inputs))]

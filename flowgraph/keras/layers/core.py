@@ -1,5 +1,8 @@
 """Keras's core layers: Dense, Activation, Dropout, Flatten, Reshape, Permute,
 RepeatVector, Lambda, Masking."""
+import sys
+import types
+
 import numpy as np
 
 from flowgraph.framework import dtypes, tensor_shape
@@ -345,36 +348,62 @@ class Lambda(Layer):
         dims = tensor_shape.TensorShape(input_shape).as_list()
         return tensor_shape.TensorShape([dims[0]] + list(self._output_shape))
 
+    @staticmethod
+    def _serialize_function(fn, allow_raw=False):
+        # A named function is saved by name (it comes back through `custom_objects`); an
+        # anonymous lambda as Keras writes it, its bytecode (which flowgraph never loads).
+        if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
+            return generic_utils.func_dump(fn), "lambda", fn.__module__
+        if callable(fn):
+            return fn.__name__, "function", fn.__module__
+        if allow_raw:
+            return fn, "raw", None
+        raise ValueError(f"Invalid input for serialization, type: {type(fn)} ")
+
     def get_config(self):
-        name = getattr(self.function, "__name__", None)
-        if name is None or name == "<lambda>":
-            raise ValueError("flowgraph cannot serialize the code of a lambda function in "
-                             "a Lambda layer (loading it would run code from the file): "
-                             "use a named function, passed at load time through "
-                             "`custom_objects`.")
-        config = super().get_config()
-        config.update({"function": name, "function_type": "function",
-                       "module": getattr(self.function, "__module__", None),
-                       "output_shape": self._output_shape,
-                       "output_shape_type": "raw", "output_shape_module": None,
-                       "arguments": self.arguments})
-        return config
+        fn, fn_type, module = self._serialize_function(self.function)
+        shape, shape_type, shape_module = self._serialize_function(self._output_shape,
+                                                                   allow_raw=True)
+        config = {"function": fn, "function_type": fn_type, "module": module,
+                  "output_shape": shape, "output_shape_type": shape_type,
+                  "output_shape_module": shape_module}
+        if self.mask is not None:
+            mask, mask_type, mask_module = self._serialize_function(self.mask)
+            config.update({"mask": mask, "mask_type": mask_type, "mask_module": mask_module})
+        config["arguments"] = self.arguments
+        return dict(list(super().get_config().items()) + list(config.items()))
+
+    @staticmethod
+    def _parse_function(config, custom_objects, key, module_key, type_key):
+        kind = config.pop(type_key, "function")
+        module = config.pop(module_key, None)
+        value = config.pop(key, None)
+        if kind == "function":
+            return generic_utils.deserialize_keras_object(
+                value, module_objects=dict(vars(sys.modules[module])) if module in
+                sys.modules else None, custom_objects=custom_objects,
+                printable_module_name="function in Lambda layer")
+        if kind == "lambda":
+            raise ValueError("flowgraph does not load the serialized bytecode of a lambda "
+                             "in a Lambda layer (it would run code from the file): define "
+                             "the function by name and pass it in `custom_objects`.")
+        if kind == "raw":
+            return value
+        raise TypeError(f"Unknown function type received: {kind}. Expected types are "
+                        "['function', 'lambda', 'raw']")
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        if config.pop("function_type", "function") != "function":
-            raise ValueError("flowgraph does not load the serialized bytecode of a lambda "
-                             "(it would run code from the file): pass the function in "
-                             "`custom_objects` and save it as a named function.")
-        fn = generic_utils.deserialize_keras_object(
-            config.pop("function"), custom_objects=custom_objects,
-            printable_module_name="function in Lambda layer")
-        config.pop("module", None)
-        config.pop("output_shape_module", None)
-        if config.pop("output_shape_type", "raw") != "raw":
-            config["output_shape"] = None
-        return cls(fn, **config)
+        fn = cls._parse_function(config, custom_objects, "function", "module",
+                                 "function_type")
+        shape = cls._parse_function(config, custom_objects, "output_shape",
+                                    "output_shape_module", "output_shape_type")
+        mask = cls._parse_function(config, custom_objects, "mask", "mask_module",
+                                   "mask_type") if "mask" in config else None
+        if isinstance(shape, list):
+            shape = tuple(shape)
+        return cls(fn, output_shape=shape, mask=mask, **config)
 
 
 class Masking(Layer):

@@ -1,5 +1,5 @@
-"""`tf.keras.preprocessing`: sequence and text utilities."""
+"""`tf.keras.preprocessing`: sequence, text and image utilities."""
 
-from flowgraph.keras.preprocessing import sequence, text
+from flowgraph.keras.preprocessing import image, sequence, text
 
-__all__ = ["sequence", "text"]
+__all__ = ["image", "sequence", "text"]

@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - h5py is a dependency
 
 from flowgraph.framework import dtypes, tensor_shape
 from flowgraph import tf_logging
-from flowgraph.keras import backend, losses, optimizers
+from flowgraph.keras import backend, losses, metrics, optimizers
 from flowgraph.keras.engine import functional
 from flowgraph.keras.utils import generic_utils
 
@@ -365,21 +365,11 @@ def compile_args_from_training_config(config, custom_objects=None):
                                                 custom_objects=custom_objects),
             "loss": _deserialize_compile_arg(config.get("loss"), custom_objects, losses),
             "metrics": _deserialize_compile_arg(config.get("metrics"), custom_objects,
-                                                _Metrics),
+                                                metrics),
             "weighted_metrics": _deserialize_compile_arg(config.get("weighted_metrics"),
-                                                         custom_objects, _Metrics),
+                                                         custom_objects, metrics),
             "loss_weights": config.get("loss_weights"),
             "sample_weight_mode": config.get("sample_weight_mode")}
-
-
-class _Metrics:
-    """Metric objects in a training config come back through the layer/object registry."""
-
-    @staticmethod
-    def deserialize(config, custom_objects=None):
-        return generic_utils.deserialize_keras_object(
-            config, module_objects={}, custom_objects=custom_objects,
-            printable_module_name="metric function")
 
 
 def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=True):

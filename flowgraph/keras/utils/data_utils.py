@@ -3,13 +3,13 @@
 import abc
 import hashlib
 import os
-import sys
 import tarfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+
+from flowgraph.keras.utils import generic_utils
 
 __all__ = ["Sequence", "get_file", "validate_file", "keras_cache_dir"]
 
@@ -70,65 +70,24 @@ def validate_file(fpath, file_hash, algorithm="auto", chunk_size=65535):
     return str(_hash_file(fpath, _hasher(algorithm, file_hash), chunk_size)) == str(file_hash)
 
 
-def _format_time(seconds):
-    if seconds >= 3600:
-        return "%d:%02d:%02d" % (seconds // 3600, (seconds % 3600) // 60, seconds % 60)
-    if seconds >= 60:
-        return "%d:%02d" % (seconds // 60, seconds % 60)
-    return "%ds" % seconds
-
-
-def _per_unit(seconds):
-    if seconds >= 1 or seconds == 0:
-        return "%.0fs/step" % seconds if seconds else "0s/step"
-    if seconds >= 1e-3:
-        return "%.0fms/step" % (seconds * 1e3)
-    return "%.0fus/step" % (seconds * 1e6)
-
-
 class _DownloadProgress:
-    """urlretrieve hook printing Keras's progress bar (`n/total [====] - 0s 0us/step`)."""
+    """urlretrieve hook drawing Keras's `Progbar` over the bytes received."""
 
-    def __init__(self, stream=None):
-        self.stream = stream
-        self.start = time.time()
+    def __init__(self):
+        self.bar = None
         self.done = False
-        self.last = 0.0
-
-    def _write(self, text):
-        stream = self.stream or sys.stdout
-        stream.write(text)
-        stream.flush()
 
     def __call__(self, block_num, block_size, total_size):
-        if self.done:
-            return
+        if self.bar is None:
+            self.bar = generic_utils.Progbar(None if total_size == -1 else total_size)
         current = block_num * block_size
-        now = time.time()
-        elapsed = now - self.start
-        finished = total_size is not None and 0 <= total_size <= current
-        if not finished and (current == 0 or now - self.last < 0.05):
-            return
-        self.last = now
-        if total_size is None or total_size < 0:
-            self._write("\r%8d/Unknown - %s %s" % (
-                current, "%.0fs" % elapsed, _per_unit(elapsed / max(current, 1))))
-            return
-        current = min(current, total_size)
-        width = len(str(total_size))
-        filled = int(30 * current / total_size) if total_size else 30
-        if current >= total_size:
-            bar = "=" * 30
-        else:
-            bar = "=" * max(filled - 1, 0) + (">" if filled else "") + "." * (30 - filled)
-        line = "\r%*d/%d [%s]" % (width, current, total_size, bar)
-        if current >= total_size:
+        if self.bar.target is None:
+            self.bar.update(current)
+        elif current < self.bar.target:
+            self.bar.update(current)
+        elif not self.done:
             self.done = True
-            self._write(line + " - %.0fs %s\n" % (
-                elapsed, _per_unit(elapsed / max(current, 1))))
-        else:
-            eta = elapsed / current * (total_size - current) if current else 0
-            self._write(line + " - ETA: %s" % _format_time(eta))
+            self.bar.update(self.bar.target)
 
 
 def _safe_tar_members(archive, dest):

@@ -1,6 +1,8 @@
 """Keras's generic utilities: object (de)serialization, custom object scopes and the
 `Progbar` progress bar that `fit` prints."""
+import codecs
 import inspect
+import marshal
 import re
 import sys
 import threading
@@ -10,7 +12,7 @@ import numpy as np
 
 __all__ = ["Progbar", "to_snake_case", "serialize_keras_object", "deserialize_keras_object",
            "CustomObjectScope", "custom_object_scope", "get_custom_objects",
-           "register_keras_serializable", "get_registered_name"]
+           "register_keras_serializable", "get_registered_name", "func_dump"]
 
 _GLOBAL_CUSTOM_OBJECTS = {}
 _GLOBAL_CUSTOM_NAMES = {}
@@ -22,6 +24,13 @@ class _LocalObjects(threading.local):
 
 
 _LOCAL = _LocalObjects()
+
+
+def func_dump(func):
+    """Keras's serialized function: (base64 marshal of the code, defaults, closure)."""
+    code = codecs.encode(marshal.dumps(func.__code__), "base64").decode("ascii")
+    closure = tuple(c.cell_contents for c in func.__closure__) if func.__closure__ else None
+    return code, func.__defaults__, closure
 
 
 def to_snake_case(name):
