@@ -46,6 +46,7 @@ from flowgraph.ops import (
     unary_ops,
     xent_ops,
 )
+from flowgraph.ops import sparse_to_dense_ops
 from flowgraph.ops import variables as variables_module
 from flowgraph.runtime import config as config_module
 from flowgraph.runtime import session as session_module
@@ -357,7 +358,7 @@ def is_sparse(tensor):
 def to_dense(tensor):
     """A dense tensor of a SparseTensor (other tensors as they are)."""
     if is_sparse(tensor):
-        return sparse_tensor.sparse_tensor_to_dense(tensor)
+        return sparse_to_dense_ops.sparse_tensor_to_dense(tensor)
     return tensor
 
 
@@ -398,7 +399,7 @@ def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None, ragg
         shape = (None,) * ndim
     with get_graph().as_default():
         if sparse:
-            return sparse_tensor.sparse_placeholder(dtype, shape=shape, name=name)
+            return sparse_to_dense_ops.sparse_placeholder(dtype, shape=shape, name=name)
         return core.placeholder(dtype, shape=shape, name=name)
 
 
@@ -1770,7 +1771,7 @@ def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
             inputs=y_pred, sequence_length=input_length, beam_width=beam_width,
             top_paths=top_paths)
     dense_shape = unary_ops.cast(join_ops.stack([num_samples, num_steps]), "int64")
-    out = [sparse_tensor.sparse_tensor_to_dense(
+    out = [sparse_to_dense_ops.sparse_tensor_to_dense(
         sparse_tensor.SparseTensor(st.indices, st.values, dense_shape), default_value=-1)
         for st in decoded]
     return out, log_prob

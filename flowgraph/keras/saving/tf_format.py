@@ -16,7 +16,8 @@ import numpy as np
 from flowgraph.framework import errors
 from flowgraph.keras import backend
 from flowgraph.proto import trackable_object_graph_pb2
-from flowgraph.train import checkpoint, checkpoint_management
+from flowgraph.framework import tensor_bundle
+from flowgraph.train import checkpoint_management
 
 __all__ = ["save_weights_to_checkpoint", "load_weights_from_checkpoint",
            "OBJECT_GRAPH_KEY"]
@@ -149,7 +150,7 @@ def save_weights_to_checkpoint(model, filepath, optimizer=None):
                 slot_variable_node_id=node)
     g.child(0, "root", 0)
 
-    writer = checkpoint.BundleWriter(filepath)
+    writer = tensor_bundle.BundleWriter(filepath)
     try:
         writer.add(OBJECT_GRAPH_KEY, np.array(g.proto.SerializeToString(), dtype=object))
         for key, value in g.tensors.items():
@@ -222,7 +223,7 @@ def _match_layer(graph, layer_node, layer, weights):
 def load_weights_from_checkpoint(model, filepath, optimizer=None):
     """Restores `model`'s weights (and `optimizer`'s state when the checkpoint has it and
     `optimizer` is given) from a TF checkpoint; returns the number of values restored."""
-    reader = checkpoint.BundleReader(_prefix(filepath))
+    reader = tensor_bundle.BundleReader(_prefix(filepath))
     keys = set(reader.keys())
     pairs = []
     if OBJECT_GRAPH_KEY in keys:
