@@ -51,7 +51,7 @@ def _coerce(default, value):
 def _wrapper(op_type):
     op_def = registry.get(op_type)
     inputs = [_python_name(op_type, a.name) for a in op_def.inputs]
-    attrs = [k for k in op_def.attrs if k not in _inferred_attrs(op_def)]
+    attrs = [k for k in op_def.attrs if k not in _inferred_attrs(op_def) and k[0] != "_"]
     attr_keys = {_python_name(op_type, k): k for k in attrs}
     keys = inputs + list(attr_keys) + ["name"]
     fixed = [a.name for a in op_def.outputs]

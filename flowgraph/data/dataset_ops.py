@@ -76,14 +76,18 @@ def _fixed_arity(n, build):
     raise ValueError(n)
 
 
-def _unary(type_name, doc, scalars, build, extra_attrs=None, scalar_types=None):
-    """Defines a dataset op of an input dataset and int64 (or other) scalar inputs."""
+def _unary(type_name, doc, scalars, build, extra_attrs=None, scalar_types=None,
+           metadata=True):
+    """Defines a dataset op of an input dataset and int64 (or other) scalar inputs (with
+    TF's `metadata` attr unless the op has none)."""
     scalar_types = scalar_types or {}
     inputs = ("input_dataset: variant",) + tuple(
         f"{s}: {scalar_types.get(s, 'int64')}" for s in scalars)
 
+    spec = _SPEC if metadata else {k: v for k, v in _SPEC.items() if k != "metadata"}
+
     @defop(type_name, inputs=inputs, outputs=_VARIANT_OUT,
-           attrs=dict(_SPEC, **(extra_attrs or {})))
+           attrs=dict(spec, **(extra_attrs or {})))
     class Op(_DatasetOp):
         kernel = staticmethod(_fixed_arity(len(scalars), build))
     Op.__doc__ = doc
@@ -116,11 +120,12 @@ _unary("WindowDataset", "Windows of `size` elements as datasets, `shift` apart."
        ("size", "shift", "stride", "drop_remainder"), pipeline.window, None,
        {"drop_remainder": "bool"})
 _unary("IgnoreErrorsDataset", "Its input, skipping elements whose computation fails.",
-       (), pipeline.ignore_errors, {"log_warning": False})
+       (), pipeline.ignore_errors, {"log_warning": False}, metadata=False)
 _unary("ModelDataset", "Its input (TF's autotuning model: nothing to tune here).", (),
-       lambda d: d, {"algorithm": 0, "cpu_budget": 0, "ram_budget": 0})
+       lambda d: d, {"algorithm": 0, "cpu_budget": 0, "ram_budget": 0}, metadata=False)
 _unary("RewriteDataset", "Its input (TF's graph rewrites of a pipeline keep its elements).",
-       ("rewrite_name",), lambda d, name: d, None, {"rewrite_name": "string"})
+       ("rewrite_name",), lambda d, name: d, None, {"rewrite_name": "string"},
+       metadata=False)
 _unary("OptionsDataset", "Its input, carrying serialized `tf.data.Options`.", (),
        lambda d: d, {"serialized_options": ""})
 

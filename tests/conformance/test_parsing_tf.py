@@ -240,7 +240,9 @@ def test_parse_graphs_cross_graph_defs(writer):
                                    np.zeros((0, 2), np.int32), np.array([True, False]),
                                    np.array([1 + 2j], np.complex64)])
 def test_serialize_tensor_bytes_match_tf(value):
-    theirs = tf_real.io.serialize_tensor(value).numpy()
+    tf1 = tf_real.compat.v1
+    with tf1.Graph().as_default(), tf1.Session() as s:  # eager may be off (v1 mode)
+        theirs = s.run(tf1.io.serialize_tensor(value))
     with tf.Session() as sess:
         ours = sess.run(tf.io.serialize_tensor(tf.constant(value)))
         assert ours == theirs

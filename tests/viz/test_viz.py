@@ -120,11 +120,3 @@ def test_render_without_dot_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setattr(viz.shutil, "which", lambda name: None)
     with pytest.raises(viz.GraphvizNotFoundError, match="apt-get install graphviz"):
         viz.render(tf.get_default_graph(), str(tmp_path / "g.svg"))
-
-
-def test_graph_to_dot_method():
-    g = tf.Graph()
-    with g.as_default(), tf.name_scope("outer"):
-        tf.identity(tf.constant(1.0), name="inner")
-    src = g.to_dot().source
-    assert "cluster" in src and "inner" in src
