@@ -177,7 +177,37 @@ def structure(keras):
              "sub_name": mm.name, "sub_weights": [w.name for w in mm.weights]}, {})
 
 
-SCENARIOS = {"structure": structure, "mlp_categorical": mlp_categorical,
+def updates_and_masks(keras):
+    """BatchNormalization's moving statistics updated by fit; an Embedding with mask_zero
+    feeding an LSTM (the mask travels through the engine)."""
+    layers = keras.layers
+    bn = keras.Sequential([layers.Dense(6, input_shape=(8,)), layers.BatchNormalization(),
+                           layers.Activation("relu"), layers.Dense(3, activation="softmax")])
+    bn.set_weights(_weights(bn, seed=12)[:2] + [np.ones(6, np.float32),
+                                               np.zeros(6, np.float32),
+                                               np.zeros(6, np.float32),
+                                               np.ones(6, np.float32)] +
+                   _weights(bn, seed=13)[6:])
+    bn.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    x, _, y = _data(seed=14)
+    h = bn.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    rng = np.random.RandomState(15)
+    tokens = rng.randint(1, 20, (24, 7))
+    tokens[:, 5:] = 0  # padding the mask hides
+    seq = keras.Sequential([layers.Embedding(20, 4, mask_zero=True, input_length=7),
+                            layers.LSTM(5), layers.Dense(1, activation="sigmoid")])
+    seq.set_weights(_weights(seq, seed=16))
+    seq.compile("rmsprop", "binary_crossentropy", metrics=["acc"])
+    h2 = seq.fit(tokens, (tokens[:, 0] > 10).astype(np.float32), epochs=2, batch_size=8,
+                 shuffle=False, verbose=0)
+    return ({"bn_hist": _hist(h), "seq_hist": _hist(h2),
+             "bn_weights": [w.name for w in bn.weights]},
+            {"bn_pred": bn.predict(x), "bn_moving_mean": bn.get_weights()[4],
+             "seq_pred": seq.predict(tokens)})
+
+
+SCENARIOS = {"updates_and_masks": updates_and_masks, "structure": structure,
+             "mlp_categorical": mlp_categorical,
              "sparse_deferred": sparse_deferred, "functional_multi": functional_multi,
              "weighted": weighted, "dropout_inference": dropout_inference,
              "generator_fit": generator_fit}

@@ -153,3 +153,13 @@ def test_structure_summaries_and_configs(ref):
               "sub_weights"):
         assert res[k] == want[k], k
     assert final_lines(out) == final_lines(want["stdout"])
+
+
+def test_layer_updates_and_masks_in_fit(ref):
+    res, arr, _ = run_ours("updates_and_masks")
+    want, warr = ref[0]["updates_and_masks"], ref[1]
+    assert res["bn_weights"] == want["bn_weights"]
+    check_hist(res["bn_hist"], want["bn_hist"])
+    check_hist(res["seq_hist"], want["seq_hist"])
+    for k in ("bn_pred", "bn_moving_mean", "seq_pred"):
+        close(arr[k], warr[f"updates_and_masks/{k}"])

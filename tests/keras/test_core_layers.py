@@ -6,7 +6,6 @@ import pytest
 
 from flowgraph.keras import backend as K
 from flowgraph.keras import layers
-from flowgraph.keras.utils import generic_utils
 
 RNG = np.random.RandomState(3)
 
@@ -84,12 +83,14 @@ def test_lambda_call_arguments_and_config():
     x = RNG.standard_normal((2, 3)).astype(np.float32)
     _, got = run(layers.Lambda(scale_by, arguments={"factor": 2.0}), x)
     np.testing.assert_allclose(got, 2 * x)
-    cfg = layers.Lambda(lambda t: t + 1, output_shape=(3,), name="inc").get_config()
-    assert cfg["function_type"] == "lambda" and cfg["output_shape_type"] == "raw"
-    cfg = json.loads(json.dumps(cfg))
-    with pytest.raises(ValueError, match="potential risk of arbitrary code execution"):
-        layers.Lambda.from_config(cfg)
-    with generic_utils.SafeModeScope(False):
-        inc = layers.Lambda.from_config(cfg)
-    assert inc.function(1.0) == 2.0 and inc.compute_output_shape((None, 3)).as_list() == \
+    cfg = layers.Lambda(scale_by, output_shape=(3,), name="s").get_config()
+    assert (cfg["function"], cfg["function_type"], cfg["output_shape_type"]) == \
+        ("scale_by", "function", "raw")
+    back = layers.Lambda.from_config(json.loads(json.dumps(cfg)),
+                                     custom_objects={"scale_by": scale_by})
+    assert back.function is scale_by and back.compute_output_shape((None, 3)).as_list() == \
         [None, 3]
+    cfg = layers.Lambda(lambda t: t + 1, name="inc").get_config()
+    assert cfg["function_type"] == "lambda" and len(cfg["function"]) == 3  # Keras's format
+    with pytest.raises(ValueError, match="does not load the serialized bytecode"):
+        layers.Lambda.from_config(json.loads(json.dumps(cfg)))

@@ -184,21 +184,30 @@ def double(t):
     return t * 2.0
 
 
-def test_lambda_layers_need_safe_mode_false(tmp_path):
-    """As in Keras, a Lambda's function is saved as bytecode: loading it is refused
-    unless safe_mode=False."""
+def test_lambda_layers(tmp_path):
+    """A named function is saved by name and comes back through `custom_objects`; a
+    Keras file holding a lambda's bytecode is refused unless safe_mode=False (and even
+    then flowgraph does not run it)."""
     m = models.Sequential([layers.Lambda(double, input_shape=(5,)), layers.Dense(2)])
     path = str(tmp_path / "lam.h5")
     m.save(path)
     want = m.predict(X)
-    with h5py.File(path, "r") as f:
-        lam = json.loads(f.attrs["model_config"])["config"]["layers"][1]["config"]
-    assert lam["function_type"] == "lambda"
+    K.clear_session()
+    m2 = models.load_model(path, custom_objects={"double": double})
+    np.testing.assert_allclose(m2.predict(X), want, rtol=1e-6)
+
+    with h5py.File(path, "a") as f:  # what Keras writes for `Lambda(lambda t: t * 2)`
+        cfg = json.loads(f.attrs["model_config"])
+        lam = cfg["config"]["layers"][1]["config"]
+        lam.update(function=["4wEAAAAAAAAAAAAAAAEAAAACAAAAQwAAAHMIAAAAfABkARQAUwApAk7pAgAAAKkA"
+                             "KQHaAXRyAgAAAHICAAAA+gE8bGFtYmRhPg==", None, None],
+                   function_type="lambda")
+        f.attrs["model_config"] = json.dumps(cfg).encode("utf8")
     K.clear_session()
     with pytest.raises(ValueError, match="safe_mode=False"):
         models.load_model(path)
-    m2 = models.load_model(path, safe_mode=False)
-    np.testing.assert_allclose(m2.predict(X), want, rtol=1e-6)
+    with pytest.raises(ValueError, match="bytecode"):
+        models.load_model(path, safe_mode=False)
 
 
 def test_nested_model_round_trip(tmp_path):

@@ -242,15 +242,6 @@ class Network(Layer):
                                       self._nested_outputs)
         return super().output_shape
 
-    @property
-    def weights(self):
-        """Each layer's weights in turn (its trainable ones, then the others), as Keras
-        orders a model's weights for get_weights/set_weights."""
-        ws = []
-        for layer in self._layers:
-            ws += layer.weights
-        return self._dedup(ws + self._trainable_weights + self._non_trainable_weights)
-
     def reset_states(self):
         """Resets the states of the model's stateful layers."""
         for layer in self.layers:

@@ -350,7 +350,9 @@ class Lambda(Layer):
 
     @staticmethod
     def _serialize_function(fn, allow_raw=False):
-        if isinstance(fn, types.FunctionType):  # as Keras: every Python function
+        # A named function is saved by name (it comes back through `custom_objects`); an
+        # anonymous lambda as Keras writes it, its bytecode (which flowgraph never loads).
+        if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
             return generic_utils.func_dump(fn), "lambda", fn.__module__
         if callable(fn):
             return fn.__name__, "function", fn.__module__
@@ -382,9 +384,9 @@ class Lambda(Layer):
                 sys.modules else None, custom_objects=custom_objects,
                 printable_module_name="function in Lambda layer")
         if kind == "lambda":
-            globs = dict(vars(sys.modules[module])) if module in sys.modules else {}
-            globs.update(custom_objects or {})
-            return generic_utils.func_load(value, globs=globs)
+            raise ValueError("flowgraph does not load the serialized bytecode of a lambda "
+                             "in a Lambda layer (it would run code from the file): define "
+                             "the function by name and pass it in `custom_objects`.")
         if kind == "raw":
             return value
         raise TypeError(f"Unknown function type received: {kind}. Expected types are "

@@ -327,6 +327,25 @@ def _ask_to_proceed(filepath):
     return True
 
 
+def _lambdas_in(config):
+    """Names of Lambda layers in a model config whose function is Python bytecode."""
+    found = []
+    if isinstance(config, dict):
+        if config.get("class_name") == "Lambda":
+            fn = (config.get("config") or {}).get("function")
+            if fn is not None and not isinstance(fn, str) and not (
+                    isinstance(fn, dict) and "class_name" in fn):
+                found.append((config.get("config") or {}).get("name"))
+            elif (config.get("config") or {}).get("function_type") == "lambda":
+                found.append((config.get("config") or {}).get("name"))
+        for v in config.values():
+            found += _lambdas_in(v)
+    elif isinstance(config, list):
+        for v in config:
+            found += _lambdas_in(v)
+    return found
+
+
 def _deserialize_compile_arg(value, custom_objects, kind):
     if isinstance(value, dict) and "class_name" in value:
         return kind.deserialize(value, custom_objects=custom_objects)
@@ -357,8 +376,9 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
     """The model a Keras HDF5 file describes, with its weights, compiled (with the
     optimizer's state) when the file has a training config and `compile` is true.
 
-    A Lambda layer's function is Python bytecode in the file: loading it is refused
-    unless `safe_mode=False` (as in Keras); nothing else in a file is code.
+    Loading never runs code from the file: a Lambda layer holding Python bytecode is
+    refused unless `safe_mode=False` (and flowgraph's Lambda refuses bytecode even then);
+    a named function comes back by name through `custom_objects`.
     """
     _need_h5py("load_model")
     custom_objects = dict(generic_utils.get_custom_objects(), **(custom_objects or {}))
@@ -369,8 +389,16 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
         if model_config is None:
             raise ValueError("No model config found in the file at %s." % (filepath,))
         model_config = json.loads(_decode(model_config))
-        with generic_utils.SafeModeScope(safe_mode):
-            model = functional.deserialize_layer(model_config, custom_objects=custom_objects)
+        lambdas = _lambdas_in(model_config)
+        if lambdas and safe_mode:
+            raise ValueError(
+                "Requested the deserialization of a Lambda layer (%s) with a Python "
+                "`lambda` inside it. This carries a potential risk of arbitrary code "
+                "execution and thus it is disallowed by default. If you trust the source "
+                "of the saved model, you can pass `safe_mode=False` to the loading "
+                "function in order to allow Lambda layer loading." % ", ".join(
+                    str(n) for n in lambdas))
+        model = functional.deserialize_layer(model_config, custom_objects=custom_objects)
         load_weights_from_hdf5_group(f["model_weights"], model)
         if not compile:
             return model

@@ -5,7 +5,6 @@ import inspect
 import marshal
 import re
 import sys
-import types
 import threading
 import time
 
@@ -13,8 +12,7 @@ import numpy as np
 
 __all__ = ["Progbar", "to_snake_case", "serialize_keras_object", "deserialize_keras_object",
            "CustomObjectScope", "custom_object_scope", "get_custom_objects",
-           "register_keras_serializable", "get_registered_name", "func_dump", "func_load",
-           "SafeModeScope", "in_safe_mode"]
+           "register_keras_serializable", "get_registered_name", "func_dump"]
 
 _GLOBAL_CUSTOM_OBJECTS = {}
 _GLOBAL_CUSTOM_NAMES = {}
@@ -23,30 +21,9 @@ _GLOBAL_CUSTOM_NAMES = {}
 class _LocalObjects(threading.local):
     def __init__(self):
         self.objects = {}
-        self.safe_mode = True
 
 
 _LOCAL = _LocalObjects()
-
-
-class SafeModeScope:
-    """`with SafeModeScope(False):` allows deserializing Python bytecode (Lambda layers)
-    inside the block; outside it, loading a file never runs code from it."""
-
-    def __init__(self, safe_mode=True):
-        self.safe_mode = safe_mode
-
-    def __enter__(self):
-        self.previous = _LOCAL.safe_mode
-        _LOCAL.safe_mode = self.safe_mode
-        return self
-
-    def __exit__(self, *exc):
-        _LOCAL.safe_mode = self.previous
-
-
-def in_safe_mode():
-    return _LOCAL.safe_mode
 
 
 def func_dump(func):
@@ -54,29 +31,6 @@ def func_dump(func):
     code = codecs.encode(marshal.dumps(func.__code__), "base64").decode("ascii")
     closure = tuple(c.cell_contents for c in func.__closure__) if func.__closure__ else None
     return code, func.__defaults__, closure
-
-
-def func_load(code, defaults=None, closure=None, globs=None):
-    """The function `func_dump` serialized (runs no code but builds it: safe mode off)."""
-    if in_safe_mode():
-        raise ValueError("Requested the deserialization of a Lambda layer with a Python "
-                         "`lambda` inside it. This carries a potential risk of arbitrary "
-                         "code execution and thus it is disallowed by default. If you trust "
-                         "the source of the saved model, you can pass `safe_mode=False` to "
-                         "the loading function in order to allow Lambda layer loading.")
-    if isinstance(code, (tuple, list)):
-        code, defaults, closure = code
-    if isinstance(defaults, list):
-        defaults = tuple(defaults)
-
-    def cell(value):
-        return (lambda: value).__closure__[0]
-    if closure is not None:
-        closure = tuple(cell(c) for c in closure)
-    raw = codecs.decode(code.encode("ascii"), "base64")
-    code = marshal.loads(raw)
-    return types.FunctionType(code, globs if globs is not None else {}, name=code.co_name,
-                              argdefs=defaults, closure=closure)
 
 
 def to_snake_case(name):
