@@ -54,6 +54,8 @@ def main(out):
         m.save(os.path.join(out, "tf_%s.h5" % name))
         m.save_weights(os.path.join(out, "tf_%s_w.h5" % name))
         m.save_weights(os.path.join(out, "tf_%s_ckpt" % name))
+        res["ckpt_keys"] = sorted(k for k, _ in tf.train.list_variables(
+            os.path.join(out, "tf_%s_ckpt" % name)))
         res["layout_model"] = h5_layout(h5py, os.path.join(out, "tf_%s.h5" % name))
         res["layout_weights"] = h5_layout(h5py, os.path.join(out, "tf_%s_w.h5" % name))
         with h5py.File(os.path.join(out, "tf_%s.h5" % name), "r") as f:

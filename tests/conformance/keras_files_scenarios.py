@@ -61,8 +61,46 @@ def frozen(keras):
     return m, X5, (np.arange(16) % 2).astype("float32")
 
 
+XI = RNG.rand(16, 8, 8, 2).astype("float32")
+XT = RNG.randint(1, 20, (16, 6)).astype("int32")
+XS = RNG.rand(16, 6, 4).astype("float32")
+
+
+def cnn(keras):
+    layers = keras.layers
+    m = keras.Sequential([layers.Conv2D(4, 3, activation="relu", input_shape=(8, 8, 2)),
+                          layers.BatchNormalization(), layers.MaxPooling2D(),
+                          layers.Flatten(), layers.Dense(3, activation="softmax")])
+    m.compile(optimizer=_opt(keras, "Adam", 0.01), loss="categorical_crossentropy",
+              metrics=["accuracy"])
+    return m, XI, Y3
+
+
+def rnn(keras):
+    layers = keras.layers
+    m = keras.Sequential([layers.Embedding(20, 4, input_length=6),
+                          layers.LSTM(5, return_sequences=True), layers.GRU(3),
+                          layers.Dense(1)])
+    m.compile(optimizer=_opt(keras, "RMSprop", 0.01), loss="mse")
+    return m, XT, YB
+
+
+def bidirectional_merge(keras):
+    layers = keras.layers
+    seq = layers.Input((6, 4), name="seq")
+    side = layers.Input((3,), name="side")
+    a = layers.Bidirectional(layers.SimpleRNN(2))(seq)
+    b = layers.Dense(4, name="side_dense")(side)
+    merged = layers.Concatenate()([a, layers.Add()([a, b])])
+    out = layers.Dense(1, activation="sigmoid", name="out")(merged)
+    m = keras.Model([seq, side], out)
+    m.compile(optimizer=_opt(keras, "SGD", 0.05, momentum=0.5), loss="binary_crossentropy")
+    return m, [XS, X4[:, :3]], YB
+
+
 SCENARIOS = {"mlp": mlp, "two_outputs": two_outputs, "sgd": sgd,
-             "frozen": frozen}
+             "frozen": frozen, "cnn": cnn, "rnn": rnn,
+             "bidirectional_merge": bidirectional_merge}
 
 
 def h5_layout(h5py, path):

@@ -19,6 +19,7 @@ h5py = pytest.importorskip("h5py")
 
 from flowgraph.keras import backend as K  # noqa: E402
 from flowgraph.keras import layers, models, optimizers  # noqa: E402
+from flowgraph.train import checkpoint  # noqa: E402
 
 # The parts of `tf.keras` the scenarios use, by module (the namespace is the engine's).
 keras = types.SimpleNamespace(layers=layers, models=models, optimizers=optimizers,
@@ -136,3 +137,13 @@ def test_same_optimizer_weights_layout(cross, name):
     shapes = lambda lay: sorted((e["dtype"], tuple(e["shape"])) for p, e in lay.items()
                                 if p.startswith("optimizer_weights/") and "shape" in e)
     assert shapes(mine) == shapes(theirs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_checkpoint_keys_as_tf_keras(cross, name):
+    """The object-based checkpoint names every weight, optimizer variable and slot by the
+    same attribute path as tf_keras's (`layer_with_weights-0/forward_layer/cell/kernel`,
+    `.../.OPTIMIZER_SLOT/optimizer/m/...`)."""
+    out, _, ref, _ = cross
+    ours = sorted(checkpoint.BundleReader(os.path.join(out, "fg_%s_ckpt" % name)).keys())
+    assert ours == ref[name]["ckpt_keys"]

@@ -377,7 +377,8 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
     optimizer's state) when the file has a training config and `compile` is true.
 
     Loading never runs code from the file: a Lambda layer holding Python bytecode is
-    refused unless `safe_mode=False`.
+    refused unless `safe_mode=False` (and flowgraph's Lambda refuses bytecode even then);
+    a named function comes back by name through `custom_objects`.
     """
     _need_h5py("load_model")
     custom_objects = dict(generic_utils.get_custom_objects(), **(custom_objects or {}))

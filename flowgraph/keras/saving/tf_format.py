@@ -15,6 +15,7 @@ import numpy as np
 
 from flowgraph.framework import errors
 from flowgraph.keras import backend
+from flowgraph.ops import variables as variables_module
 from flowgraph.proto import trackable_object_graph_pb2
 from flowgraph.framework import tensor_bundle
 from flowgraph.train import checkpoint_management
@@ -38,16 +39,30 @@ def _weights(layer):
     return list(layer.trainable_weights) + list(layer.non_trainable_weights)
 
 
+# Attributes through which Keras tracks a layer's sublayers, in the order tried.
+_SUBLAYER_ATTRS = ("forward_layer", "backward_layer", "cell", "layer")
+
+
 def _relative_path(layer, var):
-    """The attribute path of `var` inside `layer`: its name less the layer's scope
-    (`dense/kernel:0` -> ['kernel']); an RNN cell's scope becomes `cell` as in Keras."""
+    """The attribute path of `var` inside `layer`, as Keras tracks it: its name less the
+    layer's scope (`dense/kernel:0` -> ['kernel']), each sublayer's scope replaced by the
+    attribute holding it (an RNN's `lstm_cell` -> `cell`, a Bidirectional's
+    `forward_lstm` -> `forward_layer`)."""
     name = _op_name(var)
     prefix = layer.name + "/"
     parts = (name[len(prefix):] if name.startswith(prefix) else name.split("/")[-1]).split("/")
-    cell = getattr(layer, "cell", None)
-    if len(parts) > 1 and cell is not None and getattr(cell, "name", None) == parts[0]:
-        parts[0] = "cell"
-    return parts
+    path, current = [], layer
+    for part in parts[:-1]:
+        for attr in _SUBLAYER_ATTRS:
+            sub = getattr(current, attr, None) if current is not None else None
+            if sub is not None and getattr(sub, "name", None) == part:
+                path.append(attr)
+                current = sub
+                break
+        else:
+            path.append(part)
+            current = None
+    return path + parts[-1:]
 
 
 class _GraphWriter:
@@ -83,8 +98,7 @@ def _optimizer_parts(optimizer, trainable):
     if getattr(optimizer, "_iterations", None) is not None:
         own.append(("iter", optimizer._iterations))
     for name, value in sorted(getattr(optimizer, "_hyper", {}).items()):
-        if hasattr(value, "op") and hasattr(value, "name") and any(
-                value is w for w in optimizer.weights):
+        if isinstance(value, variables_module.Variable):
             own.append((name, value))
     slots = []
     for slot in getattr(optimizer, "get_slot_names", lambda: [])():
