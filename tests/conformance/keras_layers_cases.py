@@ -247,8 +247,8 @@ def run_case(keras, name):
                 0.5, 1.5, [1] + [int(d) for d in out.shape.as_list()[1:]]).astype("float32"))
             loss = loss + K.sum(K.square(out) * coef)
         # (an embedding's gradient is IndexedSlices in TF: left out)
-        targets = [w for w in model.trainable_weights if "embeddings" not in w.name] + [t for t in model.inputs
-                                                   if t.dtype.name.startswith("float")]
+        targets = [w for w in model.trainable_weights if "embeddings" not in w.name] + \
+            [t for t in model.inputs if t.dtype.name.startswith("float")]
         grads = K.gradients(loss, targets)
         values = K.function(model.inputs, grads)(xs)
         for i, g in enumerate(values):
