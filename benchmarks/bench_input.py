@@ -19,8 +19,10 @@ The file is written once per process (by flowgraph's `TFRecordWriter`, images en
 Pillow) and read by both contenders. The runner's `INPUT_RECORDS`, if set, shrinks it (its
 test does). Run alone: `python benchmarks/bench_input.py [--reps N] [--threads 1|default]`.
 """
+import atexit
 import io
 import os
+import shutil
 import sys
 import tempfile
 
@@ -46,7 +48,9 @@ def tfrecord_file(fg, np, n):
     """A TFRecord file of `n` Examples {'image': PNG bytes, 'label': int64}, written once."""
     if n in _FILES:
         return _FILES[n]
-    path = os.path.join(tempfile.mkdtemp(prefix="fg_bench_input_"), f"images_{n}.tfrecord")
+    folder = tempfile.mkdtemp(prefix="fg_bench_input_")
+    atexit.register(shutil.rmtree, folder, True)
+    path = os.path.join(folder, f"images_{n}.tfrecord")
     rng = np.random.default_rng(0)
     with fg.io.TFRecordWriter(path) as w:
         for i in range(n):
