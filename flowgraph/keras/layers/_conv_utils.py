@@ -1,5 +1,6 @@
 """Shape arithmetic shared by the convolution, pooling and padding layers (Keras's
 `conv_utils`): argument normalization and output lengths."""
+from flowgraph.layers.utils import conv_output_length, deconv_output_length  # tf.layers'
 
 __all__ = ["normalize_tuple", "normalize_padding", "normalize_data_format",
            "conv_output_length", "deconv_output_length", "channels_axis",
@@ -43,36 +44,6 @@ def normalize_data_format(value, default):
         raise ValueError('The `data_format` argument must be one of "channels_first", '
                          f'"channels_last". Received: {value}')
     return value
-
-
-def conv_output_length(length, filter_size, padding, stride, dilation=1):
-    """Output length of a convolution (or pooling) along one axis."""
-    if length is None:
-        return None
-    dilated = (filter_size - 1) * dilation + 1
-    if padding in ("same", "causal"):
-        out = length
-    elif padding == "valid":
-        out = length - dilated + 1
-    else:  # full
-        out = length + dilated - 1
-    return (out + stride - 1) // stride
-
-
-def deconv_output_length(length, filter_size, padding, output_padding=None, stride=0,
-                         dilation=1):
-    """Output length of a transposed convolution along one axis."""
-    if length is None:
-        return None
-    filter_size = filter_size + (filter_size - 1) * (dilation - 1)
-    if output_padding is None:
-        if padding == "valid":
-            return length * stride + max(filter_size - stride, 0)
-        if padding == "full":
-            return length * stride - (stride + filter_size - 2)
-        return length * stride
-    pad = {"same": filter_size // 2, "valid": 0, "full": filter_size - 1}[padding]
-    return (length - 1) * stride + filter_size - 2 * pad + output_padding
 
 
 def channels_axis(data_format, rank):
