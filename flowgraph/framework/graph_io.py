@@ -11,7 +11,6 @@ from google.protobuf import text_format
 
 from flowgraph.framework import dtypes, tensor_shape, tensor_util
 from flowgraph.framework.durable import atomic_write
-from flowgraph.framework.registry import RequiredList
 from flowgraph.proto import attr_value_pb2, graph_pb2, node_def_pb2, variable_pb2
 
 from flowgraph.version import GRAPH_DEF_VERSION, GRAPH_DEF_VERSION_MIN_CONSUMER  # noqa: F401
@@ -165,8 +164,7 @@ def node_def(op, add_shapes=False, strip_defaults=True):
         if v is None:
             continue
         if strip_defaults and k in defaults and defaults[k] is not None and \
-                k not in op._op_def.required_attrs and \
-                not isinstance(defaults[k], RequiredList) and _same_attr(v, defaults[k]):
+                k not in op._op_def.required_attrs and _same_attr(v, defaults[k]):
             continue
         try:
             nd.attr[k].CopyFrom(attr_value(v, defaults.get(k)))

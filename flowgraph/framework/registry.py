@@ -83,9 +83,10 @@ class OpDef:
         # attr)` gives their shapes when a GraphDef is imported (None: unknown).
         self.func_attrs = tuple(getattr(cls, "func_attrs", ()))
         self.func_arg_shapes = getattr(cls, "func_arg_shapes", None)
-        # Attrs always written to GraphDefs, even when equal to flowgraph's default
-        # (TF has no default for them).
-        self.required_attrs = tuple(getattr(cls, "required_attrs", ()))
+        # Attrs GraphDefs always carry (TF's OpDef has no default for them): those the
+        # class lists, and list attrs defaulting to REQUIRED_LIST.
+        self.required_attrs = tuple(getattr(cls, "required_attrs", ())) + tuple(
+            k for k, v in self.attrs.items() if isinstance(v, RequiredList))
         self.device_kernels = getattr(cls, "devices", ("CPU", "GPU"))
         # may wait for other runs (a queue's dequeue): runs on the calling thread, never on
         # the inter-op pool, whose threads it could all hold while their producers wait
