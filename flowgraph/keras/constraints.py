@@ -1,5 +1,6 @@
 """`tf.keras.constraints`: projections applied to a weight after each optimizer update."""
 from flowgraph.keras import backend
+from flowgraph.keras.utils import generic_utils
 
 
 class Constraint:
@@ -91,16 +92,9 @@ def serialize(constraint):
 
 
 def deserialize(config, custom_objects=None):
-    objects = dict(_BY_NAME, **(custom_objects or {}))
-    if isinstance(config, str):
-        name, kwargs = config, {}
-    else:
-        name, kwargs = config["class_name"], dict(config.get("config") or {})
-    if name not in objects:
-        raise ValueError(f"Unknown constraint: '{name}'. Please ensure you are using a "
-                         "`keras.utils.custom_object_scope` and that this object is "
-                         "included in the scope.")
-    return objects[name].from_config(kwargs)
+    """A constraint from a name or a `serialize` dict."""
+    return generic_utils.deserialize_keras_object(config, _BY_NAME, custom_objects,
+                                                  "constraint")
 
 
 def get(identifier):

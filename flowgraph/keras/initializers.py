@@ -3,6 +3,7 @@
 (RandomNormal/RandomUniform/TruncatedNormal at scale 0.05, the He/LeCun classes), plus
 `get`/`serialize`/`deserialize` by Keras name."""
 from flowgraph.ops import init_ops
+from flowgraph.keras.utils import generic_utils
 
 Initializer = init_ops.Initializer
 Zeros = init_ops.Zeros
@@ -102,21 +103,8 @@ def serialize(initializer):
 
 def deserialize(config, custom_objects=None):
     """An initializer from a name or a `serialize` dict."""
-    objects = dict(_BY_NAME, **(custom_objects or {}))
-    if isinstance(config, str):
-        name, kwargs = config, {}
-    else:
-        name, kwargs = config["class_name"], dict(config.get("config") or {})
-    if name not in objects:
-        raise ValueError(f"Unknown initializer: '{name}'. Please ensure you are using a "
-                         "`keras.utils.custom_object_scope` and that this object is "
-                         "included in the scope. See "
-                         "https://www.tensorflow.org/guide/keras/save_and_serialize"
-                         "#registering_the_custom_object for details.")
-    cls = objects[name]
-    if hasattr(cls, "from_config"):
-        return cls.from_config(kwargs)
-    return cls(**kwargs)
+    return generic_utils.deserialize_keras_object(config, _BY_NAME, custom_objects,
+                                                  "initializer")
 
 
 def get(identifier):

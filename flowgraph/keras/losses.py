@@ -13,6 +13,7 @@ from flowgraph.keras.losses_utils import (
 )
 from flowgraph.ops import array_ops, math_ops, nn_ops, reduction_ops, unary_ops
 from flowgraph.ops import variables as variables_module
+from flowgraph.keras.utils import generic_utils
 
 Reduction = ReductionV2
 
@@ -372,21 +373,8 @@ def serialize(loss):
 def deserialize(name, custom_objects=None):
     """The loss function (or a new instance of the Loss class) called `name`, or the
     Loss of a `serialize` dict."""
-    objects = dict(_FUNCTIONS, **_CLASSES)
-    objects.update(custom_objects or {})
-    if isinstance(name, dict):
-        cls = objects.get(name["class_name"])
-        if cls is None:
-            raise ValueError(f"Unknown loss function: '{name['class_name']}'. Please ensure "
-                             "you are using a `keras.utils.custom_object_scope` and that "
-                             "this object is included in the scope.")
-        return cls.from_config(dict(name.get("config") or {}))
-    obj = objects.get(name)
-    if obj is None:
-        raise ValueError(f"Unknown loss function: '{name}'. Please ensure you are using a "
-                         "`keras.utils.custom_object_scope` and that this object is "
-                         "included in the scope.")
-    return obj() if isinstance(obj, type) else obj
+    return generic_utils.deserialize_keras_object(
+        name, dict(_FUNCTIONS, **_CLASSES), custom_objects, "loss function")
 
 
 def get(identifier):

@@ -26,6 +26,7 @@ from flowgraph.ops import (
     xent_ops,
 )
 from flowgraph.ops import variables as variables_module
+from flowgraph.keras.utils import generic_utils
 
 NEG_INF = -1e10
 
@@ -924,21 +925,8 @@ def serialize(metric):
 
 def deserialize(config, custom_objects=None):
     """The metric function called `config`, or the Metric of a `serialize` dict."""
-    objects = dict(_FUNCTIONS, **_CLASSES)
-    objects.update(custom_objects or {})
-    if isinstance(config, dict):
-        cls = objects.get(config["class_name"])
-        if cls is None:
-            raise ValueError(f"Unknown metric function: '{config['class_name']}'. Please "
-                             "ensure you are using a `keras.utils.custom_object_scope` and "
-                             "that this object is included in the scope.")
-        return cls.from_config(dict(config.get("config") or {}))
-    obj = objects.get(config)
-    if obj is None:
-        raise ValueError(f"Unknown metric function: '{config}'. Please ensure you are using "
-                         "a `keras.utils.custom_object_scope` and that this object is "
-                         "included in the scope.")
-    return obj() if isinstance(obj, type) else obj
+    return generic_utils.deserialize_keras_object(
+        config, dict(_FUNCTIONS, **_CLASSES), custom_objects, "metric function")
 
 
 def get(identifier):

@@ -1,6 +1,7 @@
 """`tf.keras.regularizers`: the Keras 2 regularizers of `flowgraph/regularizers.py`, with
 Keras's `get`, `serialize` and `deserialize`."""
 from flowgraph import regularizers as _regularizers
+from flowgraph.keras.utils import generic_utils
 
 Regularizer = _regularizers.Regularizer
 L1L2 = _regularizers.L1L2
@@ -19,17 +20,9 @@ def serialize(regularizer):
 
 
 def deserialize(config, custom_objects=None):
-    objects = dict(_BY_NAME, **(custom_objects or {}))
-    if isinstance(config, str):
-        name, kwargs = config, {}
-    else:
-        name, kwargs = config["class_name"], dict(config.get("config") or {})
-    if name not in objects:
-        raise ValueError(f"Unknown regularizer: '{name}'. Please ensure you are using a "
-                         "`keras.utils.custom_object_scope` and that this object is "
-                         "included in the scope.")
-    cls = objects[name]
-    return cls.from_config(kwargs) if hasattr(cls, "from_config") else cls(**kwargs)
+    """A regularizer from a name or a `serialize` dict."""
+    return generic_utils.deserialize_keras_object(config, _BY_NAME, custom_objects,
+                                                  "regularizer")
 
 
 def get(identifier):

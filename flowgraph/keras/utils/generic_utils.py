@@ -134,7 +134,7 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
         obj = _lookup(identifier, module_objects, custom_objects)
         if obj is None:
             raise _unknown(printable_module_name, identifier)
-        return obj
+        return obj() if inspect.isclass(obj) else obj  # a class by name: an instance
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret serialized {printable_module_name}: "
