@@ -98,6 +98,7 @@ class GraphView:
                 self.consumers.setdefault(t, []).append(op)
         self._sub = 0
         self.const_def = registry.get("Const")
+        self._fixed = {}
 
     # ---- questions passes ask
     def ordered(self):
@@ -140,9 +141,13 @@ class GraphView:
     def is_fixed(self, node):
         """Nodes passes leave alone: stateful ops, ops running sub-plans, ops with a fed
         output (they write a scratch slot), ops taking refs or variables by reference."""
-        d = node._op_def
-        return (not d.foldable or any(t in self.feeds for t in node._outputs)
+        fixed = self._fixed.get(node)  # nodes never change: a rewrite makes a new one
+        if fixed is None:
+            d = node._op_def
+            fixed = self._fixed[node] = (
+                not d.foldable or any(t in self.feeds for t in node._outputs)
                 or any(t.dtype.is_ref_dtype or self.by_reference(t) for t in node._inputs))
+        return fixed
 
     def is_fetched(self, t):
         return t in self._fetched
