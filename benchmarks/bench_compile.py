@@ -4,11 +4,13 @@ on and off, against TensorFlow's first `sess.run` of the same graph (Grappler, k
 creation, one step), for the MLP (bench_train), LeNet-5 (bench_nn) and the unrolled
 LSTM (bench_rnn, static_rnn); also flowgraph's optimizer time alone and a later step.
 
-    python benchmarks/bench_compile.py [--reps N]
+    python benchmarks/bench_compile.py [--reps N] [--threads 1|default] [--steady]
 
 Each repetition builds a new graph and session for every contender, interleaved; the
 medians of wall time (perf_counter) and of this process's CPU time (process_time: TF's
-first run uses several threads) are printed in ms."""
+first run uses several threads) are printed in ms. `--steady` times later steps with the
+optimizer on and off instead. One BLAS/TF thread by default (`--threads default`: the
+libraries' own settings)."""
 import argparse
 import os
 import statistics
@@ -68,11 +70,35 @@ def first_run(tf, build, config=None):
     return wall, cpu, opt, step
 
 
+def steady_steps(lib, build, configs, reps):
+    """Median seconds per later step for each config (interleaved, benchmarks/run.py's
+    timer), to check that the optimized plans are no slower than the plain ones."""
+    import run
+    fns = {}
+    for name, cfg in configs.items():
+        g = lib.Graph()
+        with g.as_default():
+            train, feed = build(lib)
+            init = lib.global_variables_initializer()
+        sess = lib.Session(graph=g, config=cfg)
+        sess.run(init)
+        sess.run(train, feed)
+        fns[name] = (lambda s, t, f: lambda: s.run(t, f))(sess, train, feed)
+    return run.time_interleaved(fns, reps)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--reps", type=int, default=7)
     p.add_argument("--no-tf", action="store_true")
+    p.add_argument("--steady", action="store_true",
+                   help="instead: later steps with the optimizer on vs off")
+    p.add_argument("--threads", choices=["1", "default"], default="1")
     args = p.parse_args()
+    if args.threads == "1":  # before numpy is imported
+        for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                  "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+            os.environ[k] = "1"
     import numpy as np
     import flowgraph as fg
     from flowgraph.proto.rewriter_config_pb2 import RewriterConfig
@@ -84,7 +110,9 @@ def main():
         os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # TF1 cells live in tf_keras
         import tensorflow.compat.v1 as tf1
         tf1.disable_v2_behavior()
-        contenders["tensorflow"] = (tf1, None)
+        one = dict(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
+        contenders["tensorflow"] = (tf1, tf1.ConfigProto(**one) if args.threads == "1"
+                                    else None)
     rows = {}
     for name, build in _workloads(np).items():
         samples = {k: [] for k in contenders}
@@ -95,6 +123,14 @@ def main():
                 samples[k].append(first_run(lib, build, cfg))
         rows[name] = {k: [statistics.median(x[i] for x in v) if v[0][i] is not None else None
                           for i in range(4)] for k, v in samples.items()}
+    if args.steady:
+        print("| workload | flowgraph step ms | flowgraph, optimizer off, ms | on/off |")
+        print("|---|---:|---:|---:|")
+        for name, build in _workloads(np).items():
+            t = steady_steps(fg, build, {"on": None, "off": off}, args.reps)
+            print(f"| {name} | {t['on'] * 1e3:.2f} | {t['off'] * 1e3:.2f} | "
+                  f"{t['on'] / t['off']:.2f} |")
+        return None
     print("| workload | contender | first run wall ms | first run CPU ms | "
           "optimizer ms | next step ms |")
     print("|---|---|---:|---:|---:|---:|")
