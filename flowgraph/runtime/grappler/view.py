@@ -7,6 +7,10 @@ import numpy as np
 from flowgraph.framework import registry
 
 
+# Constants held as broadcast views (imported fills) over this many bytes are not folded.
+LARGE_FILL = 10 * 1024 * 1024
+
+
 class ViewTensor:
     """An output of a Node that the user's graph does not have (e.g. one of several
     constants folded from a multi-output op)."""
@@ -136,7 +140,10 @@ class GraphView:
         n = self.node_of(t)
         if n is None or n._op_def is not self.const_def or n._control_inputs:
             return None
-        return n._attrs["value"]
+        v = n._attrs["value"]
+        if v.size > 1 and not all(v.strides) and v.nbytes > LARGE_FILL:
+            return None  # an imported fill too large to fold: the run decides if it fits
+        return v
 
     def is_fixed(self, node):
         """Nodes passes leave alone: stateful ops, ops running sub-plans, ops with a fed
