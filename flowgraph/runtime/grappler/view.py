@@ -125,8 +125,7 @@ class GraphView:
 
     def evaluate(self, node, values):
         """Runs `node`'s kernel on numpy `values` of its inputs (constant folding)."""
-        import numpy
-        fn, _ = self.bind(node, numpy, list(range(len(values))))
+        fn, _ = self.bind(node, np, list(range(len(values))))
         return fn(*values)
 
     def node_of(self, t):
@@ -186,6 +185,7 @@ class GraphView:
         `new`'s value. Ops running sub-plans (If, While) keep their inputs: they are keyed
         by identity (a While's record). Returns whether `old` has no reader left (False,
         changing nothing, when `old` is fed)."""
+        new = self.resolve(new)
         if old in self.feeds or old is new:
             return False
         self.forwarded[old] = new
