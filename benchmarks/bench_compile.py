@@ -47,8 +47,8 @@ def _workloads(np):
 
 
 def first_run(tf, build, config=None):
-    """(wall s, CPU s, optimizer s or None, later step wall s) of a fresh session's first
-    run of the train op (variables initialized beforehand, not counted)."""
+    """(wall s, CPU s, optimizer CPU s or None, later step wall s) of a fresh session's
+    first run of the train op (variables initialized beforehand, not counted)."""
     g = tf.Graph()
     with g.as_default():
         train, feed = build(tf)
@@ -132,7 +132,7 @@ def main():
                   f"{t['on'] / t['off']:.2f} |")
         return None
     print("| workload | contender | first run wall ms | first run CPU ms | "
-          "optimizer ms | next step ms |")
+          "optimizer CPU ms | next step ms |")
     print("|---|---|---:|---:|---:|---:|")
     for name, per in rows.items():
         for k, (wall, cpu, opt, step) in per.items():

@@ -72,7 +72,7 @@ def _print(case, steps, wall, per_type, compiles):
             passes[name][1] += n
     print(f"\n{len(compiles)} plans compiled in {sum(t for t, _ in compiles) * 1e3:.1f} ms; "
           f"graph optimizer: {before} nodes -> {after}\n")
-    print("| optimizer pass | ms | rewrites |")
+    print("| optimizer pass | CPU ms | rewrites |")
     print("|---|---:|---:|")
     for name, (s, n) in passes.items():
         print(f"| {name} | {s * 1e3:.2f} | {n} |")
