@@ -320,7 +320,7 @@ class ApplyRMSProp:
     def kernel(ctx, var, ms, mom, lr, rho, momentum, epsilon, grad):
         return _dense_into(ctx, (var, ms, mom), grad, (("lr", lr), ("rho", rho),
                            ("momentum", momentum), ("epsilon", epsilon)), "rmsprop",
-                           (lr, rho, momentum, epsilon))
+                           (lr, 1 - rho, momentum, epsilon))
     grad = NOT_DIFFERENTIABLE
 
 
@@ -363,7 +363,7 @@ class ApplyAdam:
             _scalar(n, x)
         alpha = lr * np.sqrt(1 - beta2_power) / (1 - beta1_power)
         return _dense_into(ctx, (var, m, v), grad, (), "adam",
-                           (alpha, beta1, beta2, epsilon, use_nesterov))
+                           (alpha, beta1, 1 - beta1, 1 - beta2, epsilon, use_nesterov))
     grad = NOT_DIFFERENTIABLE
 
 

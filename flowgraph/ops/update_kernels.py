@@ -5,7 +5,9 @@ With numba installed (and `FLOWGRAPH_NUMBA` not "0"), float32/float64 updates of
 numpy arrays run as one compiled loop, compiled on first use (and cached on disk); otherwise,
 and on other array modules, the same formulas run as numpy `out=` arithmetic into the output
 buffers, without temporaries. The formulas are those of `training_ops.py`'s docstrings, in
-the array's dtype. `benchmarks/RESULTS.md` has the measurements that chose numba."""
+the array's dtype: derived constants (1 - beta1, ...) are computed by the caller, in that
+dtype, so that no loop widens float32 to float64. `benchmarks/RESULTS.md` has the
+measurements that chose numba."""
 import os
 
 import numpy as np
@@ -37,8 +39,7 @@ def _adagrad_loop(w, a, g, lr, update_slots, ow, oa):
         ow[i] = w[i] - gi / np.sqrt(ai) * lr
 
 
-def _rmsprop_loop(w, ms, mom, g, lr, rho, momentum, eps, ow, oms, omom):
-    one_m = 1 - rho
+def _rmsprop_loop(w, ms, mom, g, lr, one_m, momentum, eps, ow, oms, omom):
     for i in range(w.size):
         gi = g[i]
         s = ms[i] + (gi * gi - ms[i]) * one_m
@@ -48,8 +49,7 @@ def _rmsprop_loop(w, ms, mom, g, lr, rho, momentum, eps, ow, oms, omom):
         ow[i] = w[i] - m
 
 
-def _adam_loop(w, m, v, g, alpha, beta1, beta2, eps, nesterov, ow, om, ov):
-    c1, c2 = 1 - beta1, 1 - beta2
+def _adam_loop(w, m, v, g, alpha, beta1, c1, c2, eps, nesterov, ow, om, ov):
     for i in range(w.size):
         gi = g[i]
         mi = m[i] + (gi - m[i]) * c1
@@ -63,7 +63,7 @@ def _adam_loop(w, m, v, g, alpha, beta1, beta2, eps, nesterov, ow, om, ov):
 # (loop, number of array inputs, scalar kinds ("x": the dtype, "b": a flag), outputs)
 _LOOPS = {"gd": (_gd_loop, 2, "x", 1), "momentum": (_momentum_loop, 3, "xxb", 2),
           "adagrad": (_adagrad_loop, 3, "xb", 2), "rmsprop": (_rmsprop_loop, 4, "xxxx", 3),
-          "adam": (_adam_loop, 4, "xxxxb", 3)}
+          "adam": (_adam_loop, 4, "xxxxxb", 3)}
 
 
 # -- the same formulas with numpy out= ------------------------------------------------------
@@ -96,10 +96,10 @@ def _adagrad_np(xp, w, a, g, lr, update_slots, ow, oa):
     xp.subtract(w, ow, out=ow)
 
 
-def _rmsprop_np(xp, w, ms, mom, g, lr, rho, momentum, eps, ow, oms, omom):
+def _rmsprop_np(xp, w, ms, mom, g, lr, one_m, momentum, eps, ow, oms, omom):
     xp.multiply(g, g, out=oms)
     xp.subtract(oms, ms, out=oms)
-    xp.multiply(oms, 1 - rho, out=oms)
+    xp.multiply(oms, one_m, out=oms)
     xp.add(oms, ms, out=oms)
     xp.add(oms, eps, out=ow)
     xp.sqrt(ow, out=ow)
@@ -110,19 +110,19 @@ def _rmsprop_np(xp, w, ms, mom, g, lr, rho, momentum, eps, ow, oms, omom):
     xp.subtract(w, omom, out=ow)
 
 
-def _adam_np(xp, w, m, v, g, alpha, beta1, beta2, eps, nesterov, ow, om, ov):
+def _adam_np(xp, w, m, v, g, alpha, beta1, c1, c2, eps, nesterov, ow, om, ov):
     xp.subtract(g, m, out=om)
-    xp.multiply(om, 1 - beta1, out=om)
+    xp.multiply(om, c1, out=om)
     xp.add(om, m, out=om)
     xp.multiply(g, g, out=ov)
     xp.subtract(ov, v, out=ov)
-    xp.multiply(ov, 1 - beta2, out=ov)
+    xp.multiply(ov, c2, out=ov)
     xp.add(ov, v, out=ov)
     xp.sqrt(ov, out=ow)
     xp.add(ow, eps, out=ow)
     if nesterov:  # (beta1 * m + (1 - beta1) * grad) in place of m
         num = xp.multiply(om, beta1)
-        num += g * (1 - beta1)
+        num += g * c1
         xp.divide(num, ow, out=ow)
     else:
         xp.divide(om, ow, out=ow)
@@ -172,7 +172,7 @@ def uses_loops():
 
 def apply(xp, name, arrays, scalars, outs):
     """Runs update `name` over `arrays` (var, slots..., grad; one shape) with `scalars`
-    (hyperparameters, then flags), writing the new var and slots into `outs`."""
+    (the loop's scalar parameters, in order), writing the new var and slots into `outs`."""
     dtype = outs[0].dtype
     fn = None
     if xp is np and dtype in _LOOP_DTYPES and \

@@ -11,8 +11,9 @@ from flowgraph.runtime.resources import RunContext
 
 _CASES = [("gd", 1, (0.1,)), ("momentum", 2, (0.1, 0.9, False)),
           ("momentum", 2, (0.05, 0.7, True)), ("adagrad", 2, (0.3, True)),
-          ("rmsprop", 3, (0.01, 0.9, 0.5, 1e-6)), ("adam", 3, (0.01, 0.9, 0.999, 1e-7, False)),
-          ("adam", 3, (0.01, 0.8, 0.99, 1e-7, True))]
+          ("rmsprop", 3, (0.01, 0.1, 0.5, 1e-6)),
+          ("adam", 3, (0.01, 0.9, 0.1, 0.001, 1e-7, False)),
+          ("adam", 3, (0.01, 0.8, 0.2, 0.01, 1e-7, True))]
 
 
 def _arrays(n, dtype, shape=(37, 5)):
