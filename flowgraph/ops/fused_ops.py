@@ -16,6 +16,11 @@ def _elu(xp, y):
     y[neg] = xp.expm1(y[neg])
 
 
+def _leaky(y, alpha):
+    neg = y < 0
+    y[neg] *= y.dtype.type(alpha)
+
+
 def _sigmoid(xp, y):
     xp.negative(y, out=y)
     xp.exp(y, out=y)
@@ -28,8 +33,7 @@ ACTIVATIONS = {
     "Relu": lambda xp, y, alpha: xp.maximum(y, 0, out=y),
     "Relu6": lambda xp, y, alpha: xp.clip(y, 0, 6, out=y),
     "Elu": lambda xp, y, alpha: _elu(xp, y),
-    "LeakyRelu": lambda xp, y, alpha: xp.multiply(y, y.dtype.type(alpha), out=y,
-                                                  where=y < 0),
+    "LeakyRelu": lambda xp, y, alpha: _leaky(y, alpha),
     "Tanh": lambda xp, y, alpha: xp.tanh(y, out=y),
     "Sigmoid": lambda xp, y, alpha: _sigmoid(xp, y),
 }

@@ -68,13 +68,14 @@ def _sparse_rule(refs, scalars, grad="grad", indices="indices"):
 # -- run-time checks --------------------------------------------------------------------
 def _same_shape(a_name, a, b_name, b):
     if a.shape != np.shape(b):
+        b_name = b_name.rsplit("/", 1)[-1]  # a slot's store key: its own name
         raise errors.InvalidArgumentError(
             None, None, f"{a_name} and {b_name} do not have the same shape"
                         f"{list(a.shape)} {list(np.shape(b))}")
 
 
 def _scalar(name, x):
-    if np.ndim(x) != 0:
+    if getattr(x, "ndim", None) != 0 and np.ndim(x) != 0:
         raise errors.InvalidArgumentError(None, None, f"{name} is not a scalar: "
                                                       f"{list(np.shape(x))}")
 
@@ -85,7 +86,7 @@ def _read(ctx, var, *slots):
     out = [v]
     for key in slots:
         s = ctx.read(key)
-        _same_shape("var", v, key.rsplit("/", 1)[-1] if "/" in key else key, s)
+        _same_shape("var", v, key, s)
         out.append(s)
     return out
 

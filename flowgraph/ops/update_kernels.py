@@ -8,6 +8,7 @@ buffers, without temporaries. The formulas are those of `training_ops.py`'s docs
 the array's dtype: derived constants (1 - beta1, ...) are computed by the caller, in that
 dtype, so that no loop widens float32 to float64. `benchmarks/RESULTS.md` has the
 measurements that chose numba."""
+import contextlib
 import os
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 _LOOP_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _compiled = {}  # (name, dtype) -> numba dispatcher
 _numba = []  # [module or None], filled on first use
+_disabled = []  # non-empty inside `loops_disabled()`
 
 
 # -- the loops (plain Python; numba compiles them) -------------------------------------------
@@ -165,6 +167,16 @@ def _loop(name, dtype):
     return fn
 
 
+@contextlib.contextmanager
+def loops_disabled():
+    """Updates inside the block use the numpy formulas (for benchmarks and tests)."""
+    _disabled.append(True)
+    try:
+        yield
+    finally:
+        _disabled.pop()
+
+
 def uses_loops():
     """Whether updates run as compiled loops here (numba importable and not switched off)."""
     return _get_numba() is not None
@@ -175,7 +187,7 @@ def apply(xp, name, arrays, scalars, outs):
     (the loop's scalar parameters, in order), writing the new var and slots into `outs`."""
     dtype = outs[0].dtype
     fn = None
-    if xp is np and dtype in _LOOP_DTYPES and \
+    if xp is np and not _disabled and dtype in _LOOP_DTYPES and \
             all(a.dtype == dtype and a.flags.c_contiguous for a in arrays):
         fn = _loop(name, dtype)
     kinds = _LOOPS[name][2]

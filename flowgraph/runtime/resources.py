@@ -100,9 +100,9 @@ class RunContext:
         only this call refers to it), else a new array. So repeated updates alternate
         between two buffers and stored values are still never mutated."""
         old = self.spares.pop(key, None)  # atomic: two runs never get the same buffer
-        if old is not None and old.__class__ is np.ndarray and old.base is None and \
-                old.shape == like.shape and old.dtype == like.dtype and \
-                old.flags.c_contiguous and sys.getrefcount(old) == 2:  # `old` and the arg
+        if old is not None and sys.getrefcount(old) == 2 and old.__class__ is np.ndarray \
+                and old.shape == like.shape and old.dtype == like.dtype and \
+                old.base is None and old.flags.c_contiguous:  # 2: `old` and the argument
             old.flags.writeable = True
             return old
         return self.xp.empty(like.shape, like.dtype)
