@@ -181,11 +181,11 @@ class GraphView:
             self.consumers[old] = kept
         else:
             self.consumers.pop(old, None)
+        for k, v in list(self.alias.items()):  # fetches answered by `old` so far
+            if v is old:
+                self.alias[k] = new
         if old in self._fetched:
             self.alias[old] = new
-            for k, v in list(self.alias.items()):
-                if v is old:
-                    self.alias[k] = new
         return not kept
 
     def bypass(self, node, tensor):
@@ -228,11 +228,15 @@ class GraphView:
         """Drops nodes nothing needs any more and points control inputs at the nodes that
         now stand for them. Returns the nodes to compile."""
         now = self.latest
-        for n in list(self.nodes):
-            ctl = [now(c) for c in n._control_inputs]
-            if any(a is not b for a, b in zip(ctl, n._control_inputs)):
-                ctl = [c for c in dict.fromkeys(ctl) if c is not _SATISFIED]
-                self.replace(n, Node(n, control_inputs=ctl))
+        changed = True
+        while changed:  # a node rewritten here may be another's control input
+            changed = False
+            for n in list(self.nodes):
+                ctl = [now(c) for c in n._control_inputs]
+                if any(a is not b for a, b in zip(ctl, n._control_inputs)):
+                    ctl = [c for c in dict.fromkeys(ctl) if c is not _SATISFIED]
+                    self.replace(n, Node(n, control_inputs=ctl))
+                    changed = True
         needed, stack = set(), []
         for t in self.fetches:
             t = self.alias.get(t, t)
