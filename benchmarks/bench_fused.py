@@ -12,7 +12,8 @@ process with the runner's timer, at the thread setting of the environment:
 - elementwise chains on 784x512: `max(x + b, 0)` and `tanh(x * a + b) * c`, numpy vs
   numexpr vs numba;
 - the MLP Adam step in flowgraph with the remapper and the compiled updates on and off.
-It prints a markdown table (benchmarks/RESULTS.md, "Fused kernels")."""
+Times are CPU time (`time.process_time`), medians of interleaved samples. It prints a
+markdown table (benchmarks/RESULTS.md, "Fused kernels")."""
 import argparse
 import os
 import sys
@@ -100,11 +101,13 @@ def _adam_variants(np):
     try:
         import numexpr as ne
         ow, om, ov = outs
+        names = {"w": w, "m": m, "v": v, "g": g, "om": om, "ov": ov, "c1": c1, "c2": c2,
+                 "eps": eps, "alpha": alpha}
 
         def numexpr():
-            ne.evaluate("m + (g - m) * c1", out=om)
-            ne.evaluate("v + (g * g - v) * c2", out=ov)
-            ne.evaluate("w - om / (sqrt(ov) + eps) * alpha", out=ow)
+            ne.evaluate("m + (g - m) * c1", local_dict=names, out=om)
+            ne.evaluate("v + (g * g - v) * c2", local_dict=names, out=ov)
+            ne.evaluate("w - om / (sqrt(ov) + eps) * alpha", local_dict=names, out=ow)
         variants["numexpr"] = numexpr
     except ImportError:
         pass
@@ -136,7 +139,8 @@ def _chain_variants(np, which):
         expr = "tanh(x * a + b) * c"
     try:
         import numexpr as ne
-        variants["numexpr"] = lambda: ne.evaluate(expr, out=out)
+        names = {"x": x, "a": a, "b": b, "c": c}
+        variants["numexpr"] = lambda: ne.evaluate(expr, local_dict=names, out=out)
     except ImportError:
         pass
     try:
@@ -190,6 +194,30 @@ def _step_variants(np):
             "numpy step": bt._mlp_step_numpy(env), "GEMMs only": _gemms_train(np)}
 
 
+def cpu_interleaved(fns, reps, target_s=0.05):
+    """Median CPU seconds (time.process_time: this process's own time, which other
+    processes on a busy machine inflate less than wall time) per call, interleaved."""
+    import time
+    sizes = {}
+    for k, fn in fns.items():
+        n, t = 1, 0.0
+        while t < target_s / 4 and n < 1 << 16:
+            t0 = time.process_time()
+            for _ in range(n):
+                fn()
+            t = time.process_time() - t0
+            n *= 2
+        sizes[k] = max(1, int(n / 2 * target_s / max(t, 1e-6)))
+    names, samples = list(fns), {k: [] for k in fns}
+    for r in range(reps):
+        for k in names[r % len(names):] + names[:r % len(names)]:
+            t0 = time.process_time()
+            for _ in range(sizes[k]):
+                fns[k]()
+            samples[k].append((time.process_time() - t0) / sizes[k])
+    return {k: sorted(v)[len(v) // 2] for k, v in samples.items()}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--reps", type=int, default=15)
@@ -202,7 +230,7 @@ def main():
               ("MLP 784-512-10 Adam step, batch 128", _step_variants(np))]
     print("| kernel | variant | median | vs first |\n| --- | --- | ---: | ---: |")
     for title, fns in groups:
-        times = runner.time_interleaved(fns, args.reps)
+        times = cpu_interleaved(fns, args.reps)
         first = next(iter(times.values()))
         for k, t in times.items():
             print(f"| {title} | {k} | {runner._fmt(t, 'time')} | {t / first:.2f} |")
