@@ -50,6 +50,7 @@ from flowgraph.ops.random_ops import *  # noqa: F401,F403
 from flowgraph.ops.variable_scope import *  # noqa: F401,F403
 from flowgraph.ops.clip_ops import *  # noqa: F401,F403
 from flowgraph.ops import training_ops as _training_ops  # noqa: E402
+from flowgraph.ops import fused_ops as _fused_ops  # noqa: E402,F401  (registers _FusedMatMul)
 from flowgraph.ops import sparse_training_ops as _sparse_training_ops  # noqa: E402
 from flowgraph.ops.sparse_training_ops import *  # noqa: F401,F403
 from flowgraph.ops.control_flow_ops import *  # noqa: F401,F403
