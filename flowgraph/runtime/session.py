@@ -137,12 +137,14 @@ class BaseSession:
             log = _log_placement if self._config.log_device_placement else None
             plan = compile_plan(self._graph, list(feeds), list(tensors), list(targets),
                                 self._contexts, self._devices,
-                                self._config.allow_soft_placement, log=log)
+                                self._config.allow_soft_placement, log=log,
+                                rewrite=self._config.graph_options.rewrite_options)
             plan.fetch_wrapped = any(t._op._op_def.fetch_as for t in tensors)
             if any(getattr(getattr(op, "_op_def", None), "blocking", False) for op in plan.ops):
                 self._blocking_plans.add(plan)
             self._plans[key] = plan
-            self._graph._ran.update(op for op in plan.ops if op.__class__ is Operation)
+            self._graph._ran.update(op for op in (getattr(op, "_origin", op) for op in plan.ops)
+                                    if op.__class__ is Operation)
         return plan
 
     def _warn_mutations(self):
