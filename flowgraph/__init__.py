@@ -366,6 +366,9 @@ from flowgraph import data  # noqa: E402
 # tf.keras: graph-mode Keras 2 (flowgraph/keras/; its regularizers are tf.keras.regularizers).
 from flowgraph import keras  # noqa: E402
 
+# tf.saved_model: SavedModel directories (builder, loader, signatures; issue 18).
+from flowgraph import saved_model  # noqa: E402
+
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (
     "batch_to_space_nd", "gather_nd", "reshape", "reverse", "roll", "scatter_nd",
