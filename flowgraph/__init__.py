@@ -368,6 +368,9 @@ from flowgraph.initializers import tables_initializer  # noqa: E402
 from flowgraph.ops import lookup_ops as _lookup_ops  # noqa: E402
 initialize_all_tables = tables_initializer
 lookup = _namespace("lookup", [_lookup_ops])
+from flowgraph.ops import sparse_cross_ops as _sparse_cross_ops  # noqa: E402
+sparse.cross = _sparse_cross_ops.sparse_cross
+sparse.cross_hashed = _sparse_cross_ops.sparse_cross_hashed
 # -- end h-fc -----------------------------------------------------------------------------
 
 # tf.keras: graph-mode Keras 2 (flowgraph/keras/; its regularizers are tf.keras.regularizers).
