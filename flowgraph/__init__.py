@@ -365,6 +365,12 @@ from flowgraph import data  # noqa: E402
 # tf.keras: graph-mode Keras 2 (flowgraph/keras/; its regularizers are tf.keras.regularizers).
 from flowgraph import keras  # noqa: E402
 
+# -- h-estimator: tf.estimator (flowgraph/estimator/) -------------------------------------
+from flowgraph import estimator  # noqa: E402
+from flowgraph.estimator import warm_starting as _warm_starting  # noqa: E402
+train.warm_start = _warm_starting.warm_start
+# -- end h-estimator ----------------------------------------------------------------------
+
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (
     "batch_to_space_nd", "gather_nd", "reshape", "reverse", "roll", "scatter_nd",
