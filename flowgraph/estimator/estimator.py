@@ -205,8 +205,7 @@ class Estimator:
 
     def _maybe_warm_start(self, checkpoint_path):
         if not checkpoint_path and self._warm_start_settings:
-            logging.info("Warm-starting with WarmStartSettings: %s",
-                         (self._warm_start_settings,))
+            logging.info("Warm-starting with WarmStartSettings: %s", self._warm_start_settings)
             warm_starting.warm_start(*self._warm_start_settings)
 
     # -- train ---------------------------------------------------------------------------
@@ -242,8 +241,7 @@ class Estimator:
     def _train_with_spec(self, spec, worker_hooks, hooks, global_step, saving_listeners):
         if self._warm_start_settings and \
                 not checkpoint_management.latest_checkpoint(self._model_dir):
-            logging.info("Warm-starting with WarmStartSettings: %s",
-                         (self._warm_start_settings,))
+            logging.info("Warm-starting with WarmStartSettings: %s", self._warm_start_settings)
             warm_starting.warm_start(*self._warm_start_settings)
         graph = get_default_graph()
         if not any(x.op.name == "loss" for x in graph.get_collection(GraphKeys.SUMMARIES)):
