@@ -17,9 +17,11 @@ XC = np.array([[0.5, 1.0, -1.0], [1.5, -0.5, 0.2], [-1.0, 0.3, 0.8], [0.2, 0.2, 
               np.float32)
 YC = np.array([0, 1, 2, 0, 1, 2, 1, 0], np.int32)
 
-# TF lines flowgraph does not print: session-manager internals
+# TF lines flowgraph does not print: session-manager internals, and the step counter's
+# warning that TF prints only when its racy read of the global step lost the race
 _SKIP = ("Graph was finalized.", "Running local_init_op.", "Done running local_init_op.",
-         "Restoring parameters from ", "Using config:", "Using default config.")
+         "Restoring parameters from ", "Using config:", "Using default config.",
+         "It seems that global step")
 
 
 class LogCapture(logging.Handler):
@@ -55,6 +57,7 @@ def normalize(lines, model_dir):
         line = re.sub(r"global_step/sec: [\d.e+-]+", "global_step/sec: <r>", line)
         line = re.sub(r"\d{4}-\d\d-\d\dT?-?\d\d:\d\d:\d\d", "<date>", line)
         line = re.sub(r"Inference Time : [\d.]+s", "Inference Time : <t>s", line)
+        line = re.sub(r"temp-\d+", "temp-<ts>", line)
         out.append(line)
     return out
 
@@ -227,6 +230,79 @@ def warm(tf, model_dir, source_dir):
     return rec
 
 
+def export_model_fn(tf):
+    """The linear model with a second, regression export output."""
+    def model_fn(features, labels, mode, params):
+        spec = linear_model_fn(tf)(features, labels, mode, params)
+        if mode != tf.estimator.ModeKeys.PREDICT:
+            return spec
+        y = spec.predictions["y"]
+        return spec._replace(export_outputs={
+            "serving_default": tf.estimator.export.PredictOutput(spec.predictions),
+            "regress": tf.estimator.export.RegressionOutput(tf.reshape(y, [-1]))})
+    return model_fn
+
+
+def _signatures(meta_graph):
+    out = {}
+    for key, sig in meta_graph.signature_def.items():
+        out[key] = {"method_name": sig.method_name, **{
+            side: {k: [v.name, int(v.dtype), [d.size for d in v.tensor_shape.dim],
+                       bool(v.tensor_shape.unknown_rank)]
+                   for k, v in getattr(sig, side).items()} for side in ("inputs", "outputs")}}
+    return out
+
+
+def _examples(tf, rows):
+    return [tf.train.Example(features=tf.train.Features(feature={
+        "x": tf.train.Feature(float_list=tf.train.FloatList(value=list(map(float, r))))})
+    ).SerializeToString() for r in rows]
+
+
+def export(tf, model_dir):
+    """Exports a trained model with a raw and with a parsing receiver; loads each back."""
+    rec = {}
+    est = tf.estimator.Estimator(export_model_fn(tf), model_dir=model_dir,
+                                 params={"lr": 0.01})
+    est.train(tf.estimator.inputs.numpy_input_fn({"x": X}, Y, batch_size=2, shuffle=False,
+                                                 num_epochs=None), steps=3)
+    with tf.Graph().as_default():
+        raw_fn = tf.estimator.export.build_raw_serving_input_receiver_fn(
+            {"x": tf.placeholder(tf.float32, [None, 2], name="x")})
+    parse_fn = tf.estimator.export.build_parsing_serving_input_receiver_fn(
+        {"x": tf.FixedLenFeature([2], tf.float32)})
+    base = os.path.join(model_dir, "export")
+    with LogCapture(_logger(tf)) as log:
+        raw_dir = est.export_saved_model(base, raw_fn)
+    rec["raw_log"] = [line.replace(os.fsdecode(raw_dir), "<export>")
+                      for line in normalize(log.lines, model_dir)]
+    rec["raw_dir_type"] = type(raw_dir).__name__
+    rec["raw_files"] = files(os.fsdecode(raw_dir))
+    rec["raw_parent"] = [n for n in os.listdir(base) if n.startswith("temp-")]
+    with tf.Graph().as_default(), tf.Session() as sess:
+        meta = tf.saved_model.loader.load(sess, ["serve"], raw_dir)
+        rec["raw_tags"] = list(meta.meta_info_def.tags)
+        rec["raw_signatures"] = _signatures(meta)
+        sig = meta.signature_def["serving_default"]
+        rec["raw_outputs"] = _as_json(sess.run(
+            {k: v.name for k, v in sig.outputs.items()}, {sig.inputs["x"].name: X}))
+        rec["raw_collections"] = sorted(meta.collection_def.keys())
+    with LogCapture(_logger(tf)) as log:
+        parse_dir = est.export_savedmodel(base + "_parsing", parse_fn)
+    rec["parse_log"] = [line.replace(os.fsdecode(parse_dir), "<export>")
+                        for line in normalize(log.lines, model_dir)]
+    with tf.Graph().as_default(), tf.Session() as sess:
+        meta = tf.saved_model.loader.load(sess, ["serve"], parse_dir)
+        rec["parse_signatures"] = _signatures(meta)
+        out = {}
+        for key, sig in sorted(meta.signature_def.items()):
+            feed = {sig.inputs[k].name: _examples(tf, X) for k in sig.inputs}
+            out[key] = _as_json(sess.run({k: v.name for k, v in sig.outputs.items()}, feed))
+        rec["parse_outputs"] = out
+    rec["export_dir"] = os.fsdecode(raw_dir)
+    return rec
+
+
 def _logger(tf):
     return "flowgraph" if tf.__name__.startswith("flowgraph") else "tensorflow"
 
@@ -236,4 +312,5 @@ def run_all(tf, scratch):
     out = {"linear": linear(tf, os.path.join(scratch, "linear")),
            "dnn": dnn(tf, os.path.join(scratch, "dnn"))}
     out["warm"] = warm(tf, os.path.join(scratch, "warm"), os.path.join(scratch, "linear"))
+    out["export"] = export(tf, os.path.join(scratch, "export"))
     return out

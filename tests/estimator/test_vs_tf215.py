@@ -56,7 +56,8 @@ def assert_close(ours, theirs):
 
 LOGS = [("linear", "train_log"), ("linear", "eval_log"), ("linear", "resume_log"),
         ("linear", "skip_log"), ("dnn", "train_log"), ("dnn", "train2_log"),
-        ("dnn", "eval_log"), ("warm", "eval_log")]
+        ("dnn", "eval_log"), ("warm", "eval_log"), ("export", "raw_log"),
+        ("export", "parse_log")]
 
 
 @pytest.mark.parametrize("scenario,key", LOGS)
@@ -66,7 +67,9 @@ def test_logged_lines(records, reference, scenario, key):
 
 FILES = [("linear", "files_after_train"), ("linear", "files_final"), ("dnn", "files_final"),
          ("linear", "variable_names"), ("dnn", "variable_names"), ("linear", "latest"),
-         ("linear", "eval_types")]
+         ("linear", "eval_types"), ("export", "raw_files"), ("export", "raw_dir_type"),
+         ("export", "raw_parent"), ("export", "raw_tags"), ("export", "raw_collections"),
+         ("export", "raw_signatures"), ("export", "parse_signatures")]
 
 
 @pytest.mark.parametrize("scenario,key", FILES)
@@ -78,9 +81,34 @@ VALUES = [("linear", "w"), ("linear", "b"), ("linear", "w_resumed"), ("linear", 
           ("linear", "predictions"), ("linear", "predict_y_only"),
           ("linear", "predict_batches"), ("dnn", "kernel"), ("dnn", "eval"),
           ("dnn", "predictions"), ("warm", "eval"), ("warm", "b_only_w"),
-          ("warm", "b_only_b")]
+          ("warm", "b_only_b"), ("export", "raw_outputs"), ("export", "parse_outputs")]
 
 
 @pytest.mark.parametrize("scenario,key", VALUES)
 def test_values(records, reference, scenario, key):
     assert_close(records[scenario][key], reference[scenario][key])
+
+
+def test_flowgraph_loads_tf215_export(reference):
+    """The SavedModel TF 2.15's Estimator exported (tests/fixtures/estimator/tf215_export)
+    loads in flowgraph and its signature computes what it computed in TF."""
+    path = os.path.join(os.path.dirname(FIXTURE), "tf215_export")
+    with tf.Graph().as_default(), tf.Session() as sess:
+        meta = tf.saved_model.loader.load(sess, ["serve"], path)
+        sig = meta.signature_def["serving_default"]
+        out = sess.run({k: v.name for k, v in sig.outputs.items()},
+                       {sig.inputs["x"].name: scenarios.X})
+    assert_close(scenarios._as_json(out), reference["export"]["raw_outputs"])
+
+
+def test_tf_loads_flowgraph_export(records, reference):
+    """Real TensorFlow (2.21, the suite's reference) loads flowgraph's Estimator export
+    with its v1 loader and gets TF 2.15's outputs."""
+    real = pytest.importorskip("tensorflow")
+    v1 = real.compat.v1
+    with real.Graph().as_default(), v1.Session() as sess:
+        meta = v1.saved_model.loader.load(sess, ["serve"], records["export"]["export_dir"])
+        sig = meta.signature_def["serving_default"]
+        out = sess.run({k: v.name for k, v in sig.outputs.items()},
+                       {sig.inputs["x"].name: scenarios.X})
+    assert_close(scenarios._as_json(out), reference["export"]["raw_outputs"])
