@@ -89,6 +89,13 @@ def test_values(records, reference, scenario, key):
     assert_close(records[scenario][key], reference[scenario][key])
 
 
+@pytest.mark.parametrize("section", ["errors", "hooks", "config"])
+def test_errors_hooks_config(records, reference, section):
+    """User errors (class and message), hook and listener calls, RunConfig values."""
+    ours = json.loads(json.dumps(records[section]))
+    assert ours == reference[section]
+
+
 def test_flowgraph_loads_tf215_export(reference):
     """The SavedModel TF 2.15's Estimator exported (tests/fixtures/estimator/tf215_export)
     loads in flowgraph and its signature computes what it computed in TF."""
