@@ -21,7 +21,7 @@ YC = np.array([0, 1, 2, 0, 1, 2, 1, 0], np.int32)
 # warning that TF prints only when its racy read of the global step lost the race
 _SKIP = ("Graph was finalized.", "Running local_init_op.", "Done running local_init_op.",
          "Restoring parameters from ", "Using config:", "Using default config.",
-         "It seems that global step")
+         "It seems that global step", "Not using Distribute Coordinator.")
 
 
 class LogCapture(logging.Handler):
@@ -479,6 +479,37 @@ def config(tf, model_dir):
                       tf.estimator.ModeKeys.PREDICT]}
 
 
+def train_and_evaluate(tf, model_dir):
+    """train_and_evaluate to max_steps 6, checkpoints every 3 steps: evaluations after
+    checkpoints 3 and 6 (not 0), with latest, best and final exporters."""
+    config = tf.estimator.RunConfig(save_checkpoints_steps=3, log_step_count_steps=100)
+    est = tf.estimator.Estimator(linear_model_fn(tf), model_dir=model_dir, config=config,
+                                 params={"lr": 0.01})
+    parse_fn = tf.estimator.export.build_parsing_serving_input_receiver_fn(
+        {"x": tf.FixedLenFeature([2], tf.float32)})
+    exporters = [tf.estimator.LatestExporter("latest", parse_fn, exports_to_keep=1),
+                 tf.estimator.BestExporter(serving_input_receiver_fn=parse_fn),
+                 tf.estimator.FinalExporter("final", parse_fn)]
+    train_spec = tf.estimator.TrainSpec(tf.estimator.inputs.numpy_input_fn(
+        {"x": X}, Y, batch_size=2, shuffle=False, num_epochs=None), max_steps=6)
+    eval_spec = tf.estimator.EvalSpec(tf.estimator.inputs.numpy_input_fn(
+        {"x": X}, Y, batch_size=3, shuffle=False, num_epochs=1), steps=None,
+        exporters=exporters, throttle_secs=0)
+    with LogCapture(_logger(tf)) as log:
+        metrics, exports = tf.estimator.train_and_evaluate(est, train_spec, eval_spec)
+    lines = [re.sub(r"/\d{10}", "/<ts>", line) for line in normalize(log.lines, model_dir)]
+    export_root = os.path.join(model_dir, "export")
+    return {"metrics": _as_json(metrics),
+            "exports": [None if e is None else os.path.relpath(
+                os.path.dirname(os.fsdecode(e)), model_dir) for e in exports],
+            "export_dirs": {d: len(os.listdir(os.path.join(export_root, d)))
+                            for d in sorted(os.listdir(export_root))},
+            "log": [line for line in lines if not line.startswith((
+                "Calling checkpoint listeners", "SavedModel written", "No assets",
+                "Assets added", "Signatures"))],
+            "files": [f for f in files(model_dir) if not f.startswith("export/")]}
+
+
 def _logger(tf):
     return "flowgraph" if tf.__name__.startswith("flowgraph") else "tensorflow"
 
@@ -492,4 +523,5 @@ def run_all(tf, scratch):
     out["errors"] = errors(tf, os.path.join(scratch, "errors"))
     out["hooks"] = hooks(tf, os.path.join(scratch, "hooks"))
     out["config"] = config(tf, os.path.join(scratch, "config"))
+    out["train_and_evaluate"] = train_and_evaluate(tf, os.path.join(scratch, "tae"))
     return out
