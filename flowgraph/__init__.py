@@ -377,6 +377,12 @@ sparse.cross_hashed = _sparse_cross_ops.sparse_cross_hashed
 # tf.keras: graph-mode Keras 2 (flowgraph/keras/; its regularizers are tf.keras.regularizers).
 from flowgraph import keras  # noqa: E402
 
+# -- h-estimator: tf.estimator (flowgraph/estimator/) -------------------------------------
+from flowgraph import estimator  # noqa: E402
+from flowgraph.estimator import warm_starting as _warm_starting  # noqa: E402
+train.warm_start = _warm_starting.warm_start
+# -- end h-estimator ----------------------------------------------------------------------
+
 # tf.saved_model: SavedModel directories (builder, loader, signatures; issue 18).
 from flowgraph import saved_model  # noqa: E402
 
