@@ -362,6 +362,12 @@ del _m, _n
 from flowgraph import data  # noqa: E402
 # -- end h-data ---------------------------------------------------------------------------
 
+# -- h-fc: tf.feature_column (TF1's v1 columns; tf.lookup tables) ------------------------
+from flowgraph import feature_column  # noqa: E402
+from flowgraph.initializers import tables_initializer  # noqa: E402
+initialize_all_tables = tables_initializer
+# -- end h-fc -----------------------------------------------------------------------------
+
 # tf.keras: graph-mode Keras 2 (flowgraph/keras/; its regularizers are tf.keras.regularizers).
 from flowgraph import keras  # noqa: E402
 
