@@ -156,10 +156,107 @@ def make_case(name, make, label, d):
     print(name, sorted(record["metrics"]), len(names), "variables")
 
 
+# -- heads: fixed logits through each head's EVAL, PREDICT and TRAIN specs --------------
+
+def head_cases():
+    from tensorflow_estimator.python.estimator.canned import head as head_lib
+    r = tf1.losses.Reduction
+    logits2 = [[-1.0], [0.5], [2.0], [-0.3], [0.1]]
+    logits3 = [[1.0, -1.0, 0.2], [0.1, 0.3, 2.0], [-0.5, 0.6, 0.0], [2.0, 1.0, 0.5],
+               [0.0, 0.0, 0.1]]
+    w = [[1.0], [2.0], [0.5], [1.5], [1.0]]
+    return {
+        "binary": (lambda: head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss(),
+                   logits2, [[0], [1], [1], [0], [1]], None, None),
+        "binary_weighted_thresholds": (
+            lambda: head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss(
+                weight_column="w", thresholds=(0.3, 0.7)),
+            logits2, [[0.], [1.], [1.], [1.], [0.]], w, [0.25]),
+        "binary_vocab_named": (
+            lambda: head_lib._binary_logistic_head_with_sigmoid_cross_entropy_loss(
+                label_vocabulary=["neg", "pos"], name="bin",
+                loss_reduction=r.SUM_OVER_BATCH_SIZE),
+            logits2, [[b"neg"], [b"pos"], [b"neg"], [b"neg"], [b"pos"]], None, None),
+        "multi": (lambda: head_lib._multi_class_head_with_softmax_cross_entropy_loss(3),
+                  logits3, [[0], [2], [1], [1], [2]], None, None),
+        "multi_vocab_weighted": (
+            lambda: head_lib._multi_class_head_with_softmax_cross_entropy_loss(
+                3, weight_column="w", label_vocabulary=["a", "b", "c"],
+                loss_reduction=r.MEAN),
+            logits3, [b"a", b"c", b"c", b"b", b"a"], w, [0.5, 0.125]),
+        "regression": (lambda: head_lib._regression_head(),
+                       logits2, [[-0.5], [1.0], [1.5], [0.0], [0.3]], None, None),
+        "regression_2d_weighted": (
+            lambda: head_lib._regression_head(label_dimension=2, weight_column="w",
+                                              loss_reduction=r.SUM_BY_NONZERO_WEIGHTS),
+            [[0.1, 0.2], [1.0, -1.0], [0.5, 0.5], [2.0, 0.0], [0.0, 0.3]],
+            [[0.0, 0.0], [1.5, -0.5], [0.5, 1.0], [1.0, 0.5], [0.2, 0.2]], w, None),
+        "regression_inverse_link": (
+            lambda: head_lib._regression_head(inverse_link_fn=tf.math.exp),
+            logits2, [[0.5], [1.0], [7.0], [0.5], [1.0]], None, None),
+    }
+
+
+def _py(v):
+    v = np.asarray(v)
+    if v.dtype.kind in "OS":
+        return [x.decode() for x in v.ravel()]
+    return v.tolist()
+
+
+def head_record(make, logits, labels, weights, reg):
+    out = {}
+    for mode in ("eval", "infer", "train"):
+        with tf.Graph().as_default() as g:
+            tf1.train.get_or_create_global_step()
+            features = {"x": tf.constant(np.zeros((5, 1), np.float32))}
+            if weights is not None:
+                features["w"] = tf.constant(np.asarray(weights, np.float32))
+            kwargs = {}
+            if mode != "infer":
+                kwargs["labels"] = tf.constant(labels)
+            if mode == "train":
+                kwargs["train_op_fn"] = lambda loss: tf.no_op()
+            if reg is not None and mode != "infer":
+                kwargs["regularization_losses"] = [tf.constant(x) for x in reg]
+            spec = make().create_estimator_spec(features=features, mode=mode,
+                                                logits=tf.constant(logits), **kwargs)
+            with tf1.Session() as sess:
+                sess.run([tf1.global_variables_initializer(),
+                          tf1.local_variables_initializer(), tf1.tables_initializer()])
+                if mode == "eval":
+                    sess.run([u for _, u in spec.eval_metric_ops.values()])
+                    out["metrics"] = {k: float(sess.run(v))
+                                      for k, (v, _) in spec.eval_metric_ops.items()}
+                    out["loss"] = float(sess.run(spec.loss))
+                elif mode == "infer":
+                    out["predictions"] = {k: _py(v) for k, v in
+                                          sess.run(spec.predictions).items()}
+                    out["export_outputs"] = {k: type(v).__name__
+                                             for k, v in spec.export_outputs.items()}
+                else:
+                    out["train_loss"] = float(sess.run(spec.loss))
+                    out["summary_tags"] = sorted(
+                        op.inputs[0].op.get_attr("value").string_val[0].decode()
+                        for op in g.get_operations() if op.type == "ScalarSummary")
+    return out
+
+
+def write_heads():
+    record = {"reference": "TF %s, tensorflow-estimator 2.15.0" % tf.__version__}
+    for name, (make, logits, labels, weights, reg) in head_cases().items():
+        record[name] = dict(head_record(make, logits, labels, weights, reg), logits=logits,
+                            labels=_py(labels), weights=weights, regularization=reg)
+    with open(os.path.join(OUT, "heads.json"), "w") as f:
+        json.dump(record, f, indent=1, sort_keys=True)
+    print("heads", sorted(record))
+
+
 def main(argv):
     os.makedirs(OUT, exist_ok=True)
     d = data()
     np.savez(os.path.join(OUT, "data.npz"), **d)
+    write_heads()
     for name, (make, label) in CASES.items():
         if len(argv) > 1 and name not in argv[1:]:
             continue

@@ -13,13 +13,10 @@ import numpy as np
 import pytest
 
 import flowgraph as tf
-
-pytest.importorskip("flowgraph.feature_column.numeric")  # until tf.feature_column lands
-
-from flowgraph.estimator.canned import (  # noqa: E402
+from flowgraph.estimator.canned import (
     DNNClassifier, DNNLinearCombinedClassifier, DNNLinearCombinedRegressor, DNNRegressor,
     LinearClassifier, LinearRegressor)
-from flowgraph.feature_column.numeric import numeric_column  # noqa: E402
+from flowgraph.feature_column.numeric import numeric_column
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "fixtures", "canned")
