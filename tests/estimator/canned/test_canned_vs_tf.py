@@ -13,10 +13,13 @@ import numpy as np
 import pytest
 
 import flowgraph as tf
-from flowgraph.estimator.canned import (
-    DNNClassifier, DNNLinearCombinedClassifier, DNNLinearCombinedRegressor, DNNRegressor,
-    LinearClassifier, LinearRegressor)
-from flowgraph.feature_column.numeric import numeric_column
+
+E = tf.compat.v1.estimator
+DNNClassifier, DNNRegressor = E.DNNClassifier, E.DNNRegressor
+LinearClassifier, LinearRegressor = E.LinearClassifier, E.LinearRegressor
+DNNLinearCombinedClassifier = E.DNNLinearCombinedClassifier
+DNNLinearCombinedRegressor = E.DNNLinearCombinedRegressor
+numeric_column = tf.compat.v1.feature_column.numeric_column
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "fixtures", "canned")
