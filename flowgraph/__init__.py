@@ -377,6 +377,9 @@ from flowgraph.estimator import warm_starting as _warm_starting  # noqa: E402
 train.warm_start = _warm_starting.warm_start
 # -- end h-estimator ----------------------------------------------------------------------
 
+# tf.saved_model: SavedModel directories (builder, loader, signatures; issue 18).
+from flowgraph import saved_model  # noqa: E402
+
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (
     "batch_to_space_nd", "gather_nd", "reshape", "reverse", "roll", "scatter_nd",

@@ -9,6 +9,7 @@ from flowgraph.estimator.model_fn import EstimatorSpec
 from flowgraph.estimator.run_config import RunConfig
 from flowgraph.estimator.warm_starting import VocabInfo, WarmStartSettings
 from flowgraph.estimator import inputs as _inputs, export_output as _export_output
+from flowgraph.estimator import export as _export
 from flowgraph.train.session_run_hook import (SessionRunHook, SessionRunArgs,
                                               SessionRunContext, SessionRunValues)
 from flowgraph.train.basic_session_run_hooks import (
@@ -25,6 +26,7 @@ def _module(name, source, names):
 
 inputs = _module("inputs", _inputs, _inputs.__all__)
 export = _module("export", _export_output, _export_output.__all__)
+export.__dict__.update({n: getattr(_export, n) for n in _export.__all__})
 
 __all__ = ["Estimator", "EstimatorSpec", "ModeKeys", "RunConfig", "VocabInfo",
            "WarmStartSettings", "SessionRunHook", "SessionRunArgs", "SessionRunContext",

@@ -205,8 +205,7 @@ class Estimator:
 
     def _maybe_warm_start(self, checkpoint_path):
         if not checkpoint_path and self._warm_start_settings:
-            logging.info("Warm-starting with WarmStartSettings: %s",
-                         (self._warm_start_settings,))
+            logging.info("Warm-starting with WarmStartSettings: %s", self._warm_start_settings)
             warm_starting.warm_start(*self._warm_start_settings)
 
     # -- train ---------------------------------------------------------------------------
@@ -242,8 +241,7 @@ class Estimator:
     def _train_with_spec(self, spec, worker_hooks, hooks, global_step, saving_listeners):
         if self._warm_start_settings and \
                 not checkpoint_management.latest_checkpoint(self._model_dir):
-            logging.info("Warm-starting with WarmStartSettings: %s",
-                         (self._warm_start_settings,))
+            logging.info("Warm-starting with WarmStartSettings: %s", self._warm_start_settings)
             warm_starting.warm_start(*self._warm_start_settings)
         graph = get_default_graph()
         if not any(x.op.name == "loss" for x in graph.get_collection(GraphKeys.SUMMARIES)):
@@ -392,3 +390,26 @@ class Estimator:
                     else:
                         for i in range(_batch_length(values)):
                             yield {k: v[i] for k, v in values.items()}
+
+    # -- export --------------------------------------------------------------------------
+    def export_saved_model(self, export_dir_base, serving_input_receiver_fn,
+                           assets_extra=None, as_text=False, checkpoint_path=None,
+                           experimental_mode=ModeKeys.PREDICT):
+        """Exports the serving graph `serving_input_receiver_fn` and the PREDICT model_fn
+        make, with the latest checkpoint's variables, as a SavedModel under
+        `export_dir_base/<timestamp>`; returns that directory (bytes)."""
+        from flowgraph.estimator import export_lib
+        return export_lib.export_saved_model(
+            self, export_dir_base, serving_input_receiver_fn, assets_extra=assets_extra,
+            as_text=as_text, checkpoint_path=checkpoint_path, strip_default_attrs=True,
+            mode=experimental_mode)
+
+    def export_savedmodel(self, export_dir_base, serving_input_receiver_fn,
+                          assets_extra=None, as_text=False, checkpoint_path=None,
+                          strip_default_attrs=False):
+        """The older name of `export_saved_model` (default attrs kept unless asked)."""
+        from flowgraph.estimator import export_lib
+        return export_lib.export_saved_model(
+            self, export_dir_base, serving_input_receiver_fn, assets_extra=assets_extra,
+            as_text=as_text, checkpoint_path=checkpoint_path,
+            strip_default_attrs=strip_default_attrs)
