@@ -365,7 +365,9 @@ from flowgraph import data  # noqa: E402
 # -- h-fc: tf.feature_column (TF1's v1 columns; tf.lookup tables) ------------------------
 from flowgraph import feature_column  # noqa: E402
 from flowgraph.initializers import tables_initializer  # noqa: E402
+from flowgraph.ops import lookup_ops as _lookup_ops  # noqa: E402
 initialize_all_tables = tables_initializer
+lookup = _namespace("lookup", [_lookup_ops])
 # -- end h-fc -----------------------------------------------------------------------------
 
 # tf.keras: graph-mode Keras 2 (flowgraph/keras/; its regularizers are tf.keras.regularizers).

@@ -8,8 +8,8 @@ from flowgraph.framework import dtypes, tensor_shape
 from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import convert_to_tensor
 from flowgraph.framework.sparse_tensor import SparseTensor, SparseTensorValue
-from flowgraph.ops import (array_ops, control_flow_ops, core, debug_ops, gather_ops, math_ops,
-                           reduction_ops, sparse_ops)
+from flowgraph.ops import (array_ops, control_flow_ops, core, debug_ops, gather_ops, join_ops,
+                           math_ops, reduction_ops, sparse_ops)
 
 
 def to_tensor_or_sparse(value):
@@ -119,7 +119,8 @@ class _LazyBuilder:
 
         def expand(x):
             if isinstance(x, SparseTensor):
-                return sparse_ops.sparse_reshape(x, [array_ops.shape(x)[0], 1])
+                return sparse_ops.sparse_reshape(x, join_ops.stack(
+                    [array_ops.shape(x, out_type=dtypes.int64)[0], 1]))
             return array_ops.expand_dims(x, -1)
 
         rank = t.get_shape().ndims
@@ -127,12 +128,22 @@ class _LazyBuilder:
             if rank == 0:
                 raise ValueError(f"Feature (key: {key}) cannot have rank 0. Given: {t}")
             return expand(t) if rank == 1 else t
-        # Unknown rank (a dense tensor only): decide at run time.
+        # Unknown rank: decide at run time.
+        sparse = isinstance(t, SparseTensor)
+        r = array_ops.size(t.dense_shape) if sparse else array_ops.rank(t)
         check = debug_ops.assert_positive(
-            array_ops.rank(t), message=f"Feature (key: {key}) cannot have rank 0. Given: {t}")
+            r, message=f"Feature (key: {key}) cannot have rank 0. Given: {t}")
         with core.control_dependencies([check]):
-            return control_flow_ops.cond(math_ops.equal(1, array_ops.rank(t)),
-                                         lambda: expand(t), lambda: core.identity(t))
+            is_1 = math_ops.equal(1, r)
+            if not sparse:
+                return control_flow_ops.cond(is_1, lambda: expand(t),
+                                             lambda: core.identity(t))
+
+            def parts(x):
+                return x.indices, x.values, x.dense_shape
+            out = control_flow_ops.cond(is_1, lambda: parts(expand(t)),
+                                        lambda: tuple(map(core.identity, parts(t))))
+            return SparseTensor(*out)
 
 
 def to_sparse_input_and_drop_ignore_values(input_tensor, ignore_value=None):
