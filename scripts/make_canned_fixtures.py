@@ -38,12 +38,24 @@ def data():
         "multi": np.digitize(score, [-0.7, 0.7]).astype(np.int64).reshape(N, 1),
         "real": (score + 0.1 * z[:, 1]).astype(np.float32).reshape(N, 1),
         "real2": np.stack([score, z[:, 1]], 1).astype(np.float32),
+        "edu": rng.choice([b"hs", b"college", b"phd", b"none"], size=(N, 1)).astype("S"),
+        "occ": rng.choice([b"tech", b"sales", b"farm", b"army", b"arts"],
+                          size=(N, 1)).astype("S"),
+        "yes_no": np.where(score > 0.2, b"yes", b"no").reshape(N, 1).astype("S"),
     }
 
 
 def columns():
     return [tf1.feature_column.numeric_column("x", shape=(3,)),
             tf1.feature_column.numeric_column("z", shape=(2,))]
+
+
+def categorical_columns():
+    fc = tf1.feature_column
+    edu = fc.categorical_column_with_vocabulary_list("edu", ["hs", "college", "phd"])
+    occ = fc.categorical_column_with_hash_bucket("occ", 10)
+    x = fc.numeric_column("x", shape=(3,))
+    return [edu, occ, x], [fc.embedding_column(occ, 3), fc.indicator_column(edu), x]
 
 
 E = tf1.estimator
@@ -71,11 +83,15 @@ CASES = {
     "dnn_linear_combined_regressor": (lambda d: E.DNNLinearCombinedRegressor(
         linear_feature_columns=columns(), dnn_feature_columns=columns()[1:],
         dnn_hidden_units=[3, 2], model_dir=d), "real"),
+    "wide_deep_categorical": (lambda d: E.DNNLinearCombinedClassifier(
+        linear_feature_columns=categorical_columns()[0],
+        dnn_feature_columns=categorical_columns()[1], dnn_hidden_units=[4],
+        label_vocabulary=["no", "yes"], model_dir=d), "yes_no"),
 }
 
 
 def features(d):
-    return {"x": d["x"], "z": d["z"], "w": d["w"]}
+    return {k: d[k] for k in ("x", "z", "w", "edu", "occ")}
 
 
 def train_input_fn(d, label):

@@ -30,6 +30,14 @@ def columns():
     return [numeric_column("x", shape=(3,)), numeric_column("z", shape=(2,))]
 
 
+def categorical_columns():
+    fc = tf.compat.v1.feature_column
+    edu = fc.categorical_column_with_vocabulary_list("edu", ["hs", "college", "phd"])
+    occ = fc.categorical_column_with_hash_bucket("occ", 10)
+    x = fc.numeric_column("x", shape=(3,))
+    return [edu, occ, x], [fc.embedding_column(occ, 3), fc.indicator_column(edu), x]
+
+
 CASES = {
     "dnn_classifier": lambda d: DNNClassifier(hidden_units=[4, 3], feature_columns=columns(),
                                               model_dir=d),
@@ -51,6 +59,10 @@ CASES = {
     "dnn_linear_combined_regressor": lambda d: DNNLinearCombinedRegressor(
         linear_feature_columns=columns(), dnn_feature_columns=columns()[1:],
         dnn_hidden_units=[3, 2], model_dir=d),
+    "wide_deep_categorical": lambda d: DNNLinearCombinedClassifier(
+        linear_feature_columns=categorical_columns()[0],
+        dnn_feature_columns=categorical_columns()[1], dnn_hidden_units=[4],
+        label_vocabulary=["no", "yes"], model_dir=d),
 }
 
 
@@ -60,7 +72,7 @@ def _record(case):
 
 
 def _features():
-    return {k: DATA[k] for k in ("x", "z", "w")}
+    return {k: DATA[k] for k in ("x", "z", "w", "edu", "occ")}
 
 
 def _train_input_fn(label):
