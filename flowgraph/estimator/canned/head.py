@@ -14,6 +14,7 @@ from flowgraph.estimator.canned.metric_keys import MetricKeys
 from flowgraph.estimator.canned.prediction_keys import PredictionKeys
 from flowgraph.estimator import export_output
 from flowgraph.estimator.mode_keys import ModeKeys
+from flowgraph.feature_column import base as fc_base, numeric
 from flowgraph.framework import dtypes
 from flowgraph.framework.graph import GraphKeys, control_dependencies, get_collection, name_scope
 from flowgraph.framework.op_builder import constant, convert_to_tensor
@@ -213,21 +214,14 @@ def _check_dense_labels_match_logits_and_reshape(labels, logits, expected_labels
 
 
 def _dense_weights(features, weight_column):
-    """The weight column's dense float tensor: a string names a feature (rank 1 becomes
-    `[N, 1]`, as `numeric_column(key, shape=(1,))`); a dense column builds its tensor."""
+    """The weight column's dense float tensor: a string names a feature read as
+    `numeric_column(key, shape=(1,))`; a dense column builds its tensor."""
     if isinstance(weight_column, str):
-        if weight_column not in features:
-            raise ValueError(f"The weight_column '{weight_column}' is not in features: "
-                             f"{sorted(features)}")
-        weights = convert_to_tensor(features[weight_column])
-        if weights.shape.ndims == 1:
-            weights = array_ops.expand_dims(weights, -1)
-    elif hasattr(weight_column, "_get_dense_tensor"):
-        from flowgraph.feature_column import feature_column as fc
-        weights = weight_column._get_dense_tensor(fc._LazyBuilder(features))
-    else:
+        weight_column = numeric.numeric_column(key=weight_column, shape=(1,))
+    if not isinstance(weight_column, fc_base._DenseColumn):
         raise TypeError("Weight column must be either a string or _DenseColumn. "
                         f"Given type: {type(weight_column)}.")
+    weights = weight_column._get_dense_tensor(fc_base._LazyBuilder(features))
     if not (weights.dtype.is_floating or weights.dtype.is_integer):
         raise ValueError(f"Weight column should be castable to float. Given dtype: "
                          f"{weights.dtype}")

@@ -128,3 +128,36 @@ def test_training_from_tf_init_reaches_tf_values(case, tmp_path):
     for n in names:
         np.testing.assert_allclose(est.get_variable_value(n), np.asarray(rec["trained"][n]),
                                    rtol=1e-4, atol=1e-5, err_msg=n)
+
+
+@pytest.mark.parametrize("case", ["dnn_linear_combined_regressor", "wide_deep_categorical"])
+def test_real_tf_reads_our_checkpoint_with_tfs_keys(case, tmp_path):
+    """Real TF (2.21 here) reads the checkpoint our training wrote: TF 2.15's variable
+    names and shapes, values equal to TF 2.15's training."""
+    real_tf = pytest.importorskip("tensorflow")
+    rec = _record(case)
+    model_dir = _model_dir(tmp_path, case, "init")
+    CASES[case](model_dir).train(_train_input_fn(rec["label"]), steps=rec["steps"])
+    reader = real_tf.train.load_checkpoint(model_dir)
+    assert reader.get_variable_to_shape_map() == rec["variables"]
+    for n, v in rec["trained"].items():
+        np.testing.assert_allclose(reader.get_tensor(n), np.asarray(v), rtol=1e-4, atol=1e-5,
+                                   err_msg=n)
+
+
+def test_weight_column_may_be_a_numeric_column(tmp_path):
+    """A weight column given as `numeric_column` (with a normalizer) weighs the loss as
+    the same weights given by key."""
+    fc = tf.compat.v1.feature_column
+    scaled = fc.numeric_column("w2", normalizer_fn=lambda w: w * 2.0)
+    x = DATA["x"]
+    feats = {"x": x, "w": 2.0 * DATA["w"], "w2": DATA["w"]}
+    losses = []
+    for i, weight_column in enumerate(["w", scaled]):
+        est = LinearRegressor([numeric_column("x", shape=(3,))], weight_column=weight_column,
+                              model_dir=str(tmp_path / str(i)))
+        metrics = est.evaluate(lambda: ({k: tf.constant(v) for k, v in feats.items()},
+                                        tf.constant(DATA["real"])), steps=1)
+        losses.append(metrics["loss"])
+    expected = np.sum(2.0 * DATA["w"] * DATA["real"] ** 2)  # zero-initialized weights
+    np.testing.assert_allclose(losses, [expected, expected], rtol=1e-5)
