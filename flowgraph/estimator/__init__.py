@@ -39,3 +39,12 @@ __all__ = ["Estimator", "EstimatorSpec", "ModeKeys", "RunConfig", "VocabInfo",
            "FeedFnHook", "FinalOpsHook", "GlobalStepWaiterHook", "LoggingTensorHook",
            "NanLossDuringTrainingError", "NanTensorHook", "SecondOrStepTimer",
            "StepCounterHook", "StopAtStepHook", "SummarySaverHook", "inputs", "export"]
+
+# -- h-canned: the canned estimators (flowgraph/estimator/canned/) -------------------------
+from flowgraph.estimator.canned import (DNNClassifier, DNNLinearCombinedClassifier,  # noqa: E402
+                                        DNNLinearCombinedRegressor, DNNRegressor,
+                                        LinearClassifier, LinearRegressor)
+
+__all__ += ["DNNClassifier", "DNNRegressor", "LinearClassifier", "LinearRegressor",
+            "DNNLinearCombinedClassifier", "DNNLinearCombinedRegressor"]
+# -- end h-canned --------------------------------------------------------------------------
