@@ -2,8 +2,9 @@
 buffer when that input dies at the step.
 
 A step qualifies when compile_plan can see that its kernel is an array-module ufunc
-whose output has input 0's dtype, and input 0's slot is an intermediate (not a feed, a
-constant or a fetch) last read by this step. Whether the buffer may really be
+whose output has input 0's dtype, input 0's slot is an intermediate (not a feed, a
+constant or a fetch) last read by this step, and its static shape does not say it is
+small. Whether the buffer may really be
 overwritten is decided when the step runs, from facts no plan can know: the value is a
 numpy array that owns its memory (not a view of something else), is large enough to be
 worth it, has the result's shape, and nothing but the running plan refers to it — no
@@ -52,6 +53,15 @@ def wrap(fn, n_inputs):
     return binary
 
 
+def _known_small(t):
+    """Whether t's static shape says it is below MIN_ELEMENTS (then the wrapper's checks
+    would only cost time)."""
+    dims = t.shape.as_list() if t.shape.ndims is not None else None
+    if dims is None or None in dims:
+        return False
+    return int(np.prod(dims, dtype=np.int64)) < MIN_ELEMENTS
+
+
 def plan_steps(steps, ops, xp_functions, protected):
     """Replaces, in `steps` (lists of fn, ins, out, frees), the fn of each step that may
     run in place. `xp_functions[i]` is the ufunc a step's kernel is (or None);
@@ -64,7 +74,7 @@ def plan_steps(steps, ops, xp_functions, protected):
                 ins[0] in ins[1:] or out.__class__ is not int or len(ins) > 2:
             continue
         t_in, t_out = op._inputs[0], op._outputs[0]
-        if t_in.dtype.base_dtype != t_out.dtype.base_dtype or \
+        if _known_small(t_in) or t_in.dtype.base_dtype != t_out.dtype.base_dtype or \
                 (len(ins) == 2 and op._inputs[1].dtype.base_dtype != t_in.dtype.base_dtype):
             continue
         step[0] = wrap(uf, len(ins))
