@@ -112,6 +112,10 @@ class OpDef:
         # f(f(x)) == x (Neg); `transpose_attrs`, the bool attrs that make the op read
         # input 0 or 1 transposed (MatMul: ("transpose_a", "transpose_b")); `permutes`
         # for an op whose output is input 0 with its axes permuted by input 1 (Transpose).
+        # `constant_branch(op, pred) -> (FuncGraph, input indexes)`: for an op running
+        # one of several functions (If), the function a constant predicate picks and
+        # which of op's inputs are its inputs; the optimizer inlines it.
+        self.constant_branch = getattr(cls, "constant_branch", None)
         self.neutral_element = getattr(cls, "neutral_element", None)
         self.involution = getattr(cls, "involution", False)
         self.transpose_attrs = getattr(cls, "transpose_attrs", None)
@@ -158,7 +162,7 @@ def defop(name, inputs=(), outputs=(), attrs=None, stateful=False):
             raise KeyError(f"Op {name!r} registered twice: at {_REGISTRY[name].where} "
                            f"and at {where}")
         for key in ("shape", "kernel", "grad", "bind", "func_arg_shapes", "forwards_input",
-                    "static_value"):
+                    "static_value", "constant_branch"):
             v = cls.__dict__.get(key)
             if isinstance(v, staticmethod):
                 setattr(cls, key, v.__func__)

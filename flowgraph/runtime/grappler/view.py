@@ -88,6 +88,7 @@ class GraphView:
         self.targets = list(targets)
         self.by_reference = lambda t: by_reference(t, self.feeds)
         self.alias = {}
+        self.forwarded = {}  # tensor -> the tensor its readers were pointed at
         self.bind = bind  # plan.bind_kernel: constant folding runs kernels through it
         self.current = {}  # original op -> the node standing for it now
         self.producer = {t: op for op in ops for t in op._outputs}
@@ -110,6 +111,12 @@ class GraphView:
         while op in cur and cur[op] is not op:
             op = cur[op]
         return op
+
+    def resolve(self, t):
+        """The tensor now giving t's value (t itself unless t was forwarded)."""
+        while t in self.forwarded:
+            t = self.forwarded[t]
+        return t
 
     def evaluate(self, node, values):
         """Runs `node`'s kernel on numpy `values` of its inputs (constant folding)."""
@@ -169,6 +176,7 @@ class GraphView:
         changing nothing, when `old` is fed)."""
         if old in self.feeds or old is new:
             return False
+        self.forwarded[old] = new
         kept = []
         for user in list(self.consumers.get(old, ())):
             if user not in self.nodes:
@@ -187,6 +195,18 @@ class GraphView:
         if old in self._fetched:
             self.alias[old] = new
         return not kept
+
+    def add(self, node):
+        """Puts a new node (e.g. an op of an inlined function) in the view."""
+        self.nodes.add(node)
+        for t in node._inputs:
+            self.consumers.setdefault(t, []).append(node)
+        for t in node._outputs:
+            self.producer[t] = node
+
+    def next_sub(self):
+        self._sub += 1
+        return self._sub
 
     def bypass(self, node, tensor):
         """`node`'s one output is `tensor`'s value: its readers read `tensor` and the node
@@ -207,9 +227,9 @@ class GraphView:
         if index is None:
             return self.rewrite(origin, op_def=self.const_def, inputs=[], attrs=attrs,
                                 control_inputs=[])
-        self._sub += 1
         node = Node(origin, op_def=self.const_def, inputs=[], attrs=attrs, control_inputs=[],
-                    outputs=[], name=f"{origin.name}/ConstantFolding_{index}", sub=self._sub)
+                    outputs=[], name=f"{origin.name}/ConstantFolding_{index}",
+                    sub=self.next_sub())
         node._outputs = (ViewTensor(node, 0, dtype, tensor_shape.TensorShape(value.shape)),)
         self.nodes.add(node)
         self.producer[node._outputs[0]] = node
