@@ -4,6 +4,7 @@ imported) vs hand-written numpy, in one process.
     python benchmarks/run.py                 # both thread settings, writes RESULTS.md
     python benchmarks/run.py --case tiny_run # some cases only
     python benchmarks/run.py --quick         # few repetitions (a smoke test)
+    python benchmarks/run.py --profile CASE  # flowgraph's time per op type and pass
 
 The parent process runs this script once per thread setting in a subprocess (`--worker`):
 once with one BLAS/OpenMP thread (OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1, MKL_NUM_THREADS=1
@@ -490,7 +491,13 @@ def main():
     p.add_argument("--quick", action="store_true", help="3 repetitions, no RESULTS.md")
     p.add_argument("--no-tf", action="store_true", help="leave TensorFlow out")
     p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "RESULTS.md"))
+    p.add_argument("--profile", metavar="CASE", help="print where flowgraph's time goes "
+                   "in CASE (per op type, per optimizer pass) and exit")
     args = p.parse_args()
+    if args.profile:
+        import profile as profile_lib  # benchmarks/profile.py
+        print(profile_lib.profile(sys.modules[__name__], args.profile))
+        return None
     if args.quick:
         args.reps = 3
     if args.worker:
