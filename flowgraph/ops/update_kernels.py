@@ -1,13 +1,14 @@
 """One-pass optimizer updates: each reads var, its slots and the gradient once and writes
 the new values into given buffers.
 
-With numba installed (and `FLOWGRAPH_NUMBA` not "0"), float32/float64 updates of contiguous
-numpy arrays run as one compiled loop, compiled on first use (and cached on disk); otherwise,
-and on other array modules, the same formulas run as numpy `out=` arithmetic into the output
-buffers, without temporaries. The formulas are those of `training_ops.py`'s docstrings, in
-the array's dtype: derived constants (1 - beta1, ...) are computed by the caller, in that
-dtype, so that no loop widens float32 to float64. `benchmarks/RESULTS.md` has the
-measurements that chose numba."""
+With numba installed (and `FLOWGRAPH_NUMBA` not "0"), float32/float64 updates of numpy
+arrays run as one compiled loop over flat views (an input of another layout is copied),
+compiled on first use and cached on disk; otherwise, and on other array modules, the same
+formulas run as numpy `out=` arithmetic into the output buffers, without temporaries. The
+formulas are those of `training_ops.py`'s docstrings, in the array's dtype: derived
+constants (1 - beta1, ...) are computed by the caller, in that dtype, so that no loop
+widens float32 to float64. `benchmarks/RESULTS.md` has the measurements that chose
+numba."""
 import contextlib
 import os
 
@@ -183,16 +184,15 @@ def uses_loops():
 
 
 def apply(xp, name, arrays, scalars, outs):
-    """Runs update `name` over `arrays` (var, slots..., grad; one shape) with `scalars`
-    (the loop's scalar parameters, in order), writing the new var and slots into `outs`."""
+    """Runs update `name` over `arrays` (var, slots..., grad; one shape and dtype) with
+    `scalars` (the loop's scalar parameters, in order), writing the new var and slots into
+    `outs` (contiguous, of that dtype)."""
     dtype = outs[0].dtype
-    fn = None
-    if xp is np and not _disabled and dtype in _LOOP_DTYPES and \
-            all(a.dtype == dtype and a.flags.c_contiguous for a in arrays):
-        fn = _loop(name, dtype)
-    kinds = _LOOPS[name][2]
-    vals = [dtype.type(s) if k == "x" else bool(s) for s, k in zip(scalars, kinds)]
+    fn = _loop(name, dtype) if xp is np and not _disabled and dtype in _LOOP_DTYPES \
+        else None
+    t = dtype.type
+    vals = [t(s) if k == "x" else bool(s) for s, k in zip(scalars, _LOOPS[name][2])]
     if fn is None:
         _NUMPY[name](xp, *arrays, *vals, *outs)
-    else:
+    else:  # reshape(-1) is a view of a contiguous input and a copy of any other
         fn(*[a.reshape(-1) for a in arrays], *vals, *[o.reshape(-1) for o in outs])
