@@ -88,8 +88,10 @@ def _between(from_ops, to_ops):
     return between
 
 
-def _aggregate(grads):
-    """Sums the gradients reaching one tensor: AddN for dense, concatenation for sparse."""
+def _aggregate(grads, cache):
+    """Sums the gradients reaching one tensor: AddN for dense, concatenation for sparse,
+    or, when all come from ops of one type that says how (`sum_gradients`, e.g. many
+    MatMuls sharing a weight), what that op type builds."""
     grads = [g for g in grads if g is not None]
     if not grads:
         return None
@@ -100,7 +102,14 @@ def _aggregate(grads):
         return IndexedSlices(array_ops.concat([g.values for g in grads], 0),
                              array_ops.concat([g.indices for g in grads], 0),
                              grads[0].dense_shape)
-    return math_ops.add_n([convert_to_tensor(g) for g in grads])
+    grads = [convert_to_tensor(g) for g in grads]
+    kinds = {g.op._op_def for g in grads}
+    if len(grads) > 2 and len(kinds) == 1:
+        kind = kinds.pop()
+        total = kind.sum_gradients(grads, cache) if kind.sum_gradients else None
+        if total is not None:
+            return total
+    return math_ops.add_n(grads)
 
 
 def _grad_fn(op):
@@ -156,6 +165,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                 if t.op in between:
                     pending[t.op] += 1
         grads = {}  # op -> [list of grads per output]
+        cache = {}  # shared by the sums of this call (e.g. one concatenation per sequence)
 
         def add_grad(t, g):
             grads.setdefault(t.op, [[] for _ in t.op._outputs])[t.value_index].append(g)
@@ -167,7 +177,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
         seen = set(queue)
         while queue:
             op = queue.popleft()
-            out = [_aggregate(gs) for gs in grads.get(op, [[] for _ in op._outputs])]
+            out = [_aggregate(gs, cache)
+                   for gs in grads.get(op, [[] for _ in op._outputs])]
             for i, g in enumerate(out):  # keep aggregated values for xs that are outputs
                 if op in grads:
                     grads[op][i] = [g] if g is not None else []
@@ -215,7 +226,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
         result = []
         for x in xs:
             gs = grads.get(x.op)
-            g = _aggregate(gs[x.value_index]) if gs else None
+            g = _aggregate(gs[x.value_index], cache) if gs else None
             if g is None and unconnected_gradients == "zero":
                 g = array_ops.zeros_like(x)
             result.append(g)
