@@ -3,7 +3,8 @@
 SavedModels and meta graphs TensorFlow writes with resource variables. A handle is a
 scalar `resource` tensor holding the variable's key in the session's store (its
 `shared_name`, else the op name), the store ref variables use too. flowgraph's own
-variables stay TF1 ref variables; gradients through these ops are not provided."""
+variables stay TF1 ref variables; gradients through these ops are not provided. The ops
+run on the host (`devices = ("CPU",)`), as string ops do: a handle is a Python object."""
 import numpy as np
 
 from flowgraph.framework import dtypes, errors, shape_fns, tensor_shape
@@ -48,6 +49,7 @@ def _handle_shape(op):
               "shape": None, "allowed_devices": []}, stateful=True)
 class VarHandleOp:
     """A handle to the resource variable `shared_name` (else this op's name)."""
+    devices = ("CPU",)
     shape = shape_fns.scalar
 
     def kernel(ctx, op_name, shared_name):
@@ -59,6 +61,7 @@ class VarHandleOp:
        attrs={"dtype": None}, stateful=True)
 class ReadVariableOp:
     """The current value of the variable behind a handle."""
+    devices = ("CPU",)
     shape = _handle_shape
 
     def kernel(ctx, resource, dtype):
@@ -70,6 +73,7 @@ class ReadVariableOp:
        attrs={"dtype": None, "validate_shape": False}, stateful=True)
 class AssignVariableOp:
     """Stores `value` in the variable behind a handle."""
+    devices = ("CPU",)
     shape = shape_fns.no_outputs
 
     def kernel(ctx, resource, value, dtype, validate_shape):
@@ -95,6 +99,7 @@ def _update(name, sign):
            attrs={"dtype": None}, stateful=True)
     class Update:
         __doc__ = f"{'Adds' if sign > 0 else 'Subtracts'} `value` to the variable."
+        devices = ("CPU",)
         shape = shape_fns.no_outputs
 
         def kernel(ctx, resource, value, dtype):
@@ -115,6 +120,7 @@ AssignSubVariableOp = _update("AssignSubVariableOp", -1)
        stateful=True)
 class VarIsInitializedOp:
     """Whether the variable behind a handle has a value."""
+    devices = ("CPU",)
     shape = shape_fns.scalar
 
     def kernel(ctx, resource):
