@@ -116,6 +116,40 @@ AssignAddVariableOp = _update("AssignAddVariableOp", 1)
 AssignSubVariableOp = _update("AssignSubVariableOp", -1)
 
 
+def _gather_shape(op):
+    params = _handle_shape(op)
+    indices = op.inputs[1].shape
+    if params.ndims is None or indices.ndims is None:
+        return tensor_shape.TensorShape(None)
+    b = op.get_attr("batch_dims")
+    return tensor_shape.TensorShape(params.dims[:b]).concatenate(
+        indices.dims[b:]).concatenate(params.dims[b + 1:])
+
+
+@defop("ResourceGather", inputs=("resource: resource", "indices: Tindices"),
+       outputs=("output: dtype",),
+       attrs={"batch_dims": 0, "validate_indices": True, "dtype": None, "Tindices": None},
+       stateful=True)
+class ResourceGather:
+    """Rows `indices` of the variable behind a handle (an embedding lookup)."""
+    devices = ("CPU",)
+    shape = _gather_shape
+
+    def kernel(ctx, resource, indices, batch_dims, validate_indices, dtype):
+        params = _read(ctx, resource, dtype)
+        if batch_dims != 0:
+            raise errors.UnimplementedError(None, None, "ResourceGather: batch_dims != 0 is "
+                                                        "not supported")
+        idx = ctx.xp.asarray(indices)
+        n = params.shape[0] if params.ndim else 0
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            bad = idx[(idx < 0) | (idx >= n)].reshape(-1)[0]
+            raise errors.InvalidArgumentError(
+                None, None, f"indices = {int(bad)} is not in [0, {n})")
+        return ctx.xp.take(params, idx, axis=0)
+    grad = NOT_DIFFERENTIABLE
+
+
 @defop("VarIsInitializedOp", inputs=("resource: resource",), outputs=("is_initialized: bool",),
        stateful=True)
 class VarIsInitializedOp:

@@ -9,7 +9,7 @@ from flowgraph.framework.op_builder import apply_op
 
 EXEMPT = {op: "tests/ops/test_resource_variable_ops.py (stateful; not differentiable)"
           for op in ("VarHandleOp", "ReadVariableOp", "AssignVariableOp", "AssignAddVariableOp",
-                     "AssignSubVariableOp", "VarIsInitializedOp")}
+                     "AssignSubVariableOp", "VarIsInitializedOp", "ResourceGather")}
 
 
 def _handle(name, dtype=tf.float32, shape=(2,)):
@@ -47,6 +47,16 @@ def test_kernels():
         wrong = apply_op("ReadVariableOp", [h], {"dtype": tf.int32})
         with pytest.raises(tf.errors.InvalidArgumentError, match="wrong dtype"):
             sess.run(wrong)
+        table = _handle("table", shape=(3, 2))
+        sess.run(apply_op("AssignVariableOp", [table, tf.constant([[0., 1.], [2., 3.], [4., 5.]])],
+                          {"dtype": tf.float32}))
+        rows = apply_op("ResourceGather", [table, tf.constant([[2, 0]])], {"dtype": tf.float32})
+        assert rows.shape.as_list() == [1, 2, 2]
+        np.testing.assert_array_equal(sess.run(rows), [[[4., 5.], [0., 1.]]])
+        out_of_range = apply_op("ResourceGather", [table, tf.constant([3])],
+                                {"dtype": tf.float32})
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices = 3 is not in \[0, 3\)"):
+            sess.run(out_of_range)
         shaped = apply_op("AssignVariableOp", [h, tf.constant([1.0, 2.0, 3.0])],
                           {"dtype": tf.float32, "validate_shape": True})
         with pytest.raises(tf.errors.InvalidArgumentError, match="wrong shape"):
