@@ -74,6 +74,9 @@ class OpDef:
         self.kernel = getattr(cls, "kernel", None)
         self.grad = getattr(cls, "grad", None)
         self.forwards_ref = getattr(cls, "forwards_ref", False)
+        # A fused op's recipe for the remapper: {"contraction": op types, "bias": op
+        # types, "activations": op types} it can stand for (`_FusedMatMul`); else None.
+        self.fuses = getattr(cls, "fuses", None)
         # How `Session.run` returns a fetched output: `fetch_as(value, tensor, session)`
         # (e.g. a TensorHandle for GetSessionHandle); None returns the value itself.
         self.fetch_as = getattr(cls, "fetch_as", None)

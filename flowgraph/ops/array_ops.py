@@ -15,6 +15,7 @@ from flowgraph.framework.graph import Tensor, name_scope
 from flowgraph.framework.op_builder import apply_op, constant, constant_value, \
     convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.framework.sparse_tensor import SparseTensor
 from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
 
 __all__ = ["shape", "shape_n", "size", "rank", "reshape", "transpose", "matrix_transpose",
@@ -320,6 +321,10 @@ def shape(input, name=None, out_type=None):
     """Returns the shape of a tensor as a 1-D int tensor (a constant when fully known)."""
     out_type = dtypes.int32 if out_type is None else dtypes.as_dtype(out_type)
     with name_scope(name, "Shape", [input]) as scope:
+        if isinstance(input, SparseTensor):  # its dense_shape, as TF
+            d = input.dense_shape
+            return d if out_type == d.dtype else apply_op(
+                "Cast", [d], {"DstT": out_type, "Truncate": False}, name="Cast")
         input = _as_input(input)
         s = input.shape
         if s.is_fully_defined():
