@@ -385,6 +385,8 @@ train.warm_start = _warm_starting.warm_start
 
 # tf.saved_model: SavedModel directories (builder, loader, signatures; issue 18).
 from flowgraph import saved_model  # noqa: E402
+from flowgraph.ops import resource_variable_ops as _resource_variable_ops  # noqa: E402,F401
+from flowgraph.ops import optional_ops as _optional_ops  # noqa: E402,F401
 
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (
