@@ -50,7 +50,8 @@ def normalize(lines, model_dir):
     """Drops lines flowgraph does not print; replaces paths, times and rates."""
     out = []
     for line in lines:
-        if line.startswith(_SKIP) or "deprecat" in line.lower():
+        if line.startswith(_SKIP) or "deprecat" in line.lower() or \
+                "already exists; retrying" in line:  # two exports in one second
             continue
         line = line.replace(model_dir, "<dir>")
         line = re.sub(r"\(\d+\.\d+ sec\)", "(<t> sec)", line)

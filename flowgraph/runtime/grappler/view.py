@@ -135,7 +135,10 @@ class GraphView:
         n = self.node_of(t)
         if n is None or n._op_def is not self.const_def or n._control_inputs:
             return None
-        return n._attrs["value"]
+        value = n._attrs["value"]
+        if value.size > 1 and not any(value.strides) and value.nbytes > 10 * 2 ** 20:
+            return None  # an imported fill, not expanded: its kernel checks it fits
+        return value
 
     def is_fixed(self, node):
         """Nodes passes leave alone: stateful ops, ops running sub-plans, ops with a fed
