@@ -368,7 +368,10 @@ from flowgraph import feature_column  # noqa: E402
 from flowgraph.initializers import tables_initializer  # noqa: E402
 from flowgraph.ops import lookup_ops as _lookup_ops  # noqa: E402
 initialize_all_tables = tables_initializer
+from flowgraph.ops import mutable_lookup_ops as _mutable_lookup_ops  # noqa: E402
 lookup = _namespace("lookup", [_lookup_ops])
+lookup.experimental = _module("lookup.experimental",
+                             MutableHashTable=_mutable_lookup_ops.MutableHashTable)
 from flowgraph.ops import sparse_cross_ops as _sparse_cross_ops  # noqa: E402
 sparse.cross = _sparse_cross_ops.sparse_cross
 sparse.cross_hashed = _sparse_cross_ops.sparse_cross_hashed
