@@ -545,6 +545,28 @@ def inputs(tf, model_dir):
             "shuffled_rows": sorted(r for b in shuffled["batches"] for r in b[1])}
 
 
+def pandas_inputs(tf, model_dir):
+    """pandas_input_fn batches (Series and DataFrame targets) and a short training run."""
+    import pandas as pd
+    df = pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1]}, index=range(10, 16))
+    fn = tf.estimator.inputs.pandas_input_fn
+    series = pd.Series(Y[:, 0], index=df.index)
+    frame = pd.DataFrame({"t": Y[:, 0], "u": Y[:, 0] * 2}, index=df.index)
+
+    def model_fn(features, labels, mode):
+        x = tf.stack([features["x1"], features["x2"]], axis=1)
+        spec = linear_model_fn(tf)({"x": x}, tf.reshape(labels, [-1, 1]), mode, {"lr": 0.01})
+        return spec
+    est = tf.estimator.Estimator(model_fn, model_dir=model_dir)
+    est.train(fn(df, series, batch_size=2, shuffle=False, num_epochs=None), steps=3)
+    return {"series": _read_all(tf, fn(df, series, batch_size=4, shuffle=False)),
+            "frame": _read_all(tf, fn(df, frame, batch_size=4, shuffle=False)),
+            "features_only": _read_all(tf, fn(df, batch_size=5, shuffle=False)),
+            "trained_w": _as_json(est.get_variable_value("w")),
+            "index_mismatch": _error(lambda: fn(df, pd.Series(Y[:, 0]), shuffle=False),
+                                     model_dir)}
+
+
 def _logger(tf):
     return "flowgraph" if tf.__name__.startswith("flowgraph") else "tensorflow"
 
@@ -560,4 +582,9 @@ def run_all(tf, scratch):
     out["config"] = config(tf, os.path.join(scratch, "config"))
     out["train_and_evaluate"] = train_and_evaluate(tf, os.path.join(scratch, "tae"))
     out["inputs"] = inputs(tf, os.path.join(scratch, "inputs"))
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        return out
+    out["pandas"] = pandas_inputs(tf, os.path.join(scratch, "pandas"))
     return out

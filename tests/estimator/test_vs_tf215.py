@@ -100,6 +100,15 @@ def test_errors_hooks_config(records, reference, section):
     assert ours == reference[section]
 
 
+def test_pandas_input_fn(records, reference):
+    """pandas_input_fn batches, targets and a training run (pandas is optional)."""
+    pytest.importorskip("pandas")
+    ours = json.loads(json.dumps(records["pandas"]))
+    theirs = reference["pandas"]
+    assert_close(ours.pop("trained_w"), theirs.pop("trained_w"))
+    assert ours == theirs
+
+
 def test_flowgraph_loads_tf215_export(reference):
     """The SavedModel TF 2.15's Estimator exported (tests/fixtures/estimator/tf215_export)
     loads in flowgraph and its signature computes what it computed in TF."""
