@@ -227,6 +227,16 @@ def warm(tf, model_dir, source_dir):
     est2.train(train_in, steps=1)
     rec["b_only_w"] = _as_json(est2.get_variable_value("w"))
     rec["b_only_b"] = _as_json(est2.get_variable_value("b"))
+    # from a SavedModel directory: its variables/ checkpoint
+    source = tf.estimator.Estimator(linear_model_fn(tf), model_dir=source_dir,
+                                    params={"lr": 0.0})
+    with tf.Graph().as_default():
+        raw_fn = tf.estimator.export.build_raw_serving_input_receiver_fn(
+            {"x": tf.placeholder(tf.float32, [None, 2], name="x")})
+    saved = source.export_saved_model(model_dir + "_export", raw_fn)
+    est3 = tf.estimator.Estimator(linear_model_fn(tf), model_dir=model_dir + "_sm",
+                                  params={"lr": 0.0}, warm_start_from=saved)
+    rec["from_saved_model"] = _as_json(est3.evaluate(eval_in))
     return rec
 
 
