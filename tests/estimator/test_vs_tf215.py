@@ -83,7 +83,8 @@ VALUES = [("linear", "w"), ("linear", "b"), ("linear", "w_resumed"), ("linear", 
           ("linear", "predictions"), ("linear", "predict_y_only"),
           ("linear", "predict_batches"), ("dnn", "kernel"), ("dnn", "eval"),
           ("dnn", "predictions"), ("warm", "eval"), ("warm", "b_only_w"),
-          ("warm", "b_only_b"), ("warm", "from_saved_model"), ("export", "raw_outputs"), ("export", "parse_outputs"),
+          ("warm", "b_only_b"), ("warm", "from_saved_model"), ("export", "raw_outputs"),
+          ("export", "parse_outputs"),
           ("train_and_evaluate", "metrics")]
 
 
