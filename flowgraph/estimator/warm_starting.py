@@ -1,10 +1,11 @@
 """`tf.estimator.WarmStartSettings` and `tf.compat.v1.train.warm_start`: initialise a new
 model's variables from another checkpoint (by name, or through a renaming map)."""
 import collections
+import os
 
 from flowgraph import tf_logging as logging
 from flowgraph.framework.graph import GraphKeys, get_default_graph
-from flowgraph.train import checkpoint_management, checkpoint_utils
+from flowgraph.train import checkpoint_utils
 from flowgraph.ops.variables import Variable
 
 __all__ = ["WarmStartSettings", "VocabInfo", "warm_start"]
@@ -77,17 +78,19 @@ def warm_start(ckpt_to_initialize_from, vars_to_warm_start=".*", var_name_to_voc
 
 
 def settings_from(warm_start_from):
-    """WarmStartSettings from a checkpoint path/directory or settings (None stays None)."""
+    """WarmStartSettings from a checkpoint path or directory, a SavedModel directory or
+    settings (None stays None)."""
     if warm_start_from is None:
         return None
-    if isinstance(warm_start_from, str):
-        return WarmStartSettings(ckpt_to_initialize_from=warm_start_from)
+    if isinstance(warm_start_from, (str, bytes)):
+        path = os.fsdecode(warm_start_from)
+        variables = os.path.join(path, "variables", "variables")
+        if os.path.exists(variables + ".index"):  # a SavedModel directory
+            logging.info("Warm-starting from a SavedModel")
+            return WarmStartSettings(ckpt_to_initialize_from=variables)
+        return WarmStartSettings(ckpt_to_initialize_from=path)
     if isinstance(warm_start_from, WarmStartSettings):
         return warm_start_from
     raise ValueError(f"warm_start_from must be a string or a WarmStartSettings, instead "
                      f"got {type(warm_start_from)}")
 
-
-def latest(path):
-    """The checkpoint a warm start reads: `path` itself, or a directory's latest."""
-    return checkpoint_management.latest_checkpoint(path) or path
