@@ -164,3 +164,18 @@ def test_weight_column_may_be_a_numeric_column(tmp_path):
         losses.append(metrics["loss"])
     expected = np.sum(2.0 * DATA["w"] * DATA["real"] ** 2)  # zero-initialized weights
     np.testing.assert_allclose(losses, [expected, expected], rtol=1e-5)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_training_graph_summaries_as_tf(case, tmp_path):
+    """The summaries of the TRAIN graph (layer activations and zero fractions, linear bias
+    and zero weights, loss and average_loss) have TF's tags."""
+    rec = _record(case)
+    est = CASES[case](str(tmp_path))
+    tf.train.get_or_create_global_step()
+    features, labels = _train_input_fn(rec["label"])()
+    est.model_fn(features, labels, tf.estimator.ModeKeys.TRAIN, est.config)
+    tags = sorted(np.asarray(op.inputs[0].op.get_attr("value")).item().decode()
+                  for op in tf.get_default_graph().get_operations()
+                  if op.type in ("ScalarSummary", "HistogramSummary"))
+    assert tags == rec["summary_tags"]
