@@ -8,6 +8,9 @@ from flowgraph.estimator.mode_keys import ModeKeys
 from flowgraph.estimator.model_fn import EstimatorSpec
 from flowgraph.estimator.run_config import RunConfig
 from flowgraph.estimator.warm_starting import VocabInfo, WarmStartSettings
+from flowgraph.estimator.training import EvalSpec, TrainSpec, train_and_evaluate
+from flowgraph.estimator.exporter import (BestExporter, Exporter, FinalExporter,
+                                          LatestExporter)
 from flowgraph.estimator import inputs as _inputs, export_output as _export_output
 from flowgraph.estimator import export as _export
 from flowgraph.train.session_run_hook import (SessionRunHook, SessionRunArgs,
@@ -29,6 +32,8 @@ export = _module("export", _export_output, _export_output.__all__)
 export.__dict__.update({n: getattr(_export, n) for n in _export.__all__})
 
 __all__ = ["Estimator", "EstimatorSpec", "ModeKeys", "RunConfig", "VocabInfo",
+           "EvalSpec", "TrainSpec", "train_and_evaluate", "BestExporter", "Exporter",
+           "FinalExporter", "LatestExporter",
            "WarmStartSettings", "SessionRunHook", "SessionRunArgs", "SessionRunContext",
            "SessionRunValues", "CheckpointSaverHook", "CheckpointSaverListener",
            "FeedFnHook", "FinalOpsHook", "GlobalStepWaiterHook", "LoggingTensorHook",

@@ -6,6 +6,7 @@ from flowgraph.feature_column.categorical import (
     categorical_column_with_hash_bucket, categorical_column_with_vocabulary_list,
     categorical_column_with_vocabulary_file, categorical_column_with_identity,
     weighted_categorical_column)
+from flowgraph.feature_column.crossed import crossed_column
 from flowgraph.feature_column.dense import indicator_column, embedding_column, \
     shared_embedding_columns
 from flowgraph.feature_column.models import input_layer, linear_model, \
@@ -14,5 +15,6 @@ from flowgraph.feature_column.models import input_layer, linear_model, \
 __all__ = ["numeric_column", "bucketized_column", "categorical_column_with_hash_bucket",
            "categorical_column_with_vocabulary_list", "categorical_column_with_vocabulary_file",
            "categorical_column_with_identity", "weighted_categorical_column",
-           "indicator_column", "embedding_column", "shared_embedding_columns",
+           "crossed_column", "indicator_column", "embedding_column",
+           "shared_embedding_columns",
            "input_layer", "linear_model", "make_parse_example_spec"]

@@ -15,32 +15,44 @@ from flowgraph.train import saver as saver_lib
 __all__ = ["load", "maybe_saved_model_directory", "contains_saved_model"]
 
 
+def saved_model_file(export_dir):
+    """The path of `export_dir`'s `saved_model.pb`, else its `.pbtxt`, else None."""
+    export_dir = constants._as_str(export_dir)
+    for name in (constants.SAVED_MODEL_FILENAME_PB, constants.SAVED_MODEL_FILENAME_PBTXT):
+        path = os.path.join(export_dir, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def read_saved_model_file(path):
+    """The SavedModel proto in `path` (binary, or text for `.pbtxt`); ValueError if it
+    does not parse."""
+    with open(path, "rb") as f:
+        data = f.read()
+    saved_model = saved_model_pb2.SavedModel()
+    try:
+        if path.endswith(".pbtxt"):
+            text_format.Parse(data.decode("utf-8"), saved_model)
+        else:
+            saved_model.ParseFromString(data)
+    except (DecodeError, RuntimeError, UnicodeDecodeError, text_format.ParseError) as e:
+        raise ValueError(str(e)) from None
+    return saved_model
+
+
 def parse_saved_model(export_dir):
     """The SavedModel proto of `export_dir` (`saved_model.pb`, else `.pbtxt`); IOError
     when neither exists or the file does not parse."""
-    export_dir = constants._as_str(export_dir)
-    pb = os.path.join(export_dir, constants.SAVED_MODEL_FILENAME_PB)
-    pbtxt = os.path.join(export_dir, constants.SAVED_MODEL_FILENAME_PBTXT)
-    saved_model = saved_model_pb2.SavedModel()
-    if os.path.isfile(pb):
-        with open(pb, "rb") as f:
-            data = f.read()
-        try:
-            saved_model.ParseFromString(data)
-        except (DecodeError, RuntimeError, ValueError) as e:
-            raise IOError(f"Cannot parse file {pb}: {e}.") from None
-    elif os.path.isfile(pbtxt):
-        with open(pbtxt, "rb") as f:
-            data = f.read()
-        try:
-            text_format.Parse(data.decode("utf-8"), saved_model)
-        except (UnicodeDecodeError, text_format.ParseError) as e:
-            raise IOError(f"Cannot parse file {pbtxt}: {e}.") from None
-    else:
-        raise IOError(f"SavedModel file does not exist at: {export_dir}{os.path.sep}"
-                      f"{{{constants.SAVED_MODEL_FILENAME_PBTXT}|"
+    path = saved_model_file(export_dir)
+    if path is None:
+        raise IOError(f"SavedModel file does not exist at: {constants._as_str(export_dir)}"
+                      f"{os.path.sep}{{{constants.SAVED_MODEL_FILENAME_PBTXT}|"
                       f"{constants.SAVED_MODEL_FILENAME_PB}}}")
-    return saved_model
+    try:
+        return read_saved_model_file(path)
+    except ValueError as e:
+        raise IOError(f"Cannot parse file {path}: {e}.") from None
 
 
 def maybe_saved_model_directory(export_dir):

@@ -36,8 +36,15 @@ def _tags(tag_set):
 
 
 def read_saved_model(saved_model_dir):
-    """The SavedModel proto of a directory (IOError as TF's tool raises)."""
-    return loader.parse_saved_model(saved_model_dir)
+    """The SavedModel proto of a directory (IOError with the messages of TF's tool)."""
+    path = loader.saved_model_file(saved_model_dir)
+    if path is None:
+        raise IOError(f"SavedModel file does not exist at: {saved_model_dir}")
+    try:
+        return loader.read_saved_model_file(path)
+    except ValueError as e:
+        kind = "pbtxt" if path.endswith(".pbtxt") else "proto"
+        raise IOError(f"Cannot parse {kind} file {path}: {e}.") from None
 
 
 def get_meta_graph_def(saved_model_dir, tag_set):

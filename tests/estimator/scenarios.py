@@ -21,7 +21,7 @@ YC = np.array([0, 1, 2, 0, 1, 2, 1, 0], np.int32)
 # warning that TF prints only when its racy read of the global step lost the race
 _SKIP = ("Graph was finalized.", "Running local_init_op.", "Done running local_init_op.",
          "Restoring parameters from ", "Using config:", "Using default config.",
-         "It seems that global step")
+         "It seems that global step", "Not using Distribute Coordinator.")
 
 
 class LogCapture(logging.Handler):
@@ -303,6 +303,213 @@ def export(tf, model_dir):
     return rec
 
 
+def _error(fn, model_dir):
+    """(class name, message with object reprs and paths blanked) of what fn raises."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001
+        msg, prev = str(e).replace(model_dir, "DIR"), None
+        while msg != prev:  # innermost first: <function f.<locals>.<lambda> at 0x..>
+            prev, msg = msg, re.sub(r"<[^<>]*>", "OBJ", msg)
+        msg = re.sub(r"Tensor\(\"[^\"]*\", shape=\([^)]*\), dtype=\w+\)", "TENSOR", msg)
+        return [type(e).__name__, msg]
+    return None
+
+
+def errors(tf, model_dir):
+    """User errors: the class and message of each."""
+    xin = tf.estimator.inputs.numpy_input_fn({"x": X}, Y, batch_size=2, shuffle=False,
+                                             num_epochs=None)
+
+    def spec_fn(**fields):
+        def model_fn(features, labels, mode):
+            pred = tf.layers.dense(features["x"], 1, name="d")
+            loss = train_op = None
+            if labels is not None:
+                loss = tf.losses.mean_squared_error(labels, pred)
+                train_op = tf.train.GradientDescentOptimizer(0.1).minimize(
+                    loss, global_step=tf.train.get_global_step())
+            kw = dict(predictions={"y": pred}, loss=loss, train_op=train_op)
+            kw.update({k: (v(pred) if callable(v) else v) for k, v in fields.items()})
+            return tf.estimator.EstimatorSpec(mode, **kw)
+        return model_fn
+
+    def est(fn, **kw):
+        return tf.estimator.Estimator(fn, model_dir=model_dir, **kw)
+
+    def no_labels_fn(features, mode):
+        return None
+
+    cases = {
+        "missing_loss": lambda: est(spec_fn(loss=None)).train(xin, steps=1),
+        "missing_train_op": lambda: est(spec_fn(train_op=None)).train(xin, steps=1),
+        "missing_predictions": lambda: list(est(spec_fn(predictions=None)).predict(xin)),
+        "loss_not_scalar": lambda: est(spec_fn(loss=lambda p: tf.reshape(p, [-1]))).train(
+            xin, steps=1),
+        "metric_named_loss": lambda: est(spec_fn(eval_metric_ops=lambda p: {
+            "loss": tf.metrics.mean(p)})).evaluate(xin, steps=1),
+        "metric_not_tuple": lambda: est(spec_fn(eval_metric_ops=lambda p: {
+            "m": p})).evaluate(xin, steps=1),
+        "bad_hook": lambda: est(spec_fn(training_hooks=[object()])).train(xin, steps=1),
+        "bad_train_hook_arg": lambda: est(spec_fn()).train(xin, hooks=[1], steps=1),
+        "not_a_spec": lambda: est(lambda features, labels, mode: 3).train(xin, steps=1),
+        "no_features_arg": lambda: est(lambda x, labels: None),
+        "params_not_taken": lambda: est(lambda features, labels: None, params={"a": 1}),
+        "unexpected_arg": lambda: est(lambda features, labels, extra: None),
+        "labels_not_taken": lambda: est(no_labels_fn).train(xin, steps=1),
+        "steps_zero": lambda: est(spec_fn()).train(xin, steps=0),
+        "steps_and_max": lambda: est(spec_fn()).train(xin, steps=1, max_steps=2),
+        "eval_steps_zero": lambda: est(spec_fn()).evaluate(xin, steps=0),
+        "no_checkpoint": lambda: est(spec_fn()).get_variable_names(),
+        "predict_keys_non_dict": lambda: list(est(spec_fn(predictions=lambda p: p)).predict(
+            xin, predict_keys=["y"])),
+        "predict_keys_unknown": lambda: list(est(spec_fn()).predict(xin,
+                                                                    predict_keys=["z"])),
+        "both_ckpt_settings": lambda: tf.estimator.RunConfig(save_checkpoints_steps=1,
+                                                             save_checkpoints_secs=1),
+        "replace_unknown": lambda: tf.estimator.RunConfig().replace(foo=1),
+        "replace_both": lambda: tf.estimator.RunConfig().replace(save_checkpoints_steps=2,
+                                                                 save_checkpoints_secs=3),
+        "bad_summary_steps": lambda: tf.estimator.RunConfig(save_summary_steps=-1),
+        "bad_log_steps": lambda: tf.estimator.RunConfig(log_step_count_steps=0),
+        "bad_seed": lambda: tf.estimator.RunConfig(tf_random_seed=1.5),
+        "config_not_runconfig": lambda: est(spec_fn(), config=3),
+        "model_dir_conflict": lambda: tf.estimator.Estimator(
+            spec_fn(), model_dir=model_dir + "a",
+            config=tf.estimator.RunConfig(model_dir=model_dir + "b")),
+        "shuffle_missing": lambda: tf.estimator.inputs.numpy_input_fn({"x": X}),
+        "x_not_dict": lambda: tf.estimator.inputs.numpy_input_fn([1, 2], shuffle=False)(),
+        "length_mismatch": lambda: tf.estimator.inputs.numpy_input_fn(
+            {"x": X}, Y[:3], shuffle=False)(),
+        "warm_start_type": lambda: est(spec_fn(), warm_start_from=3),
+        "no_model_fn": lambda: tf.estimator.Estimator(None, model_dir=model_dir),
+    }
+    out = {}
+    for name, fn in cases.items():
+        with tf.Graph().as_default():
+            out[name] = _error(fn, model_dir)
+    return out
+
+
+def counting_hook(tf):
+    class Hook(tf.train.SessionRunHook):
+        def __init__(self):
+            self.calls = {"begin": 0, "after_create_session": 0, "before_run": 0,
+                          "after_run": 0, "end": 0}
+
+        def begin(self):
+            self.calls["begin"] += 1
+
+        def after_create_session(self, session, coord):
+            self.calls["after_create_session"] += 1
+
+        def before_run(self, run_context):
+            self.calls["before_run"] += 1
+
+        def after_run(self, run_context, run_values):
+            self.calls["after_run"] += 1
+
+        def end(self, session):
+            self.calls["end"] += 1
+    return Hook
+
+
+def hooks(tf, model_dir):
+    """Hooks given to train/evaluate/predict and returned in the EstimatorSpec are all
+    called; a listener sees each checkpoint; input_fns returning tensors; config and
+    params reach the model_fn."""
+    hook_cls = counting_hook(tf)
+    spec_hooks = {m: hook_cls() for m in ("train", "chief", "eval", "predict")}
+    seen = {}
+
+    def model_fn(features, labels, mode, params, config):
+        seen[mode] = [params, os.path.basename(config.model_dir)]
+        spec = linear_model_fn(tf)(features, labels, mode, {"lr": 0.01})
+        return spec._replace(training_hooks=[spec_hooks["train"]],
+                             training_chief_hooks=[spec_hooks["chief"]],
+                             evaluation_hooks=[spec_hooks["eval"]],
+                             prediction_hooks=[spec_hooks["predict"]])
+
+    class Listener(tf.train.CheckpointSaverListener):
+        steps = []
+
+        def after_save(self, session, global_step_value):
+            self.steps.append(int(global_step_value))
+
+    config = tf.estimator.RunConfig(save_checkpoints_steps=2)
+    est = tf.estimator.Estimator(model_fn, model_dir=model_dir, config=config,
+                                 params={"p": 7})
+    arg_hooks = {m: hook_cls() for m in ("train", "eval", "predict")}
+
+    def const_input():
+        return {"x": tf.constant(X)}, tf.constant(Y)
+    est.train(const_input, steps=4, hooks=[arg_hooks["train"]],
+              saving_listeners=[Listener()])
+    metrics = est.evaluate(const_input, steps=3, hooks=[arg_hooks["eval"]])
+    preds = list(est.predict(tf.estimator.inputs.numpy_input_fn(
+        {"x": X}, batch_size=4, shuffle=False), hooks=[arg_hooks["predict"]]))
+    return {"spec_hooks": {k: h.calls for k, h in spec_hooks.items()},
+            "arg_hooks": {k: h.calls for k, h in arg_hooks.items()},
+            "listener_steps": Listener.steps, "seen": {k: v for k, v in sorted(seen.items())},
+            "eval": _as_json(metrics), "n_predictions": len(preds)}
+
+
+def config(tf, model_dir):
+    """RunConfig values: defaults, checkpoint settings, replace."""
+    def props(c):
+        return {k: getattr(c, k) for k in (
+            "model_dir", "tf_random_seed", "save_summary_steps", "save_checkpoints_steps",
+            "save_checkpoints_secs", "keep_checkpoint_max", "keep_checkpoint_every_n_hours",
+            "log_step_count_steps", "session_creation_timeout_secs", "is_chief",
+            "task_type", "task_id", "master", "num_ps_replicas", "num_worker_replicas",
+            "checkpoint_save_graph_def")}
+    c = tf.estimator.RunConfig()
+    return {"default": props(c),
+            "steps": props(tf.estimator.RunConfig(save_checkpoints_steps=10)),
+            "secs_none": props(tf.estimator.RunConfig(save_checkpoints_secs=None)),
+            "replace_steps": props(c.replace(save_checkpoints_steps=7, tf_random_seed=3)),
+            "replace_secs": props(c.replace(save_checkpoints_steps=7).replace(
+                save_checkpoints_secs=9)),
+            "estimator_model_dir": os.path.basename(tf.estimator.Estimator(
+                linear_model_fn(tf), model_dir=model_dir).config.model_dir),
+            "session_config_allow_soft": tf.estimator.Estimator(
+                linear_model_fn(tf), model_dir=model_dir).config.session_config
+            .allow_soft_placement,
+            "modes": [tf.estimator.ModeKeys.TRAIN, tf.estimator.ModeKeys.EVAL,
+                      tf.estimator.ModeKeys.PREDICT]}
+
+
+def train_and_evaluate(tf, model_dir):
+    """train_and_evaluate to max_steps 6, checkpoints every 3 steps: evaluations after
+    checkpoints 3 and 6 (not 0), with latest, best and final exporters."""
+    config = tf.estimator.RunConfig(save_checkpoints_steps=3, log_step_count_steps=100)
+    est = tf.estimator.Estimator(linear_model_fn(tf), model_dir=model_dir, config=config,
+                                 params={"lr": 0.01})
+    parse_fn = tf.estimator.export.build_parsing_serving_input_receiver_fn(
+        {"x": tf.FixedLenFeature([2], tf.float32)})
+    exporters = [tf.estimator.LatestExporter("latest", parse_fn, exports_to_keep=1),
+                 tf.estimator.BestExporter(serving_input_receiver_fn=parse_fn),
+                 tf.estimator.FinalExporter("final", parse_fn)]
+    train_spec = tf.estimator.TrainSpec(tf.estimator.inputs.numpy_input_fn(
+        {"x": X}, Y, batch_size=2, shuffle=False, num_epochs=None), max_steps=6)
+    eval_spec = tf.estimator.EvalSpec(tf.estimator.inputs.numpy_input_fn(
+        {"x": X}, Y, batch_size=3, shuffle=False, num_epochs=1), steps=None,
+        exporters=exporters, throttle_secs=0)
+    with LogCapture(_logger(tf)) as log:
+        metrics, exports = tf.estimator.train_and_evaluate(est, train_spec, eval_spec)
+    lines = [re.sub(r"/\d{10}", "/<ts>", line) for line in normalize(log.lines, model_dir)]
+    export_root = os.path.join(model_dir, "export")
+    return {"metrics": _as_json(metrics),
+            "exports": [None if e is None else os.path.relpath(
+                os.path.dirname(os.fsdecode(e)), model_dir) for e in exports],
+            "export_dirs": {d: len(os.listdir(os.path.join(export_root, d)))
+                            for d in sorted(os.listdir(export_root))},
+            "log": [line for line in lines if not line.startswith((
+                "Calling checkpoint listeners", "SavedModel written", "No assets",
+                "Assets added", "Signatures"))],
+            "files": [f for f in files(model_dir) if not f.startswith("export/")]}
+
+
 def _logger(tf):
     return "flowgraph" if tf.__name__.startswith("flowgraph") else "tensorflow"
 
@@ -313,4 +520,8 @@ def run_all(tf, scratch):
            "dnn": dnn(tf, os.path.join(scratch, "dnn"))}
     out["warm"] = warm(tf, os.path.join(scratch, "warm"), os.path.join(scratch, "linear"))
     out["export"] = export(tf, os.path.join(scratch, "export"))
+    out["errors"] = errors(tf, os.path.join(scratch, "errors"))
+    out["hooks"] = hooks(tf, os.path.join(scratch, "hooks"))
+    out["config"] = config(tf, os.path.join(scratch, "config"))
+    out["train_and_evaluate"] = train_and_evaluate(tf, os.path.join(scratch, "tae"))
     return out

@@ -57,7 +57,7 @@ def assert_close(ours, theirs):
 LOGS = [("linear", "train_log"), ("linear", "eval_log"), ("linear", "resume_log"),
         ("linear", "skip_log"), ("dnn", "train_log"), ("dnn", "train2_log"),
         ("dnn", "eval_log"), ("warm", "eval_log"), ("export", "raw_log"),
-        ("export", "parse_log")]
+        ("export", "parse_log"), ("train_and_evaluate", "log")]
 
 
 @pytest.mark.parametrize("scenario,key", LOGS)
@@ -69,7 +69,9 @@ FILES = [("linear", "files_after_train"), ("linear", "files_final"), ("dnn", "fi
          ("linear", "variable_names"), ("dnn", "variable_names"), ("linear", "latest"),
          ("linear", "eval_types"), ("export", "raw_files"), ("export", "raw_dir_type"),
          ("export", "raw_parent"), ("export", "raw_tags"), ("export", "raw_collections"),
-         ("export", "raw_signatures"), ("export", "parse_signatures")]
+         ("export", "raw_signatures"), ("export", "parse_signatures"),
+         ("train_and_evaluate", "exports"), ("train_and_evaluate", "export_dirs"),
+         ("train_and_evaluate", "files")]
 
 
 @pytest.mark.parametrize("scenario,key", FILES)
@@ -81,12 +83,20 @@ VALUES = [("linear", "w"), ("linear", "b"), ("linear", "w_resumed"), ("linear", 
           ("linear", "predictions"), ("linear", "predict_y_only"),
           ("linear", "predict_batches"), ("dnn", "kernel"), ("dnn", "eval"),
           ("dnn", "predictions"), ("warm", "eval"), ("warm", "b_only_w"),
-          ("warm", "b_only_b"), ("export", "raw_outputs"), ("export", "parse_outputs")]
+          ("warm", "b_only_b"), ("export", "raw_outputs"), ("export", "parse_outputs"),
+          ("train_and_evaluate", "metrics")]
 
 
 @pytest.mark.parametrize("scenario,key", VALUES)
 def test_values(records, reference, scenario, key):
     assert_close(records[scenario][key], reference[scenario][key])
+
+
+@pytest.mark.parametrize("section", ["errors", "hooks", "config"])
+def test_errors_hooks_config(records, reference, section):
+    """User errors (class and message), hook and listener calls, RunConfig values."""
+    ours = json.loads(json.dumps(records[section]))
+    assert ours == reference[section]
 
 
 def test_flowgraph_loads_tf215_export(reference):

@@ -11,7 +11,8 @@ import flowgraph as fg
 def value_for(name, shape):
     """Deterministic float32 values for the variable `name` (the same in both)."""
     rng = np.random.default_rng(zlib.crc32(name.encode()))
-    return rng.standard_normal(shape).astype(np.float32)
+    v = rng.standard_normal(shape).astype(np.float32)
+    return np.abs(v) + 0.1 if name.endswith("/Adagrad") else v  # accumulators: > 0
 
 
 def _norm(v):
@@ -36,9 +37,14 @@ def run(tf, build, feed=None):
             for v in variables:
                 v.load(value_for(v.op.name, v.shape.as_list()), sess)
             static = {}
-            if isinstance(fetches, dict):  # "static_*" entries are compared, not run
+            if not isinstance(fetches, dict):
+                fetches = {"out": fetches}
+            else:  # "static_*" entries are compared, not run
                 static = {k: fetches.pop(k) for k in list(fetches) if k.startswith("static_")}
-            out = sess.run(fetches, feed(tf, g) if feed else None)
+            fd = feed(tf, g) if feed else None
+            if "train_op" in fetches:  # a training step first, then the fetches
+                sess.run(fetches.pop("train_op"), fd)
+            out = sess.run(fetches, fd)
     return (out, static), names, model
 
 

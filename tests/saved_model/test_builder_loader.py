@@ -201,3 +201,46 @@ def test_no_variables(tmp_path):
         meta = tf.saved_model.loader.load(sess, ["serve"], d)
         assert not meta.HasField("saver_def")
         np.testing.assert_array_equal(sess.run("y:0", {"x:0": [1.0, 3.0]}), [2.0, 6.0])
+
+
+def test_import_scope_and_second_graph(tmp_path):
+    """`import_scope` prefixes every loaded name (asset feeds too), the returned
+    MetaGraphDef keeps the stored names; a later meta graph may come from a new graph
+    (its variables restored from the first one's checkpoint)."""
+    vocab = tmp_path / "v.txt"
+    vocab.write_text("v")
+    d = str(tmp_path / "m")
+    _write(d, vocab=str(vocab), main_op=lambda: tf.group(tf.identity(
+        tf.get_default_graph().get_tensor_by_name("vocab:0"))))
+    with tf.Graph().as_default(), tf.Session() as sess:
+        meta = tf.saved_model.loader.load(sess, ["serve"], d, import_scope="imported")
+        sig = meta.signature_def["serving_default"]
+        assert sig.inputs["x"].name == "x:0"
+        x = tf.saved_model.utils.get_tensor_from_tensor_info(sig.inputs["x"],
+                                                             import_scope="imported")
+        y = tf.saved_model.get_tensor_from_tensor_info(sig.outputs["y"], sess.graph,
+                                                       "imported")
+        assert (x.name, y.name) == ("imported/x:0", "imported/y:0")
+        inp = np.ones((1, 3), np.float32)
+        np.testing.assert_allclose(sess.run(y, {x: inp}), inp @ W + B)
+        assert tf.saved_model.loader.get_asset_tensors(d, meta, "imported") == {
+            "imported/vocab:0": os.path.join(d, "assets", "v.txt").encode()}
+    with pytest.raises(KeyError):
+        tf.saved_model.utils.get_tensor_from_tensor_info(sig.inputs["x"], tf.Graph())
+    d2 = str(tmp_path / "m2")
+    b = tf.saved_model.builder.SavedModelBuilder(d2)
+    with tf.Graph().as_default(), tf.Session() as sess:
+        _, w, _ = _model()
+        sess.run(tf.global_variables_initializer())
+        sess.run(w.assign(W))
+        b.add_meta_graph_and_variables(sess, ["serve"])
+    with tf.Graph().as_default():  # a second graph over the same variables
+        x, _, y = _model()
+        tf.multiply(y, 3.0, name="y3")
+        b.add_meta_graph(["eval"], signature_def_map={
+            "s": tf.saved_model.predict_signature_def({"x": x}, {"y": y})})
+    b.save()
+    with tf.Graph().as_default(), tf.Session() as sess:
+        tf.saved_model.loader.load(sess, ["eval"], d2)
+        inp = np.ones((2, 3), np.float32)
+        np.testing.assert_allclose(sess.run("y3:0", {"x:0": inp}), 3 * (inp @ W + B))

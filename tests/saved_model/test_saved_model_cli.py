@@ -179,3 +179,14 @@ def test_safe_expr_values(expr, want):
 def test_safe_expr_refuses(expr):
     with pytest.raises(ValueError):
         safe_expr.evaluate(expr)
+
+
+def test_unreadable_directories(tmp_path):
+    with pytest.raises(OSError, match=f"^SavedModel file does not exist at: {tmp_path}$"):
+        cli.main(["show", "--dir", str(tmp_path)])
+    (tmp_path / "saved_model.pbtxt").write_text("meta_graphs { nonsense: 1 }")
+    with pytest.raises(OSError, match="Cannot parse pbtxt file .*saved_model.pbtxt"):
+        cli.main(["show", "--dir", str(tmp_path), "--all"])
+    (tmp_path / "saved_model.pb").write_bytes(b"\x12\x05\x0a")
+    with pytest.raises(OSError, match="Cannot parse proto file .*saved_model.pb"):
+        cli.main(["show", "--dir", str(tmp_path)])

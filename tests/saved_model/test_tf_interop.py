@@ -141,3 +141,41 @@ def test_signature_defs_match_tf():
             theirs[key].SerializeToString(deterministic=True), key
         assert tf.saved_model.is_valid_signature(ours[key]) == \
             tf1.saved_model.is_valid_signature(theirs[key]), key
+
+
+def test_flowgraph_serves_tf_classifier(tmp_path, capsys):
+    """A TF-written classifier (parse_example, tf.cond, a string lookup, a Classify
+    signature) runs through flowgraph's loader and CLI with TF's results."""
+    from flowgraph.tools import saved_model_cli as cli
+    from tensorflow.python.tools import saved_model_cli as tcli
+    d = str(tmp_path / "clf")
+    with tf_real.Graph().as_default(), tf1.Session() as sess:
+        ex = tf1.placeholder(tf_real.string, [None], name="tf_example")
+        feats = tf1.io.parse_example(ex, {"x": tf1.io.FixedLenFeature([3], tf_real.float32),
+                                          "k": tf1.io.FixedLenFeature([], tf_real.int64,
+                                                                      default_value=0)})
+        w = tf1.get_variable("w", initializer=tf_real.constant(
+            [[1.0, -1.0], [0.5, 2.0], [-1.0, 0.0]]), use_resource=False)
+        logits = tf_real.matmul(feats["x"], w)
+        flip = tf1.placeholder_with_default(False, [], name="flip")
+        logits = tf1.cond(flip, lambda: -logits, lambda: logits)
+        scores = tf_real.nn.softmax(logits + tf_real.cast(feats["k"], tf_real.float32)[:, None])
+        classes = tf_real.gather(tf_real.constant(["neg", "pos"]), tf_real.argmax(scores, 1))
+        sess.run(tf1.global_variables_initializer())
+        builder = tf1.saved_model.builder.SavedModelBuilder(d)
+        builder.add_meta_graph_and_variables(sess, ["serve"], signature_def_map={
+            "serving_default": tf1.saved_model.classification_signature_def(
+                ex, tf_real.identity(classes, name="classes"),
+                tf_real.identity(scores, name="scores"))})
+        builder.save()
+    examples = 'inputs=[{"x": [1.0, 2.0, 3.0], "k": [1]}, {"x": [0.5, -4.0, 1.0]}]'
+    cli.main(["run", "--dir", d, "--tag_set", "serve", "--signature_def", "serving_default",
+              "--input_examples", examples])
+    ours = capsys.readouterr().out
+    with tf_real.Graph().as_default():
+        tcli.run_saved_model_with_feed_dict(
+            d, "serve", "serving_default", tcli.preprocess_input_examples_arg_string(examples),
+            None, False)
+    assert ours == capsys.readouterr().out
+    # by hand: logits [-1, 3] + k=1 -> class pos; [-2.5, -8.5] -> neg
+    assert "Result for output key classes:\n[b'pos' b'neg']" in ours
