@@ -510,6 +510,41 @@ def train_and_evaluate(tf, model_dir):
             "files": [f for f in files(model_dir) if not f.startswith("export/")]}
 
 
+def _read_all(tf, input_fn):
+    """(static shapes, every batch) of what input_fn() returns, until its input ends."""
+    with tf.Graph().as_default():
+        out = input_fn()
+        flat = out if isinstance(out, tuple) else (out,)
+        shapes = [{k: v.shape.as_list() for k, v in sorted(t.items())} if isinstance(t, dict)
+                  else t.shape.as_list() for t in flat]
+        batches = []
+        with tf.train.MonitoredSession() as sess:
+            while not sess.should_stop():
+                batches.append(_as_json(sess.run(out)))
+    return {"shapes": shapes, "batches": batches}
+
+
+def inputs(tf, model_dir):
+    """numpy_input_fn batches and static shapes: dict and array x, dict y, one or more
+    epochs (a short last batch), endless input (a static batch size; first batches)."""
+    fn = tf.estimator.inputs.numpy_input_fn
+    x2 = {"b": X[:, 0], "a": X[:, 1:]}
+    endless = fn({"x": X}, Y, batch_size=4, shuffle=False, num_epochs=None)
+    with tf.Graph().as_default():
+        feats, labels = endless()
+        with tf.train.MonitoredSession() as sess:
+            first = [_as_json(sess.run([feats, labels])) for _ in range(3)]
+        endless_shapes = [feats["x"].shape.as_list(), labels.shape.as_list()]
+    shuffled = _read_all(tf, fn({"x": X}, Y, batch_size=4, shuffle=True, num_epochs=2))
+    return {"dict_x": _read_all(tf, fn(x2, Y, batch_size=4, shuffle=False)),
+            "array_x": _read_all(tf, fn(X, batch_size=4, shuffle=False, num_epochs=2)),
+            "dict_y": _read_all(tf, fn({"x": X}, {"t": Y, "u": Y * 2}, batch_size=5,
+                                       shuffle=False)),
+            "endless": {"shapes": endless_shapes, "first": first},
+            "shuffled_count": sum(len(b[1]) for b in shuffled["batches"]),
+            "shuffled_rows": sorted(r for b in shuffled["batches"] for r in b[1])}
+
+
 def _logger(tf):
     return "flowgraph" if tf.__name__.startswith("flowgraph") else "tensorflow"
 
@@ -524,4 +559,5 @@ def run_all(tf, scratch):
     out["hooks"] = hooks(tf, os.path.join(scratch, "hooks"))
     out["config"] = config(tf, os.path.join(scratch, "config"))
     out["train_and_evaluate"] = train_and_evaluate(tf, os.path.join(scratch, "tae"))
+    out["inputs"] = inputs(tf, os.path.join(scratch, "inputs"))
     return out

@@ -92,9 +92,10 @@ def test_values(records, reference, scenario, key):
     assert_close(records[scenario][key], reference[scenario][key])
 
 
-@pytest.mark.parametrize("section", ["errors", "hooks", "config"])
+@pytest.mark.parametrize("section", ["errors", "hooks", "config", "inputs"])
 def test_errors_hooks_config(records, reference, section):
-    """User errors (class and message), hook and listener calls, RunConfig values."""
+    """User errors (class and message), hook and listener calls, RunConfig values,
+    numpy_input_fn batches and shapes."""
     ours = json.loads(json.dumps(records[section]))
     assert ours == reference[section]
 
