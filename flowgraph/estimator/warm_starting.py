@@ -50,7 +50,12 @@ def _grouped_variables(vars_to_warm_start):
     else:
         raise ValueError(f"`vars_to_warm_start must be a `list` or `str`.  Given type is "
                          f"{type(vars_to_warm_start)}")
-    return {v.op.name: v for v in found}
+    grouped = {}  # a partitioned variable's parts group under its full name, as TF's
+    for v in found:
+        info = getattr(v, "_save_slice_info", None)
+        grouped.setdefault(info.full_name if info else v.op.name, []).append(v)
+    return {name: vs[0] if len(vs) == 1 and not getattr(vs[0], "_save_slice_info", None)
+            else vs for name, vs in grouped.items()}
 
 
 def warm_start(ckpt_to_initialize_from, vars_to_warm_start=".*", var_name_to_vocab_info=None,
