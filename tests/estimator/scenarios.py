@@ -75,6 +75,22 @@ def files(model_dir):
     return sorted(out)
 
 
+def events(tf, directory):
+    """(step, tag) of every summary value in the event files of `directory` (but TF's
+    numpy_input_fn queue-fill summary: flowgraph's reads through tf.data), and which
+    SessionLog statuses were written."""
+    import glob
+    values, logs = [], []
+    for path in sorted(glob.glob(os.path.join(directory, "events.out.tfevents.*"))):
+        for e in tf.train.summary_iterator(path):
+            if e.HasField("summary"):
+                values += [[int(e.step), v.tag] for v in e.summary.value
+                           if not v.tag.startswith("enqueue_input/")]
+            if e.HasField("session_log"):
+                logs.append([int(e.step), int(e.session_log.status)])
+    return {"values": sorted(values), "session_logs": logs}
+
+
 def _as_json(value):
     if isinstance(value, dict):
         return {k: _as_json(v) for k, v in value.items()}
@@ -142,6 +158,8 @@ def linear(tf, model_dir):
         est.train(train_in, max_steps=8)
     rec["skip_log"] = normalize(log.lines, model_dir)
     rec["files_final"] = files(model_dir)
+    rec["events"] = events(tf, model_dir)
+    rec["eval_events"] = events(tf, os.path.join(model_dir, "eval"))
     return rec
 
 
@@ -517,7 +535,7 @@ def train_and_evaluate(tf, model_dir):
                             for d in sorted(os.listdir(export_root))},
             "log": [line for line in lines if not line.startswith((
                 "Calling checkpoint listeners", "SavedModel written", "No assets",
-                "Assets added", "Signatures"))],
+                "Assets added", "Signatures")) and "already exists; retrying" not in line],
             "files": [f for f in files(model_dir) if not f.startswith("export/")]}
 
 

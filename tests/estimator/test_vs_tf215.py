@@ -67,7 +67,8 @@ def test_logged_lines(records, reference, scenario, key):
 
 FILES = [("linear", "files_after_train"), ("linear", "files_final"), ("dnn", "files_final"),
          ("linear", "variable_names"), ("dnn", "variable_names"), ("linear", "latest"),
-         ("linear", "eval_types"), ("export", "raw_files"), ("export", "raw_dir_type"),
+         ("linear", "eval_types"), ("linear", "events"),
+         ("linear", "eval_events"), ("export", "raw_files"), ("export", "raw_dir_type"),
          ("export", "raw_parent"), ("export", "raw_tags"), ("export", "raw_collections"),
          ("export", "raw_signatures"), ("export", "parse_signatures"),
          ("train_and_evaluate", "exports"), ("train_and_evaluate", "export_dirs"),
