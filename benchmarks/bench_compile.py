@@ -9,8 +9,8 @@ LSTM (bench_rnn, static_rnn); also flowgraph's optimizer time alone and a later 
 Each repetition builds a new graph and session for every contender, interleaved; the
 medians of wall time (perf_counter) and of this process's CPU time (process_time: TF's
 first run uses several threads) are printed in ms. `--steady` times later steps with the
-optimizer on and off instead. One BLAS/TF thread by default (`--threads default`: the
-libraries' own settings)."""
+optimizer on, on without the remapper, and off instead (CPU time). One BLAS/TF thread by
+default (`--threads default`: the libraries' own settings)."""
 import argparse
 import os
 import statistics
@@ -70,10 +70,11 @@ def first_run(tf, build, config=None):
     return wall, cpu, opt, step
 
 
-def steady_steps(lib, build, configs, reps):
-    """Median seconds per later step for each config (interleaved, benchmarks/run.py's
-    timer), to check that the optimized plans are no slower than the plain ones."""
-    import run
+def steady_steps(lib, build, configs, reps, block=5):
+    """Median CPU seconds (process_time: this machine is shared) per later step for each
+    config, sampled in blocks of `block` steps, interleaved in rotating order; to check
+    that the optimized plans are no slower than the plain ones."""
+    import gc
     fns = {}
     for name, cfg in configs.items():
         g = lib.Graph()
@@ -84,7 +85,17 @@ def steady_steps(lib, build, configs, reps):
         sess.run(init)
         sess.run(train, feed)
         fns[name] = (lambda s, t, f: lambda: s.run(t, f))(sess, train, feed)
-    return run.time_interleaved(fns, reps)
+    names, samples = list(fns), {k: [] for k in fns}
+    for r in range(reps):
+        for k in names[r % len(names):] + names[:r % len(names)]:
+            gc.collect()
+            gc.disable()
+            c0 = time.process_time()
+            for _ in range(block):
+                fns[k]()
+            samples[k].append((time.process_time() - c0) / block)
+            gc.enable()
+    return {k: statistics.median(v) for k, v in samples.items()}
 
 
 def main():
@@ -124,12 +135,17 @@ def main():
         rows[name] = {k: [statistics.median(x[i] for x in v) if v[0][i] is not None else None
                           for i in range(4)] for k, v in samples.items()}
     if args.steady:
-        print("| workload | flowgraph step ms | flowgraph, optimizer off, ms | on/off |")
-        print("|---|---:|---:|---:|")
+        no_remap = fg.ConfigProto(graph_options=fg.GraphOptions(
+            rewrite_options=RewriterConfig(remapping=RewriterConfig.OFF)))
+        print("| workload | optimizer on, CPU ms | on without remapper | optimizer off | "
+              "on/off | on without remapper/off |")
+        print("|---|---:|---:|---:|---:|---:|")
         for name, build in _workloads(np).items():
-            t = steady_steps(fg, build, {"on": None, "off": off}, args.reps)
-            print(f"| {name} | {t['on'] * 1e3:.2f} | {t['off'] * 1e3:.2f} | "
-                  f"{t['on'] / t['off']:.2f} |")
+            t = steady_steps(fg, build, {"on": None, "no_remap": no_remap, "off": off},
+                             args.reps)
+            print(f"| {name} | {t['on'] * 1e3:.2f} | {t['no_remap'] * 1e3:.2f} | "
+                  f"{t['off'] * 1e3:.2f} | {t['on'] / t['off']:.2f} | "
+                  f"{t['no_remap'] / t['off']:.2f} |")
         return None
     print("| workload | contender | first run wall ms | first run CPU ms | "
           "optimizer CPU ms | next step ms |")
