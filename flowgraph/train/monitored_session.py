@@ -89,6 +89,8 @@ class Scaffold:
             from flowgraph.train.saver import Saver
             self._saver = Scaffold.get_or_default(
                 "saver", GraphKeys.SAVERS, lambda: Saver(allow_empty=True))
+        if hasattr(self._saver, "build"):  # a deferred saver (Estimator's) is built now
+            self._saver.build()
         return self
 
     @property
@@ -196,11 +198,15 @@ class ChiefSessionCreator(SessionCreator):
         self._scaffold.finalize()
         s = self._scaffold
         sess = Session(graph=get_default_graph(), config=self._config)
-        path = self._checkpoint_filename_with_path
+        path, state = self._checkpoint_filename_with_path, None
         if path is None and self._checkpoint_dir:
             path = checkpoint_management.latest_checkpoint(self._checkpoint_dir)
+            state = checkpoint_management.get_checkpoint_state(self._checkpoint_dir)
         if path:
             s.saver.restore(sess, path)
+            if state is not None and hasattr(s.saver, "recover_last_checkpoints"):
+                # as TF's session manager: the saver deletes the older ones in turn
+                s.saver.recover_last_checkpoints(list(state.all_model_checkpoint_paths))
         else:
             if s.init_op is None and not s.init_fn and s.local_init_op is None:
                 raise RuntimeError("Model is not initialized and no init_op or init_fn or "
