@@ -28,8 +28,8 @@ grad = tf.gradients(tf.cond(p, lambda: v * 3.0, lambda: v * v), v)[0]
 out = []
 with tf.Session() as s:
     s.run(tf.global_variables_initializer())
-    out.append(s.run([r1, v], {p: True}))
-    out.append(s.run([r1, v], {p: False}))
+    out.append([s.run(r1, {p: True}), s.run(v)])  # (one run of both: TF's order is a race)
+    out.append([s.run(r1, {p: False}), s.run(v)])
     out.append(s.run(r2, {p: True}))
     out.append(s.run(r2, {p: False}))
     out.append(s.run(r3, {p: True}))
