@@ -38,7 +38,7 @@ with tf.Session() as s:
     out.append(s.run(v))
     out.append(s.run(loop))
     out.append(s.run(v))
-    out.append(list(s.run(loop2)))
+    out.append(s.run(loop2)[1])  # (its c: TF reads cnt racily in the loop, 1 or 2)
     out.append(s.run(cnt))
     out.append(s.run(grad, {p: True}))
     out.append(s.run(grad, {p: False}))
