@@ -24,6 +24,19 @@ def _ray():
     return ray
 
 
+def start_head(**kwargs):
+    """Starts a Ray head in this process, bound to 127.0.0.1; returns its address. The
+    processes this one starts join it through FLOWGRAPH_RAY_ADDRESS, set in os.environ
+    (with RAY_AUTH_MODE, which Ray sets there: its token is in ~/.ray/auth_token)."""
+    ray = _ray()
+    info = ray.init(address="local", _node_ip_address="127.0.0.1", include_dashboard=False,
+                    namespace=NAMESPACE, log_to_driver=False, configure_logging=False,
+                    **kwargs)
+    address = info.address_info["gcs_address"]
+    os.environ[ADDRESS_ENV] = address
+    return address
+
+
 def connect():
     """Joins the Ray cluster (once per process); returns the ray module."""
     ray = _ray()
@@ -39,8 +52,7 @@ def connect():
         try:
             ray.init(address="auto", **kwargs)
         except ConnectionError:
-            ray.init(address="local", _node_ip_address="127.0.0.1", include_dashboard=False,
-                     **kwargs)
+            start_head()
     return ray
 
 

@@ -56,3 +56,5 @@ from flowgraph.distribute import (ClusterSpec, ClusterDef, JobDef, Server,  # no
                                   ServerDef, replica_device_setter)
 __all__ += ["ClusterSpec", "ClusterDef", "JobDef", "Server", "ServerDef",
             "replica_device_setter"]
+from flowgraph.train.session_manager import SessionManager  # noqa: E402
+__all__ += ["SessionManager"]

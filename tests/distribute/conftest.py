@@ -19,18 +19,16 @@ def ray_head():
     from flowgraph.distribute import ray_backend
     if ray.is_initialized():
         ray.shutdown()
-    info = ray.init(address="local", _node_ip_address="127.0.0.1", include_dashboard=False,
-                    num_cpus=4, namespace=ray_backend.NAMESPACE, log_to_driver=False,
-                    configure_logging=False)
-    old = os.environ.get(ray_backend.ADDRESS_ENV)
-    os.environ[ray_backend.ADDRESS_ENV] = info.address_info["gcs_address"]
+    names = (ray_backend.ADDRESS_ENV, "RAY_AUTH_MODE", "RAY_AUTH_TOKEN")
+    old = {k: os.environ.get(k) for k in names}
     try:
-        yield info.address_info["gcs_address"]
+        yield ray_backend.start_head(num_cpus=4)
     finally:
         from flowgraph.distribute import server
         server._LOCAL.clear()
         ray.shutdown()
-        if old is None:
-            os.environ.pop(ray_backend.ADDRESS_ENV, None)
-        else:
-            os.environ[ray_backend.ADDRESS_ENV] = old
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
