@@ -10,7 +10,12 @@ from flowgraph.framework import errors
 from flowgraph.framework.device import DeviceSpec
 from flowgraph.proto.graph_pb2 import GraphDef
 from flowgraph.runtime.placer import colocation_groups
-from flowgraph.runtime.plan import by_reference
+from flowgraph.runtime.plan import VARIABLE_OPS, by_reference
+
+# Ops that own state their colocated users reach by reference (variables, queues, ...).
+_OWNERS = frozenset(VARIABLE_OPS) | {"FIFOQueueV2", "PaddingFIFOQueueV2",
+                                     "RandomShuffleQueueV2", "PriorityQueueV2",
+                                     "ResourceConditionalAccumulator", "VarHandleOp"}
 
 
 class TaskAssignment:
@@ -44,6 +49,9 @@ class TaskAssignment:
                 self._task[op] = task
 
     def _group_task(self, group):
+        # The variables first: as in TF, a ref or resource edge from a variable keeps its
+        # users on the variable's task, whatever device they asked for.
+        group = sorted(group, key=lambda op: (op.type not in _OWNERS, op._id))
         pinned = None
         for op in group:
             spec = DeviceSpec.from_string(op.device) if op.device else None
@@ -51,7 +59,8 @@ class TaskAssignment:
                 continue
             task = (spec.job or self._default[0],
                     spec.task if spec.task is not None else 0)
-            if pinned is not None and pinned[1] != task and not self._soft:
+            if pinned is not None and pinned[1] != task and not self._soft and \
+                    pinned[0].type not in _OWNERS:
                 raise _device_error(op, f"Cannot colocate nodes '{pinned[0].name}' and "
                                         f"'{op.name}': Cannot merge devices with "
                                         f"incompatible tasks: '{pinned[0].device}' and "
@@ -84,13 +93,27 @@ class Stage:
         self.fetch_names, self.targets = fetch_names, targets
 
 
+def _resolved_locally(t, feeds, task_of, task):
+    """True for an input its consumer's task resolves itself: a variable of that task
+    read by reference, or the handle of a queue or accumulator of that task (the op
+    making the handle comes into every stage that uses it; it finds the same state)."""
+    if t in feeds:
+        return False
+    if by_reference(t, feeds):
+        return task_of(_variable_of(t)) == task
+    return t.op.type in _OWNERS and not t.op._inputs and task_of(t.op) == task
+
+
 def _edges(op, feeds, task_of):
     """The data inputs an op waits for across the cut: all but the feeds and the
-    variables of its own task read by reference (its task resolves those itself)."""
+    inputs its own task resolves (`_resolved_locally`)."""
+    task = None
     for t in op._inputs:
         if t in feeds:
             continue
-        if by_reference(t, feeds) and task_of(_variable_of(t)) == task_of(op):
+        if task is None:
+            task = task_of(op)
+        if _resolved_locally(t, feeds, task_of, task):
             continue
         yield t
 
@@ -170,8 +193,8 @@ def partition(graph, feeds, fetches, targets, task_of):
                     continue
                 if t in feed_set:
                     sources.append(("feed", feeds.index(t)))
-                elif by_reference(t, feed_set) and task_of(_variable_of(t)) == task:
-                    chain = t.op  # the task's own variable: its ops come along
+                elif _resolved_locally(t, feed_set, task_of, task):
+                    chain = t.op  # the task's own variable or handle: its ops come along
                     while chain not in members and chain.name not in extra:
                         extra.append(chain.name)
                         if chain.type != "Identity":

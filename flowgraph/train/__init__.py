@@ -58,3 +58,5 @@ __all__ += ["ClusterSpec", "ClusterDef", "JobDef", "Server", "ServerDef",
             "replica_device_setter"]
 from flowgraph.train.session_manager import SessionManager  # noqa: E402
 __all__ += ["SessionManager"]
+from flowgraph.train.sync_replicas_optimizer import SyncReplicasOptimizer  # noqa: E402
+__all__ += ["SyncReplicasOptimizer"]

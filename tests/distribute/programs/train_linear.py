@@ -21,6 +21,7 @@ flags.DEFINE_string("out", "", "directory for the results")
 flags.DEFINE_string("checkpoint_dir", "", "chief's checkpoint directory")
 flags.DEFINE_integer("checkpoint_steps", 0, "save a checkpoint every n steps")
 flags.DEFINE_float("step_delay", 0.0, "seconds to sleep after each step")
+flags.DEFINE_boolean("same_data", False, "every worker trains on all the data")
 FLAGS = flags.FLAGS
 TRUE_W = np.array([[1.5], [-2.0], [0.5]], np.float32)
 
@@ -56,7 +57,7 @@ def main(_):
         return
     n = cluster.num_tasks("worker")
     is_chief = FLAGS.task_index == 0
-    X, Y = data(FLAGS.task_index, n)
+    X, Y = data(0, 1) if FLAGS.same_data else data(FLAGS.task_index, n)
     with tf.device(tf.train.replica_device_setter(
             worker_device=f"/job:worker/task:{FLAGS.task_index}", cluster=cluster)):
         x, y, w, b, gs, loss, opt, train_op = model(n, FLAGS.sync)
@@ -69,7 +70,8 @@ def main(_):
     if FLAGS.checkpoint_steps:
         ckpt["save_checkpoint_steps"] = FLAGS.checkpoint_steps
     with tf.train.MonitoredTrainingSession(master=server.target, is_chief=is_chief,
-                                           hooks=hooks, **ckpt) as sess:
+                                           hooks=hooks, stop_grace_period_secs=1,
+                                           **ckpt) as sess:
         first = sess.run(gs)
         while not sess.should_stop():
             sess.run(train_op, {x: X, y: Y})
