@@ -148,9 +148,13 @@ def _cut(needed, feeds, task_of):
         deps[op] = len(ds)
         for d in ds:
             users[d].append(op)
+    # A fetched variable (or snapshot) read by nothing else is read last on its task, so
+    # the fetch shows the run's updates, as in one process.
+    late = [op for op in needed if op._outputs and not users[op] and
+            all(by_reference(t, feeds) for t in op._outputs)]
     ready = {}
     for op, n in deps.items():
-        if n == 0:
+        if n == 0 and op not in late:
             heapq.heappush(ready.setdefault(task_of(op), []), (op._id, op))
     stages = []
     while any(ready.values()):
@@ -164,6 +168,12 @@ def _cut(needed, feeds, task_of):
                 if deps[u] == 0:
                     heapq.heappush(ready.setdefault(task_of(u), []), (u._id, u))
         stages.append((task, ops))
+    for op in sorted(late, key=lambda o: o._id):
+        last = [ops for task, ops in stages if task == task_of(op)]
+        if last:
+            last[-1].append(op)
+        else:
+            stages.append((task_of(op), [op]))
     if sum(len(ops) for _, ops in stages) != len(needed):
         raise errors.InvalidArgumentError(None, None, "Graph has a cycle")
     return stages

@@ -235,7 +235,8 @@ class _MonitoredSession:
                     raise
                 _log.info("An error was raised while a session was being created. This may "
                           "be due to a preemption of a connected worker or parameter "
-                          "server. A new session will be created. Error: %s", e)
+                          "server. A new session will be created. Error: %s: %s",
+                          type(e).__name__, e)
                 time.sleep(0.5)
         self._coord = Coordinator()  # hooks may register threads with it
         # as TF: the graph's queue runners start with the session, under its coordinator
@@ -246,7 +247,7 @@ class _MonitoredSession:
     def _recover(self, error):
         _log.info("An error was raised. This may be due to a preemption in a connected "
                   "worker or parameter server. The current session will be closed and a "
-                  "new session will be created. Error: %s", error)
+                  "new session will be created. Error: %s: %s", type(error).__name__, error)
         try:
             self._coord.request_stop()
             self._coord.join(stop_grace_period_secs=self._stop_grace_period_secs,

@@ -37,8 +37,10 @@ def _train(target, device_fn, steps=30):
         x, y, w, b, gs, loss, train = _linear(device_fn)
         with tf.Session(target) as sess:
             sess.run(tf.global_variables_initializer())
-            losses = [sess.run([loss, train], {x: X, y: Y})[0] for _ in range(steps)]
-            return losses, sess.run([w, b, gs]), (w.device, gs.device, loss.device)
+            # a fetched variable shows the run's update (its read comes last), as in TF
+            losses = [sess.run([loss, train, gs], {x: X, y: Y}) for _ in range(steps)]
+            return [(v[0], v[2]) for v in losses], sess.run([w, b, gs]), \
+                (w.device, gs.device, loss.device)
 
 
 def test_ps_and_worker_train_like_one_process(ray_head):
@@ -50,6 +52,7 @@ def test_ps_and_worker_train_like_one_process(ray_head):
     losses, (w, b, gs), devices = _train(worker.target, setter)
     ref_losses, (rw, rb, rgs), _ = _train("", None)
     np.testing.assert_allclose(losses, ref_losses, rtol=1e-5)
+    assert [s for _, s in losses] == list(range(1, 31))
     np.testing.assert_allclose(w, rw, rtol=1e-5)
     np.testing.assert_allclose(b, rb, rtol=1e-5)
     assert gs == rgs == 30

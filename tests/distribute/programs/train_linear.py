@@ -48,6 +48,17 @@ def model(num_workers, sync):
     return x, y, w, b, gs, loss, opt, train_op
 
 
+class _SessionLog(tf.train.SessionRunHook):
+    """Records the global step each new session (the first, and each recovery) starts at."""
+
+    def __init__(self, gs):
+        self.gs, self.starts = gs, []
+
+    def after_create_session(self, session, coord):
+        self.starts.append(int(session.run(self.gs)))
+        print(f"session at step {self.starts[-1]}", flush=True)
+
+
 def main(_):
     cluster = tf.train.ClusterSpec({"ps": FLAGS.ps_hosts.split(","),
                                     "worker": FLAGS.worker_hosts.split(",")})
@@ -61,10 +72,11 @@ def main(_):
     with tf.device(tf.train.replica_device_setter(
             worker_device=f"/job:worker/task:{FLAGS.task_index}", cluster=cluster)):
         x, y, w, b, gs, loss, opt, train_op = model(n, FLAGS.sync)
-    hooks = [tf.train.StopAtStepHook(last_step=FLAGS.steps)]
+    starts = _SessionLog(gs)
+    hooks = [tf.train.StopAtStepHook(last_step=FLAGS.steps), starts]
     if FLAGS.sync:
         hooks.append(opt.make_session_run_hook(is_chief))
-    local_steps, recoveries = 0, 0
+    local_steps = 0
     ckpt = dict(checkpoint_dir=FLAGS.checkpoint_dir or None, save_summaries_steps=None,
                 save_summaries_secs=None, log_step_count_steps=None)
     if FLAGS.checkpoint_steps:
@@ -72,10 +84,12 @@ def main(_):
     with tf.train.MonitoredTrainingSession(master=server.target, is_chief=is_chief,
                                            hooks=hooks, stop_grace_period_secs=1,
                                            **ckpt) as sess:
-        first = sess.run(gs)
+        first = starts.starts[0]
         while not sess.should_stop():
             sess.run(train_op, {x: X, y: Y})
             local_steps += 1
+            if local_steps % 10 == 0:
+                print(f"progress {local_steps}", flush=True)
             if FLAGS.step_delay:
                 time.sleep(FLAGS.step_delay)
     with tf.Session(server.target) as sess:
@@ -83,7 +97,7 @@ def main(_):
     result = dict(task=FLAGS.task_index, local_steps=local_steps, first_step=int(first),
                   global_step=int(gv), w=wv.ravel().tolist(), b=bv.ravel().tolist(),
                   w_device=w.device, gs_device=gs.device, loss_device=loss.device,
-                  recoveries=recoveries)
+                  session_starts=starts.starts)
     with open(os.path.join(FLAGS.out, f"worker{FLAGS.task_index}.json"), "w") as f:
         json.dump(result, f)
     print("done", json.dumps(result), flush=True)
