@@ -43,10 +43,17 @@ def _train(target, device_fn, steps=30):
                 (w.device, gs.device, loss.device)
 
 
-def test_ps_and_worker_train_like_one_process(ray_head):
-    cluster = _cluster()
-    tf.train.Server(cluster, job_name="ps", task_index=0)
-    worker = tf.train.Server(cluster, job_name="worker", task_index=0)
+@pytest.fixture(scope="module")
+def servers(ray_head):
+    """One cluster for the module: 1 ps and 2 workers, each a Ray actor (the tests name
+    their variables apart: the ps keeps them all)."""
+    cluster = _cluster(1, 2)
+    return cluster, [tf.train.Server(cluster, job_name="ps", task_index=0)] + \
+        [tf.train.Server(cluster, job_name="worker", task_index=i) for i in range(2)]
+
+
+def test_ps_and_worker_train_like_one_process(servers):
+    cluster, (_, worker, _) = servers
     setter = tf.train.replica_device_setter(cluster=cluster,
                                             worker_device="/job:worker/task:0")
     losses, (w, b, gs), devices = _train(worker.target, setter)
@@ -59,10 +66,8 @@ def test_ps_and_worker_train_like_one_process(ray_head):
     assert devices == ("/job:ps/task:0", "/job:ps/task:0", "/job:worker/task:0")
 
 
-def test_variables_live_on_the_ps_across_sessions_and_graphs(ray_head):
-    cluster = _cluster()
-    tf.train.Server(cluster, job_name="ps", task_index=0)
-    worker = tf.train.Server(cluster, job_name="worker", task_index=0)
+def test_variables_live_on_the_ps_across_sessions_and_graphs(servers):
+    _, (_, worker, _) = servers
     for step in range(2):
         with tf.Graph().as_default():
             with tf.device("/job:ps/task:0"):
@@ -80,13 +85,11 @@ def test_variables_live_on_the_ps_across_sessions_and_graphs(ray_head):
             assert sess.run(v) == 7.0
 
 
-def test_in_graph_replication_two_worker_tasks(ray_head):
-    cluster = _cluster(1, 2)
-    servers = [tf.train.Server(cluster, job_name="ps", task_index=0)] + \
-        [tf.train.Server(cluster, job_name="worker", task_index=i) for i in range(2)]
+def test_in_graph_replication_two_worker_tasks(servers):
+    _, servers = servers
     with tf.Graph().as_default():
         with tf.device("/job:ps/task:0"):
-            w = tf.Variable([[1.0, 2.0], [3.0, 4.0]], name="w")
+            w = tf.Variable([[1.0, 2.0], [3.0, 4.0]], name="w_in_graph")
         parts = []
         for i in range(2):
             with tf.device(f"/job:worker/task:{i}"):
