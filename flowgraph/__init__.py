@@ -50,6 +50,7 @@ from flowgraph.ops.random_ops import *  # noqa: F401,F403
 from flowgraph.ops.variable_scope import *  # noqa: F401,F403
 from flowgraph.ops.clip_ops import *  # noqa: F401,F403
 from flowgraph.ops import training_ops as _training_ops  # noqa: E402
+from flowgraph.ops import fused_ops as _fused_ops  # noqa: E402,F401  (registers _FusedMatMul)
 from flowgraph.ops import sparse_training_ops as _sparse_training_ops  # noqa: E402
 from flowgraph.ops.sparse_training_ops import *  # noqa: F401,F403
 from flowgraph.ops.control_flow_ops import *  # noqa: F401,F403
@@ -363,8 +364,28 @@ del _m, _n
 from flowgraph import data  # noqa: E402
 # -- end h-data ---------------------------------------------------------------------------
 
+# -- h-fc: tf.feature_column (TF1's v1 columns; tf.lookup tables) ------------------------
+from flowgraph import feature_column  # noqa: E402
+from flowgraph.initializers import tables_initializer  # noqa: E402
+from flowgraph.ops import lookup_ops as _lookup_ops  # noqa: E402
+initialize_all_tables = tables_initializer
+lookup = _namespace("lookup", [_lookup_ops])
+from flowgraph.ops import sparse_cross_ops as _sparse_cross_ops  # noqa: E402
+sparse.cross = _sparse_cross_ops.sparse_cross
+sparse.cross_hashed = _sparse_cross_ops.sparse_cross_hashed
+# -- end h-fc -----------------------------------------------------------------------------
+
 # tf.keras: graph-mode Keras 2 (flowgraph/keras/; its regularizers are tf.keras.regularizers).
 from flowgraph import keras  # noqa: E402
+
+# -- h-estimator: tf.estimator (flowgraph/estimator/) -------------------------------------
+from flowgraph import estimator  # noqa: E402
+from flowgraph.estimator import warm_starting as _warm_starting  # noqa: E402
+train.warm_start = _warm_starting.warm_start
+# -- end h-estimator ----------------------------------------------------------------------
+
+# tf.saved_model: SavedModel directories (builder, loader, signatures; issue 18).
+from flowgraph import saved_model  # noqa: E402
 
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (

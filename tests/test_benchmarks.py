@@ -23,6 +23,7 @@ def test_every_case_runs_and_renders(bench, monkeypatch):
     monkeypatch.setattr(bench, "BUILD_STEPS", 50)
     monkeypatch.setattr(bench, "KERAS_SAMPLES", 512, raising=False)
     monkeypatch.setattr(bench, "INPUT_RECORDS", 128, raising=False)
+    monkeypatch.setattr(bench, "SAVED_MODEL_OPS", 50, raising=False)
     env = bench.Env("default", with_tf=False)
     results = bench.run_cases(env, reps=1)
     names = [r["name"] for r in results]

@@ -51,3 +51,24 @@ def test_readme_quick_start_runs():
     out = _run("README.md quick start", block)
     assert out.splitlines()[0] == "[6. 6.]"
     assert "'count': np.int32(1)" in out or "'count': 1" in out
+
+
+def test_estimator_census_trains_exports_and_serves(tmp_path):
+    """The canned wide & deep example: eval metrics with TF's keys, an export that loads
+    and answers, and the same query through saved_model_cli."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               TF_CPP_MIN_LOG_LEVEL="3")
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "estimator_census.py"),
+                        "--steps", "100", "--dir", str(tmp_path)], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    metrics = dict(re.findall(r"^eval (\S+): (\S+)$", out, re.M))
+    assert sorted(metrics) == ["accuracy", "accuracy_baseline", "auc", "auc_precision_recall",
+                               "average_loss", "global_step", "label/mean", "loss",
+                               "precision", "prediction/mean", "recall"]
+    assert float(metrics["global_step"]) == 100 and float(metrics["accuracy"]) > 0.75
+    assert "loaded export: Doctorate, Exec-managerial, age 52 -> >50K" in out
+    assert "loaded export: HS-grad, Sales, age 19 -> <=50K" in out
+    assert "saved_model_cli run: ok" in out
+    assert "Result for output key classes:\n[[b'<=50K' b'>50K']]" in out

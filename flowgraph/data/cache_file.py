@@ -54,6 +54,7 @@ class FileCache(pipeline.DatasetValue):
 
     def __init__(self, input, filename):
         self._input, self._path = input, filename + SUFFIX
+        self.cardinality = input.cardinality
 
     def iterate(self):
         if os.path.exists(self._path):

@@ -202,12 +202,12 @@ class DatasetV1:
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         """`map_func` applied to each element (traced once into a function);
         `num_parallel_calls` elements are computed at once on threads."""
-        if num_parallel_calls is None:
+        if num_parallel_calls is None:  # (TF1's map does not keep the cardinality)
             return self._function_op("MapDataset", map_func,
-                                     attrs={"preserve_cardinality": True})
+                                     attrs={"preserve_cardinality": False})
         return self._function_op("ParallelMapDatasetV2", map_func,
                                  [_i64(num_parallel_calls, "num_parallel_calls")],
-                                 attrs={"preserve_cardinality": True})
+                                 attrs={"preserve_cardinality": False})
 
     def flat_map(self, map_func, name=None):
         """The concatenation of the datasets `map_func` returns for the elements."""
@@ -336,6 +336,10 @@ class DatasetV1:
 
     def options(self):
         return getattr(self, "_options", None) or options_lib.Options()
+
+    def cardinality(self):
+        """A scalar int64 tensor: the number of elements (INFINITE -1, UNKNOWN -2)."""
+        return apply_op("DatasetCardinality", [self._variant_tensor])
 
     # -- iterators --
     def make_one_shot_iterator(self):

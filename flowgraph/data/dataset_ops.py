@@ -2,7 +2,7 @@
 variant whose run-time value is a `pipeline.DatasetValue`. Ops holding a function
 (map, filter, flat_map, interleave, ...) compile it once into a sub-plan (`bind`), as If
 and While do; its captured tensors are the op's `other_arguments`."""
-from flowgraph.data import cache_file, pipeline
+from flowgraph.data import cache_file, cardinality, pipeline
 from flowgraph.framework import tensor_shape
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 
@@ -55,6 +55,15 @@ class RangeDataset(_DatasetOp):
 
     def kernel(xp, start, stop, step):
         return pipeline.range_(int(start), int(stop), int(step))
+
+
+@defop("DatasetCardinality", inputs=("input_dataset: variant",),
+       outputs=("cardinality: int64",), attrs={"cardinality_options": ""})
+class DatasetCardinality(_DatasetOp):
+    """The number of elements of a dataset (-1: infinite, -2: unknown)."""
+
+    def kernel(xp, input_dataset):
+        return xp.asarray(cardinality.of(input_dataset), dtype=xp.int64)
 
 
 # -- plain transformations ----------------------------------------------------------
@@ -207,10 +216,12 @@ def _with_function(type_name, doc, scalars, build, extra_attrs=None, func_attr="
         def bind(op, ctx, compile_fn):
             fn = compile_fn(op.get_attr(func_attr))
             n_args = len(op.get_attr("Targuments"))
+            keep_size = op._attrs.get("preserve_cardinality", True)
 
             def run(input_dataset, *rest):
                 captures, args = rest[:n_args], rest[n_args:]
-                return build(input_dataset, fn, captures, *[_py(a) for a in args])
+                out = build(input_dataset, fn, captures, *[_py(a) for a in args])
+                return out if keep_size else cardinality.sized(out, cardinality.UNKNOWN)
             return run
     Op.__doc__ = doc
     Op.__name__ = type_name

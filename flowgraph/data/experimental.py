@@ -26,6 +26,7 @@ def map_and_batch(map_func, batch_size, num_parallel_batches=None, drop_remainde
             "MapAndBatchDataset", map_func,
             [_i64(batch_size, "batch_size"), _i64(n, "num_parallel_calls"),
              convert_to_tensor(drop_remainder, dtype=dtypes.bool, name="drop_remainder")],
+            attrs={"preserve_cardinality": True},
             out=lambda fg, spec: dataset.batched_spec(_dense(spec), batch_size,
                                                       drop_remainder))
     return apply
@@ -55,3 +56,8 @@ def ignore_errors(log_warning=False):
 def unbatch():
     """`Dataset.unbatch()` as a transformation."""
     return lambda ds: ds.unbatch()
+
+
+def cardinality(dataset):
+    """`dataset.cardinality()`: its number of elements as a scalar int64 tensor."""
+    return dataset.cardinality()

@@ -8,7 +8,7 @@ import threading
 
 import numpy as np
 
-from flowgraph.data import philox
+from flowgraph.data import cardinality, philox
 from flowgraph.framework import errors
 
 
@@ -17,7 +17,10 @@ def _invalid(msg):
 
 
 class DatasetValue:
-    """A dataset as a run-time value: `iterate()` starts a fresh pass over its elements."""
+    """A dataset as a run-time value: `iterate()` starts a fresh pass over its elements;
+    `cardinality` is its number of elements as TF counts them (see cardinality.py)."""
+
+    cardinality = cardinality.UNKNOWN
 
     def iterate(self):
         raise NotImplementedError
@@ -42,6 +45,16 @@ def source(fn):
     return make
 
 
+def sizes(rule):
+    """Decorator: the DatasetValue a maker returns has cardinality `rule(*its args)`."""
+    def wrap(make):
+        def made(*args, **kw):
+            return cardinality.sized(make(*args, **kw), rule(*args, **kw))
+        made.__name__ = make.__name__
+        return made
+    return wrap
+
+
 # -- sources ------------------------------------------------------------------------
 def check_slices(components):
     n = {c.shape[0] if c.ndim else None for c in components}
@@ -56,7 +69,7 @@ class TensorSlices(DatasetValue):
     """The slices of `components` along dimension 0; batches of them are slices too."""
 
     def __init__(self, components):
-        self.n = check_slices(components)
+        self.n = self.cardinality = check_slices(components)
         self.components = [frozen(c) for c in components]
 
     def iterate(self):
@@ -128,7 +141,7 @@ def frozen(a):
 
 def tensors(components):
     comps = [frozen(c) for c in components]
-    return Generated(lambda: iter([comps]))
+    return cardinality.sized(Generated(lambda: iter([comps])), 1)
 
 
 @source
@@ -136,19 +149,20 @@ def from_list(elements):
     yield from elements
 
 
-@source
 def range_(start, stop, step):
     if step == 0:
         raise _invalid("step must be a non-zero integer.")
-    for v in range(int(start), int(stop), int(step)):
-        yield [np.int64(v)]
+    values = Generated(lambda: ([np.int64(v)] for v in range(start, stop, step)))
+    return cardinality.sized(values, cardinality.range_(start, stop, step))
 
 
 # -- element-wise -------------------------------------------------------------------
 def map_(input, fn, captures, parallel=1):
     if parallel <= 1:
-        return Generated(lambda: _MapIter(input.iterate(), fn, captures))
-    return Generated(lambda: _ParallelMapIter(input.iterate(), fn, captures, parallel))
+        out = Generated(lambda: _MapIter(input.iterate(), fn, captures))
+    else:
+        out = Generated(lambda: _ParallelMapIter(input.iterate(), fn, captures, parallel))
+    return cardinality.sized(out, input.cardinality)
 
 
 class _MapIter:
@@ -289,8 +303,11 @@ def batch(input, batch_size, drop_remainder, sparse=()):
     if batch_size <= 0:
         raise _invalid("Batch size must be greater than zero.")
     if isinstance(input, (TensorSlices, GatheredSlices)):  # no per-element stacking
-        return Generated(lambda: input.batches(batch_size, drop_remainder))
-    return Generated(lambda: _batch(input, batch_size, drop_remainder, sparse))
+        out = Generated(lambda: input.batches(batch_size, drop_remainder))
+    else:
+        out = Generated(lambda: _batch(input, batch_size, drop_remainder, sparse))
+    return cardinality.sized(
+        out, cardinality.batch(input.cardinality, batch_size, drop_remainder))
 
 
 def _batch(input, batch_size, drop_remainder, sparse=()):
@@ -358,6 +375,7 @@ def _pad(parts, padded_shape, value, k):
     return out
 
 
+@sizes(lambda d, size, shapes, values, drop: cardinality.batch(d.cardinality, size, drop))
 @source
 def padded_batch(input, batch_size, padded_shapes, padding_values, drop_remainder):
     if batch_size <= 0:
@@ -386,6 +404,8 @@ def unbatch(input):
             yield [item(c, i) for c in e]
 
 
+@sizes(lambda d, size, shift, stride, drop: cardinality.window(d.cardinality, size, shift,
+                                                               stride, drop))
 @source
 def window(input, size, shift, stride, drop_remainder):
     if size <= 0 or shift <= 0 or stride <= 0:
@@ -445,9 +465,11 @@ def shuffle(input, buffer_size, seeds, reshuffle):
     if buffer_size <= 0:
         raise _invalid("buffer_size must be greater than zero.")
     if isinstance(input, (TensorSlices, GatheredSlices)):
-        return GatheredSlices(input.components, lambda: _shuffled(
+        out = GatheredSlices(input.components, lambda: _shuffled(
             _positions(input), buffer_size, seeds, reshuffle))
-    return Generated(lambda: _shuffled(input.iterate(), buffer_size, seeds, reshuffle))
+    else:
+        out = Generated(lambda: _shuffled(input.iterate(), buffer_size, seeds, reshuffle))
+    return cardinality.sized(out, input.cardinality)
 
 
 def _shuffled(it, buffer_size, seeds, reshuffle):
@@ -474,9 +496,11 @@ def _shuffled(it, buffer_size, seeds, reshuffle):
 
 def repeat(input, count):
     if isinstance(input, (TensorSlices, GatheredSlices)):
-        return GatheredSlices(input.components,
-                              lambda: _repeated(lambda: _positions(input), count))
-    return Generated(lambda: _repeated(input.iterate, count))
+        out = GatheredSlices(input.components,
+                             lambda: _repeated(lambda: _positions(input), count))
+    else:
+        out = Generated(lambda: _repeated(input.iterate, count))
+    return cardinality.sized(out, cardinality.repeat(input.cardinality, count))
 
 
 def _repeated(start, count):
@@ -491,6 +515,7 @@ def _repeated(start, count):
         n += 1
 
 
+@sizes(lambda d, count: cardinality.take(d.cardinality, count))
 @source
 def take(input, count):
     if count == 0:
@@ -501,6 +526,7 @@ def take(input, count):
             return
 
 
+@sizes(lambda d, count: cardinality.skip(d.cardinality, count))
 @source
 def skip(input, count):
     if count < 0:  # skips everything
@@ -510,6 +536,7 @@ def skip(input, count):
             yield e
 
 
+@sizes(lambda inputs: cardinality.zip_([d.cardinality for d in inputs]))
 @source
 def zip_(inputs):
     its = [d.iterate() for d in inputs]
@@ -523,6 +550,7 @@ def zip_(inputs):
         yield out
 
 
+@sizes(lambda a, b: cardinality.concatenate(a.cardinality, b.cardinality))
 @source
 def concatenate(a, b):
     yield from a.iterate()
@@ -547,6 +575,7 @@ class MemoryCache(DatasetValue):
 
     def __init__(self, input):
         self._input, self._elements, self._lock = input, None, threading.Lock()
+        self.cardinality = input.cardinality
 
     def iterate(self):
         if self._elements is not None:
@@ -567,6 +596,7 @@ class MemoryCache(DatasetValue):
 _END = object()
 
 
+@sizes(lambda d, buffer_size: d.cardinality)
 @source
 def prefetch(input, buffer_size):
     """Elements produced ahead by a background thread into a bounded queue."""

@@ -5,7 +5,7 @@ the `from_proto` functions their owners register here, as TF's `register_proto_f
 import logging
 import os
 
-from google.protobuf import text_format
+from google.protobuf import any_pb2, text_format
 from google.protobuf.message import DecodeError
 
 from flowgraph.framework import graph_io
@@ -38,6 +38,11 @@ def _is_saver(v):
     return hasattr(v, "saver_def") and hasattr(v, "to_proto")
 
 
+def _is_any(v):
+    """A google.protobuf.Any (protobuf's own class or our descriptor pool's)."""
+    return getattr(getattr(v, "DESCRIPTOR", None), "full_name", None) == "google.protobuf.Any"
+
+
 def _add_collection(meta, key, values, export_scope):
     """Stores one collection in `meta`; returns False (and logs) if it cannot."""
     cd = meta_graph_pb2.CollectionDef()
@@ -50,6 +55,9 @@ def _add_collection(meta, key, values, export_scope):
             p = v.to_proto(export_scope=export_scope)
             if p is not None:
                 cd.bytes_list.value.append(p.SerializeToString())
+    elif all(_is_any(v) for v in values):  # e.g. SavedModel assets
+        for v in values:
+            cd.any_list.value.add(type_url=v.type_url, value=v.value)
     elif all(isinstance(v, (Tensor, Operation)) for v in values):
         for v in values:
             name = graph_io.strip_name_scope(v.name, export_scope)
@@ -247,5 +255,8 @@ def _import_collection(graph, key, cd, import_scope, by_name):
     elif kind in ("int64_list", "float_list"):
         for x in getattr(cd, kind).value:
             graph.add_to_collection(key, x)
+    elif kind == "any_list":
+        for x in cd.any_list.value:
+            graph.add_to_collection(key, any_pb2.Any(type_url=x.type_url, value=x.value))
     else:
         _log.warning("Cannot import collection %r of kind %s", key, kind)

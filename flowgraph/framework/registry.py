@@ -74,6 +74,9 @@ class OpDef:
         self.kernel = getattr(cls, "kernel", None)
         self.grad = getattr(cls, "grad", None)
         self.forwards_ref = getattr(cls, "forwards_ref", False)
+        # A fused op's recipe for the remapper: {"contraction": op types, "bias": op
+        # types, "activations": op types} it can stand for (`_FusedMatMul`); else None.
+        self.fuses = getattr(cls, "fuses", None)
         # How `Session.run` returns a fetched output: `fetch_as(value, tensor, session)`
         # (e.g. a TensorHandle for GetSessionHandle); None returns the value itself.
         self.fetch_as = getattr(cls, "fetch_as", None)
@@ -91,6 +94,32 @@ class OpDef:
         # may wait for other runs (a queue's dequeue): runs on the calling thread, never on
         # the inter-op pool, whose threads it could all hold while their producers wait
         self.blocking = getattr(cls, "blocking", False)
+        # A pure function of its inputs: the graph optimizer may fold it into a constant
+        # or merge it with an equal op (never a stateful op or one running sub-plans).
+        self.foldable = getattr(cls, "foldable", not stateful and self.binder is None
+                                and not self.func_attrs and not self.blocking
+                                and self.fetch_as is None)
+        # The index of the input this op's output equals (Identity, StopGradient): the
+        # optimizer lets consumers read that input instead; None for other ops.
+        # It may also be `forwards_input(op) -> index or None`, for ops that are a no-op
+        # only for some static shapes or attrs (a Reshape to the shape its input has).
+        self.forwards_input = getattr(cls, "forwards_input", None)
+        # `static_value(op) -> numpy value or None`: the output known from static input
+        # shapes alone (Shape of a fully defined tensor); the optimizer folds it.
+        self.static_value = getattr(cls, "static_value", None)
+        # Algebra the optimizer's arithmetic pass uses: (value, "both" | "right") when
+        # `x op value == x` (Mul: (1, "both"), Sub: (0, "right")); `involution` when
+        # f(f(x)) == x (Neg); `transpose_attrs`, the bool attrs that make the op read
+        # input 0 or 1 transposed (MatMul: ("transpose_a", "transpose_b")); `permutes`
+        # for an op whose output is input 0 with its axes permuted by input 1 (Transpose).
+        # `constant_branch(op, pred) -> (FuncGraph, input indexes)`: for an op running
+        # one of several functions (If), the function a constant predicate picks and
+        # which of op's inputs are its inputs; the optimizer inlines it.
+        self.constant_branch = getattr(cls, "constant_branch", None)
+        self.neutral_element = getattr(cls, "neutral_element", None)
+        self.involution = getattr(cls, "involution", False)
+        self.transpose_attrs = getattr(cls, "transpose_attrs", None)
+        self.permutes = getattr(cls, "permutes", False)
         self.kernel_params = ()
         self.wants_ctx = self.binder is not None
         self.xp_function = None
@@ -132,7 +161,8 @@ def defop(name, inputs=(), outputs=(), attrs=None, stateful=False):
         if name in _REGISTRY:
             raise KeyError(f"Op {name!r} registered twice: at {_REGISTRY[name].where} "
                            f"and at {where}")
-        for key in ("shape", "kernel", "grad", "bind", "func_arg_shapes"):
+        for key in ("shape", "kernel", "grad", "bind", "func_arg_shapes", "forwards_input",
+                    "static_value", "constant_branch"):
             v = cls.__dict__.get(key)
             if isinstance(v, staticmethod):
                 setattr(cls, key, v.__func__)
@@ -187,6 +217,12 @@ def gradient_function(op_type):
         return _GRADIENTS[op_type]
     d = _REGISTRY.get(op_type)
     return None if d is None or d.grad == NO_GRADIENT else d.grad
+
+
+def forwarded_input(op):
+    """The index of the input `op`'s output equals, or None (see OpDef.forwards_input)."""
+    f = op._op_def.forwards_input
+    return f(op) if callable(f) else f
 
 
 def input_args(op):

@@ -15,6 +15,7 @@ from flowgraph.framework.graph import Tensor, name_scope
 from flowgraph.framework.op_builder import apply_op, constant, constant_value, \
     convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.framework.sparse_tensor import SparseTensor
 from flowgraph.framework.tensor_shape import TensorShape, unknown_shape
 
 __all__ = ["shape", "shape_n", "size", "rank", "reshape", "transpose", "matrix_transpose",
@@ -256,6 +257,11 @@ class Shape:
     def shape(op):
         return TensorShape([op.inputs[0].shape.ndims])
 
+    def static_value(op):
+        s = op.inputs[0].shape
+        if s.is_fully_defined():
+            return np.asarray(s.as_list(), op.get_attr("out_type").as_numpy_dtype)
+
     def kernel(xp, input, out_type):
         return xp.asarray(np.shape(input), dtype=out_type)
     grad = NOT_DIFFERENTIABLE
@@ -280,6 +286,11 @@ class Size:
     def shape(op):
         return TensorShape([])
 
+    def static_value(op):
+        s = op.inputs[0].shape
+        if s.is_fully_defined():
+            return np.asarray(s.num_elements(), op.get_attr("out_type").as_numpy_dtype)
+
     def kernel(xp, input, out_type):
         return xp.asarray(np.size(input), dtype=out_type)
     grad = NOT_DIFFERENTIABLE
@@ -290,6 +301,10 @@ class Rank:
     """The number of dimensions of `input`."""
     def shape(op):
         return TensorShape([])
+
+    def static_value(op):
+        n = op.inputs[0].shape.ndims
+        return None if n is None else np.asarray(n, np.int32)
 
     def kernel(xp, input):
         return xp.asarray(np.ndim(input), dtype=np.int32)
@@ -306,6 +321,10 @@ def shape(input, name=None, out_type=None):
     """Returns the shape of a tensor as a 1-D int tensor (a constant when fully known)."""
     out_type = dtypes.int32 if out_type is None else dtypes.as_dtype(out_type)
     with name_scope(name, "Shape", [input]) as scope:
+        if isinstance(input, SparseTensor):  # its dense_shape, as TF
+            d = input.dense_shape
+            return d if out_type == d.dtype else apply_op(
+                "Cast", [d], {"DstT": out_type, "Truncate": False}, name="Cast")
         input = _as_input(input)
         s = input.shape
         if s.is_fully_defined():
@@ -382,6 +401,11 @@ class Reshape:
     """Reshapes `tensor` to `shape` (one entry may be -1)."""
     shape = _reshape_shape
 
+    def forwards_input(op):  # a reshape to the fully known shape its input has
+        s = op.inputs[0].shape
+        return 0 if s.is_fully_defined() and op.outputs[0].shape.as_list() == s.as_list() \
+            else None
+
     def kernel(xp, tensor, shape):
         shape = tuple(_int_list(shape))
         try:
@@ -443,6 +467,7 @@ def _check_perm(perm, n):
 class Transpose:
     """Permutes the dimensions of `x` by `perm`."""
     shape = _transpose_shape
+    permutes = True
 
     def kernel(xp, x, perm):
         return xp.transpose(x, _check_perm(perm, np.ndim(x)))

@@ -69,6 +69,10 @@ class If:
             return run_f(*[inputs[i] for i in idx_f])
         return run
 
+    def constant_branch(op, pred):
+        attr = "then_branch" if pred else "else_branch"
+        return op.get_attr(attr), [1 + i for i in op.get_attr(f"_{attr}_inputs")]
+
     def grad(op, *dys):
         return _if_grad(op, dys)
 

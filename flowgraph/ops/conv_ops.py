@@ -2,10 +2,10 @@
 builders `tf.nn.conv2d`, `conv1d`, `conv2d_transpose`, `depthwise_conv2d`,
 `separable_conv2d`, `atrous_conv2d`.
 
-Kernels are im2col + one matrix product each (batched per channel for depthwise): the
-forward pass multiplies the column matrix by the filter, the filter gradient multiplies it
-by out_backprop, and the input gradient multiplies the filter by out_backprop and folds
-the columns back with col2im (one strided add per kernel tap). See `nn_util`."""
+Conv2D and its backprops run the formulation `conv_algorithms.choose` picks for their
+static shapes (im2col + GEMM in two layouts, per-tap GEMMs, FFT). Depthwise kernels are
+channel-major im2col + one batched matrix product per channel; their input gradient folds
+the columns back with col2im (one strided add per kernel tap)."""
 import numpy as np
 
 from flowgraph.framework import dtypes, tensor_shape
@@ -14,6 +14,7 @@ from flowgraph.framework.op_builder import apply_op, convert_to_tensor, \
     constant_value_as_shape
 from flowgraph.framework.registry import defop, NO_GRADIENT
 from flowgraph.framework.tensor_shape import TensorShape
+from flowgraph.ops import conv_algorithms as CA
 from flowgraph.ops import nn_util as U
 
 __all__ = ["conv2d_backprop_input_v2", "conv2d_backprop_filter_v2"]
@@ -128,45 +129,47 @@ class _Geom:
             what = "filter in_depth" if depthwise else \
                 "filter depth; grouped convolutions are not supported"
             raise U.invalid(f"{op_type}: input depth ({c}) must equal {what} ({ci})")
-        self.sh, self.sw = U.spatial(strides, df)
-        self.dh, self.dw = U.spatial(dilations, df)
+        sh, sw = U.spatial(strides, df)
+        dh, dw = U.spatial(dilations, df)
         try:
-            (self.oh, pt, pb), (self.ow, pl, pr) = U.geometry(
+            (oh, pt, pb), (ow, pl, pr) = U.geometry(
                 h, w, kh, kw, strides, dilations, padding, explicit, df)
         except ValueError as e:
             raise U.invalid(f"{op_type}: {e}") from None
-        self.pads = (pt, pb, pl, pr)
-        self.n, self.h, self.w, self.c, self.kh, self.kw = n, h, w, c, kh, kw
-        self.hp, self.wp = h + pt + pb, w + pl + pr
-        self.p = n * self.oh * self.ow
+        out_c = c * co if depthwise else co
+        self.g = CA.Geometry(n, h, w, c, kh, kw, out_c, oh, ow, sh, sw, dh, dw,
+                             (pt, pb, pl, pr))
+        self.p = n * oh * ow
         self.df = df
 
     def cols(self, xp, x):
         """The [KH*KW*C, N*OH*OW] im2col matrix of input `x` (in data format df)."""
-        xc = U.to_cnhw(xp, x, self.df, self.pads)
-        return U.im2col(xp, xc, self.kh, self.kw, self.oh, self.ow, self.sh, self.sw,
-                        self.dh, self.dw)
+        return CA.cols_cnhw(xp, CA.pad_cnhw(xp, U.to_nhwc(xp, x, self.df), self.g), self.g)
 
     def image(self, xp, dcols):
         """col2im of [KH*KW*C, N*OH*OW] columns, cropped, in data format df."""
-        cols = dcols.reshape(self.kh, self.kw, self.c, self.n, self.oh, self.ow)
-        out = U.col2im(xp, cols, self.hp, self.wp, self.sh, self.sw, self.dh, self.dw)
-        return U.from_cnhw(xp, out, self.df, self.pads, (self.h, self.w))
+        g = self.g
+        out = CA.col2im_cnhw(dcols, g, xp.zeros((g.c, g.n, g.hp, g.wp), dtype=dcols.dtype))
+        return self.output(xp, CA.crop(xp.transpose(out, (1, 2, 3, 0)), g))
 
-    def rows(self, xp, dy, co, op_type):
-        """out_backprop as an [N*OH*OW, C_out] matrix, after checking its shape."""
+    def dy(self, xp, dy, op_type):
+        """out_backprop in NHWC, after checking its shape."""
         d = U.to_nhwc(xp, dy, self.df)
-        want = (self.n, self.oh, self.ow, co)
+        g = self.g
+        want = (g.n, g.oh, g.ow, g.co)
         if tuple(d.shape) != want:
             raise U.invalid(f"{op_type}: Size of out_backprop doesn't match computed: actual "
                             f"= {list(d.shape)}, computed = {list(want)}")
-        return d.reshape(self.p, co)
+        return d
 
-    def output(self, xp, rows):
-        """An [N*OH*OW, C_out] result as an image in data format df."""
-        out = rows.reshape(self.n, self.oh, self.ow, rows.shape[-1])
-        return out if self.df != "NCHW" else xp.ascontiguousarray(
-            xp.transpose(out, (0, 3, 1, 2)))
+    def output(self, xp, out):
+        """An NHWC result (or [N*OH*OW, C] rows) as a contiguous image in data format df."""
+        if out.ndim == 2:
+            g = self.g
+            out = out.reshape(g.n, g.oh, g.ow, out.shape[-1])
+        if self.df == "NCHW":
+            return xp.ascontiguousarray(xp.transpose(out, (0, 3, 1, 2)))
+        return xp.ascontiguousarray(out)
 
 
 def _nhwc_sizes(sizes, df):
@@ -177,8 +180,7 @@ def _conv2d_kernel(xp, input, filter, strides, padding, explicit_paddings, data_
                    dilations):
     g = _Geom("Conv2D", _nhwc_sizes(input.shape, data_format), filter.shape, strides,
               dilations, padding, explicit_paddings, data_format)
-    out = xp.matmul(g.cols(xp, input).T, filter.reshape(-1, filter.shape[3]))
-    return g.output(xp, out.astype(input.dtype, copy=False))
+    return g.output(xp, CA.forward(xp, U.to_nhwc(xp, input, data_format), filter, g.g))
 
 
 def _conv2d_backprop_input_kernel(xp, input_sizes, filter, out_backprop, strides, padding,
@@ -186,10 +188,8 @@ def _conv2d_backprop_input_kernel(xp, input_sizes, filter, out_backprop, strides
     sizes = _nhwc_sizes(U.sizes_arg(input_sizes, "input_sizes"), data_format)
     g = _Geom("Conv2DBackpropInput", sizes, filter.shape, strides, dilations, padding,
               explicit_paddings, data_format)
-    co = filter.shape[3]
-    dy = g.rows(xp, out_backprop, co, "Conv2DBackpropInput")
-    dcols = xp.matmul(filter.reshape(-1, co), dy.T)  # [kh*kw*c, n*oh*ow]
-    return g.image(xp, dcols.astype(filter.dtype, copy=False))
+    dy = g.dy(xp, out_backprop, "Conv2DBackpropInput")
+    return g.output(xp, CA.backprop_input(xp, dy, filter, g.g))
 
 
 def _conv2d_backprop_filter_kernel(xp, input, filter_sizes, out_backprop, strides, padding,
@@ -197,9 +197,8 @@ def _conv2d_backprop_filter_kernel(xp, input, filter_sizes, out_backprop, stride
     sizes = U.sizes_arg(filter_sizes, "filter_sizes")
     g = _Geom("Conv2DBackpropFilter", _nhwc_sizes(input.shape, data_format), sizes, strides,
               dilations, padding, explicit_paddings, data_format)
-    dy = g.rows(xp, out_backprop, sizes[3], "Conv2DBackpropFilter")
-    dw = xp.matmul(g.cols(xp, input), dy)
-    return dw.reshape(sizes).astype(input.dtype, copy=False)
+    dy = g.dy(xp, out_backprop, "Conv2DBackpropFilter")
+    return CA.backprop_filter(xp, U.to_nhwc(xp, input, data_format), dy, g.g)
 
 
 def _dw_forward_kernel(xp, input, filter, strides, padding, explicit_paddings, data_format,
@@ -219,7 +218,7 @@ def _dw_backprop_input_kernel(xp, input_sizes, filter, out_backprop, strides, pa
     kh, kw, c, m = filter.shape
     g = _Geom("DepthwiseConv2dNativeBackpropInput", sizes, filter.shape, strides, dilations,
               padding, explicit_paddings, data_format, depthwise=True)
-    dy = g.rows(xp, out_backprop, c * m, "DepthwiseConv2dNativeBackpropInput")
+    dy = g.dy(xp, out_backprop, "DepthwiseConv2dNativeBackpropInput")
     dy = xp.transpose(dy.reshape(g.p, c, m), (1, 2, 0))                        # [c, m, p]
     wk = xp.transpose(filter.reshape(kh * kw, c, m), (1, 0, 2))                 # [c, kk, m]
     dcols = xp.transpose(xp.matmul(wk, dy), (1, 0, 2))                          # [kk, c, p]
@@ -233,7 +232,7 @@ def _dw_backprop_filter_kernel(xp, input, filter_sizes, out_backprop, strides, p
     g = _Geom("DepthwiseConv2dNativeBackpropFilter", _nhwc_sizes(input.shape, data_format),
               sizes, strides, dilations, padding, explicit_paddings, data_format,
               depthwise=True)
-    dy = g.rows(xp, out_backprop, c * m, "DepthwiseConv2dNativeBackpropFilter")
+    dy = g.dy(xp, out_backprop, "DepthwiseConv2dNativeBackpropFilter")
     dy = xp.transpose(dy.reshape(g.p, c, m), (1, 0, 2))                        # [c, p, m]
     cols = xp.transpose(g.cols(xp, input).reshape(kh * kw, c, g.p), (1, 0, 2))  # [c, kk, p]
     dw = xp.transpose(xp.matmul(cols, dy), (1, 0, 2))                           # [kk, c, m]

@@ -43,6 +43,7 @@ def _check_room(value):
 class Placeholder:
     """A value that must be fed at run time."""
     shape = shape_fns.attr_shape("shape")
+    foldable = False  # two placeholders are never one
 
     def kernel(xp, op_name):
         raise ValueError(f"You must feed a value for placeholder tensor '{op_name}'")
@@ -53,6 +54,7 @@ class Placeholder:
        attrs={"shape": None})
 class PlaceholderWithDefault:
     """Passes `input` through unless fed."""
+    forwards_input = 0
     shape = shape_fns.attr_shape("shape")
 
     def kernel(xp, input):
@@ -63,6 +65,7 @@ class PlaceholderWithDefault:
 @defop("Identity", inputs=("input: T",), outputs=("output: T",))
 class Identity:
     """Returns its input unchanged."""
+    forwards_input = 0
     shape = shape_fns.unchanged
     forwards_ref = False
 
@@ -77,6 +80,7 @@ class Identity:
 class GuaranteeConst:
     """Its input unchanged, promised constant for the session's lifetime (a hint to TF's
     optimizer; no gradient is registered for it, as in TF)."""
+    forwards_input = 0
     shape = shape_fns.unchanged
     grad = NO_GRADIENT
 
@@ -92,6 +96,7 @@ def guarantee_const(input, name=None):
 @defop("StopGradient", inputs=("input: T",), outputs=("output: T",))
 class StopGradient:
     """Identity in the forward pass; blocks gradients."""
+    forwards_input = 0
     shape = shape_fns.unchanged
 
     def kernel(xp, input):

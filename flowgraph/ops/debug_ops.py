@@ -393,10 +393,7 @@ def _binary_assert(sym, np_fn, tf_fn, x, y, data, summarize, message, name, op_n
         if data is None:
             data = [f"Condition x {sym} y did not hold element-wise:",
                     f"x ({x.name}) = ", x, f"y ({y.name}) = ", y]
-            if message is not None:
-                data = [message] + data
-        else:
-            data = list(data)
+        data = list(data) if message is None else [message] + list(data)
         xs, ys = _static(x), _static(y)
         if xs is not None and ys is not None:
             if not np.all(np_fn(xs, ys)):

@@ -41,6 +41,7 @@ def _scalar_input(op):
 class ReadFile:
     """The whole contents of the file `filename`."""
     devices = ("CPU",)
+    foldable = False  # reads the file system at each run
     grad = NOT_DIFFERENTIABLE
 
     def shape(op):
@@ -88,6 +89,7 @@ class WriteFile:
 class MatchingFiles:
     """The sorted paths matching a glob pattern (or each of a vector of patterns)."""
     devices = ("CPU",)
+    foldable = False  # reads the file system at each run
     grad = NOT_DIFFERENTIABLE
 
     def shape(op):

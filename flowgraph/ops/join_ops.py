@@ -135,10 +135,10 @@ def concat(values, axis, name="concat"):
     if not isinstance(values, (list, tuple)):
         values = [values]
     if len(values) == 1:
-        with name_scope(name) as scope:
+        with name_scope(name):
             convert_to_tensor(axis, name="concat_dim", dtype=dtypes.int32).shape.with_rank(0)
             from flowgraph.ops.core import identity
-            return identity(values[0], name=scope)
+            return identity(values[0], name=name)  # TF: <scope>/concat/concat
     return apply_op("ConcatV2", [list(values), axis], name=name)
 
 

@@ -49,20 +49,21 @@ def _as_grad(fn):
     return fn if fn is None or isinstance(fn, str) else staticmethod(fn)
 
 
-def binary_op(op_type, kernel, doc, allowed, grad, out="T", attrs=None):
-    """Registers an elementwise binary op `z = kernel(xp, x, y)` with numpy broadcasting."""
+def binary_op(op_type, kernel, doc, allowed, grad, out="T", attrs=None, flags=None):
+    """Registers an elementwise binary op `z = kernel(xp, x, y)` with numpy broadcasting
+    (`flags`: OpDef flags, e.g. its neutral element)."""
     body = {"__doc__": doc, "shape": staticmethod(typed(shape_fns.broadcast, allowed)),
-            "kernel": staticmethod(kernel), "grad": _as_grad(grad)}
+            "kernel": staticmethod(kernel), "grad": _as_grad(grad), **(flags or {})}
     cls = type(op_type, (), body)
     return defop(op_type, inputs=("x: T", "y: T"), outputs=(f"z: {out}",),
                  attrs=attrs)(cls)
 
 
 def unary_op(op_type, kernel, doc, allowed, grad, out="T", inputs=("x: T",),
-             outputs=("y: {out}",)):
-    """Registers an elementwise unary op `y = kernel(xp, x)`."""
+             outputs=("y: {out}",), flags=None):
+    """Registers an elementwise unary op `y = kernel(xp, x)` (`flags`: OpDef flags)."""
     body = {"__doc__": doc, "shape": staticmethod(typed(shape_fns.unchanged, allowed)),
-            "kernel": staticmethod(kernel), "grad": _as_grad(grad)}
+            "kernel": staticmethod(kernel), "grad": _as_grad(grad), **(flags or {})}
     cls = type(op_type, (), body)
     return defop(op_type, inputs=inputs, outputs=tuple(o.format(out=out) for o in outputs))(cls)
 

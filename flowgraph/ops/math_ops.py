@@ -203,8 +203,12 @@ _CMP_TABLE = [
     ("GreaterEqual", "greater_equal",
      "Returns the truth value of x >= y elementwise."),
 ]
+# x op e == x (the graph optimizer drops such ops when shapes allow)
+_NEUTRAL = {"AddV2": (0, "both"), "Sub": (0, "right"), "Mul": (1, "both"),
+            "RealDiv": (1, "right")}
 for _t, _k, _allowed, _g, _doc in _BINARY_TABLE:
-    binary_op(_t, _k, _doc, _allowed, _g)
+    binary_op(_t, _k, _doc, _allowed, _g,
+              flags={"neutral_element": _NEUTRAL[_t]} if _t in _NEUTRAL else None)
 binary_op("Add", "add", "Returns x + y elementwise; for strings, their "
           "concatenation (TF's older Add op, still used for strings).",
           (NUMERIC - {dtypes.uint16, dtypes.uint32, dtypes.uint64}) | {dtypes.string},
@@ -270,6 +274,7 @@ _logical_op("LogicalOr", "logical_or",
 class LogicalNot:
     """Returns the truth value of NOT x elementwise."""
     shape = shape_fns.unchanged
+    involution = True
 
     def kernel(xp, x):
         return xp.logical_not(x)

@@ -25,6 +25,7 @@ def _dim_mismatch(a, b):
        attrs={"transpose_a": False, "transpose_b": False, "grad_a": False, "grad_b": False})
 class MatMul:
     """The matrix product of two rank-2 tensors (optionally transposed first)."""
+    transpose_attrs = ("transpose_a", "transpose_b")
     def shape(op):
         check_type(op, _MATMUL_TYPES, arg="a")
         a = op.inputs[0].shape.with_rank(2).as_list()

@@ -1,11 +1,7 @@
 """Shared pieces of the `tf.nn` op modules: attr normalization for builders, TF's output
-size and padding arithmetic for shape rules and kernels, and the window views (im2col)
-and their adjoint (col2im) that vectorize convolution and pooling kernels.
-
-Convolutions run on a [C, N, H, W] copy of the padded input, whose im2col matrix is one
-strided view copied with contiguous rows; col2im and pooling loop only over the KH*KW
-kernel taps, each a vectorized slice operation. No Python loop runs over pixels or batch
-items."""
+size and padding arithmetic for shape rules and kernels, and the window-tap slices that
+vectorize pooling kernels (convolutions' formulations live in `conv_algorithms`). No
+Python loop runs over pixels or batch items."""
 import numpy as np
 
 from flowgraph.framework import dtypes, errors
@@ -144,62 +140,12 @@ def from_nhwc(xp, x, data_format):
     return x if data_format != "NCHW" else xp.transpose(x, (0, 3, 1, 2))
 
 
-def as_strided(xp, x, shape, strides):
-    if xp is np:
-        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
-    return xp.lib.stride_tricks.as_strided(x, shape, strides)
-
-
 def pad_nhwc(xp, x, pads, value=0):
     """`x` with (top, bottom, left, right) spatial padding; `x` itself when none."""
     t, b, l, r = pads
     if not (t or b or l or r):
         return x
     return xp.pad(x, ((0, 0), (t, b), (l, r), (0, 0)), constant_values=value)
-
-
-def to_cnhw(xp, x, data_format, pads):
-    """The padded image in the [C, N, H, W] layout the conv kernels use internally: one
-    copy, after which every kernel-tap slice has contiguous rows."""
-    t, b, l, r = pads
-    src = xp.transpose(x, (1, 0, 2, 3) if data_format == "NCHW" else (3, 0, 1, 2))
-    c, n, h, w = src.shape
-    if not (t or b or l or r):
-        return xp.ascontiguousarray(src)
-    out = xp.zeros((c, n, h + t + b, w + l + r), dtype=x.dtype)
-    out[:, :, t:t + h, l:l + w] = src
-    return out
-
-
-def from_cnhw(xp, x, data_format, pads=(0, 0, 0, 0), size=None):
-    """A [C, N, H, W] array (cropped by `pads` to `size` = (h, w)) in `data_format`."""
-    t, _, l, _ = pads
-    if size is not None:
-        x = x[:, :, t:t + size[0], l:l + size[1]]
-    perm = (1, 0, 2, 3) if data_format == "NCHW" else (1, 2, 3, 0)
-    return xp.ascontiguousarray(xp.transpose(x, perm))
-
-
-def im2col(xp, xc, kh, kw, oh, ow, sh, sw, dh, dw):
-    """The [KH*KW*C, N*OH*OW] column matrix of a padded [C, N, H, W] image: one strided
-    view copied once (rows ordered (i, j, c) like a flattened HWIO filter)."""
-    c, n = xc.shape[:2]
-    s0, s1, s2, s3 = xc.strides
-    view = as_strided(xp, xc, (kh, kw, c, n, oh, ow),
-                      (s2 * dh, s3 * dw, s0, s1, s2 * sh, s3 * sw))
-    return view.reshape(kh * kw * c, n * oh * ow)
-
-
-def col2im(xp, cols, hp, wp, sh, sw, dh, dw):
-    """The adjoint of `im2col`: sums [KH, KW, C, N, OH, OW] columns back into a zero
-    [C, N, HP, WP] image, one vectorized strided add per kernel tap."""
-    kh, kw, c, n, oh, ow = cols.shape
-    out = xp.zeros((c, n, hp, wp), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            out[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
-                j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[i, j]
-    return out
 
 
 def tap(x, i, j, oh, ow, sh, sw):

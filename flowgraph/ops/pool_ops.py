@@ -2,9 +2,13 @@
 `AvgPoolGrad`), `MaxPoolWithArgmax`, and the `tf.nn` pooling builders.
 
 Kernels work in NHWC and loop over the KH*KW window taps, each one vectorized slice
-operation over the whole batch. Max pooling's gradient goes to the first maximum of each
-window in row-major order, as TF's CPU kernels do; average pooling with SAME padding
-divides by the number of valid (unpadded) elements."""
+operation over the whole batch (numpy's reductions over small window axes are several times
+slower). Max pooling's gradient goes to the first maximum of each window in row-major order,
+as TF's CPU kernels do: the tap index of that maximum becomes a flat index and the gradient
+is scattered with one indexed store (disjoint windows) or one bincount (overlapping ones).
+Average pooling with SAME padding divides by the number of valid (unpadded) elements."""
+import functools
+
 import numpy as np
 
 from flowgraph.framework import dtypes
@@ -103,20 +107,49 @@ class _Pool:
         return out
 
     def first_max(self, xp, x):
-        """(padded x, pooled max, [(k, mask)]): each mask marks the outputs whose first
-        maximum (row-major within the window) is at tap k, as TF's CPU kernels choose."""
+        """(padded x, pooled max, k): k is the window tap (row-major) of each output's first
+        maximum, as TF's CPU kernels choose; it counts the leading taps below the max."""
         xpad = U.pad_nhwc(xp, x, self.pads, _lowest(x.dtype))
         out = self.max(xp, xpad)
-        free, hits = None, []
-        for k, v in self.taps(xpad):
-            hit = v == out
-            if free is not None:
-                hit &= free
-                free &= ~hit
-            else:
-                free = ~hit
-            hits.append((k, hit))
-        return xpad, out, hits
+        taps = [v for _, v in self.taps(xpad)]
+        if len(taps) == 1:
+            return xpad, out, xp.zeros(out.shape, dtype=np.intp)
+        free = xp.not_equal(taps[0], out)
+        k = free.astype(np.intp)
+        for v in taps[1:-1]:
+            free &= xp.not_equal(v, out)
+            k += free
+        return xpad, out, k
+
+    @property
+    def disjoint(self):
+        """Whether no two windows overlap (then each input feeds at most one output)."""
+        return self.sh >= self.kh and self.sw >= self.kw
+
+    def flat_index(self, xp, k):
+        """The flat index into the padded NHWC image of each output's tap `k`."""
+        base, off = _index_tables(xp, self.n, self.hp, self.wp, self.c, self.oh, self.ow,
+                                  self.sh, self.sw, self.kh, self.kw)
+        return base + off[k]
+
+    def scatter(self, xp, k, dy):
+        """The padded NHWC image with each `dy` added at its window's tap `k`: one indexed
+        store when windows are disjoint, else one bincount (floats) or a pass per tap."""
+        size = self.n * self.hp * self.wp * self.c
+        shape = (self.n, self.hp, self.wp, self.c)
+        if self.disjoint:
+            dx = xp.zeros(size, dtype=dy.dtype)
+            dx[self.flat_index(xp, k).reshape(-1)] = dy.reshape(-1)
+            return dx.reshape(shape)
+        if np.dtype(dy.dtype).kind == "f":
+            dx = xp.bincount(self.flat_index(xp, k).reshape(-1),
+                             weights=dy.reshape(-1).astype(np.float64), minlength=size)
+            return dx.astype(dy.dtype).reshape(shape)
+        dx = xp.zeros(shape, dtype=dy.dtype)
+        zero = xp.zeros((), dtype=dy.dtype)
+        for t, dst in self.taps(dx):
+            dst += xp.where(k == t, dy, zero)
+        return dx
 
     def zeros(self, xp, dtype):
         return xp.zeros((self.n, self.hp, self.wp, self.c), dtype=dtype)
@@ -142,6 +175,16 @@ def _lowest(dtype):
     if dtype.kind in "iu":
         return np.iinfo(dtype).min
     return 0
+
+
+@functools.lru_cache(maxsize=64)
+def _index_tables(xp, n, hp, wp, c, oh, ow, sh, sw, kh, kw):
+    """(base, off): base[b, i, j, ch] is the flat padded-NHWC index of output (i, j)'s
+    window origin, off[k] the offset of window tap k (row-major)."""
+    base = ((np.arange(n).reshape(-1, 1, 1, 1) * hp + np.arange(oh).reshape(1, -1, 1, 1) * sh)
+            * wp + np.arange(ow).reshape(1, 1, -1, 1) * sw) * c + np.arange(c)
+    off = np.array([(i * wp + j) * c for i in range(kh) for j in range(kw)], dtype=np.intp)
+    return xp.asarray(base.astype(np.intp)), xp.asarray(off)
 
 
 def _geom(op_type, xp, x, ksize, strides, padding, explicit, df):
@@ -172,12 +215,8 @@ def _max_pool_grad_kernel(xp, orig_input, orig_output, grad, ksize, strides, pad
                  data_format)
     dy = U.to_nhwc(xp, grad, data_format)
     _check_grad("MaxPoolGrad", p, dy)
-    _, _, hits = p.first_max(xp, x)
-    dx = p.zeros(xp, grad.dtype)
-    zero = xp.zeros((), dtype=grad.dtype)
-    for (_, hit), (_, dst) in zip(hits, p.taps(dx)):
-        dst += xp.where(hit, dy, zero)
-    return _out(xp, p.crop(dx), data_format)
+    _, _, k = p.first_max(xp, x)
+    return _out(xp, p.crop(p.scatter(xp, k, dy)), data_format)
 
 
 def _max_pool_grad_grad_kernel(xp, orig_input, orig_output, grad, ksize, strides, padding,
@@ -188,11 +227,9 @@ def _max_pool_grad_grad_kernel(xp, orig_input, orig_output, grad, ksize, strides
     if g.shape != x.shape:
         raise U.invalid(f"MaxPoolGradGrad: grad shape {list(grad.shape)} must equal "
                         f"orig_input shape {list(orig_input.shape)}")
-    _, _, hits = p.first_max(xp, x)
-    out = xp.zeros((p.n, p.oh, p.ow, p.c), dtype=grad.dtype)
-    for (_, hit), (_, src) in zip(hits, p.taps(U.pad_nhwc(xp, g, p.pads))):
-        out = xp.where(hit, src, out)
-    return _out(xp, out, data_format)
+    _, _, k = p.first_max(xp, x)
+    gpad = U.pad_nhwc(xp, g, p.pads).reshape(-1)
+    return _out(xp, gpad[p.flat_index(xp, k)], data_format)
 
 
 def _avg_pool_kernel(xp, value, ksize, strides, padding, data_format):
@@ -221,10 +258,7 @@ def _avg_pool_grad_kernel(xp, orig_input_shape, grad, ksize, strides, padding, d
 def _max_pool_argmax_kernel(xp, input, ksize, strides, padding, Targmax,
                             include_batch_in_index):
     p = _Pool("MaxPoolWithArgmax", input.shape, ksize, strides, padding, (), "NHWC")
-    _, out, hits = p.first_max(xp, input)
-    k = xp.zeros(out.shape, dtype=np.int64)
-    for tap_k, hit in hits[1:]:
-        k = xp.where(hit, tap_k, k)
+    _, out, k = p.first_max(xp, input)
     rows = xp.arange(p.oh).reshape(1, -1, 1, 1) * p.sh - p.pads[0] + k // p.kw
     cols = xp.arange(p.ow).reshape(1, 1, -1, 1) * p.sw - p.pads[2] + k % p.kw
     idx = (rows * p.w + cols) * p.c + xp.arange(p.c).reshape(1, 1, 1, -1)

@@ -371,9 +371,10 @@ def safe_embedding_lookup_sparse(embedding_weights, sparse_ids, sparse_weights=N
             sparse_weights = SparseTensor(sparse_ids.indices, sparse_weights.values,
                                           sparse_ids.dense_shape)
         valid = math_ops.greater_equal(sparse_ids.values, 0)
-        if sparse_weights is not None:
-            valid = math_ops.logical_and(valid, math_ops.greater(
+        if sparse_weights is not None and combiner != "sum":  # as TF 2.21: "sum" keeps
+            valid = math_ops.logical_and(valid, math_ops.greater(  # weights <= 0
                 sparse_weights.values, creation_ops.zeros_like(sparse_weights.values)))
+        if sparse_weights is not None:
             sparse_weights = sparse_retain(sparse_weights, valid)
         sparse_ids = sparse_retain(sparse_ids, valid)
         sparse_ids, is_row_empty = sparse_fill_empty_rows(

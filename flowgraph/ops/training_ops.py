@@ -1,15 +1,18 @@
 """Fused optimizer updates: TF's dense Apply* ops.
 
 Each op reads its variable and slots through refs (`ctx.read(key)`), computes the new
-values and swaps them in with `ctx.write(key, new)`. Stored arrays are never mutated, so
-every new value is one fresh array: the kernels build it with in-place arithmetic on that
-array (`out=`) instead of chains of temporaries. A failed run rolls the writes back.
+values and swaps them in with `ctx.write(key, new)`. Stored arrays are never mutated, so a
+failed run can roll its writes back. GradientDescent, Momentum, Adagrad, RMSProp and Adam
+compute in one pass (`update_kernels.py`) into buffers from `ctx.spare`: the values the
+previous update displaced, once nothing holds them, so steady training allocates nothing.
+The others build each new value with in-place arithmetic on one fresh array (`out=`).
 
 The sparse variants and the ref scatter ops live in `sparse_training_ops.py`."""
 import numpy as np
 
 from flowgraph.framework import errors, tensor_shape
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
+from flowgraph.ops import update_kernels
 
 __all__ = []
 
@@ -65,13 +68,14 @@ def _sparse_rule(refs, scalars, grad="grad", indices="indices"):
 # -- run-time checks --------------------------------------------------------------------
 def _same_shape(a_name, a, b_name, b):
     if a.shape != np.shape(b):
+        b_name = b_name.rsplit("/", 1)[-1]  # a slot's store key: its own name
         raise errors.InvalidArgumentError(
             None, None, f"{a_name} and {b_name} do not have the same shape"
                         f"{list(a.shape)} {list(np.shape(b))}")
 
 
 def _scalar(name, x):
-    if np.ndim(x) != 0:
+    if getattr(x, "ndim", None) != 0 and np.ndim(x) != 0:
         raise errors.InvalidArgumentError(None, None, f"{name} is not a scalar: "
                                                       f"{list(np.shape(x))}")
 
@@ -82,7 +86,7 @@ def _read(ctx, var, *slots):
     out = [v]
     for key in slots:
         s = ctx.read(key)
-        _same_shape("var", v, key.rsplit("/", 1)[-1] if "/" in key else key, s)
+        _same_shape("var", v, key, s)
         out.append(s)
     return out
 
@@ -151,6 +155,24 @@ def _dense(ctx, keys, grad, scalars, step, grad_name="grad"):
     return ctx.write(keys[0], new[0].reshape(shape))
 
 
+def _dense_into(ctx, keys, grad, checked, name, scalars, grad_name="grad"):
+    """`_dense` for the one-pass updates: update `name` of `update_kernels` reads var, its
+    slots (`keys`) and grad, and writes the new values into spare buffers, which are then
+    swapped in (slots first, then var); returns the new var."""
+    vals = _read(ctx, *keys)
+    for n, x in checked:
+        _scalar(n, x)
+    _same_shape("var", vals[0], grad_name, grad)
+    grad = ctx.xp.asarray(grad)
+    if grad.dtype != vals[0].dtype:
+        grad = grad.astype(vals[0].dtype)
+    outs = [ctx.spare(k, x) for k, x in zip(keys, vals)]
+    update_kernels.apply(ctx.xp, name, vals + [grad], scalars, outs)
+    for key, x in zip(keys[1:], outs[1:]):
+        ctx.write(key, x, recycle=True)
+    return ctx.write(keys[0], outs[0], recycle=True)
+
+
 # -- dense updates -----------------------------------------------------------------------
 @defop("ApplyGradientDescent", inputs=("var: Ref(T)", "alpha: T", "delta: T"),
        outputs=("out: Ref(T)",), attrs={"use_locking": False}, stateful=True)
@@ -160,12 +182,7 @@ class ApplyGradientDescent:
     shape = _dense_rule(("var",), ("alpha",), "delta")
 
     def kernel(ctx, var, alpha, delta):
-        xp = ctx.xp
-
-        def step(vals, g):
-            new = xp.multiply(g, alpha, dtype=vals[0].dtype)
-            return [xp.subtract(vals[0], new, out=new)]
-        return _dense(ctx, (var,), delta, (("alpha", alpha),), step, "delta")
+        return _dense_into(ctx, (var,), delta, (("alpha", alpha),), "gd", (alpha,), "delta")
     grad = NOT_DIFFERENTIABLE
 
 
@@ -192,9 +209,8 @@ class ApplyMomentum:
     shape = _dense_rule(("var", "accum"), ("lr", "momentum"))
 
     def kernel(ctx, var, accum, lr, grad, momentum, use_nesterov):
-        def step(r, g):
-            return _momentum_step(ctx.xp, r[0], r[1], lr, g, momentum, use_nesterov)
-        return _dense(ctx, (var, accum), grad, (("lr", lr), ("momentum", momentum)), step)
+        return _dense_into(ctx, (var, accum), grad, (("lr", lr), ("momentum", momentum)),
+                           "momentum", (lr, momentum, use_nesterov))
     grad = NOT_DIFFERENTIABLE
 
 
@@ -220,10 +236,11 @@ class ApplyAdagrad:
     shape = _dense_rule(("var", "accum"), ("lr",))
 
     def kernel(ctx, var, accum, lr, grad, update_slots):
-        def step(r, g):
-            new_v, new_a = _adagrad_step(ctx.xp, r[0], r[1], lr, g, update_slots)
-            return new_v, (new_a if update_slots else None)
-        return _dense(ctx, (var, accum), grad, (("lr", lr),), step)
+        if not update_slots:  # accum stays as it is: only var is written
+            def step(r, g):
+                return _adagrad_step(ctx.xp, r[0], r[1], lr, g, False)[0], None
+            return _dense(ctx, (var, accum), grad, (("lr", lr),), step)
+        return _dense_into(ctx, (var, accum), grad, (("lr", lr),), "adagrad", (lr, True))
     grad = NOT_DIFFERENTIABLE
 
 
@@ -302,10 +319,9 @@ class ApplyRMSProp:
     shape = _dense_rule(("var", "ms", "mom"), ("lr", "rho", "momentum", "epsilon"))
 
     def kernel(ctx, var, ms, mom, lr, rho, momentum, epsilon, grad):
-        def step(r, g):
-            return _rmsprop_step(ctx.xp, r[0], r[1], r[2], lr, rho, momentum, epsilon, g)[:3]
-        return _dense(ctx, (var, ms, mom), grad, (("lr", lr), ("rho", rho),
-                      ("momentum", momentum), ("epsilon", epsilon)), step)
+        return _dense_into(ctx, (var, ms, mom), grad, (("lr", lr), ("rho", rho),
+                           ("momentum", momentum), ("epsilon", epsilon)), "rmsprop",
+                           (lr, 1 - rho, momentum, epsilon))
     grad = NOT_DIFFERENTIABLE
 
 
@@ -342,31 +358,13 @@ class ApplyAdam:
 
     def kernel(ctx, var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad,
                use_nesterov):
-        xp = ctx.xp
-
-        def step(r, grad):
-            w, m0, v0 = r
-            alpha = lr * xp.sqrt(1 - beta2_power) / (1 - beta1_power)
-            new_m = xp.subtract(grad, m0, dtype=m0.dtype)
-            new_m *= 1 - beta1
-            new_m += m0
-            new_v = xp.multiply(grad, grad, dtype=v0.dtype)
-            new_v -= v0
-            new_v *= 1 - beta2
-            new_v += v0
-            upd = xp.sqrt(new_v)
-            upd += epsilon
-            if use_nesterov:  # (beta1 * m + (1 - beta1) * grad) in place of m
-                num = xp.multiply(new_m, beta1, dtype=w.dtype)
-                num += grad * (1 - beta1)
-                xp.divide(num, upd, out=upd)
-            else:
-                xp.divide(new_m, upd, out=upd)
-            upd *= alpha
-            return xp.subtract(w, upd, out=upd), new_m, new_v
-        return _dense(ctx, (var, m, v), grad, (
-            ("beta1_power", beta1_power), ("beta2_power", beta2_power), ("lr", lr),
-            ("beta1", beta1), ("beta2", beta2), ("epsilon", epsilon)), step)
+        checked = (("beta1_power", beta1_power), ("beta2_power", beta2_power), ("lr", lr),
+                   ("beta1", beta1), ("beta2", beta2), ("epsilon", epsilon))
+        for n, x in checked:
+            _scalar(n, x)
+        alpha = lr * np.sqrt(1 - beta2_power) / (1 - beta1_power)
+        return _dense_into(ctx, (var, m, v), grad, (), "adam",
+                           (alpha, beta1, 1 - beta1, 1 - beta2, epsilon, use_nesterov))
     grad = NOT_DIFFERENTIABLE
 
 

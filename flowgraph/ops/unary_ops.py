@@ -180,7 +180,8 @@ _UNARY_TABLE = [
      "Computes the complementary error function 1 - erf(x)."),
 ]
 for _t, _k, _allowed, _g, _doc in _UNARY_TABLE:
-    unary_op(_t, _k, _doc, _allowed, _g)
+    # f(f(x)) == x: the graph optimizer drops such pairs
+    unary_op(_t, _k, _doc, _allowed, _g, flags={"involution": True} if _t == "Neg" else None)
 for _t, _k, _doc in [("IsNan", "isnan", "Which elements are NaN."),
                      ("IsInf", "isinf", "Which elements are +/-Inf."),
                      ("IsFinite", "isfinite",

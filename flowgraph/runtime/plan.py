@@ -17,7 +17,8 @@ class Plan:
     `feed_slots` maps each fed tensor to its slot."""
 
     __slots__ = ("steps", "ops", "step_devices", "nslots", "feed_slots", "fetch_slots",
-                 "has_state", "template", "_graph", "runner", "late", "fetch_wrapped")
+                 "has_state", "template", "_graph", "runner", "late", "fetch_wrapped",
+                 "optimizer_stats")
 
     def __init__(self, steps, ops, step_devices, nslots, feed_slots, fetch_slots, has_state,
                  template):
@@ -28,6 +29,7 @@ class Plan:
         self.fetch_wrapped = False  # some fetch's op declares `fetch_as` (Session.run)
         self.runner = None  # (function, feed order) once executor.straight_line compiles it
         self.late = 0  # the last `late` steps read fetched variables: they run after the rest
+        self.optimizer_stats = None  # grappler.driver.Stats of the passes that made it
 
     def dependency_graph(self):
         """(users, in-degrees, readers per slot) of the steps, for the parallel executor:
@@ -112,27 +114,29 @@ def _prune(feeds, fetches, targets):
     return needed
 
 
-def _order(needed, feeds):
-    """Kahn's algorithm over data and control edges; ties broken by creation id."""
+def _order(needed, feeds, producer=None):
+    """Kahn's algorithm over data and control edges; ties broken by creation id.
+    `producer` maps tensors to the optimizer's nodes producing them."""
     deps = {}
     users = {op: [] for op in needed}
     for op in needed:
-        ds = {t.op for t in op._inputs
-              if t not in feeds and not by_reference(t, feeds) and t.op in needed}
+        ds = {t.op if producer is None else producer.get(t, t.op) for t in op._inputs
+              if t not in feeds and not by_reference(t, feeds)}
+        ds.intersection_update(needed)
         ds.update(c for c in op._control_inputs if c in needed)
         deps[op] = len(ds)
         for d in ds:
             users[d].append(op)
-    heap = [(op._id, op) for op, n in deps.items() if n == 0]
+    heap = [(op._id, getattr(op, "_sub", 0), op) for op, n in deps.items() if n == 0]
     heapq.heapify(heap)
     order = []
     while heap:
-        _, op = heapq.heappop(heap)
+        op = heapq.heappop(heap)[2]
         order.append(op)
         for u in users[op]:
             deps[u] -= 1
             if deps[u] == 0:
-                heapq.heappush(heap, (u._id, u))
+                heapq.heappush(heap, (u._id, getattr(u, "_sub", 0), u))
     if len(order) != len(needed):
         raise errors.InvalidArgumentError(None, None, "Graph has a cycle")
     return order
@@ -250,13 +254,15 @@ def _with_reads(fn, op, in_slots, ctx):
 
 
 def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placement=False,
-                 log=None, host=None):
+                 log=None, host=None, rewrite=None):
     """Builds the Plan for fetching `fetches` and running `targets` given `feeds`.
 
     `devices` are the session's devices and `contexts` their RunContexts; feeds arrive on
     and fetches return to `host` (default: the first device; for a sub-plan, the device of
     the op running it). Each op is placed; each (tensor, destination device) pair that
-    crosses devices gets one transfer step."""
+    crosses devices gets one transfer step. The graph optimizer (`runtime/grappler`)
+    rewrites the pruned ops first, as `rewrite` (a RewriterConfig; None: TF's defaults)
+    says; `False` compiles the ops as they are."""
     from flowgraph.runtime.placer import place
     feed_set = set(feeds)
     needed = _prune(feed_set, fetches, targets)
@@ -270,7 +276,10 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
                 None, op, f"You must feed a value for placeholder tensor '{op.name}' with "
                           f"dtype {op._outputs[0].dtype.name} and shape {shape_s}\n\t "
                           f"[[node {op.name} (defined at {f}:{line}) ]]")
-    order = _order(needed, feed_set)
+    alias, producer, stats = {}, None, None
+    if rewrite is not False:
+        needed, alias, producer, stats = _optimize(needed, feed_set, fetches, targets, rewrite)
+    order = _order(needed, feed_set, producer)
     # A fetched variable (or a snapshot of one) is read after everything else, as TF's
     # fetch of it aliases the variable's buffer: it shows the run's updates.
     late = {op for op in order
@@ -301,7 +310,7 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
         want = list(fg.outputs) + list(extra)
         outs = list(dict.fromkeys(want))
         sub = compile_plan(fg, list(fg.inputs), outs, fg.stateful_ops(), contexts, devices,
-                           soft_placement, host=device)
+                           soft_placement, host=device, rewrite=rewrite)
         code, order = straight_line(sub)  # takes the inputs in fg.inputs order
         index = [outs.index(t) for t in want]
         same = index == list(range(len(outs)))
@@ -361,8 +370,9 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
         step_devices.append(dev.name)
         if log is not None:
             log(op, dev)
+    fetched = [alias.get(t, t) for t in fetches]
     fetch_slots = [slot[t] if where[slot[t]] is host or where[slot[t]].device_type ==
-                   host.device_type == "CPU" else on(t, host) for t in fetches]
+                   host.device_type == "CPU" else on(t, host) for t in fetched]
     nslots = len(slot) + len(transfers)
     keep = {slot[t] for t in feeds} | set(fetch_slots)
     template = [None] * nslots
@@ -388,7 +398,22 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
     plan = Plan(steps, step_ops, step_devices, nslots, {t: slot[t] for t in feeds},
                 fetch_slots, has_state, template)
     plan.late = sum(1 for op in step_ops if op in late)
+    plan.optimizer_stats = stats
     return plan
+
+
+def _optimize(needed, feeds, fetches, targets, rewrite):
+    """(ops, fetch aliases, tensor producers, Stats) after the graph optimizer's passes."""
+    from flowgraph.runtime import grappler
+    view = grappler.GraphView(needed, feeds, fetches, targets, by_reference, bind_kernel)
+    try:
+        stats = grappler.optimize(view, rewrite or None)
+        if not stats.passes:
+            return needed, {}, None, stats
+        return view.finish(), view.alias, view.producer, stats
+    except Exception as e:  # a bug in a pass must not stop the run
+        grappler.report_failure(e, rewrite or None)
+        return needed, {}, None, None
 
 
 def _on_gpu(fn, dev):

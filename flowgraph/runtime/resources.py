@@ -1,6 +1,7 @@
 """Per-session state: variable values, generators and per-variable locks; per-run state
 (the undo journal and while-loop records) lives in a context variable, one per run."""
 import contextvars
+import sys
 import threading
 
 import numpy as np
@@ -39,14 +40,15 @@ class RunContext:
     its own writes. A failed run restores a variable only while it still holds the value
     that run wrote: a write another run made meanwhile is never undone."""
 
-    __slots__ = ("xp", "device", "vars", "rngs", "locks", "session", "_idle_tapes")
+    __slots__ = ("xp", "device", "vars", "rngs", "locks", "spares", "session", "_idle_tapes")
 
     def __init__(self, session, xp=np, device=None, share=None):
         self.session, self.xp, self.device = session, xp, device
         if share is None:
-            self.vars, self.rngs, self.locks = {}, {}, {}
+            self.vars, self.rngs, self.locks, self.spares = {}, {}, {}, {}
         else:  # a sibling for another device: the same store
             self.vars, self.rngs, self.locks = share.vars, share.rngs, share.locks
+            self.spares = share.spares
         self._idle_tapes = {}
 
     def for_device(self, device):
@@ -91,10 +93,29 @@ class RunContext:
     def is_initialized(self, key):
         return key in self.vars
 
-    def write(self, key, value):
-        """Stores `value` (owned by the store from now on) as the variable's new value."""
+    def spare(self, key, like):
+        """A writable array shaped and typed like `like` to build variable `key`'s next
+        value in: the value that the variable's last `write(..., recycle=True)` displaced,
+        when nothing holds it any more (no journal, slot, view, fetch or other variable:
+        only this call refers to it), else a new array. So repeated updates alternate
+        between two buffers and stored values are still never mutated."""
+        old = self.spares.pop(key, None)  # atomic: two runs never get the same buffer
+        if old is not None and sys.getrefcount(old) == 2 and old.__class__ is np.ndarray \
+                and old.shape == like.shape and old.dtype == like.dtype and \
+                old.base is None and old.flags.c_contiguous:  # 2: `old` and the argument
+            old.flags.writeable = True
+            return old
+        return self.xp.empty(like.shape, like.dtype)
+
+    def write(self, key, value, recycle=False):
+        """Stores `value` (owned by the store from now on) as the variable's new value;
+        with `recycle`, the displaced value is kept for `spare`."""
         if type(value) is np.ndarray:
             value.flags.writeable = False
+        if recycle:
+            old = self.vars.get(key)
+            if old is not None:
+                self.spares[key] = old
         st = _RUN.get()
         if st is None or st.vars is not self.vars:
             self.vars[key] = value

@@ -35,6 +35,8 @@ class BaseSession:
         self._mutations_seen = len(self._graph._mutations)
         self._partial_runs = {}  # handle -> partial_run._PartialRun
         self._default_ctx = None
+        from flowgraph.runtime import threads as threads_lib
+        self._blas_threads = threads_lib.limiter(self._config)  # None: library default
         threads = self._config.inter_op_parallelism_threads
         self._pool = None
         if threads and threads > 1:
@@ -125,6 +127,12 @@ class BaseSession:
         return flat[0] if rebuild is None else rebuild(flat)
 
     def _execute(self, plan, slots, values, options, run_metadata, pool):
+        if self._blas_threads is not None:
+            with self._blas_threads:
+                return self._execute_plan(plan, slots, values, options, run_metadata, pool)
+        return self._execute_plan(plan, slots, values, options, run_metadata, pool)
+
+    def _execute_plan(self, plan, slots, values, options, run_metadata, pool):
         if options is not None and options.trace_level and run_metadata is not None:
             return execute_traced(plan, slots, values, self._ctx, run_metadata.step_stats,
                                   pool)
@@ -145,12 +153,14 @@ class BaseSession:
             log = _log_placement if self._config.log_device_placement else None
             plan = compile_plan(self._graph, list(feeds), list(tensors), list(targets),
                                 self._contexts, self._devices,
-                                self._config.allow_soft_placement, log=log)
+                                self._config.allow_soft_placement, log=log,
+                                rewrite=self._config.graph_options.rewrite_options)
             plan.fetch_wrapped = any(t._op._op_def.fetch_as for t in tensors)
             if any(getattr(getattr(op, "_op_def", None), "blocking", False) for op in plan.ops):
                 self._blocking_plans.add(plan)
             self._plans[key] = plan
-            self._graph._ran.update(op for op in plan.ops if op.__class__ is Operation)
+            self._graph._ran.update(op for op in (getattr(op, "_origin", op) for op in plan.ops)
+                                    if op.__class__ is Operation)
         return plan
 
     def _warn_mutations(self):
@@ -199,7 +209,7 @@ class BaseSession:
             if self._closed:
                 raise RuntimeError("Attempted to use a closed Session.")
             vals = [_feed_value(t, v, graph) for t, v in zip(feeds, args)]
-            out = execute(plan, slots, vals, self._ctx)
+            out = self._execute(plan, slots, vals, None, None, None)
             flat = [None if e.__class__ is Operation else _owned(out[index[e]])
                     for e in elements]
             return flat[0] if single and len(flat) == 1 else rebuild(flat)

@@ -135,7 +135,8 @@ class LoggingTensorHook(SessionRunHook):
             if self._formatter:
                 _log.info(self._formatter(tensor_values))
             else:
-                stats = ", ".join(f"{tag} = {tensor_values[tag]}" for tag in self._tag_order)
+                stats = ", ".join("%s = %s" % (tag, tensor_values[tag])  # str(), as TF
+                                  for tag in self._tag_order)
                 if elapsed_secs is not None:
                     _log.info("%s (%.3f sec)", stats, elapsed_secs)
                 else:
@@ -259,14 +260,16 @@ class CheckpointSaverHook(SessionRunHook):
 
     def _save(self, session, step):
         """Saves; True when a listener asks to stop."""
-        _log.info("Saving checkpoints for %d into %s.", step, self._save_path)
+        _log.info("Calling checkpoint listeners before saving checkpoint %d...", step)
         for listener in self._listeners:
             listener.before_save(session, step)
+        _log.info("Saving checkpoints for %d into %s.", step, self._save_path)
         self._get_saver().save(session, self._save_path, global_step=step,
                                write_meta_graph=self._save_graph_def)
         from flowgraph.summary import SessionLog
         self._summary_writer.add_session_log(
             SessionLog(status=SessionLog.CHECKPOINT, checkpoint_path=self._save_path), step)
+        _log.info("Calling checkpoint listeners after saving checkpoint %d...", step)
         stop = False
         for listener in self._listeners:
             if listener.after_save(session, step):

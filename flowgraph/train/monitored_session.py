@@ -84,6 +84,8 @@ class Scaffold:
             from flowgraph.train.saver import Saver
             self._saver = Scaffold.get_or_default(
                 "saver", GraphKeys.SAVERS, lambda: Saver(allow_empty=True))
+        if hasattr(self._saver, "build"):  # a deferred saver (Estimator's) is built now
+            self._saver.build()
         return self
 
     @property

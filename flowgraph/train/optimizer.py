@@ -11,7 +11,8 @@ from flowgraph.framework.graph import (GraphKeys, Tensor, colocate_with,
                                        control_dependencies, get_default_graph, name_scope)
 from flowgraph.framework.indexed_slices import IndexedSlices
 from flowgraph.framework.op_builder import convert_to_tensor
-from flowgraph.ops import core, state_ops
+from flowgraph.ops import core, state_ops, variable_scope as vs
+from flowgraph.ops.partitioned_variables import SaveSliceInfo
 from flowgraph.ops.variables import Variable, trainable_variables
 
 __all__ = ["Optimizer"]
@@ -335,13 +336,26 @@ def _like(var, make):
 def create_slot(primary, val, name):
     """A non-trainable variable `<primary>/<name>` (made unique) colocated with `primary`,
     initialized with `val` (a Tensor/value, or a function called under `Initializer`).
-    Like TF's slot variables, it ignores the caller's name scope."""
+    Like TF's slot variables, it ignores the caller's name scope but not the variable
+    scope: under `variable_scope("s")` the slot of `v` is `s/v/<name>`."""
     g = primary.graph
+    outer = vs.get_variable_scope().name
+    prefix = f"{outer}/" if outer else ""
     with g.as_default(), g.name_scope(None), colocate_with(primary.op), \
             control_dependencies(None):
-        return Variable(val, name=f"{primary.op.name}/{name}", trainable=False,
+        slot = Variable(val, name=f"{prefix}{primary.op.name}/{name}", trainable=False,
                         dtype=primary.dtype.base_dtype,
                         validate_shape=primary.shape.is_fully_defined())
+    info = getattr(primary, "_save_slice_info", None)
+    if info is not None:
+        # A part's slot is saved as the same slice of `<full name>/<slot name>`, as TF's.
+        real_name = slot.op.name[len(primary.op.name) + 1:]
+        n = slot.shape.ndims
+        if n is None or n > 0:
+            slot._save_slice_info = SaveSliceInfo(f"{info.full_name}/{real_name}",
+                                                  info.full_shape[:n], info.var_offset[:n],
+                                                  info.var_shape[:n])
+    return slot
 
 
 def _flatten(xs):

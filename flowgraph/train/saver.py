@@ -501,6 +501,8 @@ class Saver:
     def to_proto(self, export_scope=None):
         """The SaverDef, tensor names relative to `export_scope`."""
         from flowgraph.framework.graph_io import strip_name_scope
+        if self.saver_def is None:  # deferred and not built yet: nothing to store (as TF)
+            return None
         sd = saver_pb2.SaverDef()
         sd.CopyFrom(self.saver_def)
         for f in ("filename_tensor_name", "save_tensor_name", "restore_op_name"):

@@ -68,6 +68,10 @@ class SessionManager:
         if path is None:
             return False
         saver.restore(sess, path)
+        state = checkpoint_management.get_checkpoint_state(checkpoint_dir)
+        if state is not None and hasattr(saver, "recover_last_checkpoints"):
+            # the saver deletes the older checkpoints in turn, as TF's does
+            saver.recover_last_checkpoints(list(state.all_model_checkpoint_paths))
         return True
 
     def _local_init(self, sess):

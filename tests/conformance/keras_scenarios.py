@@ -206,8 +206,61 @@ def updates_and_masks(keras):
              "seq_pred": seq.predict(tokens)})
 
 
+def _v1(keras):
+    """The TF1 namespace that goes with `keras` (for tf.data)."""
+    if keras.__name__.startswith("flowgraph"):
+        import flowgraph
+        return flowgraph.compat.v1
+    import tensorflow.compat.v1 as tf
+    return tf
+
+
+def dataset_fit(keras):
+    """fit/evaluate/predict on tf.data datasets: steps from the cardinality (known,
+    unknown, infinite), validation datasets, sample weights in the elements, a dataset
+    that runs out, deferred building, and Keras's errors."""
+    D = _v1(keras).data.Dataset
+    x, labels, y = _data(n=60)
+    model = keras.models.Sequential([keras.layers.Dense(6, activation="relu",
+                                                        input_shape=(8,)),
+                                     keras.layers.Dense(3, activation="softmax")])
+    model.set_weights(_weights(model))
+    model.compile(_legacy(keras).SGD(0.1), "categorical_crossentropy", metrics=["accuracy"])
+    ds = D.from_tensor_slices((x, y)).batch(16)
+    unknown = D.from_tensor_slices((x, y)).filter(lambda a, b: b[0] > 0).batch(8)
+    res = {"h1": _hist(model.fit(ds, epochs=2, verbose=1, shuffle=False)),
+           "h2": _hist(model.fit(ds.repeat(), epochs=2, steps_per_epoch=3, verbose=2,
+                                 validation_data=ds, shuffle=False)),
+           "h3": _hist(model.fit(unknown, epochs=2, verbose=1, shuffle=False)),
+           "h4": _hist(model.fit(ds, epochs=2, steps_per_epoch=3, verbose=0,
+                                 shuffle=False)),
+           "h5": _hist(model.fit(ds.shuffle(8, seed=1).map(lambda a, b: (a, b, b[:, 0]))
+                                 .repeat(), steps_per_epoch=2, verbose=0)),
+           "e1": model.evaluate(unknown, verbose=0), "e2": model.evaluate(ds, steps=2,
+                                                                          verbose=0)}
+    errors = []
+    for call in (lambda: model.fit(ds.repeat(), verbose=0),
+                 lambda: model.fit(ds, y, verbose=0),
+                 lambda: model.fit(ds, batch_size=4, verbose=0),
+                 lambda: model.fit(ds, validation_split=0.5, verbose=0),
+                 lambda: model.fit(D.from_tensor_slices((x,)).batch(8), verbose=0),
+                 lambda: model.evaluate(ds, steps=5, verbose=0)):
+        try:
+            call()
+            errors.append(None)
+        except ValueError as e:
+            errors.append(str(e).split("Received")[0])
+    res["errors"] = errors
+    deferred = keras.models.Sequential([keras.layers.Dense(
+        3, kernel_initializer=keras.initializers.Constant(0.1))])
+    deferred.compile(_legacy(keras).SGD(0.1), "mse")
+    res["deferred"] = _hist(deferred.fit(ds, epochs=1, verbose=0, shuffle=False))
+    return res, {"p1": model.predict(unknown), "p2": model.predict(D.from_tensor_slices(x)
+                                                                    .batch(25))}
+
+
 SCENARIOS = {"updates_and_masks": updates_and_masks, "structure": structure,
              "mlp_categorical": mlp_categorical,
              "sparse_deferred": sparse_deferred, "functional_multi": functional_multi,
              "weighted": weighted, "dropout_inference": dropout_inference,
-             "generator_fit": generator_fit}
+             "generator_fit": generator_fit, "dataset_fit": dataset_fit}

@@ -146,6 +146,19 @@ def test_generators(ref):
     assert final_lines(out) == final_lines(want["stdout"])
 
 
+def test_fit_evaluate_predict_on_datasets(ref):
+    res, arr, out = run_ours("dataset_fit")
+    want, warr = ref[0]["dataset_fit"], ref[1]
+    for k in ("h1", "h2", "h3", "h4", "h5", "deferred"):
+        check_hist(res[k], want[k])
+    close(res["e1"], want["e1"])
+    close(res["e2"], want["e2"])
+    assert res["errors"] == want["errors"]
+    close(arr["p1"], warr["dataset_fit/p1"])
+    close(arr["p2"], warr["dataset_fit/p2"])
+    assert final_lines(out) == final_lines(want["stdout"])
+
+
 def test_structure_summaries_and_configs(ref):
     res, _, out = run_ours("structure")
     want = ref[0]["structure"]

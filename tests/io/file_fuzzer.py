@@ -11,7 +11,8 @@ allocates more than the file could justify (tracemalloc peak).
     python -m tests.io.file_fuzzer --cases 10000 [--seed 0] [--timeout 10]
     python -m tests.io.file_fuzzer --seed 0 --case 1234 -v      # replay one case
 
-(and TFRecord files, plain and GZIP, through `tf.python_io.tf_record_iterator`)
+(and TFRecord files, plain and GZIP, through `tf.python_io.tf_record_iterator`, and
+SavedModels, `saved_model.pb`/`.pbtxt` with their variables, through `tf.saved_model.loader`)
 
 `tests/io/test_file_fuzzer.py` runs it for a few seconds in the default suite."""
 import argparse
@@ -81,6 +82,11 @@ def _load_records(path):
         pass
 
 
+def _load_saved_model(path):
+    with tf.Graph().as_default(), tf.Session() as sess:
+        tf.saved_model.loader.load(sess, ["serve"], os.path.dirname(path))
+
+
 def _load_state(path):
     d = os.path.dirname(path)
     cm.get_checkpoint_state(d)
@@ -96,6 +102,9 @@ LOADERS = {
     "events": (_load_events, _OP),
     "records": (_load_records, _OP),
     "state": (_load_state, (ValueError, tf.errors.OpError)),
+    # TF's loader: IOError for an unparsable file, RuntimeError for a missing tag set
+    "saved_model": (_load_saved_model, (ValueError, OSError, RuntimeError,
+                                         tf.errors.OpError)),
 }
 _NEVER = (MemoryError, RecursionError, UnicodeError, KeyError, AttributeError, IndexError,
           TypeError, OverflowError, AssertionError)
@@ -161,6 +170,22 @@ def make_seeds(directory):
                 w.write(bytes(range(k * 7 % 256)) * (k + 1))
         seeds.append(("records", name, read(path), {}))
     seeds.append(("state", "checkpoint", read(ck, "checkpoint"), {}))
+    # SavedModels: ours (binary and text) with their variables
+    for as_text in (False, True):
+        sm_dir = os.path.join(directory, f"sm{int(as_text)}")
+        with tf.Graph().as_default(), tf.Session() as sess:
+            x = tf.placeholder(tf.float32, [None, 2], name="x")
+            v = tf.Variable([[1.0], [2.0]], name="v")
+            sess.run(tf.global_variables_initializer())
+            b = tf.saved_model.builder.SavedModelBuilder(sm_dir)
+            b.add_meta_graph_and_variables(sess, ["serve"], signature_def_map={
+                "serving_default": tf.saved_model.predict_signature_def(
+                    {"x": x}, {"y": tf.matmul(x, v)})}, main_op=tf.no_op())
+            b.save(as_text=as_text)
+        var = {f"variables/{n}": read(sm_dir, "variables", n)
+               for n in sorted(os.listdir(os.path.join(sm_dir, "variables")))}
+        name = "saved_model.pbtxt" if as_text else "saved_model.pb"
+        seeds.append(("saved_model", name, read(sm_dir, name), var))
     return seeds
 
 
@@ -304,6 +329,24 @@ def damage_meta(data, rnd):
     return m.SerializeToString()
 
 
+def damage_saved_model(data, rnd):
+    """Damages the meta graph inside a SavedModel, or its tags and schema version."""
+    from flowgraph.proto import saved_model_pb2
+    sm = saved_model_pb2.SavedModel.FromString(data)
+    meta = sm.meta_graphs[0]
+    choice = rnd.randrange(4)
+    if choice <= 1:
+        meta.ParseFromString(damage_meta(meta.SerializeToString(), rnd))
+    elif choice == 2:
+        del meta.meta_info_def.tags[:]
+        meta.meta_info_def.tags.extend(rnd.choice([[], ["train"], ["serve", "serve"]]))
+    else:
+        main = meta.collection_def["saved_model_main_op"].node_list.value
+        main.append(rnd.choice(["missing", "x:0", "v"]))
+        sm.saved_model_schema_version = rnd.choice([0, -1, 2 ** 62])
+    return sm.SerializeToString()
+
+
 def damage_index(data, rnd):
     """Rewrites one BundleEntryProto of a checkpoint index (huge shape, size or offset,
     another dtype or shard, a non-UTF-8 key) with valid block checksums."""
@@ -366,6 +409,8 @@ def make_case(seeds, seed, i):
             data = damage_graph_def(data, rnd, text=name.endswith(".pbtxt"))
         elif loader == "meta_graph" and rnd.random() < 0.5:
             data = damage_meta(data, rnd)
+        elif loader == "saved_model" and not name.endswith(".pbtxt") and rnd.random() < 0.5:
+            data = damage_saved_model(data, rnd)
         elif loader == "bundle" and name.endswith(".index") and rnd.random() < 0.5:
             data = damage_index(data, rnd)
         elif loader in ("events", "records") and not name.endswith(".gz") and \
@@ -399,6 +444,7 @@ def run_case(case, directory, timeout=10.0, trace_memory=True):
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory)
     for n, b in comp.items():
+        os.makedirs(os.path.dirname(os.path.join(directory, n)), exist_ok=True)
         with open(os.path.join(directory, n), "wb") as f:
             f.write(b)
     path = os.path.join(directory, name)

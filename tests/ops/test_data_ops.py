@@ -13,7 +13,7 @@ EXEMPT = {n: _WHERE for n in (
     "CacheDataset", "ShuffleDataset", "ZipDataset", "ConcatenateDataset",
     "PaddedBatchDatasetV2", "MapDataset", "ParallelMapDatasetV2", "FilterDataset",
     "FlatMapDataset", "InterleaveDataset", "ParallelInterleaveDatasetV4", "MapAndBatchDataset",
-    "IteratorV2",
+    "IteratorV2", "DatasetCardinality",
     "OneShotIterator", "MakeIterator", "IteratorGetNext", "IteratorToStringHandle",
     "IteratorFromStringHandleV2", "GeneratorDataset", "TextLineDataset",
     "TFRecordDataset", "FixedLengthRecordDatasetV2")}

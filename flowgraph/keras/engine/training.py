@@ -9,7 +9,8 @@ from flowgraph.keras import backend as K
 from flowgraph.keras import losses as losses_module
 from flowgraph.keras import metrics as metrics_module
 from flowgraph.keras import optimizers
-from flowgraph.keras.engine import base_layer, training_arrays, training_generator
+from flowgraph.keras.engine import base_layer, training_arrays, training_dataset, \
+    training_generator
 from flowgraph.keras.engine import training_utils as tu
 from flowgraph.keras.engine.functional import Network
 from flowgraph.keras.saving.model_methods import ModelSavingMixin
@@ -439,11 +440,22 @@ class Model(ModelSavingMixin, Network):
                 class_weight=class_weight, max_queue_size=max_queue_size, workers=workers,
                 use_multiprocessing=use_multiprocessing, shuffle=shuffle,
                 initial_epoch=initial_epoch)
-        if batch_size is None and steps_per_epoch is None:
-            batch_size = 32
-        xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
+        if training_dataset.is_dataset(x):
+            training_dataset.check_dataset_args(x, y, sample_weight, batch_size,
+                                                validation_split)
+            if shuffle:
+                training_dataset.verify_shuffled(x)
+            data = training_dataset.DatasetFeed(self, x, "train", steps_per_epoch, epochs,
+                                                "steps_per_epoch")
+        else:
+            if batch_size is None and steps_per_epoch is None:
+                batch_size = 32
+            data = self._standardize_user_data(x, y, sample_weight, class_weight)
         val = None
-        if validation_data is not None:
+        if training_dataset.is_dataset(validation_data):
+            val = training_dataset.DatasetFeed(self, validation_data, "test",
+                                               validation_steps, epochs, "validation_steps")
+        elif validation_data is not None:
             if training_generator.is_generator_or_sequence(validation_data):
                 raise ValueError("flowgraph's `fit` on arrays takes array validation data; "
                                  "use `fit_generator` for generator validation data.")
@@ -460,14 +472,14 @@ class Model(ModelSavingMixin, Network):
                                  f"`validation_data={validation_data}`")
             val = self._standardize_user_data(vx, vy, vsw)
         elif validation_split and 0.0 < validation_split < 1.0:
+            xs, ys, sws = data
             split_at = int(int(xs[0].shape[0]) * (1.0 - validation_split))
             val = ([a[split_at:] for a in xs], [a[split_at:] for a in ys],
                    [None if w is None else w[split_at:] for w in sws])
-            xs = [a[:split_at] for a in xs]
-            ys = [a[:split_at] for a in ys]
-            sws = [None if w is None else w[:split_at] for w in sws]
+            data = ([a[:split_at] for a in xs], [a[:split_at] for a in ys],
+                    [None if w is None else w[:split_at] for w in sws])
         return training_arrays.fit_loop(
-            self, (xs, ys, sws), batch_size=batch_size, epochs=epochs, verbose=verbose,
+            self, data, batch_size=batch_size, epochs=epochs, verbose=verbose,
             callbacks=callbacks, val_data=val, shuffle=shuffle, initial_epoch=initial_epoch,
             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
             validation_freq=validation_freq)
@@ -479,10 +491,14 @@ class Model(ModelSavingMixin, Network):
         if training_generator.is_generator_or_sequence(x):
             return self.evaluate_generator(x, steps=steps, callbacks=callbacks,
                                            verbose=verbose)
-        if batch_size is None and steps is None:
-            batch_size = 32
-        xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
-        out = training_arrays.test_loop(self, (xs, ys, sws), batch_size=batch_size,
+        if training_dataset.is_dataset(x):
+            training_dataset.check_dataset_args(x, y, sample_weight, batch_size)
+            data = training_dataset.DatasetFeed(self, x, "test", steps)
+        else:
+            if batch_size is None and steps is None:
+                batch_size = 32
+            data = self._standardize_user_data(x, y, sample_weight)
+        out = training_arrays.test_loop(self, data, batch_size=batch_size,
                                         verbose=verbose, steps=steps, callbacks=callbacks)
         if return_dict:
             return dict(zip(self.metrics_names, nest.flatten(out)))
@@ -494,9 +510,13 @@ class Model(ModelSavingMixin, Network):
         if training_generator.is_generator_or_sequence(x):
             return self.predict_generator(x, steps=steps, callbacks=callbacks,
                                           verbose=verbose)
-        if batch_size is None and steps is None:
-            batch_size = 32
-        xs, _, _ = self._standardize_user_data(x)
+        if training_dataset.is_dataset(x):
+            training_dataset.check_dataset_args(x, batch_size=batch_size)
+            xs = training_dataset.DatasetFeed(self, x, "predict", steps)
+        else:
+            if batch_size is None and steps is None:
+                batch_size = 32
+            xs, _, _ = self._standardize_user_data(x)
         return training_arrays.predict_loop(self, xs, batch_size=batch_size,
                                             verbose=verbose, steps=steps,
                                             callbacks=callbacks)

@@ -1,8 +1,11 @@
-"""The loops of `fit`, `evaluate` and `predict` over numpy arrays (Keras's v1
-`model_iteration`): batches of shuffled indices, one backend function call per batch,
-callbacks around each batch and epoch."""
+"""The loops of `fit`, `evaluate` and `predict` (Keras's v1 `model_iteration`): over
+numpy arrays, batches of shuffled indices; in steps, the same arrays each step or the
+batches of a dataset (`training_dataset.DatasetFeed`); one backend function call per
+batch, callbacks around each batch and epoch."""
 import numpy as np
 
+from flowgraph import tf_logging
+from flowgraph.framework import errors
 from flowgraph.keras import callbacks as cbks
 from flowgraph.keras.engine import training_utils as tu
 
@@ -21,30 +24,59 @@ def _num_samples(arrays):
     return 0
 
 
-def print_train_info(num_train, num_val, use_steps):
-    if use_steps:
-        return
-    msg = f"Train on {num_train} samples"
+def print_train_info(num_train, num_val, is_dataset):
+    unit = "steps" if is_dataset else "samples"  # (steps of arrays print as samples)
+    msg = f"Train on {num_train} {unit}"
     if num_val:
-        msg += f", validate on {num_val} samples"
+        msg += f", validate on {num_val} {unit}"
     print(msg)
+
+
+def _is_feed(data):
+    return hasattr(data, "next_batch")
+
+
+def _steps(data, steps):
+    """(step, feed values) for one epoch in steps: the same arrays every step, or a
+    dataset's batches until `steps` (None: until the data ends, then it stops)."""
+    step = 0
+    while steps is None or step < steps:
+        yield step, (data.next_batch if _is_feed(data) else lambda: data)
+        step += 1
+
+
+def _ran_out(model, step, steps, epochs, steps_name):
+    """What Keras does when a dataset ends within an epoch; returns the epoch's steps."""
+    if steps:
+        model.stop_training = True
+        tf_logging.warning(
+            "Your dataset ran out of data; interrupting training. Make sure that your "
+            f"dataset can generate at least `{steps_name} * epochs` batches (in this case, "
+            f"{steps * epochs} batches). You may need to use the repeat() function when "
+            "building your dataset.")
+        return steps
+    return step if step > 0 else None
 
 
 def fit_loop(model, data, batch_size=32, epochs=1, verbose=1, callbacks=None,
              val_data=None, shuffle=True, initial_epoch=0, steps_per_epoch=None,
              validation_steps=None, validation_freq=1):
     """Trains `model` on `data` = (inputs, targets, sample weights)."""
-    xs, ys, sws = data
-    ins = feed_values(model, xs, ys, sws)
-    use_steps = steps_per_epoch is not None
+    is_dataset = _is_feed(data)
+    ins = data if is_dataset else feed_values(model, *data)
+    if is_dataset:
+        steps_per_epoch = data.steps
+    use_steps = is_dataset or steps_per_epoch is not None
     num = steps_per_epoch if use_steps else _num_samples(ins)
     f = model._make_train_function()
     do_validation = val_data is not None
     if do_validation:
         model._make_test_function()
-    num_val = _num_samples(val_data[0]) if do_validation else None
+    num_val = None
+    if do_validation:
+        num_val = val_data.steps if _is_feed(val_data) else _num_samples(val_data[0])
     if verbose:
-        print_train_info(num, num_val, use_steps)
+        print_train_info(num, num_val, is_dataset)
     callbacks = cbks.configure_callbacks(
         callbacks, model, do_validation=do_validation, batch_size=batch_size, epochs=epochs,
         steps_per_epoch=steps_per_epoch, samples=None if use_steps else num,
@@ -60,10 +92,17 @@ def fit_loop(model, data, batch_size=32, epochs=1, verbose=1, callbacks=None,
         agg = tu.MetricsAggregator(use_steps, num_samples=None if use_steps else num,
                                    steps=steps_per_epoch)
         if use_steps:
-            for step in range(steps_per_epoch):
+            for step, batch in _steps(ins, steps_per_epoch):
                 batch_logs = {"batch": step, "size": 1}
                 callbacks.on_train_batch_begin(step, batch_logs)
-                outs = model._fold_results(f(ins), reset=False)
+                try:
+                    values = batch()
+                except errors.OutOfRangeError:
+                    steps_per_epoch = _ran_out(model, step, steps_per_epoch, epochs,
+                                               "steps_per_epoch")
+                    agg.steps = step or agg.steps  # (Keras's BaseLogger: the steps run)
+                    break
+                outs = model._fold_results(f(values), reset=False)
                 agg.aggregate(outs)
                 batch_logs.update(zip(model.metrics_names, outs))
                 callbacks.on_train_batch_end(step, batch_logs)
@@ -96,7 +135,11 @@ def fit_loop(model, data, batch_size=32, epochs=1, verbose=1, callbacks=None,
                                  in_fit=True)
             val_outs = val_outs if isinstance(val_outs, list) else [val_outs]
             epoch_logs.update(("val_" + n, v) for n, v in zip(model.metrics_names, val_outs))
+            if _is_feed(val_data) and epoch < epochs - 1:
+                val_data.reset()
         callbacks.on_epoch_end(epoch, epoch_logs)
+        if is_dataset and ins.reset_each_epoch and epoch < epochs - 1:
+            ins.reset()
     callbacks.on_train_end()
     return model.history
 
@@ -110,10 +153,11 @@ def _should_validate(freq, epoch):
 def test_loop(model, data, batch_size=32, verbose=0, steps=None, callbacks=None,
               in_fit=False):
     """The loss and metrics of `model` over `data`, as `evaluate` returns them."""
-    xs, ys, sws = data
-    ins = feed_values(model, xs, ys, sws)
+    ins = data if _is_feed(data) else feed_values(model, *data)
     f = model._make_test_function()
-    use_steps = steps is not None
+    if _is_feed(data):
+        steps = data.steps
+    use_steps = _is_feed(data) or steps is not None
     num = steps if use_steps else _num_samples(ins)
     if not in_fit:
         callbacks = cbks.configure_callbacks(
@@ -125,10 +169,15 @@ def test_loop(model, data, batch_size=32, verbose=0, steps=None, callbacks=None,
                                steps=steps)
     callbacks.on_test_begin()
     if use_steps:
-        for step in range(steps):
+        for step, batch in _steps(ins, steps):
             batch_logs = {"batch": step, "size": 1}
             callbacks.on_test_batch_begin(step, batch_logs)
-            outs = model._fold_results(f(ins), reset=False)
+            try:
+                values = batch()
+            except errors.OutOfRangeError:
+                agg.steps = _ran_out(model, step, steps, 1, "steps")
+                break
+            outs = model._fold_results(f(values), reset=False)
             agg.aggregate(outs)
             batch_logs.update(zip(model.metrics_names, outs))
             callbacks.on_test_batch_end(step, batch_logs)
@@ -154,7 +203,9 @@ def test_loop(model, data, batch_size=32, verbose=0, steps=None, callbacks=None,
 def predict_loop(model, xs, batch_size=32, verbose=0, steps=None, callbacks=None):
     """The model's outputs over `xs`, batch by batch, concatenated."""
     f = model._make_predict_function()
-    use_steps = steps is not None
+    if _is_feed(xs):
+        steps = xs.steps
+    use_steps = _is_feed(xs) or steps is not None
     num = steps if use_steps else _num_samples(xs)
     callbacks = cbks.configure_callbacks(
         callbacks, model, batch_size=batch_size, epochs=1, steps_per_epoch=steps,
@@ -163,10 +214,14 @@ def predict_loop(model, xs, batch_size=32, verbose=0, steps=None, callbacks=None
     agg = tu.OutputsAggregator()
     callbacks.on_predict_begin()
     if use_steps:
-        for step in range(steps):
+        for step, batch in _steps(xs, steps):
             batch_logs = {"batch": step, "size": 1}
             callbacks.on_predict_batch_begin(step, batch_logs)
-            outs = f(xs)
+            try:
+                outs = f(batch())
+            except errors.OutOfRangeError:
+                _ran_out(model, step, steps, 1, "steps")
+                break
             agg.aggregate(outs)
             batch_logs["outputs"] = outs
             callbacks.on_predict_batch_end(step, batch_logs)
