@@ -136,12 +136,21 @@ def lookup(address, task_name, timeout):
             time.sleep(0.1)
 
 
-def get(refs):
+def get(refs, cancelled=None):
     """ray.get with Ray's failures as TF's errors: an OpError raised on a task as itself,
-    a task lost mid-run (its process died) as UnavailableError."""
+    a task lost mid-run (its process died) as UnavailableError; CancelledError once
+    `cancelled()` is true (the session closed while its run waits on a task)."""
     ray = _ray()
     try:
-        return ray.get(refs)
+        if cancelled is None:
+            return ray.get(refs)
+        while True:
+            try:
+                return ray.get(refs, timeout=0.5)
+            except ray.exceptions.GetTimeoutError:
+                if cancelled():
+                    raise errors.CancelledError(None, None, "Session was closed while "
+                                                "its run waited on a task") from None
     except RemoteOpError as e:
         raise e.to_op_error() from None
     except ray.exceptions.RayTaskError as e:

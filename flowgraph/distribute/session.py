@@ -134,7 +134,8 @@ class DistributedSession(session_lib.Session):
             outs.append(refs)
             token = refs[0]
         wanted = sorted(set(plan.where.values()))
-        got = ray_backend.get([token] + [outs[s][j] for s, j in wanted])
+        got = ray_backend.get([token] + [outs[s][j] for s, j in wanted],
+                              cancelled=lambda: self._closed)
         return dict(zip(wanted, got[1:]))
 
     def close(self):

@@ -27,11 +27,11 @@ sys.path.insert(0, os.path.join(HERE, "programs"))
 import train_linear  # noqa: E402
 
 
-def _single_process(steps):
+def _single_process(steps, kind="linear"):
     """Full-batch gradient descent on all the data in one plain Session."""
     x_all, y_all = train_linear.data(0, 1)
     with tf.Graph().as_default():
-        x, y, w, b, gs, loss, opt, train_op = train_linear.model(1, False)
+        x, y, w, b, gs, loss, opt, train_op = train_linear.model(1, False, kind)
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             for _ in range(steps):
@@ -64,12 +64,12 @@ def test_async_between_graph_training(ray_head, tmp_path):
 
 
 def test_sync_replicas_between_graph_training(ray_head, tmp_path):
-    results, _ = _launch(tmp_path, "--steps=40", "--sync", "--same_data")
+    results, _ = _launch(tmp_path, "--steps=40", "--sync", "--same_data", "--model=mlp")
     final = results[0]["global_step"]
     assert results[1]["global_step"] == final and final >= 40
     # every update is the mean of two gradients computed at the current weights (stale
     # ones are dropped) on the same data: the run equals `final` steps in one process
-    w, b = _single_process(final)
+    w, b = _single_process(final, "mlp")
     np.testing.assert_allclose(results[0]["w"], w.ravel(), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(results[0]["b"], b.ravel(), rtol=1e-4, atol=1e-5)
     assert sum(r["local_steps"] for r in results) >= 2 * final  # two gradients a step

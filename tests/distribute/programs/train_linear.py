@@ -1,6 +1,6 @@
 """A TF1 between-graph program (as TF1 users wrote them): one process per task, the
 variables on the ps by replica_device_setter, MonitoredTrainingSession on each worker.
-Linear regression on exact data (every shard has the same optimum); `--sync` uses
+Linear regression (or `--model=mlp`) on exact data (every shard has the same optimum); `--sync` uses
 SyncReplicasOptimizer. Each worker writes its results to `--out/worker<i>.json`."""
 import json
 import os
@@ -22,6 +22,7 @@ flags.DEFINE_string("checkpoint_dir", "", "chief's checkpoint directory")
 flags.DEFINE_integer("checkpoint_steps", 0, "save a checkpoint every n steps")
 flags.DEFINE_float("step_delay", 0.0, "seconds to sleep after each step")
 flags.DEFINE_boolean("same_data", False, "every worker trains on all the data")
+flags.DEFINE_string("model", "linear", "linear or mlp (one tanh hidden layer of 16)")
 FLAGS = flags.FLAGS
 TRUE_W = np.array([[1.5], [-2.0], [0.5]], np.float32)
 
@@ -33,13 +34,18 @@ def data(task, num_tasks):
     return x[task::num_tasks], y[task::num_tasks]
 
 
-def model(num_workers, sync):
+def model(num_workers, sync, kind="linear"):
     gs = tf.train.get_or_create_global_step()
     x = tf.placeholder(tf.float32, [None, 3], name="x")
     y = tf.placeholder(tf.float32, [None, 1], name="y")
-    w = tf.get_variable("w", [3, 1], initializer=tf.zeros_initializer())
+    h = x
+    if kind == "mlp":
+        w1 = tf.get_variable("w1", [3, 16], initializer=tf.glorot_uniform_initializer(seed=1))
+        b1 = tf.get_variable("b1", [16], initializer=tf.zeros_initializer())
+        h = tf.tanh(tf.matmul(x, w1) + b1)
+    w = tf.get_variable("w", [h.shape[1], 1], initializer=tf.zeros_initializer())
     b = tf.get_variable("b", [1], initializer=tf.zeros_initializer())
-    loss = tf.reduce_mean(tf.square(tf.matmul(x, w) + b - y), name="loss")
+    loss = tf.reduce_mean(tf.square(tf.matmul(h, w) + b - y), name="loss")
     opt = tf.train.GradientDescentOptimizer(0.1)
     if sync:
         opt = tf.train.SyncReplicasOptimizer(opt, replicas_to_aggregate=num_workers,
@@ -71,7 +77,7 @@ def main(_):
     X, Y = data(0, 1) if FLAGS.same_data else data(FLAGS.task_index, n)
     with tf.device(tf.train.replica_device_setter(
             worker_device=f"/job:worker/task:{FLAGS.task_index}", cluster=cluster)):
-        x, y, w, b, gs, loss, opt, train_op = model(n, FLAGS.sync)
+        x, y, w, b, gs, loss, opt, train_op = model(n, FLAGS.sync, FLAGS.model)
     starts = _SessionLog(gs)
     hooks = [tf.train.StopAtStepHook(last_step=FLAGS.steps), starts]
     if FLAGS.sync:
