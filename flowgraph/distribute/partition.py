@@ -140,7 +140,8 @@ def _prune(feeds, fetches, targets, task_of):
 
 def _cut(needed, feeds, task_of):
     """Stages as lists of ops: Kahn's order, taking every op of the current stage's task
-    as soon as it is ready; a new stage starts on the task of the oldest ready op."""
+    as soon as it is ready; a new stage starts on the task of the oldest ready op. A NoOp
+    runs where its last input ran (it only orders)."""
     deps, users = {}, {op: [] for op in needed}
     for op in needed:
         ds = {t.op for t in _edges(op, feeds, task_of) if t.op in needed}
@@ -165,8 +166,9 @@ def _cut(needed, feeds, task_of):
             ops.append(op)
             for u in users[op]:
                 deps[u] -= 1
-                if deps[u] == 0:
-                    heapq.heappush(ready.setdefault(task_of(u), []), (u._id, u))
+                if deps[u] == 0:  # a NoOp (a group) does nothing: it joins this stage
+                    where = task if u.type == "NoOp" else task_of(u)
+                    heapq.heappush(ready.setdefault(where, []), (u._id, u))
         stages.append((task, ops))
     for op in sorted(late, key=lambda o: o._id):
         last = [ops for task, ops in stages if task == task_of(op)]

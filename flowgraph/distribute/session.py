@@ -39,6 +39,7 @@ class DistributedSession(session_lib.Session):
         self._timeout = _connect_timeout(config)
         self._cluster = self._task = None
         self._actors, self._shipped, self._run_plans = {}, set(), {}
+        self._methods = {}  # (task, number of outputs) -> the actor's run method
         self._task_of = None
         self._id = uuid.uuid4().hex
 
@@ -128,8 +129,10 @@ class DistributedSession(session_lib.Session):
             if token is not None:
                 args.append(token)
             n = max(1, len(st.fetch_names))
-            refs = actor.run.options(num_returns=n).remote(
-                st.key, st.feed_names, st.fetch_names, st.targets, *args)
+            method = self._methods.get((st.task, n))
+            if method is None:
+                method = self._methods[(st.task, n)] = actor.run.options(num_returns=n)
+            refs = method.remote(st.key, st.feed_names, st.fetch_names, st.targets, *args)
             refs = [refs] if n == 1 else list(refs)
             outs.append(refs)
             token = refs[0]

@@ -1,6 +1,6 @@
-"""One Ray head per test module, in the pytest process, bound to 127.0.0.1; processes the
-tests start join it through FLOWGRAPH_RAY_ADDRESS. Teardown shuts it down, which ends
-every actor and Ray process it started."""
+"""One Ray head for the tests of this package, in the pytest process, bound to
+127.0.0.1; processes the tests start join it through FLOWGRAPH_RAY_ADDRESS. Teardown
+shuts it down, which ends every actor and Ray process it started."""
 import os
 import socket
 
@@ -13,7 +13,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def ray_head():
     ray = pytest.importorskip("ray")
     from flowgraph.distribute import ray_backend

@@ -98,3 +98,29 @@ def test_greedy_load_balancing_strategy():
     assert [v.device for v in (big, small1, small2, mid, last)] == [
         "/job:ps/task:0", "/job:ps/task:1", "/job:ps/task:1", "/job:ps/task:1",
         "/job:ps/task:0"]
+
+
+def test_a_training_step_is_cut_into_ps_worker_ps_stages():
+    """The partitioner alone (no Ray): the stages of one SGD step under
+    replica_device_setter, and each stage's GraphDef imports on its own."""
+    from flowgraph.distribute import partition
+    from flowgraph.framework.importer import import_graph_def
+    from flowgraph.proto.graph_pb2 import GraphDef
+    cluster = tf.train.ClusterSpec({"ps": ["p:1"], "worker": ["w:1"]})
+    g = tf.Graph()
+    with g.as_default():
+        with tf.device(tf.train.replica_device_setter(cluster=cluster)):
+            gs = tf.train.get_or_create_global_step()
+            x = tf.placeholder(tf.float32, [None, 2], name="x")
+            w = tf.get_variable("w", [2, 1], initializer=tf.zeros_initializer())
+            loss = tf.reduce_mean(tf.square(tf.matmul(x, w)))
+            train = tf.train.GradientDescentOptimizer(0.1).minimize(loss, global_step=gs)
+        task_of = partition.TaskAssignment(g, cluster, ("worker", 0))
+        stages, where = partition.partition(g, [x], [loss, gs], [train], task_of)
+    assert [s.task for s in stages] == [("ps", 0), ("worker", 0), ("ps", 0)]
+    assert stages[0].fetch_names == ("w/read:0",)       # the weights go to the worker
+    assert sorted(src[0] for src in stages[1].sources) == ["feed", "stage"]
+    assert where[gs][0] == 2  # the fetched step is read after the update, on the ps
+    for st in stages:
+        with tf.Graph().as_default():
+            import_graph_def(GraphDef.FromString(st.graph_def), name="")
