@@ -34,6 +34,7 @@ class DistributedSession(session_lib.Session):
     master's task."""
 
     def __init__(self, target="", graph=None, config=None):
+        target = target.decode() if isinstance(target, bytes) else target
         super().__init__(target, graph, config)
         self._address = target[len(PREFIX):] if target.startswith(PREFIX) else target
         self._timeout = _connect_timeout(config)
@@ -96,6 +97,16 @@ class DistributedSession(session_lib.Session):
                 for e in elements]
         return rebuild(flat)
 
+    def make_callable(self, fetches, feed_list=None, accept_options=False):
+        """A function of the `feed_list` values that runs `fetches` (through `run`)."""
+        feed_list = list(feed_list or ())
+
+        def call(*args, **kwargs):
+            return self.run(fetches, dict(zip(feed_list, args)),
+                            options=kwargs.get("options"),
+                            run_metadata=kwargs.get("run_metadata"))
+        return call
+
     def _run_plan(self, feeds, tensors, targets):
         key = (frozenset(feeds), tensors, targets)
         plan = self._run_plans.get(key)
@@ -118,6 +129,8 @@ class DistributedSession(session_lib.Session):
     def _execute_stages(self, plan, values):
         """Submits every stage (each waits for the one before it: stages run in order),
         then waits for the last and the fetched outputs."""
+        if not plan.stages:
+            return {}
         outs, token = [], None
         for st in plan.stages:
             actor = self._actor(st.task)
@@ -148,6 +161,8 @@ class DistributedSession(session_lib.Session):
 
 
 def _is_remote_target(target):
+    if isinstance(target, bytes):
+        target = target.decode(errors="replace")
     return isinstance(target, str) and target.startswith(PREFIX)
 
 

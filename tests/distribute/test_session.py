@@ -107,6 +107,7 @@ def test_in_graph_replication_two_worker_tasks(servers):
 def test_local_server_and_errors(ray_head):
     server = tf.train.Server.create_local_server()
     assert server.target.startswith("grpc://localhost:")
+    assert server.server_def.job_name == "localhost" and server.server_def.protocol == "grpc"
     with tf.Graph().as_default():
         a = tf.constant(2.0)
         x = tf.placeholder(tf.float32, [], name="x")
@@ -116,6 +117,9 @@ def test_local_server_and_errors(ray_head):
                                match="You must feed a value for placeholder tensor 'x'"):
                 sess.run(x * 2.0)
             assert sess.run(x * 2.0, {x: 4.0}) == 8.0
+            assert sess.run([]) == [] and sess.run({"x": x}, {x: 1.5}) == {"x": 1.5}
+            double = sess.make_callable(x * 2.0, feed_list=[x])
+            assert double(3.0) == 6.0
             with tf.device("/job:nowhere/task:0"):
                 c = tf.constant(1.0) + 1.0
             with pytest.raises(tf.errors.InvalidArgumentError, match="Cannot assign a device"):
