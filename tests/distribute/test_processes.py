@@ -39,12 +39,41 @@ def _single_process(steps, kind="linear"):
             return sess.run([w, b])
 
 
+def _live_tasks():
+    import ray
+    from ray.util import list_named_actors
+    return {a["name"] for a in list_named_actors(all_namespaces=True)
+            if a["namespace"] == "flowgraph" and a["name"].startswith("task@") and
+            _alive(ray, a)}
+
+
+def _assert_no_task_left(before, timeout=30):
+    """The launcher stopped every task it started: their actors left the Ray cluster."""
+    deadline = time.monotonic() + timeout
+    while True:
+        new = _live_tasks() - before
+        if not new or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert not new, new
+
+
+def _alive(ray, entry):
+    try:
+        handle = ray.get_actor(entry["name"], namespace=entry["namespace"])
+        ray.get(handle.call.remote("ping"), timeout=5)
+        return True
+    except Exception:  # noqa: BLE001 - gone, dying or unreachable
+        return False
+
+
 def _launch(tmp_path, *flags):
     from flowgraph.distribute import launch
-    out = io.StringIO()
+    out, before = io.StringIO(), _live_tasks()
     code = launch.launch(1, 2, PROGRAM, [f"--out={tmp_path}", *flags], grace=60, out=out)
     log = out.getvalue()
     assert code == 0, log[-4000:]
+    _assert_no_task_left(before)
     return [json.load(open(tmp_path / f"worker{i}.json")) for i in range(2)], log
 
 
