@@ -1,9 +1,9 @@
 """Fused kernels and optimizer updates: the GEMM floors of the MLP cases, and the kernel
 choices behind `flowgraph/ops/update_kernels.py` and `_FusedMatMul`.
 
-`make_cases(runner)` adds to `benchmarks/run.py`'s tables the GEMM-only rows (numpy doing
-just the matrix products of `mlp_train_step` and `mlp_inference_1024`: the floor a step can
-be read against).
+`make_cases(runner)` adds to `benchmarks/run.py`'s tables the GEMM-only rows: each library
+doing just the matrix products of `mlp_train_step` and `mlp_inference_1024` (flowgraph and
+TF as a graph of MatMuls over variables), the floor a step can be read against.
 
 Run alone, `python benchmarks/bench_fused.py [--reps N]` times, interleaved in this
 process with the runner's timer, at the thread setting of the environment:
@@ -23,12 +23,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 SHAPE = (784, 512)
 
 
-def _gemms_train(np):
-    """The five matrix products of one step of bench_train's MLP, nothing else."""
+def _train_operands(np):
     import bench_train as bt
     x, _, (w1, _, w2, _) = bt._data(np)
     h = np.maximum(x @ w1, 0)
     dz = np.random.default_rng(1).standard_normal((bt.BATCH, bt.N_OUT)).astype(np.float32)
+    return x, w1, h, w2, dz
+
+
+def _gemms_train(np):
+    """The five matrix products of one step of bench_train's MLP, nothing else."""
+    x, w1, h, w2, dz = _train_operands(np)
 
     def run():
         x @ w1
@@ -39,11 +44,15 @@ def _gemms_train(np):
     return run
 
 
-def _gemms_infer(np):
+def _infer_operands(np):
     import bench_nn as bn
     w1, _, w2, _ = bn._mlp_params(np)
     x = bn._mlp_input(np)
-    h = np.maximum(x @ w1, 0)
+    return x, w1, np.maximum(x @ w1, 0), w2
+
+
+def _gemms_infer(np):
+    x, w1, h, w2 = _infer_operands(np)
 
     def run():
         x @ w1
@@ -51,20 +60,44 @@ def _gemms_infer(np):
     return run
 
 
+def _gemm_graph(lib, env, train):
+    """The same products as a graph of MatMul ops over variables (constants would be
+    folded by the graph optimizers), all fetched."""
+    np = env.np
+    g = lib.Graph()
+    with g.as_default():
+        if train:
+            x, w1, h, w2, dz = (lib.Variable(a) for a in _train_operands(np))
+            dh = lib.matmul(dz, w2, transpose_b=True)
+            prods = [lib.matmul(x, w1), lib.matmul(h, w2), dh,
+                     lib.matmul(h, dz, transpose_a=True), lib.matmul(x, dh, transpose_a=True)]
+        else:
+            x, w1, h, w2 = (lib.Variable(a) for a in _infer_operands(np))
+            prods = [lib.matmul(x, w1), lib.matmul(h, w2)]
+        init = lib.global_variables_initializer()
+    sess = env.tf_session(g) if lib is env.tf else lib.Session(graph=g)
+    sess.run(init)
+    sess.run(prods)  # fetched: an op run only for a group's control edge may be pruned
+    return lambda: sess.run(prods)
+
+
 def make_cases(runner):
-    Case = runner.Case
+    Case, guard = runner.Case, runner._guard
+
+    def case(name, what, train, numpy):
+        return Case(name, what, {
+            "flowgraph": guard(lambda env: _gemm_graph(env.fg, env, train)),
+            "tensorflow": guard(lambda env: _gemm_graph(env.need_tf(), env, train)),
+            "numpy": lambda env: numpy(env.np)},
+            note="each library's matrix products alone: the floor of the step above")
 
     def case_mlp_train_gemm_floor():
-        return Case("mlp_train_gemm_floor", "the five matrix products of `mlp_train_step` "
-                    "alone, in numpy (x@w1, h@w2, dz@w2.T, h.T@dz, x.T@dh): the step's floor",
-                    {"numpy": lambda env: _gemms_train(env.np)},
-                    note="numpy only: read mlp_train_step against it")
+        return case("mlp_train_gemm_floor", "the five matrix products of `mlp_train_step` "
+                    "alone (x@w1, h@w2, dz@w2.T, h.T@dz, x.T@dh)", True, _gemms_train)
 
     def case_mlp_inference_gemm_floor():
-        return Case("mlp_inference_gemm_floor", "the two matrix products of "
-                    "`mlp_inference_1024` alone, in numpy", {"numpy": lambda env:
-                                                           _gemms_infer(env.np)},
-                    note="numpy only: read mlp_inference_1024 against it")
+        return case("mlp_inference_gemm_floor", "the two matrix products of "
+                    "`mlp_inference_1024` alone", False, _gemms_infer)
     return [case_mlp_train_gemm_floor, case_mlp_inference_gemm_floor]
 
 

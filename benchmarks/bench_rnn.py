@@ -27,6 +27,21 @@ def _data(np):
     return x, y, kernel, bias
 
 
+def lstm_graph(tf, unrolled):
+    """The LSTM (static_rnn when `unrolled`, else dynamic_rnn), its loss and an SGD train
+    op in the default graph: (x, y, loss, train)."""
+    x = tf.placeholder(tf.float32, [BATCH, STEPS, N_IN], name="x")
+    y = tf.placeholder(tf.float32, [BATCH, N_HID], name="y")
+    cell = tf.nn.rnn_cell.BasicLSTMCell(N_HID)
+    if unrolled:
+        _, state = tf.nn.static_rnn(cell, tf.unstack(x, axis=1), dtype=tf.float32)
+    else:
+        _, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    loss = tf.reduce_mean(tf.square(state.h - y))
+    train = tf.train.GradientDescentOptimizer(LR).minimize(loss)
+    return x, y, loss, train
+
+
 def _lstm_step(tf, env, is_tf, unrolled):
     """`sess.run(train_op)` of the LSTM; returns the step callable and the first loss."""
     np = env.np
@@ -35,16 +50,7 @@ def _lstm_step(tf, env, is_tf, unrolled):
         os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     g = tf.Graph()
     with g.as_default():
-        cell_cls = tf.nn.rnn_cell.BasicLSTMCell
-        x = tf.placeholder(tf.float32, [BATCH, STEPS, N_IN], name="x")
-        y = tf.placeholder(tf.float32, [BATCH, N_HID], name="y")
-        cell = cell_cls(N_HID)
-        if unrolled:
-            _, state = tf.nn.static_rnn(cell, tf.unstack(x, axis=1), dtype=tf.float32)
-        else:
-            _, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
-        loss = tf.reduce_mean(tf.square(state.h - y))
-        train = tf.train.GradientDescentOptimizer(LR).minimize(loss)
+        x, y, loss, train = lstm_graph(tf, unrolled)
         init = tf.global_variables_initializer()
         kernel, bias = tf.trainable_variables()
     sess = env.tf_session(g) if is_tf else tf.Session(graph=g)

@@ -26,20 +26,27 @@ def _data(np):
     return x, y, [w1, np.zeros(N_HID, np.float32), w2, np.zeros(N_OUT, np.float32)]
 
 
+def mlp_graph(tf, params):
+    """The MLP, its softmax cross-entropy and an Adam train op in the default graph:
+    (x, y, loss, train)."""
+    x = tf.placeholder(tf.float32, [None, N_IN], name="x")
+    y = tf.placeholder(tf.float32, [None, N_OUT], name="y")
+    w1, b1, w2, b2 = (tf.Variable(p) for p in params)
+    h = tf.nn.relu(tf.matmul(x, w1) + b1)
+    logits = tf.matmul(h, w2) + b2
+    loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y,
+                                                                     logits=logits))
+    train = tf.train.AdamOptimizer(LR, BETA1, BETA2, EPS).minimize(loss)
+    return x, y, loss, train
+
+
 def _mlp_step(tf, env, is_tf):
     """`sess.run(train_op)` of the MLP; returns the step callable and the first loss."""
     np = env.np
     x0, y0, params = _data(np)
     g = tf.Graph()
     with g.as_default():
-        x = tf.placeholder(tf.float32, [None, N_IN], name="x")
-        y = tf.placeholder(tf.float32, [None, N_OUT], name="y")
-        w1, b1, w2, b2 = (tf.Variable(p) for p in params)
-        h = tf.nn.relu(tf.matmul(x, w1) + b1)
-        logits = tf.matmul(h, w2) + b2
-        loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y,
-                                                                         logits=logits))
-        train = tf.train.AdamOptimizer(LR, BETA1, BETA2, EPS).minimize(loss)
+        x, y, loss, train = mlp_graph(tf, params)
         init = tf.global_variables_initializer()
     sess = env.tf_session(g) if is_tf else tf.Session(graph=g)
     sess.run(init)

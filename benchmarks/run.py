@@ -4,6 +4,7 @@ imported) vs hand-written numpy, in one process.
     python benchmarks/run.py                 # both thread settings, writes RESULTS.md
     python benchmarks/run.py --case tiny_run # some cases only
     python benchmarks/run.py --quick         # few repetitions (a smoke test)
+    python benchmarks/run.py --profile mlp_train_step  # time per op type and optimizer pass
 
 The parent process runs this script once per thread setting in a subprocess (`--worker`):
 once with one BLAS/OpenMP thread (OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1, MKL_NUM_THREADS=1
@@ -490,7 +491,15 @@ def main():
     p.add_argument("--quick", action="store_true", help="3 repetitions, no RESULTS.md")
     p.add_argument("--no-tf", action="store_true", help="leave TensorFlow out")
     p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "RESULTS.md"))
+    p.add_argument("--profile", metavar="CASE",
+                   help="time per op type and per optimizer pass of one case's flowgraph step")
     args = p.parse_args()
+    if args.profile:
+        import profiling
+        named = {c().name: c for c in CASES}
+        if args.profile not in named:
+            p.error(f"no case {args.profile!r}; cases: {', '.join(sorted(named))}")
+        return profiling.profile(named[args.profile](), Env("default", with_tf=False))
     if args.quick:
         args.reps = 3
     if args.worker:

@@ -76,6 +76,7 @@ def main(argv=None):
     ap.add_argument("--dir", default=None)
     args = ap.parse_args(argv)
     work = args.dir or tempfile.mkdtemp(prefix="census_")
+    os.makedirs(work, exist_ok=True)
     train_csv, test_csv = os.path.join(work, "adult.data"), os.path.join(work, "adult.test")
     make_csv(train_csv, 800, seed=0)
     make_csv(test_csv, 200, seed=1)

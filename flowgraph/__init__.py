@@ -369,7 +369,10 @@ from flowgraph import feature_column  # noqa: E402
 from flowgraph.initializers import tables_initializer  # noqa: E402
 from flowgraph.ops import lookup_ops as _lookup_ops  # noqa: E402
 initialize_all_tables = tables_initializer
+from flowgraph.ops import mutable_lookup_ops as _mutable_lookup_ops  # noqa: E402
 lookup = _namespace("lookup", [_lookup_ops])
+lookup.experimental = _module("lookup.experimental",
+                             MutableHashTable=_mutable_lookup_ops.MutableHashTable)
 from flowgraph.ops import sparse_cross_ops as _sparse_cross_ops  # noqa: E402
 sparse.cross = _sparse_cross_ops.sparse_cross
 sparse.cross_hashed = _sparse_cross_ops.sparse_cross_hashed
@@ -386,6 +389,8 @@ train.warm_start = _warm_starting.warm_start
 
 # tf.saved_model: SavedModel directories (builder, loader, signatures; issue 18).
 from flowgraph import saved_model  # noqa: E402
+from flowgraph.ops import resource_variable_ops as _resource_variable_ops  # noqa: E402,F401
+from flowgraph.ops import optional_ops as _optional_ops  # noqa: E402,F401
 
 # Last: namespaces gathering names from everything above.
 manip = _module("manip", **{n: globals()[n] for n in (

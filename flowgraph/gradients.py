@@ -5,6 +5,7 @@ the ys, pop ops whose count reaches zero, sum fan-in with one AddN, call the op'
 under `gradients/<op>_grad`, set the static shape of each result, and propagate."""
 import collections
 import contextlib
+import contextvars
 
 from flowgraph.framework import dtypes, registry
 from flowgraph.framework.graph import Tensor, colocate_with, get_default_graph, name_scope
@@ -12,6 +13,28 @@ from flowgraph.framework.indexed_slices import IndexedSlices
 from flowgraph.framework.op_builder import convert_to_tensor
 
 __all__ = ["gradients", "hessians", "AggregationMethod"]
+
+# (op, inputs needing a gradient, outputs with no incoming gradient) while `gradients`
+# runs op's gradient function
+_CONTEXT = contextvars.ContextVar("flowgraph_gradient_context", default=(None, (), ()))
+
+
+def input_gradients_needed(op):
+    """Which of `op`'s inputs the running `gradients` call needs a gradient for (those on a
+    path from its xs), one bool per input; all True outside op's gradient function. A
+    gradient function may skip work for the others (e.g. a While's backward loop stops
+    accumulating the gradient of a captured sequence nobody differentiates) and return
+    None for them."""
+    current, needed, _ = _CONTEXT.get()
+    return list(needed) if current is op else [True] * len(op._inputs)
+
+
+def output_gradients_zero(op):
+    """Which of `op`'s output gradients, as passed to its gradient function, are zeros that
+    `gradients` made up because nothing flowed back into that output; all False outside
+    op's gradient function."""
+    current, _, zero = _CONTEXT.get()
+    return list(zero) if current is op else [False] * len(op._outputs)
 
 
 class AggregationMethod:
@@ -65,8 +88,10 @@ def _between(from_ops, to_ops):
     return between
 
 
-def _aggregate(grads):
-    """Sums the gradients reaching one tensor: AddN for dense, concatenation for sparse."""
+def _aggregate(grads, cache):
+    """Sums the gradients reaching one tensor: AddN for dense, concatenation for sparse,
+    or, when all come from ops of one type that says how (`sum_gradients`, e.g. many
+    MatMuls sharing a weight), what that op type builds."""
     grads = [g for g in grads if g is not None]
     if not grads:
         return None
@@ -77,7 +102,14 @@ def _aggregate(grads):
         return IndexedSlices(array_ops.concat([g.values for g in grads], 0),
                              array_ops.concat([g.indices for g in grads], 0),
                              grads[0].dense_shape)
-    return math_ops.add_n([convert_to_tensor(g) for g in grads])
+    grads = [convert_to_tensor(g) for g in grads]
+    kinds = {g.op._op_def for g in grads}
+    if len(grads) > 2 and len(kinds) == 1:
+        kind = kinds.pop()
+        total = kind.sum_gradients(grads, cache) if kind.sum_gradients else None
+        if total is not None:
+            return total
+    return math_ops.add_n(grads)
 
 
 def _grad_fn(op):
@@ -133,6 +165,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                 if t.op in between:
                     pending[t.op] += 1
         grads = {}  # op -> [list of grads per output]
+        cache = {}  # shared by the sums of this call (e.g. one concatenation per sequence)
 
         def add_grad(t, g):
             grads.setdefault(t.op, [[] for _ in t.op._outputs])[t.value_index].append(g)
@@ -144,7 +177,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
         seen = set(queue)
         while queue:
             op = queue.popleft()
-            out = [_aggregate(gs) for gs in grads.get(op, [[] for _ in op._outputs])]
+            out = [_aggregate(gs, cache)
+                   for gs in grads.get(op, [[] for _ in op._outputs])]
             for i, g in enumerate(out):  # keep aggregated values for xs that are outputs
                 if op in grads:
                     grads[op][i] = [g] if g is not None else []
@@ -158,13 +192,19 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                     raise LookupError(f"No gradient defined for operation '{op.name}' "
                                       f"(op type: {op.type})")
                 if fn != registry.NOT_DIFFERENTIABLE:
+                    zero = tuple(g is None for g in out)
                     for i, g in enumerate(out):
                         if g is None and _differentiable(op._outputs[i]):
                             out[i] = array_ops.zeros_like(op._outputs[i])
                     where = colocate_with(op) if colocate_gradients_with_ops else \
                         contextlib.nullcontext()
-                    with name_scope(op.name + "_grad"), where:
-                        in_grads = fn(op, *out)
+                    token = _CONTEXT.set((op, tuple(t.op in between for t in op._inputs),
+                                          zero))
+                    try:
+                        with name_scope(op.name + "_grad"), where:
+                            in_grads = fn(op, *out)
+                    finally:
+                        _CONTEXT.reset(token)
                     in_grads = list(in_grads) if isinstance(in_grads, (list, tuple)) \
                         else [in_grads]
                     if len(in_grads) != len(op._inputs):
@@ -186,7 +226,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
         result = []
         for x in xs:
             gs = grads.get(x.op)
-            g = _aggregate(gs[x.value_index]) if gs else None
+            g = _aggregate(gs[x.value_index], cache) if gs else None
             if g is None and unconnected_gradients == "zero":
                 g = array_ops.zeros_like(x)
             result.append(g)

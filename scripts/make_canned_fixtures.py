@@ -83,6 +83,9 @@ CASES = {
     "dnn_linear_combined_regressor": (lambda d: E.DNNLinearCombinedRegressor(
         linear_feature_columns=columns(), dnn_feature_columns=columns()[1:],
         dnn_hidden_units=[3, 2], model_dir=d), "real"),
+    "dnn_classifier_batch_norm": (lambda d: E.DNNClassifier(
+        hidden_units=[4, 3], feature_columns=columns(), n_classes=3, batch_norm=True,
+        optimizer="RMSProp", model_dir=d), "multi"),
     "wide_deep_categorical": (lambda d: E.DNNLinearCombinedClassifier(
         linear_feature_columns=categorical_columns()[0],
         dnn_feature_columns=categorical_columns()[1], dnn_hidden_units=[4],

@@ -27,10 +27,13 @@ def test_every_case_runs_and_renders(bench, monkeypatch):
     env = bench.Env("default", with_tf=False)
     results = bench.run_cases(env, reps=1)
     names = [r["name"] for r in results]
-    assert names == [make().name for make in bench.CASES]
-    for r in results:
-        assert r["values"].get("flowgraph"), f"{r['name']}: {r['missing']}"
-        assert r["values"]["flowgraph"] > 0
+    cases = [make() for make in bench.CASES]
+    assert names == [c.name for c in cases]
+    for r, case in zip(results, cases):
+        for contender in {"flowgraph", "numpy"} & set(case.setups):  # (floors: numpy only)
+            assert r["values"].get(contender), f"{r['name']}: {r['missing']}"
+            assert r["values"][contender] > 0
+        assert "flowgraph" in case.setups or case.note.startswith("numpy only")
     memory = next(r for r in results if r["kind"] == "memory")
     assert memory["values"]["numpy"] > 0
     run = {"threads": "1", "results": results, "load": (0.0, 0.0),

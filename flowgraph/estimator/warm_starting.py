@@ -1,10 +1,11 @@
 """`tf.estimator.WarmStartSettings` and `tf.compat.v1.train.warm_start`: initialise a new
 model's variables from another checkpoint (by name, or through a renaming map)."""
 import collections
+import os
 
 from flowgraph import tf_logging as logging
 from flowgraph.framework.graph import GraphKeys, get_default_graph
-from flowgraph.train import checkpoint_management, checkpoint_utils
+from flowgraph.train import checkpoint_utils
 from flowgraph.ops.variables import Variable
 
 __all__ = ["WarmStartSettings", "VocabInfo", "warm_start"]
@@ -49,7 +50,12 @@ def _grouped_variables(vars_to_warm_start):
     else:
         raise ValueError(f"`vars_to_warm_start must be a `list` or `str`.  Given type is "
                          f"{type(vars_to_warm_start)}")
-    return {v.op.name: v for v in found}
+    grouped = {}  # a partitioned variable's parts group under its full name, as TF's
+    for v in found:
+        info = getattr(v, "_save_slice_info", None)
+        grouped.setdefault(info.full_name if info else v.op.name, []).append(v)
+    return {name: vs[0] if len(vs) == 1 and not getattr(vs[0], "_save_slice_info", None)
+            else vs for name, vs in grouped.items()}
 
 
 def warm_start(ckpt_to_initialize_from, vars_to_warm_start=".*", var_name_to_vocab_info=None,
@@ -77,17 +83,19 @@ def warm_start(ckpt_to_initialize_from, vars_to_warm_start=".*", var_name_to_voc
 
 
 def settings_from(warm_start_from):
-    """WarmStartSettings from a checkpoint path/directory or settings (None stays None)."""
+    """WarmStartSettings from a checkpoint path or directory, a SavedModel directory or
+    settings (None stays None)."""
     if warm_start_from is None:
         return None
-    if isinstance(warm_start_from, str):
-        return WarmStartSettings(ckpt_to_initialize_from=warm_start_from)
+    if isinstance(warm_start_from, (str, bytes)):
+        path = os.fsdecode(warm_start_from)
+        variables = os.path.join(path, "variables", "variables")
+        if os.path.exists(variables + ".index"):  # a SavedModel directory
+            logging.info("Warm-starting from a SavedModel")
+            return WarmStartSettings(ckpt_to_initialize_from=variables)
+        return WarmStartSettings(ckpt_to_initialize_from=path)
     if isinstance(warm_start_from, WarmStartSettings):
         return warm_start_from
     raise ValueError(f"warm_start_from must be a string or a WarmStartSettings, instead "
                      f"got {type(warm_start_from)}")
 
-
-def latest(path):
-    """The checkpoint a warm start reads: `path` itself, or a directory's latest."""
-    return checkpoint_management.latest_checkpoint(path) or path

@@ -9,6 +9,10 @@ from flowgraph.feature_column.categorical import (
 from flowgraph.feature_column.crossed import crossed_column
 from flowgraph.feature_column.dense import indicator_column, embedding_column, \
     shared_embedding_columns
+from flowgraph.feature_column.sequence import (
+    sequence_categorical_column_with_identity, sequence_categorical_column_with_hash_bucket,
+    sequence_categorical_column_with_vocabulary_file,
+    sequence_categorical_column_with_vocabulary_list, sequence_numeric_column)
 from flowgraph.feature_column.models import input_layer, linear_model, \
     make_parse_example_spec
 
@@ -17,4 +21,8 @@ __all__ = ["numeric_column", "bucketized_column", "categorical_column_with_hash_
            "categorical_column_with_identity", "weighted_categorical_column",
            "crossed_column", "indicator_column", "embedding_column",
            "shared_embedding_columns",
-           "input_layer", "linear_model", "make_parse_example_spec"]
+           "input_layer", "linear_model", "make_parse_example_spec",
+           "sequence_categorical_column_with_identity",
+           "sequence_categorical_column_with_hash_bucket",
+           "sequence_categorical_column_with_vocabulary_file",
+           "sequence_categorical_column_with_vocabulary_list", "sequence_numeric_column"]

@@ -43,7 +43,20 @@ class IndicatorColumn(base._DenseColumn, collections.namedtuple(
         return reduction_ops.reduce_sum(one_hot, axis=[-2])
 
     def _get_dense_tensor(self, inputs, weight_collections=None, trainable=None):
+        _refuse_sequence("indicator_column", self)
         return inputs.get(self)
+
+
+def _refuse_sequence(what, column):
+    from flowgraph.feature_column.sequence import SequenceCategoricalColumn
+    c = column.categorical_column
+    if isinstance(c, SequenceCategoricalColumn):
+        raise ValueError(
+            f"In {what}: {column.name}. categorical_column must not be of type "
+            "_SequenceCategoricalColumn. Suggested fix A: If you wish to use DenseFeatures, "
+            "use a non-sequence categorical_column_with_*. Suggested fix B: If you wish to "
+            "create sequence input, use SequenceFeatures instead of DenseFeatures. Given "
+            f"(type {type(c)}): {c}")
 
 
 def indicator_column(categorical_column):
@@ -88,6 +101,7 @@ class EmbeddingColumn(base._DenseColumn, collections.namedtuple(
         return tensor_shape.TensorShape([self.dimension])
 
     def _get_dense_tensor(self, inputs, weight_collections=None, trainable=None):
+        _refuse_sequence("embedding_column", self)
         pair = self.categorical_column._get_sparse_tensors(inputs, weight_collections,
                                                            trainable)
         if weight_collections and _GLOBAL not in weight_collections:

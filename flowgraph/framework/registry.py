@@ -81,6 +81,10 @@ class OpDef:
         # (e.g. a TensorHandle for GetSessionHandle); None returns the value itself.
         self.fetch_as = getattr(cls, "fetch_as", None)
         self.binder = getattr(cls, "bind", None)  # ops running sub-plans (If, While)
+        # How `tf.gradients` sums many gradients that ops of this type produced into one
+        # tensor: `sum_gradients(tensors, cache)` builds the sum (cache: a dict shared by
+        # one gradients call) or returns None for the plain AddN.
+        self.sum_gradients = getattr(cls, "sum_gradients", None)
         # Attrs holding FuncGraphs (a dataset op's `f`), exported as library functions
         # whose arguments are the FuncGraph's inputs; `func_arg_shapes(inputs, attrs,
         # attr)` gives their shapes when a GraphDef is imported (None: unknown).
@@ -162,7 +166,7 @@ def defop(name, inputs=(), outputs=(), attrs=None, stateful=False):
             raise KeyError(f"Op {name!r} registered twice: at {_REGISTRY[name].where} "
                            f"and at {where}")
         for key in ("shape", "kernel", "grad", "bind", "func_arg_shapes", "forwards_input",
-                    "static_value", "constant_branch"):
+                    "static_value", "constant_branch", "sum_gradients"):
             v = cls.__dict__.get(key)
             if isinstance(v, staticmethod):
                 setattr(cls, key, v.__func__)

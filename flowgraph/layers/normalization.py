@@ -121,12 +121,20 @@ class BatchNormalization(Layer):
                                     regularizer=self.beta_regularizer,
                                     constraint=self.beta_constraint,
                                     trainable=True) if self.center else None
-        self.moving_mean = self.add_weight("moving_mean", shape=param_shape, dtype=pdtype,
-                                           initializer=self.moving_mean_initializer,
-                                           trainable=False)
-        self.moving_variance = self.add_weight(
-            "moving_variance", shape=param_shape, dtype=pdtype,
-            initializer=self.moving_variance_initializer, trainable=False)
+        # The moving statistics are never partitioned (as TF: the scope's partitioner is
+        # switched off while they are made).
+        self._set_scope(None)
+        partitioner = self._scope.partitioner
+        self._scope.set_partitioner(None)
+        try:
+            self.moving_mean = self.add_weight("moving_mean", shape=param_shape, dtype=pdtype,
+                                               initializer=self.moving_mean_initializer,
+                                               trainable=False)
+            self.moving_variance = self.add_weight(
+                "moving_variance", shape=param_shape, dtype=pdtype,
+                initializer=self.moving_variance_initializer, trainable=False)
+        finally:
+            self._scope.set_partitioner(partitioner)
         self.built = True
 
     # -- moving averages -------------------------------------------------------------------

@@ -368,6 +368,31 @@ def _tape_read(op, t, i):
         "forward": op, "var": taped.index(t), "dtype": t.dtype.base_dtype, "shape": t.shape})
 
 
+def _always_zero(body_fg, diff_v, zero):
+    """The loop variables among `zero` (no incoming gradient) whose gradient stays zero in
+    every backward iteration: their body input reaches no body output whose gradient may
+    be nonzero (e.g. a TensorArray of outputs the loss never reads). The backward loop
+    carries no gradient for them, so it neither builds nor runs their zeros."""
+    reach = {}
+    for k in diff_v:
+        seen, stack, hit = set(), [body_fg.inputs[k]], set()
+        while stack:
+            t = stack.pop()
+            hit.add(t)
+            for c in t._consumers:
+                if c not in seen:
+                    seen.add(c)
+                    stack.extend(c._outputs)
+        reach[k] = {i for i, o in enumerate(body_fg.outputs) if o in hit}
+    zero = set(zero)
+    while True:
+        live = set(diff_v) - zero
+        drop = {k for k in zero if reach[k] & live}
+        if not drop:
+            return zero
+        zero -= drop
+
+
 def _while_grad(op, dys):
     """Backward loop: i from n-1 down to 0 pulls the running gradients back through the
     body as it ran in iteration i. The gradient ops are built from the forward body; every
@@ -375,12 +400,18 @@ def _while_grad(op, dys):
     (a body holding a While of its own is replayed instead: the inner loop's record is
     per run, so it must run again)."""
     from flowgraph.ops import array_ops, math_ops
-    from flowgraph.gradients import gradients
+    from flowgraph.gradients import gradients, input_gradients_needed, \
+        output_gradients_zero
     body_fg = op.get_attr("body")
     nv = len(body_fg.outputs)
     ext = list(op.inputs[nv:])
+    needed = input_gradients_needed(op)
     diff_v = [k for k in range(nv) if _differentiable(op.inputs[k])]
-    diff_e = [j for j, t in enumerate(ext) if _differentiable(t)]
+    made_up = output_gradients_zero(op)
+    zero = _always_zero(body_fg, diff_v, {k for k in diff_v if dys[k] is None or made_up[k]})
+    diff_v = [k for k in diff_v if k not in zero]
+    # a captured input's gradient only accumulates; skip those nobody asked for
+    diff_e = [j for j, t in enumerate(ext) if _differentiable(t) and needed[nv + j]]
     if not diff_v and not diff_e:
         return [None] * len(op.inputs)
     if getattr(op, "_taped", None) is None:
@@ -431,6 +462,8 @@ def _while_grad(op, dys):
                      return_same_structure=True)
     res = list(res)
     out = [None] * len(op.inputs)
+    for k in zero:
+        out[k] = array_ops.zeros_like(op.inputs[k]) if needed[k] else None
     for k, r in zip(diff_v, res[1:1 + len(diff_v)]):
         out[k] = r
     for j, r in zip(diff_e, res[1 + len(diff_v):]):

@@ -2,8 +2,11 @@
 `_FusedMatMul`): one kernel, one output buffer, the bias and activation applied in place
 on the product. Users do not build these; the remapper (`runtime/grappler/remapper.py`)
 does, when a plan is compiled. See docs/fused-kernels.md."""
+import numpy as np
+
 from flowgraph.framework import dtypes, errors, tensor_shape
 from flowgraph.framework.registry import defop, NO_GRADIENT
+from flowgraph.ops import update_kernels
 from flowgraph.ops.math_common import check_type
 
 __all__ = []
@@ -37,6 +40,30 @@ ACTIVATIONS = {
     "Tanh": lambda xp, y, alpha: xp.tanh(y, out=y),
     "Sigmoid": lambda xp, y, alpha: _sigmoid(xp, y),
 }
+
+
+def _bias_relu_loop(y, bias, relu):
+    """y += bias (along rows), then max(y, 0) when relu (NaN stays NaN, as np.maximum)."""
+    n, m = y.shape
+    for i in range(n):
+        for j in range(m):
+            v = y[i, j] + bias[j]
+            y[i, j] = 0 if relu and v < 0 else v
+
+
+def _epilogue(xp, y, bias, fused_ops, alpha):
+    """Adds the bias and applies the activation in place on the product y: one compiled
+    pass for BiasAdd(+Relu) on float32/float64 numpy arrays (numba), else numpy."""
+    relu = fused_ops[1:] == ["Relu"]
+    if xp is np and (relu or len(fused_ops) == 1) and y.dtype in (np.float32, np.float64):
+        fn = update_kernels.compiled(("bias_relu", y.dtype), _bias_relu_loop, y.dtype,
+                                     [("rw", 2), ("ro", 1), "b"])
+        if fn is not None and y.flags.c_contiguous:
+            fn(y, bias if bias.dtype == y.dtype else bias.astype(y.dtype), relu)
+            return
+    y += bias
+    if len(fused_ops) > 1:
+        ACTIVATIONS[fused_ops[1]](xp, y, alpha)
 
 
 def _check_fusion(fused_ops, num_args):
@@ -85,9 +112,7 @@ class FusedMatMul:
                 None, None, f"Matrix size-incompatible: In[0]: {list(a.shape)}, In[1]: "
                             f"{list(b.shape)}, bias: {list(bias.shape)}")
         y = xp.matmul(a, b)  # a fresh array: the bias and activation go in place
-        y += bias
-        if len(fused_ops) > 1:
-            ACTIVATIONS[fused_ops[1]](xp, y, leakyrelu_alpha)
+        _epilogue(xp, y, bias, list(fused_ops), leakyrelu_alpha)
         return y
     grad = NO_GRADIENT  # as TF: the remapper runs after gradients are built
 

@@ -150,3 +150,32 @@ def sum_to(grad, x):
     shape_x = array_ops.shape(x)
     rx, _ = broadcast_gradient_args(shape_x, array_ops.shape(grad))
     return array_ops.reshape(reduction_ops.reduce_sum(grad, rx), shape_x)
+
+
+
+def concat_once(tensors, cache):
+    """The concatenation along axis 0 of `tensors`, built once per `cache` (one
+    `tf.gradients` call): sums of per-step gradients share it (a weight's and a bias's)."""
+    key = ("concat0",) + tuple(tensors)
+    if key not in cache:
+        from flowgraph.ops.join_ops import concat
+        cache[key] = concat(list(tensors), 0)
+    return cache[key]
+
+
+def fresh(tensors):
+    """Whether `tensors` are unused so far (no consumers; ops without control inputs, on
+    one device): replacing their sum by another computation changes nothing else."""
+    dev = tensors[0].op.device
+    return all(not t._consumers and not t.op._control_inputs and t.op.device == dev
+               for t in tensors)
+
+
+def stackable(tensors):
+    """Whether `tensors` share one static shape apart from dim 0 (so they concatenate
+    along it)."""
+    first = tensors[0].shape
+    if first.ndims is None or None in first.as_list()[1:]:
+        return False
+    return all(t.shape.ndims == first.ndims and t.shape.as_list()[1:] == first.as_list()[1:]
+               for t in tensors)

@@ -77,19 +77,22 @@ class ConcatV2:
     shape = _concat_shape
 
     def kernel(xp, values, axis):
-        n = np.ndim(values[0])
+        s0 = np.shape(values[0])
+        n = len(s0)
         axis = int(axis)
         if not -n <= axis < n:
             raise errors.InvalidArgumentError(
                 None, None, f"ConcatOp : Expected concatenating dimensions in the range "
                             f"[{-n}, {n}), but got {axis}")
+        a = axis % n
+        rest = s0[:a] + s0[a + 1:]
         for i, v in enumerate(values[1:], 1):
-            if np.ndim(v) != n or any(a != b for j, (a, b) in enumerate(
-                    zip(v.shape, values[0].shape)) if j != axis % n):
+            s = np.shape(v)
+            if len(s) != n or s[:a] + s[a + 1:] != rest:
                 raise errors.InvalidArgumentError(
                     None, None, f"ConcatOp : Dimension mismatch in input {i}: shape "
-                                f"{list(values[0].shape)} vs. shape {list(v.shape)}")
-        return xp.concatenate(values, axis=axis)
+                                f"{list(s0)} vs. shape {list(s)}")
+        return xp.concatenate(values, axis=a)
 
     def grad(op, g):
         values, axis = op.inputs[:-1], op.inputs[-1]
@@ -191,7 +194,9 @@ class Unpack:
         return [TensorShape(dims[:axis] + dims[axis + 1:]) for _ in range(num)]
 
     def kernel(xp, value, axis):
-        return [xp.take(value, i, axis=axis) for i in range(value.shape[axis])]
+        # views, not copies: see docs/conv-and-rnn-kernels.md (outputs alias the input)
+        pre = (slice(None),) * (axis % value.ndim)
+        return [value[pre + (i,)] for i in range(value.shape[axis])]
 
     def grad(op, *grads):
         return [stack(_zeros_for_none(grads, op), axis=op.get_attr("axis"))]
@@ -303,16 +308,35 @@ class Split:
         return [TensorShape(dims) for _ in range(num)]
 
     def kernel(xp, split_dim, value, num_split):
-        d = int(split_dim)
+        d = _kernel_axis(split_dim, value, "Split")
         if value.shape[d] % num_split:
             raise errors.InvalidArgumentError(
                 None, None, f"Number of ways to split should evenly divide the split "
                             f"dimension, but got split_dim {d} (size = {value.shape[d]}) and "
                             f"num_split {num_split}")
-        return xp.split(value, num_split, axis=d)
+        step = value.shape[d] // num_split
+        return _slices(value, d, [step] * num_split)
 
     def grad(op, *grads):
         return [None, concat(_zeros_for_none(grads, op), op.inputs[0])]
+
+
+def _kernel_axis(split_dim, value, op_type):
+    n, d = value.ndim, int(split_dim)
+    if not -n <= d < n:
+        raise errors.InvalidArgumentError(
+            None, None, f"{op_type}: split_dim must be in range [{-n}, {n}), got {d}")
+    return d % n
+
+
+def _slices(value, axis, sizes):
+    """Consecutive pieces of `value` along `axis`: views, not copies (Split, SplitV and
+    Unpack outputs alias their input; docs/conv-and-rnn-kernels.md)."""
+    pre, out, start = (slice(None),) * axis, [], 0
+    for size in sizes:
+        out.append(value[pre + (slice(start, start + size),)])
+        start += size
+    return out
 
 
 def _split_sizes(sizes, dim):
@@ -350,12 +374,12 @@ class SplitV:
         return [TensorShape(dims[:a] + [s] + dims[a + 1:]) for s in sizes]
 
     def kernel(xp, value, size_splits, split_dim):
-        d = int(split_dim)
+        d = _kernel_axis(split_dim, value, "SplitV")
         try:
             sizes = _split_sizes(_int_list(size_splits), value.shape[d])
         except ValueError as e:
             raise errors.InvalidArgumentError(None, None, str(e)) from None
-        return xp.split(value, np.cumsum(sizes)[:-1].tolist(), axis=d)
+        return _slices(value, d, sizes)
 
     def grad(op, *grads):
         return [concat(_zeros_for_none(grads, op), op.inputs[2]), None, None]

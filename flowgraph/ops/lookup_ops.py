@@ -183,18 +183,29 @@ class LookupTableFindV2:
     devices = ("CPU",)
     grad = NOT_DIFFERENTIABLE
 
-    def shape(op):
-        return op.inputs[1].shape
+    def shape(op):  # keys' shape (+ the value shape, which builders set)
+        keys, default = op.inputs[1].shape, op.inputs[2].shape
+        return keys if default.ndims == 0 else tensor_shape.TensorShape(None)
 
     def kernel(ctx, table_handle, keys, default_value, Tin, Tout):
-        data = _table(ctx, table_handle).ready()
-        dv = np.asarray(default_value).item() if np.ndim(default_value) == 0 else None
-        if dv is None:
-            raise errors.InvalidArgumentError(None, None, "Expected default_value to be a "
-                                                          "scalar")
-        dv = bytes(dv) if isinstance(dv, (bytes, np.bytes_)) else dv
-        flat = [data.get(k, dv) for k in _py(keys)]
-        return np.asarray(flat, dtype=_np(Tout)).reshape(np.shape(keys))
+        table = _table(ctx, table_handle)
+        data = table.ready()
+        vshape = tuple(getattr(table, "value_shape", ()))
+        kshape, dshape = np.shape(keys), np.shape(default_value)
+        dv = np.asarray(default_value, dtype=_np(Tout))
+        if dshape == vshape:  # one default for every key
+            defaults = None
+        elif dshape == kshape + vshape:  # a default per key (dynamic_default_values)
+            defaults = dv.reshape((-1,) + vshape)
+        else:
+            raise errors.InvalidArgumentError(
+                None, None, f"Expected shape {list(vshape)} or {list(kshape + vshape)} for "
+                            f"default_value, got {list(dshape)}")
+        flat = []
+        for i, k in enumerate(_py(keys)):
+            d = dv if defaults is None else defaults[i]
+            flat.append(data.get(k, d if vshape else d.item()))
+        return np.asarray(flat, dtype=_np(Tout)).reshape(kshape + vshape)
 
 
 @defop("LookupTableSizeV2", inputs=("table_handle: resource",), outputs=("size: int64",),

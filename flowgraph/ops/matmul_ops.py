@@ -8,6 +8,7 @@ from flowgraph.framework import dtypes, errors, tensor_shape
 from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop
+from flowgraph.ops import grad_util
 from flowgraph.ops.grad_util import sum_to
 from flowgraph.ops.math_common import check_type, FLOAT, INT32_64, NUMERIC
 
@@ -48,6 +49,23 @@ class MatMul:
                 None, None, f"Matrix size-incompatible: In[0]: {list(a.shape)}, In[1]: "
                             f"{list(b.shape)}")
         return xp.matmul(a, b)
+
+    def sum_gradients(ts, cache):
+        """sum_i a_i^T b_i (the gradient of a weight many MatMuls share, as in an unrolled
+        RNN) as one MatMul of two concatenations: one large GEMM instead of many thin ones
+        and an AddN over all their results."""
+        ops = [t.op for t in ts]
+        if not grad_util.fresh(ts) or any(
+                not o.get_attr("transpose_a") or o.get_attr("transpose_b") for o in ops):
+            return None
+        a, b = [o.inputs[0] for o in ops], [o.inputs[1] for o in ops]
+        if not (grad_util.stackable(a) and grad_util.stackable(b)):
+            return None
+        return apply_op("MatMul", [grad_util.concat_once(a, cache),
+                                   grad_util.concat_once(b, cache)],
+                        {"transpose_a": True, "transpose_b": False,
+                         "grad_a": ops[0].get_attr("grad_a"),
+                         "grad_b": ops[0].get_attr("grad_b")})
 
     def grad(op, grad):
         from flowgraph.ops.unary_ops import conj

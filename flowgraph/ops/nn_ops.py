@@ -11,6 +11,7 @@ from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop
 from flowgraph.framework.tensor_shape import TensorShape
+from flowgraph.ops import grad_util
 from flowgraph.ops import nn_util as U
 
 __all__ = []
@@ -347,6 +348,17 @@ class BiasAddGrad:
         if s.ndims is None:
             return TensorShape([None])
         return TensorShape([s.as_list()[_bias_axis(s.ndims, df)]])
+
+    def sum_gradients(ts, cache):
+        """The sum of many BiasAddGrads (a bias shared across an unrolled RNN's steps) as
+        one BiasAddGrad of their concatenated inputs (shared with the weight's sum)."""
+        ops = [t.op for t in ts]
+        gs = [o.inputs[0] for o in ops]
+        df = ops[0].get_attr("data_format")
+        if not grad_util.fresh(ts) or not grad_util.stackable(gs) or \
+                any(o.get_attr("data_format") != df for o in ops):
+            return None
+        return apply_op("BiasAddGrad", [grad_util.concat_once(gs, cache)], {"data_format": df})
 
     def kernel(xp, out_backprop, data_format):
         ax = _bias_axis(out_backprop.ndim, data_format)

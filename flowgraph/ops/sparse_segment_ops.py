@@ -7,6 +7,7 @@ import numpy as np
 from flowgraph.framework import dtypes
 from flowgraph.framework.constant_value import get_static_value as gsv
 from flowgraph.framework.graph import name_scope
+from flowgraph.framework.indexed_slices import IndexedSlices
 from flowgraph.framework.op_builder import apply_op, convert_to_tensor
 from flowgraph.framework.registry import defop, NOT_DIFFERENTIABLE
 from flowgraph.framework.sparse_tensor import SparseTensor
@@ -86,8 +87,13 @@ def _segment_shape(with_num):
 
 def _segment_grad(grad_op, with_num):
     def grad(op, g):
-        dim0 = array_ops.shape(op.inputs[0])[0]
-        d = apply_op(grad_op, [g, op.inputs[1], op.inputs[2], dim0])
+        shape = array_ops.shape(op.inputs[0])
+        if op.get_attr("sparse_gradient"):  # IndexedSlices over the rows read, as TF
+            values, rows = apply_op(grad_op + "V2", [g, op.inputs[1], op.inputs[2],
+                                                     shape[0]])
+            d = IndexedSlices(values, rows, shape)
+        else:
+            d = apply_op(grad_op, [g, op.inputs[1], op.inputs[2], shape[0]])
         return [d, None, None] + ([None] if with_num else [])
     return grad
 
@@ -123,6 +129,23 @@ def _grad_kernel(kind):
     return kernel
 
 
+def _grad_v2_kernel(kind):
+    dense = _grad_kernel(kind)
+
+    def kernel(xp, grad, indices, segment_ids, dense_output_dim0):
+        idx = _host(indices).reshape(-1)
+        rows, inverse = np.unique(idx, return_inverse=True)
+        full = dense(xp, grad, inverse.astype(np.int64), segment_ids, len(rows))
+        return full, rows.astype(idx.dtype)
+    return kernel
+
+
+def _grad_v2_shape(op):
+    g = op.inputs[0].shape
+    rest = g[1:] if g.ndims is not None else TensorShape(None)
+    return [TensorShape([None]).concatenate(rest), TensorShape([None])]
+
+
 def _grad_shape(op):
     n = gsv(op.inputs[3])
     g = op.inputs[0].shape
@@ -139,6 +162,19 @@ for _suffix, _kind in _KINDS.items():
         "kernel": staticmethod(_grad_kernel(_kind)), "grad": NOT_DIFFERENTIABLE})
     defop(_name, inputs=("grad: T", "indices: Tidx", "segment_ids: Tsegmentids",
                          "output_dim0: int32"), outputs=("output: T",),
+          attrs={"Tidx": dtypes.int32, "Tsegmentids": dtypes.int32})(_cls)
+
+
+for _suffix, _kind in _KINDS.items():
+    _name = f"SparseSegment{_suffix}GradV2"
+    _cls = type(_name, (), {
+        "__doc__": f"The sparse gradient of SparseSegment{_suffix}: the gradient rows of "
+                   "the sorted unique `indices` read, and those indices.",
+        "devices": ("CPU",), "shape": staticmethod(_grad_v2_shape),
+        "kernel": staticmethod(_grad_v2_kernel(_kind)), "grad": NOT_DIFFERENTIABLE})
+    defop(_name, inputs=("grad: T", "indices: Tidx", "segment_ids: Tsegmentids",
+                         "dense_output_dim0: int32"),
+          outputs=("output: T", "sorted_unique_indices: Tidx"),
           attrs={"Tidx": dtypes.int32, "Tsegmentids": dtypes.int32})(_cls)
 
 
@@ -312,7 +348,8 @@ def embedding_lookup_sparse(params, sp_ids, sp_weights, partition_strategy="mod"
         if ignore_weights:
             seg = {"sum": sparse_segment_sum, "mean": sparse_segment_mean,
                    "sqrtn": sparse_segment_sqrt_n}[combiner]
-            return seg(embeddings, idx, segment_ids, name=name)
+            return seg(embeddings, idx, segment_ids, name=name,  # sparse grads, as TF
+                       sparse_gradient=single and not allow_fast_lookup)
         segment_ids = math_ops.cast(segment_ids, dtypes.int32)
         weights = sp_weights.values
         embeddings = gather_ops.gather(embeddings, idx)

@@ -1,13 +1,14 @@
 """One-pass optimizer updates: each reads var, its slots and the gradient once and writes
 the new values into given buffers.
 
-With numba installed (and `FLOWGRAPH_NUMBA` not "0"), float32/float64 updates of contiguous
-numpy arrays run as one compiled loop, compiled on first use (and cached on disk); otherwise,
-and on other array modules, the same formulas run as numpy `out=` arithmetic into the output
-buffers, without temporaries. The formulas are those of `training_ops.py`'s docstrings, in
-the array's dtype: derived constants (1 - beta1, ...) are computed by the caller, in that
-dtype, so that no loop widens float32 to float64. `benchmarks/RESULTS.md` has the
-measurements that chose numba."""
+With numba installed (and `FLOWGRAPH_NUMBA` not "0"), float32/float64 updates of numpy
+arrays run as one compiled loop over flat views (an input of another layout is copied),
+compiled on first use and cached on disk; otherwise, and on other array modules, the same
+formulas run as numpy `out=` arithmetic into the output buffers, without temporaries. The
+formulas are those of `training_ops.py`'s docstrings, in the array's dtype: derived
+constants (1 - beta1, ...) are computed by the caller, in that dtype, so that no loop
+widens float32 to float64. `benchmarks/RESULTS.md` has the measurements that chose
+numba."""
 import contextlib
 import os
 
@@ -148,23 +149,38 @@ def _get_numba():
     return _numba[0]
 
 
-def _loop(name, dtype):
-    """The compiled loop of update `name` for `dtype` (one signature: read-only 1-D inputs,
-    writable 1-D outputs, scalars of the dtype), or None without numba."""
-    fn = _compiled.get((name, dtype))
+def compiled(key, loop, dtype, args):
+    """`loop` compiled by numba for one signature, once per `key` (or None without numba
+    or inside `loops_disabled`). `args` lists each parameter's kind: ("ro", ndim) a
+    read-only C-contiguous array of `dtype`, ("rw", ndim) a writable one, "x" a scalar of
+    `dtype`, "b" a flag."""
+    if _disabled:
+        return None
+    fn = _compiled.get(key)
     if fn is None:
         nb = _get_numba()
         if nb is None:
             return None
-        loop, n_in, kinds, n_out = _LOOPS[name]
         t = nb.from_dtype(dtype)
-        ro = nb.types.Array(t, 1, "C", readonly=True)
-        rw = nb.types.Array(t, 1, "C")
-        sig = nb.types.void(*([ro] * n_in), *(t if k == "x" else nb.types.boolean
-                                              for k in kinds), *([rw] * n_out))
+
+        def typ(a):
+            if a == "x":
+                return t
+            if a == "b":
+                return nb.types.boolean
+            return nb.types.Array(t, a[1], "C", readonly=a[0] == "ro")
+        sig = nb.types.void(*[typ(a) for a in args])
         fn = nb.njit([sig], error_model="numpy", cache=True, nogil=True)(loop)
-        _compiled[(name, dtype)] = fn
+        _compiled[key] = fn
     return fn
+
+
+def _loop(name, dtype):
+    """The compiled loop of update `name` for `dtype` (read-only 1-D inputs, writable 1-D
+    outputs, scalars of the dtype), or None."""
+    loop, n_in, kinds, n_out = _LOOPS[name]
+    return compiled((name, dtype), loop, dtype,
+                    [("ro", 1)] * n_in + list(kinds) + [("rw", 1)] * n_out)
 
 
 @contextlib.contextmanager
@@ -183,16 +199,14 @@ def uses_loops():
 
 
 def apply(xp, name, arrays, scalars, outs):
-    """Runs update `name` over `arrays` (var, slots..., grad; one shape) with `scalars`
-    (the loop's scalar parameters, in order), writing the new var and slots into `outs`."""
+    """Runs update `name` over `arrays` (var, slots..., grad; one shape and dtype) with
+    `scalars` (the loop's scalar parameters, in order), writing the new var and slots into
+    `outs` (contiguous, of that dtype)."""
     dtype = outs[0].dtype
-    fn = None
-    if xp is np and not _disabled and dtype in _LOOP_DTYPES and \
-            all(a.dtype == dtype and a.flags.c_contiguous for a in arrays):
-        fn = _loop(name, dtype)
-    kinds = _LOOPS[name][2]
-    vals = [dtype.type(s) if k == "x" else bool(s) for s, k in zip(scalars, kinds)]
+    fn = _loop(name, dtype) if xp is np and dtype in _LOOP_DTYPES else None
+    t = dtype.type
+    vals = [t(s) if k == "x" else bool(s) for s, k in zip(scalars, _LOOPS[name][2])]
     if fn is None:
         _NUMPY[name](xp, *arrays, *vals, *outs)
-    else:
+    else:  # reshape(-1) is a view of a contiguous input and a copy of any other
         fn(*[a.reshape(-1) for a in arrays], *vals, *[o.reshape(-1) for o in outs])

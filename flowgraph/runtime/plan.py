@@ -7,6 +7,7 @@ import numpy as np
 
 from flowgraph.framework import dtypes, errors, tensor_shape
 from flowgraph.framework.registry import input_args
+from flowgraph.runtime import in_place
 from flowgraph.runtime.executor import failed_step, op_error, straight_line
 
 VARIABLE_OPS = frozenset(("VariableV2", "Variable"))
@@ -393,6 +394,8 @@ def compile_plan(graph, feeds, fetches, targets, contexts, devices, soft_placeme
             frees[last_use[s]].append(s)
     for step, fr in zip(steps, frees):
         step[3] = tuple(sorted(set(fr)))
+    in_place.plan_steps(steps, step_ops, [s[0] if isinstance(s[0], np.ufunc) else None
+                                          for s in steps], keep | set(consts))
     steps = [tuple(s) for s in steps]
     has_state = any(op._op_def.stateful for op in order)
     plan = Plan(steps, step_ops, step_devices, nslots, {t: slot[t] for t in feeds},

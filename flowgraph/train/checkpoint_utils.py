@@ -1,7 +1,7 @@
 """`tf.train.init_from_checkpoint`: initialize variables from a checkpoint instead of
 their initializers (the reader functions live in `checkpoint.py`)."""
 from flowgraph.framework import graph as graph_lib
-from flowgraph.ops import io_ops, state_ops, variable_scope, variables
+from flowgraph.ops import io_ops, slicing_ops, state_ops, variable_scope, variables
 from flowgraph.train import checkpoint, checkpoint_management
 
 __all__ = ["init_from_checkpoint"]
@@ -20,9 +20,15 @@ def init_from_checkpoint(ckpt_dir_or_file, assignment_map):
     items = assignment_map.items() if hasattr(assignment_map, "items") else assignment_map
     store = variable_scope._get_default_variable_store()._vars
     for ckpt_name, current in sorted(items, key=lambda kv: kv[0]):
-        if isinstance(current, (list, tuple)):
-            raise NotImplementedError("init_from_checkpoint: lists of partitioned variables "
-                                      "are not supported (flowgraph has no partitioners)")
+        if isinstance(current, (list, tuple)) or hasattr(current, "_get_variable_list"):
+            parts = list(current) if isinstance(current, (list, tuple)) else \
+                current._get_variable_list()
+            if ckpt_name not in saved:
+                raise ValueError(f"Tensor {ckpt_name} is not found in {ckpt_dir_or_file} "
+                                 f"checkpoint {saved}")
+            for part in parts:  # each part loads its slice of the saved tensor
+                _set_initializer(part, ckpt_file, ckpt_name, part._save_slice_info)
+            continue
         var = current if _is_variable(current) else store.get(current)
         if var is not None:
             if ckpt_name not in saved:
@@ -68,11 +74,16 @@ def _check_shape(var, ckpt_name, ckpt_shape):
                          f"reader.")
 
 
-def _set_initializer(var, ckpt_file, tensor_name, name="checkpoint_initializer"):
-    """var's initializer becomes an assign of the RestoreV2 of `tensor_name` (on the CPU)."""
+def _set_initializer(var, ckpt_file, tensor_name, slice_info=None,
+                     name="checkpoint_initializer"):
+    """var's initializer becomes an assign of the RestoreV2 of `tensor_name` (on the CPU);
+    a part of a partitioned variable (`slice_info`) takes its slice of that tensor."""
     with graph_lib.device(var.device), graph_lib.device("/cpu:0"):
         restored = io_ops.restore_v2(ckpt_file, [tensor_name], [""],
                                      [var.dtype.base_dtype], name=name)[0]
+        if slice_info is not None:
+            restored = slicing_ops.slice(restored, slice_info.var_offset,
+                                         slice_info.var_shape)
     restored.set_shape(var.shape)
     with graph_lib.colocate_with(var.op):
         var._initializer_op = state_ops.assign(var._variable, restored).op

@@ -309,8 +309,12 @@ class Saver:
         if sd.version not in (saver_pb2.SaverDef.V2,):
             raise ValueError(f"Only V2 checkpoints are supported (SaverDef version "
                              f"{sd.version})")
-        for n in (sd.filename_tensor_name, sd.save_tensor_name, sd.restore_op_name):
-            self._graph.as_graph_element(n)
+        for field in ("filename_tensor_name", "save_tensor_name", "restore_op_name"):
+            name = getattr(sd, field)
+            el = self._graph.as_graph_element(name)
+            if (field != "restore_op_name") != isinstance(el, Tensor):
+                what = "an operation" if field == "restore_op_name" else "a tensor"
+                raise ValueError(f"The SaverDef's {field} '{name}' does not name {what}")
 
     # -- checkpoint bookkeeping -----------------------------------------------------------
     @property

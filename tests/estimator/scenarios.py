@@ -50,7 +50,8 @@ def normalize(lines, model_dir):
     """Drops lines flowgraph does not print; replaces paths, times and rates."""
     out = []
     for line in lines:
-        if line.startswith(_SKIP) or "deprecat" in line.lower():
+        if line.startswith(_SKIP) or "deprecat" in line.lower() or \
+                "already exists; retrying" in line:  # two exports in one second
             continue
         line = line.replace(model_dir, "<dir>")
         line = re.sub(r"\(\d+\.\d+ sec\)", "(<t> sec)", line)
@@ -227,6 +228,16 @@ def warm(tf, model_dir, source_dir):
     est2.train(train_in, steps=1)
     rec["b_only_w"] = _as_json(est2.get_variable_value("w"))
     rec["b_only_b"] = _as_json(est2.get_variable_value("b"))
+    # from a SavedModel directory: its variables/ checkpoint
+    source = tf.estimator.Estimator(linear_model_fn(tf), model_dir=source_dir,
+                                    params={"lr": 0.0})
+    with tf.Graph().as_default():
+        raw_fn = tf.estimator.export.build_raw_serving_input_receiver_fn(
+            {"x": tf.placeholder(tf.float32, [None, 2], name="x")})
+    saved = source.export_saved_model(model_dir + "_export", raw_fn)
+    est3 = tf.estimator.Estimator(linear_model_fn(tf), model_dir=model_dir + "_sm",
+                                  params={"lr": 0.0}, warm_start_from=saved)
+    rec["from_saved_model"] = _as_json(est3.evaluate(eval_in))
     return rec
 
 
@@ -510,6 +521,63 @@ def train_and_evaluate(tf, model_dir):
             "files": [f for f in files(model_dir) if not f.startswith("export/")]}
 
 
+def _read_all(tf, input_fn):
+    """(static shapes, every batch) of what input_fn() returns, until its input ends."""
+    with tf.Graph().as_default():
+        out = input_fn()
+        flat = out if isinstance(out, tuple) else (out,)
+        shapes = [{k: v.shape.as_list() for k, v in sorted(t.items())} if isinstance(t, dict)
+                  else t.shape.as_list() for t in flat]
+        batches = []
+        with tf.train.MonitoredSession() as sess:
+            while not sess.should_stop():
+                batches.append(_as_json(sess.run(out)))
+    return {"shapes": shapes, "batches": batches}
+
+
+def inputs(tf, model_dir):
+    """numpy_input_fn batches and static shapes: dict and array x, dict y, one or more
+    epochs (a short last batch), endless input (a static batch size; first batches)."""
+    fn = tf.estimator.inputs.numpy_input_fn
+    x2 = {"b": X[:, 0], "a": X[:, 1:]}
+    endless = fn({"x": X}, Y, batch_size=4, shuffle=False, num_epochs=None)
+    with tf.Graph().as_default():
+        feats, labels = endless()
+        with tf.train.MonitoredSession() as sess:
+            first = [_as_json(sess.run([feats, labels])) for _ in range(3)]
+        endless_shapes = [feats["x"].shape.as_list(), labels.shape.as_list()]
+    shuffled = _read_all(tf, fn({"x": X}, Y, batch_size=4, shuffle=True, num_epochs=2))
+    return {"dict_x": _read_all(tf, fn(x2, Y, batch_size=4, shuffle=False)),
+            "array_x": _read_all(tf, fn(X, batch_size=4, shuffle=False, num_epochs=2)),
+            "dict_y": _read_all(tf, fn({"x": X}, {"t": Y, "u": Y * 2}, batch_size=5,
+                                       shuffle=False)),
+            "endless": {"shapes": endless_shapes, "first": first},
+            "shuffled_count": sum(len(b[1]) for b in shuffled["batches"]),
+            "shuffled_rows": sorted(r for b in shuffled["batches"] for r in b[1])}
+
+
+def pandas_inputs(tf, model_dir):
+    """pandas_input_fn batches (Series and DataFrame targets) and a short training run."""
+    import pandas as pd
+    df = pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1]}, index=range(10, 16))
+    fn = tf.estimator.inputs.pandas_input_fn
+    series = pd.Series(Y[:, 0], index=df.index)
+    frame = pd.DataFrame({"t": Y[:, 0], "u": Y[:, 0] * 2}, index=df.index)
+
+    def model_fn(features, labels, mode):
+        x = tf.stack([features["x1"], features["x2"]], axis=1)
+        spec = linear_model_fn(tf)({"x": x}, tf.reshape(labels, [-1, 1]), mode, {"lr": 0.01})
+        return spec
+    est = tf.estimator.Estimator(model_fn, model_dir=model_dir)
+    est.train(fn(df, series, batch_size=2, shuffle=False, num_epochs=None), steps=3)
+    return {"series": _read_all(tf, fn(df, series, batch_size=4, shuffle=False)),
+            "frame": _read_all(tf, fn(df, frame, batch_size=4, shuffle=False)),
+            "features_only": _read_all(tf, fn(df, batch_size=5, shuffle=False)),
+            "trained_w": _as_json(est.get_variable_value("w")),
+            "index_mismatch": _error(lambda: fn(df, pd.Series(Y[:, 0]), shuffle=False),
+                                     model_dir)}
+
+
 def _logger(tf):
     return "flowgraph" if tf.__name__.startswith("flowgraph") else "tensorflow"
 
@@ -524,4 +592,10 @@ def run_all(tf, scratch):
     out["hooks"] = hooks(tf, os.path.join(scratch, "hooks"))
     out["config"] = config(tf, os.path.join(scratch, "config"))
     out["train_and_evaluate"] = train_and_evaluate(tf, os.path.join(scratch, "tae"))
+    out["inputs"] = inputs(tf, os.path.join(scratch, "inputs"))
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        return out
+    out["pandas"] = pandas_inputs(tf, os.path.join(scratch, "pandas"))
     return out

@@ -83,7 +83,8 @@ VALUES = [("linear", "w"), ("linear", "b"), ("linear", "w_resumed"), ("linear", 
           ("linear", "predictions"), ("linear", "predict_y_only"),
           ("linear", "predict_batches"), ("dnn", "kernel"), ("dnn", "eval"),
           ("dnn", "predictions"), ("warm", "eval"), ("warm", "b_only_w"),
-          ("warm", "b_only_b"), ("export", "raw_outputs"), ("export", "parse_outputs"),
+          ("warm", "b_only_b"), ("warm", "from_saved_model"), ("export", "raw_outputs"),
+          ("export", "parse_outputs"),
           ("train_and_evaluate", "metrics")]
 
 
@@ -92,11 +93,21 @@ def test_values(records, reference, scenario, key):
     assert_close(records[scenario][key], reference[scenario][key])
 
 
-@pytest.mark.parametrize("section", ["errors", "hooks", "config"])
+@pytest.mark.parametrize("section", ["errors", "hooks", "config", "inputs"])
 def test_errors_hooks_config(records, reference, section):
-    """User errors (class and message), hook and listener calls, RunConfig values."""
+    """User errors (class and message), hook and listener calls, RunConfig values,
+    numpy_input_fn batches and shapes."""
     ours = json.loads(json.dumps(records[section]))
     assert ours == reference[section]
+
+
+def test_pandas_input_fn(records, reference):
+    """pandas_input_fn batches, targets and a training run (pandas is optional)."""
+    pytest.importorskip("pandas")
+    ours = json.loads(json.dumps(records["pandas"]))
+    theirs = reference["pandas"]
+    assert_close(ours.pop("trained_w"), theirs.pop("trained_w"))
+    assert ours == theirs
 
 
 def test_flowgraph_loads_tf215_export(reference):

@@ -12,7 +12,8 @@ def value_for(name, shape):
     """Deterministic float32 values for the variable `name` (the same in both)."""
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     v = rng.standard_normal(shape).astype(np.float32)
-    return np.abs(v) + 0.1 if name.endswith("/Adagrad") else v  # accumulators: > 0
+    positive = name.endswith(("/Adagrad", "/Ftrl"))  # accumulators: > 0
+    return np.abs(v) + 0.1 if positive else v
 
 
 def _norm(v):

@@ -100,3 +100,25 @@ def test_placeholder_batch_and_sparse_rejected():
         sp = fg.SparseTensor([[0, 0]], [1.0], [1, 1])
         with pytest.raises(ValueError, match="SparseTensor is not supported"):
             fg.feature_column.input_layer({"a": sp}, [fg.feature_column.numeric_column("a")])
+
+
+@pytest.mark.parametrize("value", [AGE, AGE[:, None]], ids=["rank1", "rank2"])
+def test_unknown_rank_features(value):
+    def build(tf):
+        fc = tf.feature_column
+        age = tf.placeholder(tf.float32, name="age")
+        word = tf.sparse_placeholder(tf.string, name="word")
+        feats = {"age": age, "word": word}
+        cols = [fc.numeric_column("age"), fc.bucketized_column(fc.numeric_column("age"),
+                                                               [15.0])]
+        wcol = fc.categorical_column_with_hash_bucket("word", 5)
+        return [fc.input_layer(feats, cols + [fc.indicator_column(wcol)]),
+                fc.linear_model(feats, cols + [wcol])]
+
+    def feed(tf, g):
+        sp = [g.get_tensor_by_name(f"word/{n}:0") for n in ("indices", "values", "shape")]
+        rank2 = value.ndim == 2
+        return {g.get_tensor_by_name("age:0"): value,
+                sp[0]: [[0, 0], [2, 0]] if rank2 else [[0], [2]],
+                sp[1]: np.array([b"u", b"v"]), sp[2]: [3, 1] if rank2 else [3]}
+    compare(tf1, build, feed)

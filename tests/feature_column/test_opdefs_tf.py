@@ -6,7 +6,9 @@ pytest.importorskip("tensorflow")
 from tests.conformance.test_input_opdefs_tf import test_signature_matches_tf as _check  # noqa
 
 OPS = ["Bucketize", "SparseCross", "HashTableV2", "LookupTableImportV2",
-       "LookupTableFindV2", "LookupTableSizeV2", "InitializeTableFromTextFileV2"]
+       "LookupTableFindV2", "LookupTableSizeV2", "InitializeTableFromTextFileV2",
+       "MutableHashTableV2", "MutableHashTableOfTensorsV2", "LookupTableInsertV2",
+       "LookupTableRemoveV2", "LookupTableExportV2"]
 
 
 @pytest.mark.parametrize("name", OPS)

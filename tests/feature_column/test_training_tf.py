@@ -32,8 +32,13 @@ def _build(optimizer):
     return build
 
 
-@pytest.mark.parametrize("name", ["sgd", "adagrad"])
+@pytest.mark.parametrize("name", ["sgd", "adagrad", "momentum", "ftrl"])
 def test_one_step(name):
+    # Momentum and FTRL change rows a zero gradient touches: the sparse gradients must
+    # name the same rows as TF's.
     opt = {"sgd": lambda tf: tf.train.GradientDescentOptimizer(0.1),
-           "adagrad": lambda tf: tf.train.AdagradOptimizer(0.3)}[name]
+           "adagrad": lambda tf: tf.train.AdagradOptimizer(0.3),
+           "momentum": lambda tf: tf.train.MomentumOptimizer(0.1, 0.9),
+           "ftrl": lambda tf: tf.train.FtrlOptimizer(0.2, l1_regularization_strength=0.01)
+           }[name]
     compare(tf1, _build(opt))

@@ -186,6 +186,11 @@ def make_seeds(directory):
                for n in sorted(os.listdir(os.path.join(sm_dir, "variables")))}
         name = "saved_model.pbtxt" if as_text else "saved_model.pb"
         seeds.append(("saved_model", name, read(sm_dir, name), var))
+    # and TF 2.15's: a canned estimator's export (resource variables, function library)
+    tf_sm = os.path.join(FIXTURES, "tf215_exports", "dnn_classifier")
+    var = {f"variables/{n}": read(tf_sm, "variables", n)
+           for n in sorted(os.listdir(os.path.join(tf_sm, "variables")))}
+    seeds.append(("saved_model", "saved_model.pb", read(tf_sm, "saved_model.pb"), var))
     return seeds
 
 

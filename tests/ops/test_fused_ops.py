@@ -36,6 +36,9 @@ _BIAS = _rng.standard_normal(3).astype(np.float32)
 
 CASES = [Case("_FusedMatMul", lambda a, b, c, act=act: _fused(a, b, c, act), [_A, _B, _BIAS],
               _ref(act), grad=False, name=f"_FusedMatMul_{act}") for act in _ACT]
+CASES += [Case("_FusedMatMul", lambda a, b, c: _fused(a, b, c, "Relu"),
+               [_A.astype(np.float16), _B.astype(np.float16), _BIAS.astype(np.float16)],
+               _ref("Relu"), grad=False, rtol=1e-2, atol=1e-2, name="_FusedMatMul_half")]
 CASES += [Case("_FusedMatMul", lambda a, b, c: _fused(a, b, c, "Relu", True, True),
                [_A.T.copy(), _B.T.copy(), _BIAS], _ref("Relu", True, True), grad=False,
                name="_FusedMatMul_transposed")]
@@ -61,6 +64,15 @@ def test_shape_and_fusion_errors():
     with pytest.raises(TypeError, match="float64 not in list"):
         _fused(tf.placeholder(tf.float64, [2, 6]), tf.placeholder(tf.float64, [6, 3]),
                tf.placeholder(tf.float64, [3]))
+
+
+def test_relu_keeps_nan_as_tensorflow_does():
+    a = np.array([[1.0, -1.0], [-2.0, 3.0]], np.float32)
+    bias = np.array([np.nan, 0.0], np.float32)
+    with tf.Session() as s:
+        got = s.run(_fused(tf.constant(a), tf.constant(np.eye(2, dtype=np.float32)),
+                           tf.constant(bias), "Relu"))
+    np.testing.assert_array_equal(got, [[np.nan, 0], [np.nan, 3]])  # as tf.nn.relu
 
 
 def test_bias_of_the_wrong_length_at_run_time():

@@ -7,7 +7,10 @@ import flowgraph as fg
 
 _HERE = "tests/ops/test_lookup_ops.py"
 EXEMPT = {op: _HERE for op in ("HashTableV2", "LookupTableImportV2", "LookupTableFindV2",
-                               "LookupTableSizeV2", "InitializeTableFromTextFileV2")}
+                               "LookupTableSizeV2", "InitializeTableFromTextFileV2",
+                               "MutableHashTableV2", "MutableHashTableOfTensorsV2",
+                               "LookupTableInsertV2", "LookupTableRemoveV2",
+                               "LookupTableExportV2")}
 
 
 def _vocab_file(tmp_path):
@@ -103,3 +106,42 @@ def test_text_file_errors(tmp_path):
             t = fg.lookup.StaticHashTable(fg.lookup.KeyValueTensorInitializer(
                 ["a"], np.array([1], np.int64)), -1)
             t.lookup(fg.constant([1]))
+
+
+def _mutable_steps(tf):
+    """Steps run in order in one session: each a list of fetches (None: run only)."""
+    mt = tf.lookup.experimental.MutableHashTable
+    t = mt(tf.string, tf.int64, -1)
+    v = mt(tf.int64, tf.float32, [0.0, -1.0], name="vec")
+    keys = tf.constant(["a", "b", "c"])
+    find = t.lookup(tf.constant([["a", "q"], ["c", "b"]]))
+    vfind = v.lookup(tf.constant([5, 6, 7], tf.int64))
+    return [[find, t.size(), vfind],
+            [t.insert(keys, tf.constant([1, 2, 3], tf.int64)),
+             v.insert(tf.constant([5, 7], tf.int64), tf.constant([[1.0, 2.0], [3.0, 4.0]]))],
+            [find, t.size(), vfind, t.lookup(tf.constant(["q", "a"]),
+                                             dynamic_default_values=tf.constant([8, 9],
+                                                                                tf.int64))],
+            [t.insert(tf.constant(["a"]), tf.constant([10], tf.int64)),
+             t.remove(tf.constant(["b", "zz"]))],
+            [find, t.size(), t.export()[0], t.export()[1]]]
+
+
+def test_mutable_hash_table_against_tf():
+    tf_real = pytest.importorskip("tensorflow")
+    tf1 = tf_real.compat.v1
+    results = []
+    for tf in (tf1, fg):
+        with tf.Graph().as_default():
+            steps = _mutable_steps(tf)
+            assert steps[0][2].shape.as_list() == [3, 2]
+            with tf.Session() as s:
+                results.append([s.run(step) for step in steps])
+    want, got = results
+    exported = [dict(zip(r[-1][2].tolist(), r[-1][3].tolist())) for r in results]
+    assert exported[1] == exported[0] == {b"a": 10, b"c": 3}  # export: in any order
+    want[-1], got[-1] = want[-1][:2], got[-1][:2]
+    for w_step, g_step in zip(want, got):
+        for w, g in zip(w_step, g_step):
+            if w is not None:
+                np.testing.assert_array_equal(np.asarray(g), np.asarray(w))

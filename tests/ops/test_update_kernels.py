@@ -42,7 +42,7 @@ def test_compiled_loops_equal_numpy_formulas(case, dtype):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
-def test_non_contiguous_inputs_take_the_numpy_formulas():
+def test_non_contiguous_inputs_update_correctly():
     w, g = _arrays(2, np.float32, (6, 4))
     out = np.empty((4, 6), np.float32)
     update_kernels.apply(np, "gd", [w.T, g.T], (0.5,), [out])

@@ -22,8 +22,8 @@ from flowgraph.framework.sparse_tensor import SparseTensor
 from flowgraph.losses import losses_impl, util as losses_util
 from flowgraph.metrics import metrics_impl, threshold_metrics
 from flowgraph.ops import (array_ops, core, creation_ops, debug_ops, gather_ops, join_ops,
-                           manip_ops, math_ops, nn_ops, reduction_ops, string_ops, unary_ops,
-                           xent_ops)
+                           lookup_ops, manip_ops, math_ops, nn_ops, reduction_ops, string_ops,
+                           unary_ops, xent_ops)
 from flowgraph.summary import summary
 from flowgraph.train import training_util
 
@@ -322,19 +322,13 @@ def _call_loss_fn(loss_fn, labels, logits, features, expected_loss_dim=1):
 # -- vocabularies and class lists ------------------------------------------------------
 
 def _vocabulary_ids(labels, vocabulary, name):
-    """int64 ids of string `labels` in `vocabulary`; -1 for a label not in it (as
-    `index_table_from_tensor`'s default)."""
+    """int64 ids of string `labels` in `vocabulary` (a table, as TF's); -1 for a label
+    not in it."""
     if labels.dtype != dtypes.string:
         raise ValueError("Labels dtype should be string if there is a vocabulary. "
                          f"Instead got {labels.dtype}")
-    with name_scope(None, name, (labels,)):
-        vocab = constant(list(vocabulary), dtype=dtypes.string)
-        hits = math_ops.equal(array_ops.expand_dims(labels, -1), vocab)
-        found = reduction_ops.reduce_any(hits, axis=-1)
-        ids = reduction_ops.argmax(unary_ops.cast(hits, dtypes.int32), axis=-1,
-                                   output_type=dtypes.int64)
-        return reduction_ops.where(found, ids, creation_ops.fill(array_ops.shape(ids),
-                                                             constant(-1, dtypes.int64)))
+    return lookup_ops.index_table_from_tensor(vocabulary_list=tuple(vocabulary),
+                                              name=name).lookup(labels)
 
 
 def _class_strings(class_ids, label_vocabulary):

@@ -20,6 +20,15 @@ def foldable(view, node):
                         for t in node._inputs + node._outputs))
 
 
+def _too_large(node):
+    """Whether an output's static shape already says it is over the limit."""
+    for t in node._outputs:
+        s = t.shape
+        if s.is_fully_defined() and s.num_elements() * t.dtype.size > MAX_CONSTANT_BYTES:
+            return True
+    return False
+
+
 def as_constant(view, node, values):
     """Puts constants with `values` (one per output of `node`) in its place; False if a
     value is too large or not of the output's dtype."""
@@ -51,7 +60,7 @@ class ConstantFolding(Pass):
                     not foldable(view, node):
                 continue
             values = [view.const_value(t) for t in node._inputs]
-            if any(v is None for v in values):
+            if any(v is None for v in values) or _too_large(node):
                 continue
             try:
                 out = view.evaluate(node, values)

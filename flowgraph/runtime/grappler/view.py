@@ -7,6 +7,10 @@ import numpy as np
 from flowgraph.framework import registry
 
 
+# Constants held as broadcast views (imported fills) over this many bytes are not folded.
+LARGE_FILL = 10 * 1024 * 1024
+
+
 class ViewTensor:
     """An output of a Node that the user's graph does not have (e.g. one of several
     constants folded from a multi-output op)."""
@@ -98,6 +102,7 @@ class GraphView:
                 self.consumers.setdefault(t, []).append(op)
         self._sub = 0
         self.const_def = registry.get("Const")
+        self._fixed = {}
 
     # ---- questions passes ask
     def ordered(self):
@@ -120,8 +125,7 @@ class GraphView:
 
     def evaluate(self, node, values):
         """Runs `node`'s kernel on numpy `values` of its inputs (constant folding)."""
-        import numpy
-        fn, _ = self.bind(node, numpy, list(range(len(values))))
+        fn, _ = self.bind(node, np, list(range(len(values))))
         return fn(*values)
 
     def node_of(self, t):
@@ -135,14 +139,21 @@ class GraphView:
         n = self.node_of(t)
         if n is None or n._op_def is not self.const_def or n._control_inputs:
             return None
-        return n._attrs["value"]
+        v = n._attrs["value"]
+        if v.size > 1 and not all(v.strides) and v.nbytes > LARGE_FILL:
+            return None  # an imported fill too large to fold: the run decides if it fits
+        return v
 
     def is_fixed(self, node):
         """Nodes passes leave alone: stateful ops, ops running sub-plans, ops with a fed
         output (they write a scratch slot), ops taking refs or variables by reference."""
-        d = node._op_def
-        return (not d.foldable or any(t in self.feeds for t in node._outputs)
+        fixed = self._fixed.get(node)  # nodes never change: a rewrite makes a new one
+        if fixed is None:
+            d = node._op_def
+            fixed = self._fixed[node] = (
+                not d.foldable or any(t in self.feeds for t in node._outputs)
                 or any(t.dtype.is_ref_dtype or self.by_reference(t) for t in node._inputs))
+        return fixed
 
     def is_fetched(self, t):
         return t in self._fetched
@@ -174,6 +185,7 @@ class GraphView:
         `new`'s value. Ops running sub-plans (If, While) keep their inputs: they are keyed
         by identity (a While's record). Returns whether `old` has no reader left (False,
         changing nothing, when `old` is fed)."""
+        new = self.resolve(new)
         if old in self.feeds or old is new:
             return False
         self.forwarded[old] = new

@@ -59,6 +59,9 @@ CASES = {
     "dnn_linear_combined_regressor": lambda d: DNNLinearCombinedRegressor(
         linear_feature_columns=columns(), dnn_feature_columns=columns()[1:],
         dnn_hidden_units=[3, 2], model_dir=d),
+    "dnn_classifier_batch_norm": lambda d: DNNClassifier(
+        hidden_units=[4, 3], feature_columns=columns(), n_classes=3, batch_norm=True,
+        optimizer="RMSProp", model_dir=d),
     "wide_deep_categorical": lambda d: DNNLinearCombinedClassifier(
         linear_feature_columns=categorical_columns()[0],
         dnn_feature_columns=categorical_columns()[1], dnn_hidden_units=[4],
@@ -161,3 +164,49 @@ def test_weight_column_may_be_a_numeric_column(tmp_path):
         losses.append(metrics["loss"])
     expected = np.sum(2.0 * DATA["w"] * DATA["real"] ** 2)  # zero-initialized weights
     np.testing.assert_allclose(losses, [expected, expected], rtol=1e-5)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_training_graph_summaries_as_tf(case, tmp_path):
+    """The summaries of the TRAIN graph (layer activations and zero fractions, linear bias
+    and zero weights, loss and average_loss) have TF's tags."""
+    rec = _record(case)
+    est = CASES[case](str(tmp_path))
+    tf.train.get_or_create_global_step()
+    features, labels = _train_input_fn(rec["label"])()
+    est.model_fn(features, labels, tf.estimator.ModeKeys.TRAIN, est.config)
+    tags = sorted(np.asarray(op.inputs[0].op.get_attr("value")).item().decode()
+                  for op in tf.get_default_graph().get_operations()
+                  if op.type in ("ScalarSummary", "HistogramSummary"))
+    assert tags == rec["summary_tags"]
+
+
+def test_warm_start_from_tf_checkpoint(tmp_path):
+    """`warm_start_from` TF's trained checkpoint: the (partitioned) DNN variables start at
+    TF's values (SGD with rate 0 keeps them)."""
+    rec = _record("dnn_classifier")
+    est = DNNClassifier(hidden_units=[4, 3], feature_columns=columns(),
+                        model_dir=str(tmp_path / "ws"),
+                        optimizer=tf.train.GradientDescentOptimizer(0.0),
+                        warm_start_from=os.path.join(FIXTURES, "dnn_classifier", "trained"))
+    est.train(_train_input_fn("binary"), steps=1)
+    names = [n for n in est.get_variable_names() if n != "global_step"]
+    assert sorted(names) == sorted(n for n in rec["trained"] if "Adagrad" not in n and
+                                   n != "global_step")
+    for n in names:
+        np.testing.assert_array_equal(est.get_variable_value(n), np.asarray(rec["trained"][n]))
+
+
+def test_init_from_checkpoint_fills_each_part_with_its_slice(tmp_path):
+    value = np.arange(12, dtype=np.float32).reshape(6, 2)
+    with tf.Graph().as_default():
+        v = tf.get_variable("w", initializer=value)
+        with tf.Session() as sess:
+            sess.run(v.initializer)
+            path = tf.train.Saver().save(sess, str(tmp_path / "ckpt"))
+    with tf.Graph().as_default():
+        p = tf.get_variable("p", [6, 2], partitioner=tf.fixed_size_partitioner(3))
+        tf.train.init_from_checkpoint(path, {"w": p})
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            np.testing.assert_array_equal(sess.run(tf.convert_to_tensor(p)), value)

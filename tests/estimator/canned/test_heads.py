@@ -69,7 +69,8 @@ def test_eval_metrics_and_loss_as_tf(name):
     rec, spec = _spec(name, ModeKeys.EVAL)
     assert sorted(spec.eval_metric_ops) == sorted(rec["metrics"])
     with tf.Session() as sess:
-        sess.run([tf.global_variables_initializer(), tf.local_variables_initializer()])
+        sess.run([tf.global_variables_initializer(), tf.local_variables_initializer(),
+                  tf.tables_initializer()])
         sess.run([u for _, u in spec.eval_metric_ops.values()])
         for k, (value, _) in spec.eval_metric_ops.items():
             _close(sess.run(value), rec["metrics"][k], k)
@@ -82,6 +83,7 @@ def test_predictions_and_export_outputs_as_tf(name):
     assert {k: type(v).__name__ for k, v in spec.export_outputs.items()} == \
         rec["export_outputs"]
     with tf.Session() as sess:
+        sess.run(tf.tables_initializer())
         got = sess.run(spec.predictions)
     assert sorted(got) == sorted(rec["predictions"])
     for k, v in got.items():
@@ -96,6 +98,7 @@ def test_predictions_and_export_outputs_as_tf(name):
 def test_train_loss_and_summaries_as_tf(name):
     rec, spec = _spec(name, ModeKeys.TRAIN)
     with tf.Session() as sess:
+        sess.run(tf.tables_initializer())
         _close(sess.run(spec.loss), rec["train_loss"], "train loss")
     tags = sorted(np.asarray(op.inputs[0].op.get_attr("value")).item().decode()
                   for op in tf.get_default_graph().get_operations()

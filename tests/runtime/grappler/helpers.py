@@ -27,5 +27,6 @@ def run(fetches, feed_dict=None, graph=None, **kw):
 
 
 def op_types(plan):
-    """The op types of a plan's steps (constants put in place are no steps)."""
-    return sorted(op.type for op in plan.ops)
+    """The op types of a plan's steps (constants put in place are no steps; device
+    transfers, present where a GPU is, are left out)."""
+    return sorted(op.type for op in plan.ops if op.type != "_Transfer")

@@ -40,6 +40,26 @@ def test_results_over_the_size_limit_are_not_folded(monkeypatch):
     np.testing.assert_array_equal(got[0], np.full(50, 6.0))
 
 
+def test_a_huge_constant_result_is_not_even_computed(monkeypatch):
+    from flowgraph.runtime.grappler import view as view_mod
+    big = tf.range(0, 10 ** 7) * 2  # 40 MB each: over the limit by their static shapes
+    small = tf.reduce_sum(big[:3]) + tf.reduce_sum(tf.range(0, 3))
+    evaluated = []
+    monkeypatch.setattr(view_mod.GraphView, "evaluate", _counting(
+        view_mod.GraphView.evaluate, evaluated, lambda args: args[1].type))
+    got, plan = run(small, only="constfold")
+    assert got == 9
+    assert evaluated.count("Range") == 1 and "Mul" not in evaluated  # only the small one
+    assert op_types(plan).count("Range") == 1
+
+
+def _counting(fn, log, what=lambda args: True):
+    def wrapped(*args):
+        log.append(what(args))
+        return fn(*args)
+    return wrapped
+
+
 def test_a_fed_constant_is_not_folded():
     c = tf.constant(2.0)
     y = c * 3.0
