@@ -345,6 +345,7 @@ from flowgraph.ops import queue_ops as _queue_ops  # noqa: E402
 from flowgraph.ops.queue_ops import *  # noqa: F401,F403,E402
 queue = _namespace("queue", [_queue_ops])
 from flowgraph.ops.reader_ops import *  # noqa: F401,F403,E402
+from flowgraph.ops.accumulator_ops import *  # noqa: F401,F403,E402
 for _n in ("QueueBase", "FIFOQueue", "PaddingFIFOQueue", "RandomShuffleQueue",
            "PriorityQueue"):
     setattr(io, _n, getattr(_queue_ops, _n))

@@ -38,8 +38,9 @@ class _Groups:
         self.parent[self.find(a)] = self.find(b)
 
 
-def place(ops, devices, graph, soft=False):
-    """{op: Device} for the ops of a plan."""
+def colocation_groups(ops):
+    """Union-find over the names of `ops`: an op is grouped with the ops its `_class`
+    attr names and with the variables whose refs it takes."""
     groups = _Groups()
     for op in ops:
         groups.find(op.name)
@@ -50,6 +51,12 @@ def place(ops, devices, graph, soft=False):
         for t in op._inputs:
             if t.dtype.is_ref_dtype:  # ref edges keep a variable and its users together
                 groups.union(op.name, t.op.name)
+    return groups
+
+
+def place(ops, devices, graph, soft=False):
+    """{op: Device} for the ops of a plan."""
+    groups = colocation_groups(ops)
     members = {}
     for name in list(groups.parent):
         members.setdefault(groups.find(name), []).append(name)

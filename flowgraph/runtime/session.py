@@ -50,6 +50,14 @@ class BaseSession:
     def graph_def(self):
         return self._graph.as_graph_def()
 
+    def _share_state(self, owner):
+        """Uses `owner`'s variables, generators and session resources (queues, iterators)
+        instead of this session's own: the sessions a task server runs for several client
+        graphs share its state, as TF's resource containers do."""
+        self._ctx = RunContext(owner, owner._ctx.xp, owner._devices[0], share=owner._ctx)
+        self._contexts = {d: (self._ctx if i == 0 else self._ctx.for_device(d))
+                          for i, d in enumerate(self._devices)}
+
     def list_devices(self):
         from flowgraph.runtime.devices import DeviceAttributes
         return [DeviceAttributes(d) for d in self._devices]
@@ -315,8 +323,24 @@ def _log_placement(op, device):
     print(f"{op.name}: ({op.type}): {device.name}", file=sys.stderr)
 
 
+_TARGETS = []  # (predicate of a target string, Session subclass that runs it)
+
+
+def register_target(claims, session_class):
+    """Sessions whose target satisfies `claims(target)` are made as `session_class`
+    (distributed sessions register `grpc://` targets this way)."""
+    _TARGETS.append((claims, session_class))
+
+
 class Session(BaseSession):
     """A class for running TensorFlow operations."""
+
+    def __new__(cls, target="", graph=None, config=None):
+        if target and cls is Session:
+            for claims, session_class in _TARGETS:
+                if claims(target):
+                    return super().__new__(session_class)
+        return super().__new__(cls)
 
 
 class InteractiveSession(BaseSession):

@@ -51,3 +51,12 @@ __all__ += _proximal.__all__
 # Initializing variables from a checkpoint (h-misc).
 from flowgraph.train.checkpoint_utils import init_from_checkpoint  # noqa: E402
 __all__ += ["init_from_checkpoint"]
+# Clusters, servers and device setters for distributed training on Ray (issue #19).
+from flowgraph.distribute import (ClusterSpec, ClusterDef, JobDef, Server,  # noqa: E402
+                                  ServerDef, replica_device_setter)
+__all__ += ["ClusterSpec", "ClusterDef", "JobDef", "Server", "ServerDef",
+            "replica_device_setter"]
+from flowgraph.train.session_manager import SessionManager  # noqa: E402
+__all__ += ["SessionManager"]
+from flowgraph.train.sync_replicas_optimizer import SyncReplicasOptimizer  # noqa: E402
+__all__ += ["SyncReplicasOptimizer"]

@@ -10,11 +10,10 @@ from flowgraph.framework import errors
 from flowgraph.framework.graph import GraphKeys, get_default_graph
 from flowgraph.ops import core
 from flowgraph.ops import variables as variables_lib
-from flowgraph.runtime.session import Session
 from flowgraph.train.coordinator import Coordinator
 from flowgraph.train import queue_runner
 from flowgraph.train import basic_session_run_hooks as hooks_lib
-from flowgraph.train import checkpoint_management
+from flowgraph.train.session_manager import SessionManager
 from flowgraph.train.session_run_hook import (SessionRunArgs, SessionRunContext,
                                               SessionRunValues)
 
@@ -22,13 +21,9 @@ __all__ = ["Scaffold", "SessionCreator", "ChiefSessionCreator", "WorkerSessionCr
            "MonitoredSession", "SingularMonitoredSession", "MonitoredTrainingSession"]
 
 _log = logging.getLogger("flowgraph")
+# A task of the cluster was lost or restarted: MonitoredSession makes a new session.
+_PREEMPTION_ERRORS = (errors.AbortedError, errors.UnavailableError)
 USE_DEFAULT = object()
-
-
-def _check_master(master):
-    if master not in ("", None, b""):
-        raise ValueError(f"flowgraph runs in one process: master must be '' (got "
-                         f"{master!r}); distributed sessions are not supported.")
 
 
 class Scaffold:
@@ -155,24 +150,6 @@ class Scaffold:
         return core.group(*ops)
 
 
-def _not_ready_message(value):
-    import numpy as np
-    names = [x.decode() if isinstance(x, bytes) else str(x)
-             for x in np.asarray(value).reshape(-1)]
-    return "Variables not initialized: " + ", ".join(names)
-
-
-def _is_ready(sess, op):
-    """(ready, message) from a ready op: ready when it reports nothing."""
-    if op is None:
-        return True, None
-    value = sess.run(op)
-    import numpy as np
-    if np.asarray(value).size == 0:
-        return True, None
-    return False, _not_ready_message(value)
-
-
 class SessionCreator:
     """Makes a ready `Session`."""
 
@@ -188,8 +165,8 @@ class ChiefSessionCreator(SessionCreator):
 
     def __init__(self, scaffold=None, master="", config=None, checkpoint_dir=None,
                  checkpoint_filename_with_path=None):
-        _check_master(master)
         self._scaffold = scaffold or Scaffold()
+        self._master = master
         self._config = config
         self._checkpoint_dir = checkpoint_dir
         self._checkpoint_filename_with_path = checkpoint_filename_with_path
@@ -197,67 +174,34 @@ class ChiefSessionCreator(SessionCreator):
     def create_session(self):
         self._scaffold.finalize()
         s = self._scaffold
-        sess = Session(graph=get_default_graph(), config=self._config)
-        path, state = self._checkpoint_filename_with_path, None
-        if path is None and self._checkpoint_dir:
-            path = checkpoint_management.latest_checkpoint(self._checkpoint_dir)
-            state = checkpoint_management.get_checkpoint_state(self._checkpoint_dir)
-        if path:
-            s.saver.restore(sess, path)
-            if state is not None and hasattr(s.saver, "recover_last_checkpoints"):
-                # as TF's session manager: the saver deletes the older ones in turn
-                s.saver.recover_last_checkpoints(list(state.all_model_checkpoint_paths))
-        else:
-            if s.init_op is None and not s.init_fn and s.local_init_op is None:
-                raise RuntimeError("Model is not initialized and no init_op or init_fn or "
-                                   "local_init_op was given")
-            if s.init_op is not None:
-                sess.run(s.init_op, feed_dict=s.init_feed_dict)
-            if s.init_fn:
-                s.init_fn(sess)
-        if s.local_init_op is not None:
-            ready, msg = _is_ready(sess, s.ready_for_local_init_op)
-            if not ready:
-                raise RuntimeError(f"Init operations did not make model ready for local "
-                                   f"init.  {msg}")
-            sess.run(s.local_init_op, feed_dict=s.local_init_feed_dict)
-        ready, msg = _is_ready(sess, s.ready_op)
-        if not ready:
-            raise RuntimeError(f"Init operations did not make model ready.  Init op: "
-                               f"{getattr(s.init_op, 'name', None)}, init fn: {s.init_fn}, "
-                               f"error: {msg}")
-        return sess
+        return _manager(s).prepare_session(
+            self._master, init_op=s.init_op, saver=s.saver,
+            checkpoint_dir=self._checkpoint_dir,
+            checkpoint_filename_with_path=self._checkpoint_filename_with_path,
+            config=self._config, init_feed_dict=s.init_feed_dict, init_fn=s.init_fn)
+
+
+def _manager(scaffold):
+    return SessionManager(local_init_op=scaffold.local_init_op, ready_op=scaffold.ready_op,
+                          ready_for_local_init_op=scaffold.ready_for_local_init_op,
+                          graph=get_default_graph(), recovery_wait_secs=1.0,
+                          local_init_feed_dict=scaffold.local_init_feed_dict)
 
 
 class WorkerSessionCreator(SessionCreator):
-    """A non-chief session: waits (up to `max_wait_secs`) for the model to be ready
-    instead of initialising it. In one process it is ready only when restored or
-    initialised by the caller's scaffold ops."""
+    """A non-chief session: waits (up to `max_wait_secs`) until the chief has made the
+    model ready instead of initialising it."""
 
     def __init__(self, scaffold=None, master="", config=None, max_wait_secs=30 * 60):
-        _check_master(master)
         self._scaffold = scaffold or Scaffold()
+        self._master = master
         self._config = config
         self._max_wait_secs = max_wait_secs
 
     def create_session(self):
         self._scaffold.finalize()
-        s = self._scaffold
-        sess = Session(graph=get_default_graph(), config=self._config)
-        deadline = time.time() + self._max_wait_secs
-        while True:
-            ready, msg = _is_ready(sess, s.ready_for_local_init_op)
-            if ready:
-                if s.local_init_op is not None:
-                    sess.run(s.local_init_op, feed_dict=s.local_init_feed_dict)
-                ready, msg = _is_ready(sess, s.ready_op)
-                if ready:
-                    return sess
-            if time.time() >= deadline:
-                raise errors.DeadlineExceededError(
-                    None, None, f"Session was not ready after waiting "
-                    f"{self._max_wait_secs} secs. {msg}")
-            time.sleep(min(1.0, max(0.0, deadline - time.time())))
+        return _manager(self._scaffold).wait_for_session(
+            self._master, config=self._config, max_wait_secs=self._max_wait_secs)
 
 
 def _raise_if_feeds_intersect(a, b, message):
@@ -276,14 +220,47 @@ class _MonitoredSession:
         for h in self._hooks:
             h.begin()
         self._session_creator = session_creator or ChiefSessionCreator()
-        self._tf_sess_value = self._session_creator.create_session()
+        self._should_recover = should_recover
+        self._create_session()
+        self._should_stop = False
+        self._closed = False
+
+    def _create_session(self):
+        """A new session from the creator (retried, when recovering, while a task of the
+        cluster is unreachable), its queue runners and the hooks' after_create_session."""
+        while True:
+            try:
+                self._tf_sess_value = self._session_creator.create_session()
+                break
+            except _PREEMPTION_ERRORS as e:
+                if not self._should_recover:
+                    raise
+                _log.info("An error was raised while a session was being created. This may "
+                          "be due to a preemption of a connected worker or parameter "
+                          "server. A new session will be created. Error: %s: %s",
+                          type(e).__name__, e)
+                time.sleep(0.5)
         self._coord = Coordinator()  # hooks may register threads with it
         # as TF: the graph's queue runners start with the session, under its coordinator
         queue_runner.start_queue_runners(sess=self._tf_sess_value, coord=self._coord)
         for h in self._hooks:
             h.after_create_session(self._tf_sess_value, self._coord)
-        self._should_stop = False
-        self._closed = False
+
+    def _recover(self, error):
+        _log.info("An error was raised. This may be due to a preemption in a connected "
+                  "worker or parameter server. The current session will be closed and a "
+                  "new session will be created. Error: %s: %s", type(error).__name__, error)
+        try:
+            self._coord.request_stop()
+            self._coord.join(stop_grace_period_secs=self._stop_grace_period_secs,
+                             ignore_live_threads=True)
+        except Exception:  # noqa: BLE001 - the old session's threads died with it
+            pass
+        try:
+            self._tf_sess_value.close()
+        except Exception:  # noqa: BLE001
+            pass
+        self._create_session()
 
     @property
     def graph(self):
@@ -321,8 +298,17 @@ class _MonitoredSession:
                 feed_dict = merged
             else:
                 feed_dict = hook_feeds
-        outputs = self._tf_sess_value.run(actual_fetches, feed_dict=feed_dict,
-                                          options=options, run_metadata=run_metadata)
+        while True:
+            try:
+                outputs = self._tf_sess_value.run(actual_fetches, feed_dict=feed_dict,
+                                                  options=options, run_metadata=run_metadata)
+                break
+            except _PREEMPTION_ERRORS as e:
+                if not self._should_recover:
+                    raise
+                self._recover(e)
+                context = SessionRunContext(original_args=context.original_args,
+                                            session=self._tf_sess_value)
         for i, hook in enumerate(self._hooks):
             hook.after_run(context, SessionRunValues(results=outputs.get(i),
                                                      options=options,
@@ -434,7 +420,6 @@ def MonitoredTrainingSession(master="", is_chief=True, checkpoint_dir=None,  # n
     CheckpointSaverHook. Defaults as TF: a checkpoint every 600 secs unless
     `save_checkpoint_steps` is given, summaries every 100 steps unless
     `save_summaries_secs` is given."""
-    _check_master(master)
     if save_summaries_steps is USE_DEFAULT and save_summaries_secs is USE_DEFAULT:
         save_summaries_steps, save_summaries_secs = 100, None
     elif save_summaries_secs is USE_DEFAULT:

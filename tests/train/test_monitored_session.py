@@ -179,8 +179,6 @@ def test_final_ops_feed_fn_and_scaffold_init_fn():
 def test_errors():
     with tf.Graph().as_default():
         tf.Variable(1.0)
-        with pytest.raises(ValueError, match="master must be ''"):
-            tf.train.MonitoredTrainingSession(master="grpc://localhost:2222")
         with pytest.raises(RuntimeError, match="Global step should be created"):
             tf.train.MonitoredSession(hooks=[tf.train.StopAtStepHook(num_steps=1)])
         with pytest.raises(ValueError):
