@@ -19,7 +19,8 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 TF215 = "/work/tf215/bin/python"
 N, FEATURES, HIDDEN, BATCH = 2048, 10, [64, 32], 32
 
@@ -52,19 +53,21 @@ def _train_once(tf, steps, tf1_session_config):
         shutil.rmtree(model_dir, ignore_errors=True)
 
 
-def flowgraph_run(steps):
+def flowgraph_run(steps, train_once=None):
+    """Times `train_once(flowgraph, steps, config)` (this module's by default)."""
     sys.path.insert(0, ROOT)
     import flowgraph as tf
     cfg = tf.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
-    return _train_once(tf, steps, cfg)
+    return (train_once or _train_once)(tf, steps, cfg)
 
 
-def tf_run(steps):
-    """TF 2.15 in a subprocess of the reference venv; None when it is absent."""
+def tf_run(steps, module="bench_canned"):
+    """TF 2.15 in a subprocess of the reference venv, running `module._tf_child(steps)`;
+    None when the venv is absent."""
     if not os.path.exists(TF215):
         return None
-    code = ("import sys, json; sys.path.insert(0, %r); import bench_canned as b; "
-            "print('RESULT', json.dumps(b._tf_child(%d)))" % (os.path.dirname(__file__), steps))
+    code = ("import sys, json; sys.path.insert(0, %r); import %s as b; "
+            "print('RESULT', json.dumps(b._tf_child(%d)))" % (HERE, module, steps))
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", OMP_NUM_THREADS="1",
                TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")
     out = subprocess.run([TF215, "-c", code], capture_output=True, text=True, env=env,
@@ -72,13 +75,14 @@ def tf_run(steps):
     return tuple(json.loads(out.split("RESULT", 1)[1]))
 
 
-def _tf_child(steps):
+def _tf_child(steps, train_once=None):
+    """In the TF subprocess: graph mode, one thread, then `train_once` (default ours)."""
     import tensorflow as tf
     tf.compat.v1.disable_v2_behavior()
     tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
     cfg = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=1,
                                    inter_op_parallelism_threads=1)
-    return _train_once(tf, steps, cfg)
+    return (train_once or _train_once)(tf, steps, cfg)
 
 
 def numpy_run(steps):
@@ -115,20 +119,23 @@ def numpy_run(steps):
     return time.perf_counter() - w0, time.process_time() - c0
 
 
-def main(argv=None):
+def parse_args(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--steps", type=int, default=1000)
-    args = ap.parse_args(argv)
-    runs = {"flowgraph": flowgraph_run, "tensorflow 2.15": tf_run, "numpy": numpy_run}
+    return ap.parse_args(argv)
+
+
+def compare(runs, args, title):
+    """Runs each of `runs` (name -> fn(steps) giving (wall, cpu) or None) once per
+    repetition, interleaved, and prints the median steps/s under `title`."""
     times = {k: [] for k in runs}
     for _ in range(args.reps):
         for name, fn in runs.items():
             t = fn(args.steps)
             if t is not None:
                 times[name].append(t)
-    print(f"DNNClassifier.train, {args.steps} steps, batch {BATCH}, hidden {HIDDEN}, "
-          f"median of {args.reps} (wall / process time):")
+    print(f"{title}, median of {args.reps} (wall / process time):")
     for name, ts in times.items():
         if not ts:
             print(f"  {name:16s} unavailable")
@@ -138,6 +145,13 @@ def main(argv=None):
         print(f"  {name:16s} {args.steps / wall:8.0f} steps/s wall  "
               f"{args.steps / cpu:8.0f} steps/s cpu")
     return times
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    runs = {"flowgraph": flowgraph_run, "tensorflow 2.15": tf_run, "numpy": numpy_run}
+    return compare(runs, args, f"DNNClassifier.train, {args.steps} steps, batch {BATCH}, "
+                               f"hidden {HIDDEN}")
 
 
 if __name__ == "__main__":

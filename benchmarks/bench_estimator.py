@@ -10,22 +10,16 @@ Repetitions are interleaved (flowgraph, TF, numpy, then again); each times a who
 `train` call from a fresh model_dir with `time.perf_counter` and `time.process_time`; we
 report medians as steps/s. Run: `python benchmarks/bench_estimator.py [--reps 3]
 [--steps 1000]`."""
-import argparse
-import json
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import bench_canned  # noqa: E402  (the data and the numpy baseline are the same)
 
-TF215 = bench_canned.TF215
 HIDDEN, BATCH = bench_canned.HIDDEN, bench_canned.BATCH
 
 
@@ -63,58 +57,24 @@ def _train_once(tf, steps, session_config):
 
 
 def flowgraph_run(steps):
-    sys.path.insert(0, ROOT)
-    import flowgraph as tf
-    cfg = tf.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
-    return _train_once(tf, steps, cfg)
+    return bench_canned.flowgraph_run(steps, _train_once)
 
 
 def tf_run(steps):
-    """TF 2.15 in a subprocess of the reference venv; None when it is absent."""
-    if not os.path.exists(TF215):
-        return None
-    code = ("import sys, json; sys.path.insert(0, %r); import bench_estimator as b; "
-            "print('RESULT', json.dumps(b._tf_child(%d)))" % (HERE, steps))
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", OMP_NUM_THREADS="1",
-               TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")
-    out = subprocess.run([TF215, "-c", code], capture_output=True, text=True, env=env,
-                         check=True).stdout
-    return tuple(json.loads(out.split("RESULT", 1)[1]))
+    return bench_canned.tf_run(steps, "bench_estimator")
 
 
 def _tf_child(steps):
-    import tensorflow as tf
-    tf.compat.v1.disable_v2_behavior()
-    tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
-    cfg = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=1,
-                                   inter_op_parallelism_threads=1)
-    return _train_once(tf, steps, cfg)
+    return bench_canned._tf_child(steps, _train_once)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--steps", type=int, default=1000)
-    args = ap.parse_args(argv)
+    args = bench_canned.parse_args(argv)
     runs = {"flowgraph": flowgraph_run, "tensorflow 2.15": tf_run,
             "numpy": bench_canned.numpy_run}
-    times = {k: [] for k in runs}
-    for _ in range(args.reps):
-        for name, fn in runs.items():
-            t = fn(args.steps)
-            if t is not None:
-                times[name].append(t)
-    print(f"Estimator.train (custom model_fn), {args.steps} steps, batch {BATCH}, hidden "
-          f"{HIDDEN}, median of {args.reps} (wall / process time):")
-    for name, ts in times.items():
-        if not ts:
-            print(f"  {name:16s} unavailable")
-            continue
-        wall = statistics.median(t[0] for t in ts)
-        cpu = statistics.median(t[1] for t in ts)
-        print(f"  {name:16s} {args.steps / wall:8.0f} steps/s wall  "
-              f"{args.steps / cpu:8.0f} steps/s cpu")
-    return times
+    return bench_canned.compare(
+        runs, args, f"Estimator.train (custom model_fn), {args.steps} steps, batch {BATCH}, "
+                    f"hidden {HIDDEN}")
 
 
 if __name__ == "__main__":

@@ -93,3 +93,21 @@ def check_grad(case):
                                              x_init_value=inputs[i], extra_feed_dict=others,
                                              session=sess)
                 assert err < case.grad_tol, f"{case}: gradient error {err} for input {i}"
+
+
+def check_opdef_matches_tf(name):
+    """`name`'s registered signature against TF's OpDef: input/output names, attr names,
+    which attrs are required (no default in TF) and statefulness. Skips without TF."""
+    import pytest
+    pytest.importorskip("tensorflow")
+    from tensorflow.python.framework import op_def_registry
+    from flowgraph.framework import registry
+    theirs, ours = op_def_registry.get(name), registry.get(name)
+    assert [a.name for a in theirs.input_arg] == [a.name for a in ours.inputs]
+    assert [a.name for a in theirs.output_arg] == [a.name for a in ours.outputs]
+    assert {a.name for a in theirs.attr} == set(ours.attrs)
+    for a in theirs.attr:
+        default = ours.attrs[a.name]
+        required = default is None or isinstance(default, registry.RequiredList)
+        assert required == (not a.HasField("default_value")), a.name
+    assert theirs.is_stateful == ours.stateful

@@ -46,11 +46,10 @@ class HashedCategoricalColumn(base._CategoricalColumn, collections.namedtuple(
         t = _sparse_input(inputs, self.key)
         if not isinstance(t, SparseTensor):
             raise ValueError("SparseColumn input must be a SparseTensor.")
+        # TF checks the tensor's dtype kind before the match here (the other way round
+        # for vocabularies)
         base.assert_string_or_int(t.dtype, prefix=f"column_name: {self.key} input_tensor")
-        if self.dtype.is_integer != t.dtype.is_integer:
-            raise ValueError(f"Column dtype and SparseTensors dtype must be compatible. "
-                             f"key: {self.key}, column dtype: {self.dtype}, tensor dtype: "
-                             f"{t.dtype}")
+        _check_dtype_match(self, t)
         values = t.values if self.dtype == dtypes.string else string_ops.as_string(t.values)
         ids = string_hash_ops.string_to_hash_bucket_fast(values, self.hash_bucket_size,
                                                         name="lookup")

@@ -81,13 +81,8 @@ def _restore(column, var):
                                               {column.tensor_name_in_ckpt: var})
 
 
-class EmbeddingColumn(base._DenseColumn, collections.namedtuple(
-        "EmbeddingColumn",
-        ("categorical_column", "dimension", "combiner", "initializer", "ckpt_to_load_from",
-         "tensor_name_in_ckpt", "max_norm", "trainable", "use_safe_embedding_lookup"))):
-    """See `embedding_column`."""
-
-    name = property(lambda self: f"{self.categorical_column.name}_embedding")
+class _EmbeddingOf:
+    """What an embedding column takes from its `categorical_column` and `dimension`."""
 
     @property
     def _parse_example_spec(self):
@@ -99,6 +94,15 @@ class EmbeddingColumn(base._DenseColumn, collections.namedtuple(
     @property
     def _variable_shape(self):
         return tensor_shape.TensorShape([self.dimension])
+
+
+class EmbeddingColumn(_EmbeddingOf, base._DenseColumn, collections.namedtuple(
+        "EmbeddingColumn",
+        ("categorical_column", "dimension", "combiner", "initializer", "ckpt_to_load_from",
+         "tensor_name_in_ckpt", "max_norm", "trainable", "use_safe_embedding_lookup"))):
+    """See `embedding_column`."""
+
+    name = property(lambda self: f"{self.categorical_column.name}_embedding")
 
     def _get_dense_tensor(self, inputs, weight_collections=None, trainable=None):
         _refuse_sequence("embedding_column", self)
@@ -147,7 +151,7 @@ def embedding_column(categorical_column, dimension, combiner="mean", initializer
                            use_safe_embedding_lookup=use_safe_embedding_lookup)
 
 
-class _SharedEmbeddingColumn(base._DenseColumn, collections.namedtuple(
+class _SharedEmbeddingColumn(_EmbeddingOf, base._DenseColumn, collections.namedtuple(
         "_SharedEmbeddingColumn",
         ("categorical_column", "dimension", "combiner", "initializer",
          "shared_embedding_collection_name", "ckpt_to_load_from", "tensor_name_in_ckpt",
@@ -156,17 +160,6 @@ class _SharedEmbeddingColumn(base._DenseColumn, collections.namedtuple(
 
     name = property(lambda self: f"{self.categorical_column.name}_shared_embedding")
     _var_scope_name = property(lambda self: self.shared_embedding_collection_name)
-
-    @property
-    def _parse_example_spec(self):
-        return self.categorical_column._parse_example_spec
-
-    def _transform_feature(self, inputs):
-        return inputs.get(self.categorical_column)
-
-    @property
-    def _variable_shape(self):
-        return tensor_shape.TensorShape([self.dimension])
 
     def _get_dense_tensor(self, inputs, weight_collections=None, trainable=None):
         with name_scope(None, default_name=self.name):

@@ -6,7 +6,7 @@ import numpy as np
 
 from flowgraph.framework import dtypes, errors, tensor_shape
 from flowgraph.framework.registry import defop, NO_GRADIENT
-from flowgraph.ops import update_kernels
+from flowgraph.ops import matmul_ops, update_kernels
 from flowgraph.ops.math_common import check_type
 
 __all__ = []
@@ -89,14 +89,7 @@ class FusedMatMul:
     def shape(op):
         check_type(op, _T, arg="a")
         _check_fusion(op.get_attr("fused_ops"), op.get_attr("num_args"))
-        a = op.inputs[0].shape.with_rank(2).as_list()
-        b = op.inputs[1].shape.with_rank(2).as_list()
-        if op.get_attr("transpose_a"):
-            a = a[::-1]
-        if op.get_attr("transpose_b"):
-            b = b[::-1]
-        if a[1] is not None and b[0] is not None and a[1] != b[0]:
-            raise ValueError(f"Dimensions must be equal, but are {a[1]} and {b[0]}")
+        a, b = matmul_ops.matmul_operand_shapes(op)
         bias = op.inputs[2].shape.with_rank(1)
         n = tensor_shape.Dimension(b[1]).merge_with(bias[0])
         return tensor_shape.TensorShape([a[0], n])

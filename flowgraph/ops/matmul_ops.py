@@ -22,6 +22,20 @@ def _dim_mismatch(a, b):
     return a is not None and b is not None and a != b
 
 
+def matmul_operand_shapes(op):
+    """The dims of a 2-D matmul op's inputs 0 and 1 as multiplied (after its
+    `transpose_a`/`transpose_b` attrs); ValueError where the inner dimensions differ."""
+    a = op.inputs[0].shape.with_rank(2).as_list()
+    b = op.inputs[1].shape.with_rank(2).as_list()
+    if op.get_attr("transpose_a"):
+        a = a[::-1]
+    if op.get_attr("transpose_b"):
+        b = b[::-1]
+    if _dim_mismatch(a[1], b[0]):
+        raise ValueError(f"Dimensions must be equal, but are {a[1]} and {b[0]}")
+    return a, b
+
+
 @defop("MatMul", inputs=("a: T", "b: T"), outputs=("product: T",),
        attrs={"transpose_a": False, "transpose_b": False, "grad_a": False, "grad_b": False})
 class MatMul:
@@ -29,14 +43,7 @@ class MatMul:
     transpose_attrs = ("transpose_a", "transpose_b")
     def shape(op):
         check_type(op, _MATMUL_TYPES, arg="a")
-        a = op.inputs[0].shape.with_rank(2).as_list()
-        b = op.inputs[1].shape.with_rank(2).as_list()
-        if op.get_attr("transpose_a"):
-            a = a[::-1]
-        if op.get_attr("transpose_b"):
-            b = b[::-1]
-        if _dim_mismatch(a[1], b[0]):
-            raise ValueError(f"Dimensions must be equal, but are {a[1]} and {b[0]}")
+        a, b = matmul_operand_shapes(op)
         return tensor_shape.TensorShape([a[0], b[1]])
 
     def kernel(xp, a, b, transpose_a, transpose_b):

@@ -99,11 +99,16 @@ def _adagrad_np(xp, w, a, g, lr, update_slots, ow, oa):
     xp.subtract(w, ow, out=ow)
 
 
+def _move_toward(xp, acc, target, c, out):
+    """out = acc + c * (target - acc) (a moving average's step; `target` may be `out`)."""
+    xp.subtract(target, acc, out=out)
+    xp.multiply(out, c, out=out)
+    xp.add(out, acc, out=out)
+
+
 def _rmsprop_np(xp, w, ms, mom, g, lr, one_m, momentum, eps, ow, oms, omom):
     xp.multiply(g, g, out=oms)
-    xp.subtract(oms, ms, out=oms)
-    xp.multiply(oms, one_m, out=oms)
-    xp.add(oms, ms, out=oms)
+    _move_toward(xp, ms, oms, one_m, oms)
     xp.add(oms, eps, out=ow)
     xp.sqrt(ow, out=ow)
     xp.divide(g, ow, out=ow)
@@ -114,13 +119,9 @@ def _rmsprop_np(xp, w, ms, mom, g, lr, one_m, momentum, eps, ow, oms, omom):
 
 
 def _adam_np(xp, w, m, v, g, alpha, beta1, c1, c2, eps, nesterov, ow, om, ov):
-    xp.subtract(g, m, out=om)
-    xp.multiply(om, c1, out=om)
-    xp.add(om, m, out=om)
+    _move_toward(xp, m, g, c1, om)
     xp.multiply(g, g, out=ov)
-    xp.subtract(ov, v, out=ov)
-    xp.multiply(ov, c2, out=ov)
-    xp.add(ov, v, out=ov)
+    _move_toward(xp, v, ov, c2, ov)
     xp.sqrt(ov, out=ow)
     xp.add(ow, eps, out=ow)
     if nesterov:  # (beta1 * m + (1 - beta1) * grad) in place of m

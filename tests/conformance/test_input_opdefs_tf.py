@@ -3,10 +3,9 @@ attrs are required (no default in TF's OpDef), and statefulness."""
 import pytest
 
 import flowgraph  # noqa: F401  (registers the ops)
-from flowgraph.framework import registry
+from tests.optest import check_opdef_matches_tf
 
 pytest.importorskip("tensorflow")
-from tensorflow.python.framework import op_def_registry  # noqa: E402
 
 OPS = ["ParseExampleV2", "ParseSequenceExampleV2", "DecodeRaw", "DecodeCSV",
        "DecodeCompressed", "ReadFile", "WriteFile", "MatchingFiles",
@@ -20,12 +19,4 @@ OPS = ["ParseExampleV2", "ParseSequenceExampleV2", "DecodeRaw", "DecodeCSV",
 
 @pytest.mark.parametrize("name", OPS)
 def test_signature_matches_tf(name):
-    theirs, ours = op_def_registry.get(name), registry.get(name)
-    assert [a.name for a in theirs.input_arg] == [a.name for a in ours.inputs]
-    assert [a.name for a in theirs.output_arg] == [a.name for a in ours.outputs]
-    assert {a.name for a in theirs.attr} == set(ours.attrs)
-    for a in theirs.attr:
-        default = ours.attrs[a.name]
-        required = default is None or isinstance(default, registry.RequiredList)
-        assert required == (not a.HasField("default_value")), a.name
-    assert theirs.is_stateful == ours.stateful
+    check_opdef_matches_tf(name)

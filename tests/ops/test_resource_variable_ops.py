@@ -6,6 +6,7 @@ import pytest
 
 import flowgraph as tf
 from flowgraph.framework.op_builder import apply_op
+from tests.optest import check_opdef_matches_tf
 
 EXEMPT = {op: "tests/ops/test_resource_variable_ops.py (stateful; not differentiable)"
           for op in ("VarHandleOp", "ReadVariableOp", "AssignVariableOp", "AssignAddVariableOp",
@@ -112,15 +113,4 @@ def test_tf_saved_model_with_resource_variables(tmp_path):
 @pytest.mark.parametrize("name", sorted(EXEMPT))
 def test_signature_matches_tf(name):
     """Input/output names, attr names, required attrs and statefulness as TF's OpDef."""
-    pytest.importorskip("tensorflow")
-    from tensorflow.python.framework import op_def_registry
-    from flowgraph.framework import registry
-    theirs, ours = op_def_registry.get(name), registry.get(name)
-    assert [a.name for a in theirs.input_arg] == [a.name for a in ours.inputs]
-    assert [a.name for a in theirs.output_arg] == [a.name for a in ours.outputs]
-    assert {a.name for a in theirs.attr} == set(ours.attrs)
-    for a in theirs.attr:
-        default = ours.attrs[a.name]
-        required = default is None or isinstance(default, registry.RequiredList)
-        assert required == (not a.HasField("default_value")), a.name
-    assert theirs.is_stateful == ours.stateful
+    check_opdef_matches_tf(name)

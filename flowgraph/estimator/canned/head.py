@@ -52,6 +52,13 @@ class _Head:
     _name = None
     _loss_reduction = Reduction.SUM
 
+    def __init__(self, weight_column=None, loss_reduction=Reduction.SUM, loss_fn=None,
+                 name=None):
+        self._weight_column = weight_column
+        self._loss_reduction = loss_reduction
+        self._loss_fn = loss_fn
+        self._name = name
+
     @property
     def name(self):
         return self._name
@@ -417,12 +424,9 @@ class _MultiClassHeadWithSoftmaxCrossEntropyLoss(_Head):
             raise ValueError("n_classes cannot be None")
         if isinstance(n_classes, int) and n_classes <= 2:
             raise ValueError(f"n_classes must be > 2: {n_classes}.")
+        super().__init__(weight_column, loss_reduction, loss_fn, name)
         self._n_classes = n_classes
-        self._weight_column = weight_column
         self._label_vocabulary = label_vocabulary
-        self._loss_reduction = loss_reduction
-        self._loss_fn = loss_fn
-        self._name = name
 
     @property
     def logits_dimension(self):
@@ -492,12 +496,9 @@ class _BinaryLogisticHeadWithSigmoidCrossEntropyLoss(_Head):
 
     def __init__(self, weight_column=None, thresholds=None, label_vocabulary=None,
                  loss_reduction=Reduction.SUM, loss_fn=None, name=None):
-        self._weight_column = weight_column
+        super().__init__(weight_column, loss_reduction, loss_fn, name)
         self._thresholds = tuple(thresholds) if thresholds else ()
         self._label_vocabulary = label_vocabulary
-        self._loss_reduction = loss_reduction
-        self._loss_fn = loss_fn
-        self._name = name
 
     @property
     def logits_dimension(self):
@@ -591,12 +592,9 @@ class _RegressionHeadWithMeanSquaredErrorLoss(_Head):
                  loss_fn=None, inverse_link_fn=None, name=None):
         if label_dimension < 1:
             raise ValueError(f"Invalid label_dimension {label_dimension}.")
+        super().__init__(weight_column, loss_reduction, loss_fn, name)
         self._logits_dimension = label_dimension
-        self._weight_column = weight_column
-        self._loss_reduction = loss_reduction
-        self._loss_fn = loss_fn
         self._inverse_link_fn = inverse_link_fn
-        self._name = name
 
     @property
     def logits_dimension(self):
