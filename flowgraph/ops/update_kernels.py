@@ -206,6 +206,7 @@ def apply(xp, name, arrays, scalars, outs):
     dtype = outs[0].dtype
     fn = _loop(name, dtype) if xp is np and dtype in _LOOP_DTYPES else None
     t = dtype.type
+    scalars = [s.item() if hasattr(s, "item") else s for s in scalars]  # (device 0-d too)
     vals = [t(s) if k == "x" else bool(s) for s, k in zip(scalars, _LOOPS[name][2])]
     if fn is None:
         _NUMPY[name](xp, *arrays, *vals, *outs)
